@@ -1,0 +1,29 @@
+# aims: two commands on a fresh Debian machine with the Swift toolchain.
+#   make demo   the main job on the embedded default model (LiteMedSAM)
+#   make test   the whole test suite, release build with testing enabled
+SWIFT ?= swift
+CONFIG := -c release
+export AIMS_CACHE ?= $(HOME)/.cache/aims
+
+.PHONY: all deps weights build test demo bench clean
+
+all: build
+
+deps:
+	@scripts/ensure-deps
+
+weights: deps
+	@scripts/fetch-weights >/dev/null
+
+build: deps
+	$(SWIFT) build $(CONFIG)
+
+# AIMS_REQUIRE_WEIGHTS makes the tests that read the real LiteMedSAM checkpoint fail, not skip, without it.
+test: deps weights
+	AIMS_REQUIRE_WEIGHTS=1 $(SWIFT) test $(CONFIG) -Xswiftc -enable-testing
+
+demo: deps weights build
+	scripts/demo
+
+clean:
+	rm -rf .build

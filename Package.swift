@@ -1,0 +1,44 @@
+// swift-tools-version:6.0
+// aims: SimCMF cross-modal fine-tuning of the Segment Anything family, in Swift, on the CPU.
+// Layering (see DESIGN.md): C module maps -> Tensor -> ImageIO / Transforms -> Modalities;
+// Tensor -> SimCMF; Modalities + SimCMF -> AIMS -> aims-cli. SimCMF never imports Modalities and
+// Modalities never imports SimCMF.
+import PackageDescription
+
+let optimize: [SwiftSetting] = [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
+
+let package = Package(
+    name: "aims",
+    products: [
+        .executable(name: "aims", targets: ["aims-cli"]),
+        .library(name: "Tensor", targets: ["Tensor"]),
+        .library(name: "ImageIO", targets: ["ImageIO"]),
+        .library(name: "Transforms", targets: ["Transforms"]),
+        .library(name: "Modalities", targets: ["Modalities"]),
+        .library(name: "SimCMF", targets: ["SimCMF"]),
+        .library(name: "AIMS", targets: ["AIMS"]),
+    ],
+    targets: [
+        // System libraries (Debian packages), one module map and one header shim each.
+        .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
+        .systemLibrary(name: "CTIFF", pkgConfig: "libtiff-4", providers: [.apt(["libtiff-dev"])]),
+        .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        // C shims that keep libpng's longjmp and libtiff's error handlers away from Swift frames.
+        .target(name: "CCodecShims", dependencies: ["CPNG", "CTIFF"]),
+
+        .target(name: "Tensor", dependencies: ["COpenBLAS", "CZlib"], swiftSettings: optimize),
+        .target(name: "ImageIO", dependencies: ["Tensor", "CCodecShims", "CPNG", "CTIFF", "CZlib"], swiftSettings: optimize),
+        .target(name: "Transforms", dependencies: ["Tensor"], swiftSettings: optimize),
+        .target(name: "Modalities", dependencies: ["Tensor", "ImageIO", "Transforms"], swiftSettings: optimize),
+        .target(name: "SimCMF", dependencies: ["Tensor"], swiftSettings: optimize),
+        .target(name: "AIMS", dependencies: ["Modalities", "SimCMF", "ImageIO", "Tensor"], swiftSettings: optimize),
+        .executableTarget(name: "aims-cli", dependencies: ["AIMS", "Modalities", "SimCMF", "ImageIO", "Transforms", "Tensor"],
+                          swiftSettings: optimize),
+
+        .testTarget(name: "TensorTests", dependencies: ["Tensor"]),
+        .testTarget(name: "ImageIOTests", dependencies: ["ImageIO", "Tensor"]),
+        .testTarget(name: "LayeringTests", dependencies: []),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,64 @@
+import Tensor
+
+/// A decoded raster in its file's native element type: `height × width` pixels of `channels`
+/// interleaved samples (chunky order, `[H, W, C]`), host byte order.
+///
+/// Decoders never rescale: a 16-bit PNG keeps its counts 0…65535 and a float TIFF its values.
+/// Conversion to a `Float` tensor is explicit (`toTensor`).
+public struct RawImage: Sendable, Equatable {
+    public var width: Int
+    public var height: Int
+    /// Samples per pixel (1 gray, 2 gray+alpha, 3 RGB, 4 RGBA, or any count for TIFF/raw).
+    public var channels: Int
+    public var dtype: DType
+    /// Packed samples, `height * width * channels * dtype.byteSize` bytes, host byte order.
+    public var bytes: [UInt8]
+
+    public init(width: Int, height: Int, channels: Int, dtype: DType, bytes: [UInt8]) {
+        precondition(bytes.count == width * height * channels * dtype.byteSize,
+                     "RawImage: \(bytes.count) bytes for \(width)x\(height)x\(channels) \(dtype)")
+        self.width = width
+        self.height = height
+        self.channels = channels
+        self.dtype = dtype
+        self.bytes = bytes
+    }
+
+    /// Number of samples (`height * width * channels`).
+    public var sampleCount: Int { width * height * channels }
+
+    /// The samples as a `[C, H, W]` Float tensor in the file's own units (no scaling).
+    public func toTensor() -> Tensor {
+        let c = channels, h = height, w = width
+        let hw = h * w
+        var interleaved = [Float](repeating: 0, count: sampleCount)
+        bytes.withUnsafeBytes { raw in
+            interleaved.withUnsafeMutableBufferPointer { dst in
+                dtype.decode(raw.baseAddress!, count: sampleCount, littleEndian: 1.littleEndian == 1,
+                             into: dst.baseAddress!)
+            }
+        }
+        return Tensor(shape: [c, h, w]) { out in
+            for p in 0..<hw { for k in 0..<c { out[k * hw + p] = interleaved[p * c + k] } }
+        }
+    }
+
+    /// A raw image from a `[C, H, W]` tensor, converting each value to `dtype`
+    /// (integers round to nearest and saturate).
+    public init(tensor: Tensor, dtype: DType) {
+        precondition(tensor.rank == 3, "RawImage(tensor:): expected [C, H, W], got \(tensor.shape)")
+        let c = tensor.shape[0], h = tensor.shape[1], w = tensor.shape[2]
+        let hw = h * w
+        var interleaved = [Float](repeating: 0, count: c * hw)
+        tensor.withUnsafeBufferPointer { src in
+            for p in 0..<hw { for k in 0..<c { interleaved[p * c + k] = src[k * hw + p] } }
+        }
+        var out = [UInt8](repeating: 0, count: c * hw * dtype.byteSize)
+        out.withUnsafeMutableBytes { dst in
+            interleaved.withUnsafeBufferPointer { src in
+                dtype.encode(src.baseAddress!, count: c * hw, littleEndian: 1.littleEndian == 1, into: dst.baseAddress!)
+            }
+        }
+        self.init(width: w, height: h, channels: c, dtype: dtype, bytes: out)
+    }
+}

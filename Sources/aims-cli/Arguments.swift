@@ -1,0 +1,49 @@
+/// A command-line mistake; printed with the command's usage, exit code 64 (EX_USAGE).
+struct UsageError: Error {
+    var message: String
+}
+
+/// Minimal parser for `--flag`, `--option value` and positional arguments.
+struct Arguments {
+    private(set) var positional: [String] = []
+    private var options: [String: [String]] = [:]
+    private var flags: Set<String> = []
+
+    /// - Parameters:
+    ///   - valueOptions: option names (without `--`) that take a value.
+    ///   - flagOptions: option names that take none.
+    init(_ args: [String], valueOptions: Set<String>, flagOptions: Set<String>) throws {
+        var i = 0
+        while i < args.count {
+            let a = args[i]
+            if a.hasPrefix("--") {
+                var name = String(a.dropFirst(2))
+                var inlineValue: String?
+                if let eq = name.firstIndex(of: "=") {
+                    inlineValue = String(name[name.index(after: eq)...])
+                    name = String(name[..<eq])
+                }
+                if valueOptions.contains(name) {
+                    if let v = inlineValue {
+                        options[name, default: []].append(v)
+                    } else {
+                        guard i + 1 < args.count else { throw UsageError(message: "--\(name) needs a value") }
+                        options[name, default: []].append(args[i + 1])
+                        i += 1
+                    }
+                } else if flagOptions.contains(name), inlineValue == nil {
+                    flags.insert(name)
+                } else {
+                    throw UsageError(message: "unknown option --\(name)")
+                }
+            } else {
+                positional.append(a)
+            }
+            i += 1
+        }
+    }
+
+    func flag(_ name: String) -> Bool { flags.contains(name) }
+    func value(_ name: String) -> String? { options[name]?.last }
+    func values(_ name: String) -> [String] { options[name] ?? [] }
+}

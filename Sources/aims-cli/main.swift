@@ -1,0 +1,4 @@
+import Foundation
+
+// The `aims` executable: dispatches to one command per subcommand name.
+exit(CommandLineTool.run(Array(CommandLine.arguments.dropFirst())))
