@@ -39,6 +39,7 @@ let package = Package(
         .testTarget(name: "TensorTests", dependencies: ["Tensor"]),
         .testTarget(name: "ImageIOTests", dependencies: ["ImageIO", "Tensor"]),
         .testTarget(name: "LayeringTests", dependencies: []),
+        .testTarget(name: "AIMSTests", dependencies: ["AIMS"]),
     ],
     swiftLanguageModes: [.v6]
 )
