@@ -11,29 +11,29 @@ final class DICOMTests: XCTestCase {
 
     func testStoredPixelsMatchPydicom() throws {
         for name in dicomFiles {
-            let ref = try XCTUnwrap(MedicalFixtures.reference[name], name)
-            let image = try DICOMImage(contentsOf: MedicalFixtures.url(name))
+            let ref = try XCTUnwrap(ReferenceFixtures.medical.reference[name], name)
+            let image = try DICOMImage(contentsOf: ReferenceFixtures.medical.url(name))
             XCTAssertEqual(image.transferSyntax, ref["transfer_syntax"] as? String, name)
             let stored = try image.storedPixels()
             XCTAssertEqual(stored.dims, ref["dims"] as! [Int], name)
-            MedicalFixtures.assertMatches(stored.toTensor(), ref["stored"] as! [String: Any], "\(name) stored")
+            ReferenceFixtures.assertMatches(stored.toTensor(), ref["stored"] as! [String: Any], "\(name) stored")
         }
     }
 
     func testModalityLUTMatchesPydicom() throws {
         for name in dicomFiles {
-            let ref = try XCTUnwrap(MedicalFixtures.reference[name])
-            let image = try DICOMImage(contentsOf: MedicalFixtures.url(name))
+            let ref = try XCTUnwrap(ReferenceFixtures.medical.reference[name])
+            let image = try DICOMImage(contentsOf: ReferenceFixtures.medical.url(name))
             XCTAssertEqual(image.rescaleSlope, ref["rescale_slope"] as! Double, name)
             XCTAssertEqual(image.rescaleIntercept, ref["rescale_intercept"] as! Double, name)
-            MedicalFixtures.assertMatches(try image.modalityValues(frame: 0), ref["modality_frame0"] as! [String: Any],
+            ReferenceFixtures.assertMatches(try image.modalityValues(frame: 0), ref["modality_frame0"] as! [String: Any],
                                           relative: 1e-6, "\(name) modality values")
         }
     }
 
     func testCTIsInHounsfieldUnits() throws {
         // CT_small stores raw values with RescaleIntercept -1024: air inside the scanner bore is near -1000 HU.
-        let ct = try DICOMImage(contentsOf: MedicalFixtures.url("CT_small.dcm"))
+        let ct = try DICOMImage(contentsOf: ReferenceFixtures.medical.url("CT_small.dcm"))
         XCTAssertEqual(ct.modality, "CT")
         let hu = try ct.modalityValues()
         XCTAssertEqual(hu.shape, [1, 128, 128])
@@ -42,9 +42,9 @@ final class DICOMTests: XCTestCase {
     }
 
     func testEncapsulatedSyntaxIsRefusedByName() throws {
-        let image = try DICOMImage(contentsOf: MedicalFixtures.url("MR_small_jpeg_encapsulated.dcm"))
+        let image = try DICOMImage(contentsOf: ReferenceFixtures.medical.url("MR_small_jpeg_encapsulated.dcm"))
         XCTAssertThrowsError(try image.storedPixels()) { error in
-            guard case let MedicalImageError.unsupported(file, field, detail) = error else { return XCTFail("\(error)") }
+            guard case let FileFormatError.unsupported(file, field, detail) = error else { return XCTFail("\(error)") }
             XCTAssertTrue(file.hasSuffix("MR_small_jpeg_encapsulated.dcm"))
             XCTAssertTrue(field.contains("TransferSyntaxUID"))
             XCTAssertTrue(detail.contains("1.2.840.10008.1.2.4.50"), detail)
@@ -53,11 +53,11 @@ final class DICOMTests: XCTestCase {
 
     func testEveryTruncationAndHeaderFlipFailsCleanly() throws {
         for name in ["CT_small.dcm", "CT_small_implicit.dcm", "CT_small_deflated.dcm", "emri_small.dcm"] {
-            let bytes = [UInt8](try Data(contentsOf: MedicalFixtures.url(name)))
+            let bytes = [UInt8](try Data(contentsOf: ReferenceFixtures.medical.url(name)))
             for k in 1..<16 {
                 let cut = Array(bytes[0..<(bytes.count * k / 16)])
                 XCTAssertThrowsError(try DICOMImage(bytes: cut, file: name).storedPixels(), "\(name) cut at \(k)/16") {
-                    XCTAssertTrue($0 is MedicalImageError, "\(name) cut at \(k)/16: \($0)")
+                    XCTAssertTrue($0 is FileFormatError, "\(name) cut at \(k)/16: \($0)")
                 }
             }
             // Flipped bytes in the preamble magic and in the first element headers: an error or a
@@ -66,7 +66,7 @@ final class DICOMTests: XCTestCase {
                 var flipped = bytes
                 flipped[position] ^= 0xFF
                 do { _ = try DICOMImage(bytes: flipped, file: name).storedPixels() } catch {
-                    XCTAssertTrue(error is MedicalImageError, "\(name) flip at \(position): \(error)")
+                    XCTAssertTrue(error is FileFormatError, "\(name) flip at \(position): \(error)")
                 }
             }
         }

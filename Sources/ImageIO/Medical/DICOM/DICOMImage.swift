@@ -4,7 +4,7 @@ import Tensor
 /// A DICOM image: the attributes of the image pixel module and the modality LUT, and the pixel
 /// data decoded to its native type. Native (uncompressed) transfer syntaxes are decoded:
 /// implicit and explicit VR little endian, explicit VR big endian and deflated explicit VR.
-/// Compressed syntaxes (JPEG, JPEG-LS, JPEG 2000, RLE) give `MedicalImageError.unsupported`.
+/// Compressed syntaxes (JPEG, JPEG-LS, JPEG 2000, RLE) give `FileFormatError.unsupported`.
 public struct DICOMImage: Sendable {
     public let file: String
     public let dataSet: DICOMDataSet
@@ -34,7 +34,7 @@ public struct DICOMImage: Sendable {
     public init(contentsOf url: URL) throws {
         let data: Data
         do { data = try Data(contentsOf: url, options: .mappedIfSafe) } catch {
-            throw MedicalImageError.invalidField(file: url.path, field: "file", expected: "a readable file",
+            throw FileFormatError.invalidField(file: url.path, field: "file", expected: "a readable file",
                                                  found: error.localizedDescription)
         }
         try self.init(bytes: [UInt8](data), file: url.path)
@@ -49,10 +49,10 @@ public struct DICOMImage: Sendable {
         self.transferSyntax = parsed.transferSyntax
         func required(_ tag: DICOMTag, _ name: String, _ range: ClosedRange<Int>) throws -> Int {
             guard let v = ds.unsigned16(tag) else {
-                throw MedicalImageError.invalidField(file: file, field: "\(name) \(tag)", expected: "present", found: "missing")
+                throw FileFormatError.invalidField(file: file, field: "\(name) \(tag)", expected: "present", found: "missing")
             }
             guard range.contains(v) else {
-                throw MedicalImageError.invalidField(file: file, field: "\(name) \(tag)", expected: "\(range)", found: "\(v)")
+                throw FileFormatError.invalidField(file: file, field: "\(name) \(tag)", expected: "\(range)", found: "\(v)")
             }
             return v
         }
@@ -60,14 +60,14 @@ public struct DICOMImage: Sendable {
         columns = try required(.columns, "Columns", 1...65535)
         samplesPerPixel = ds.unsigned16(.samplesPerPixel) ?? 1
         guard samplesPerPixel == 1 || samplesPerPixel == 3 else {
-            throw MedicalImageError.invalidField(file: file, field: "SamplesPerPixel \(DICOMTag.samplesPerPixel)",
+            throw FileFormatError.invalidField(file: file, field: "SamplesPerPixel \(DICOMTag.samplesPerPixel)",
                                                  expected: "1 or 3", found: "\(samplesPerPixel)")
         }
         frames = max(1, Int(ds.numbers(.numberOfFrames).first ?? 1))
         bitsAllocated = try required(.bitsAllocated, "BitsAllocated", 1...64)
         bitsStored = ds.unsigned16(.bitsStored) ?? bitsAllocated
         guard (1...bitsAllocated).contains(bitsStored) else {
-            throw MedicalImageError.invalidField(file: file, field: "BitsStored \(DICOMTag.bitsStored)",
+            throw FileFormatError.invalidField(file: file, field: "BitsStored \(DICOMTag.bitsStored)",
                                                  expected: "1...\(bitsAllocated)", found: "\(bitsStored)")
         }
         signedPixels = (ds.unsigned16(.pixelRepresentation) ?? 0) == 1
@@ -100,21 +100,21 @@ public struct DICOMImage: Sendable {
     /// (as pydicom's `pixel_array`). Planar colour data is interleaved.
     public func storedPixels() throws -> RawVolume {
         guard let element = dataSet[.pixelData] else {
-            throw MedicalImageError.invalidField(file: file, field: "PixelData \(DICOMTag.pixelData)",
+            throw FileFormatError.invalidField(file: file, field: "PixelData \(DICOMTag.pixelData)",
                                                  expected: "present", found: "missing")
         }
         if element.fragments != nil {
-            throw MedicalImageError.unsupported(file: file, field: "TransferSyntaxUID \(DICOMTag.transferSyntaxUID)",
+            throw FileFormatError.unsupported(file: file, field: "TransferSyntaxUID \(DICOMTag.transferSyntaxUID)",
                                                 detail: "\(transferSyntax) is a compressed (encapsulated) syntax; aims decodes uncompressed pixel data only (convert with e.g. `gdcmconv --raw`)")
         }
         guard [8, 16, 32].contains(bitsAllocated) else {
-            throw MedicalImageError.unsupported(file: file, field: "BitsAllocated \(DICOMTag.bitsAllocated)",
+            throw FileFormatError.unsupported(file: file, field: "BitsAllocated \(DICOMTag.bitsAllocated)",
                                                 detail: "\(bitsAllocated)-bit pixels (8, 16 and 32 are decoded)")
         }
         let bytesPer = bitsAllocated / 8
         let samples = rows * columns * samplesPerPixel * frames
         guard element.value.count >= samples * bytesPer else {
-            throw MedicalImageError.invalidField(file: file, field: "PixelData \(DICOMTag.pixelData) length",
+            throw FileFormatError.invalidField(file: file, field: "PixelData \(DICOMTag.pixelData) length",
                                                  expected: "\(samples * bytesPer) bytes for \(frames)x\(rows)x\(columns)x\(samplesPerPixel) \(bitsAllocated)-bit",
                                                  found: "\(element.value.count) bytes")
         }
@@ -161,7 +161,7 @@ public struct DICOMImage: Sendable {
     /// as `[samples, rows, columns]`.
     public func modalityValues(frame: Int = 0) throws -> Tensor {
         guard (0..<frames).contains(frame) else {
-            throw MedicalImageError.invalidField(file: file, field: "frame index", expected: "0..<\(frames)", found: "\(frame)")
+            throw FileFormatError.invalidField(file: file, field: "frame index", expected: "0..<\(frames)", found: "\(frame)")
         }
         let all = try storedPixels().toTensor(slope: Float(rescaleSlope), intercept: Float(rescaleIntercept))
         let s = samplesPerPixel, hw = rows * columns

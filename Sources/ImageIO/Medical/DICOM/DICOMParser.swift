@@ -31,7 +31,7 @@ struct DICOMParser {
             // No preamble: a bare data set, implicit VR little endian by PS3.5 default.
         } else {
             let found = bytes.count >= 132 ? "'" + String(decoding: bytes[128..<132], as: UTF8.self) + "'" : "\(bytes.count) bytes"
-            throw MedicalImageError.invalidField(file: file, field: "preamble magic at byte 128",
+            throw FileFormatError.invalidField(file: file, field: "preamble magic at byte 128",
                                                  expected: "'DICM'", found: found)
         }
         let syntax = meta.string(.transferSyntaxUID) ?? DICOMParser.implicitLittle
@@ -54,7 +54,7 @@ struct DICOMParser {
     private func readDataSet(_ c: inout ByteCursor, explicit: Bool, end: Int, untilItemDelimiter: Bool,
                              depth: Int) throws -> DICOMDataSet {
         guard depth <= DICOMParser.maxDepth else {
-            throw MedicalImageError.invalidField(file: file, field: "sequence nesting at byte \(c.offset)",
+            throw FileFormatError.invalidField(file: file, field: "sequence nesting at byte \(c.offset)",
                                                  expected: "at most \(DICOMParser.maxDepth) levels", found: "deeper")
         }
         var ds = DICOMDataSet(littleEndian: c.littleEndian)
@@ -71,7 +71,7 @@ struct DICOMParser {
             ds.elements[e.tag] = e
         }
         if untilItemDelimiter {
-            throw MedicalImageError.truncated(file: file, field: "item of undefined length (no item delimiter)",
+            throw FileFormatError.truncated(file: file, field: "item of undefined length (no item delimiter)",
                                               offset: c.offset, needed: 8)
         }
         return ds
@@ -87,7 +87,7 @@ struct DICOMParser {
             let v = try c.readBytes(2, "\(tag) VR")
             vr = String(decoding: v, as: UTF8.self)
             guard v.allSatisfy({ $0 >= 0x41 && $0 <= 0x5A }) else {
-                throw MedicalImageError.invalidField(file: file, field: "\(tag) VR at byte \(at + 4)",
+                throw FileFormatError.invalidField(file: file, field: "\(tag) VR at byte \(at + 4)",
                                                      expected: "two upper-case letters", found: "bytes \(Array(v))")
             }
             if DICOMParser.longVRs.contains(vr) {
@@ -115,7 +115,7 @@ struct DICOMParser {
             return DICOMElement(tag: tag, vr: vr == "??" ? "SQ" : vr, value: [], items: items, fragments: nil)
         }
         guard !undefined else {
-            throw MedicalImageError.invalidField(file: file, field: "\(tag) length at byte \(at)",
+            throw FileFormatError.invalidField(file: file, field: "\(tag) length at byte \(at)",
                                                  expected: "a defined length for VR \(vr)", found: "undefined (0xFFFFFFFF)")
         }
         let value = try c.readBytes(Int(length), "\(tag) value (\(length) bytes)")
@@ -131,7 +131,7 @@ struct DICOMParser {
             let len = try c.read(UInt32.self, "\(tag) item length")
             if itemTag == .sequenceDelimitation { break }
             guard itemTag == .item else {
-                throw MedicalImageError.invalidField(file: file, field: "\(tag) item at byte \(c.offset - 8)",
+                throw FileFormatError.invalidField(file: file, field: "\(tag) item at byte \(c.offset - 8)",
                                                      expected: "item tag (FFFE,E000)", found: itemTag.description)
             }
             if len == 0xFFFF_FFFF {
@@ -153,7 +153,7 @@ struct DICOMParser {
             let len = try c.read(UInt32.self, "pixel data fragment length")
             if t == .sequenceDelimitation { return fragments }
             guard t == .item, len != 0xFFFF_FFFF else {
-                throw MedicalImageError.invalidField(file: file, field: "encapsulated pixel data fragment at byte \(c.offset - 8)",
+                throw FileFormatError.invalidField(file: file, field: "encapsulated pixel data fragment at byte \(c.offset - 8)",
                                                      expected: "an item (FFFE,E000) of defined length", found: t.description)
             }
             fragments.append(try c.readBytes(Int(len), "pixel data fragment (\(len) bytes)"))

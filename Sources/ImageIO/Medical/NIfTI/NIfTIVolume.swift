@@ -41,18 +41,18 @@ public struct NIfTIVolume: Sendable {
                 voxelLimit: Int = NIfTIVolume.defaultVoxelLimit) throws {
         let (dtype, samples) = try header.storage(file: file)
         guard header.bitpix == dtype.byteSize * 8 * samples else {
-            throw MedicalImageError.invalidField(file: file, field: "bitpix", expected: "\(dtype.byteSize * 8 * samples) for datatype \(header.datatype)",
+            throw FileFormatError.invalidField(file: file, field: "bitpix", expected: "\(dtype.byteSize * 8 * samples) for datatype \(header.datatype)",
                                                  found: "\(header.bitpix)")
         }
         let voxels = header.dimensions.reduce(1) { $0.multipliedReportingOverflow(by: $1).partialValue }
         guard voxels <= voxelLimit else {
-            throw MedicalImageError.invalidField(file: file, field: "dim", expected: "at most \(voxelLimit) voxels",
+            throw FileFormatError.invalidField(file: file, field: "dim", expected: "at most \(voxelLimit) voxels",
                                                  found: "\(header.dimensions) = \(voxels)")
         }
         let count = voxels * samples
         let byteCount = count * dtype.byteSize
         guard offset >= 0, data.count - offset >= byteCount else {
-            throw MedicalImageError.truncated(file: file, field: "voxel data (\(header.dimensions) \(dtype))",
+            throw FileFormatError.truncated(file: file, field: "voxel data (\(header.dimensions) \(dtype))",
                                               offset: offset, needed: byteCount)
         }
         var native = [UInt8](repeating: 0, count: byteCount)
@@ -83,10 +83,10 @@ public struct NIfTIVolume: Sendable {
     public func slice(axis: Int, index: Int) throws -> Tensor {
         let d = header.dimensions
         guard d.count >= 3, voxels.dims.last == d[0] else {
-            throw MedicalImageError.invalidField(file: "NIfTI", field: "dim", expected: "a scalar volume of rank ≥ 3", found: "\(d)")
+            throw FileFormatError.invalidField(file: "NIfTI", field: "dim", expected: "a scalar volume of rank ≥ 3", found: "\(d)")
         }
         guard (0...2).contains(axis), (0..<d[axis]).contains(index) else {
-            throw MedicalImageError.invalidField(file: "NIfTI", field: "slice", expected: "axis 0...2, index 0..<\(d[min(max(axis, 0), 2)])",
+            throw FileFormatError.invalidField(file: "NIfTI", field: "slice", expected: "axis 0...2, index 0..<\(d[min(max(axis, 0), 2)])",
                                                  found: "axis \(axis), index \(index)")
         }
         let nx = d[0], ny = d[1], nz = d[2]
@@ -103,7 +103,7 @@ public struct NIfTIVolume: Sendable {
 
     private static func readBytes(_ url: URL) throws -> [UInt8] {
         do { return [UInt8](try Data(contentsOf: url, options: .mappedIfSafe)) } catch {
-            throw MedicalImageError.invalidField(file: url.path, field: "file", expected: "a readable file",
+            throw FileFormatError.invalidField(file: url.path, field: "file", expected: "a readable file",
                                                  found: error.localizedDescription)
         }
     }

@@ -1,8 +1,8 @@
 import Foundation
 
-/// A DICOM or NIfTI file that cannot be decoded. Every case names the file, the field and what
+/// A container file (DICOM, NIfTI, FLIR FFF/SEQ/R-JPEG) that cannot be decoded. Every case names the file, the field and what
 /// was expected.
-public enum MedicalImageError: Error, LocalizedError, Equatable {
+public enum FileFormatError: Error, LocalizedError, Equatable {
     /// The file ends before `field` could be read (`needed` bytes at byte `offset`).
     case truncated(file: String, field: String, offset: Int, needed: Int)
     /// `field` holds `found` where `expected` was required.

@@ -2,21 +2,29 @@ import Foundation
 import XCTest
 import Tensor
 
-/// Reads fixtures/medical/reference.json (written by scripts/make_medical_fixtures.py from
-/// pydicom's and nibabel's decoding) and compares aims' values to it.
-enum MedicalFixtures {
-    static let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("fixtures/medical")
+/// A fixtures folder with a `reference.json` written by a script under scripts/ from an
+/// independent reader's decoding (pydicom, nibabel, ExifTool...), and the comparison of aims'
+/// values against it.
+struct ReferenceFixtures: @unchecked Sendable {
+    let directory: URL
+    /// `files` of reference.json: file name → what the reference reader found.
+    let reference: [String: [String: Any]]
 
-    static func url(_ name: String) -> URL { directory.appendingPathComponent(name) }
+    static let medical = ReferenceFixtures("medical")
+    static let thermal = ReferenceFixtures("thermal")
 
-    nonisolated(unsafe) static let reference: [String: [String: Any]] = {
+    init(_ folder: String) {
+        directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("fixtures/\(folder)")
         let data = try! Data(contentsOf: directory.appendingPathComponent("reference.json"))
         let root = try! JSONSerialization.jsonObject(with: data) as! [String: Any]
-        return root["files"] as! [String: [String: Any]]
-    }()
+        reference = root["files"] as! [String: [String: Any]]
+    }
 
-    /// Asserts that `tensor` (flat C order) has the statistics the reference reader recorded.
+    func url(_ name: String) -> URL { directory.appendingPathComponent(name) }
+
+    /// Asserts that `tensor` (flat C order) has the statistics the reference reader recorded:
+    /// count, sum, position-weighted sum (Σ v·(i mod 97 + 1)), min, max and sampled values.
     static func assertMatches(_ tensor: Tensor, _ stats: [String: Any], relative: Double = 0,
                               _ what: String, file: StaticString = #filePath, line: UInt = #line) {
         let v = tensor.scalars.map(Double.init)
