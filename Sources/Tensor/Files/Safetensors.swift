@@ -152,7 +152,9 @@ public enum Safetensors {
         }
         return try array.map { item in
             // JSON integers only: 2.0 and 2e0 are rejected, as the reference parser does
-            guard let num = item as? NSNumber, !(item is Bool), "\(num)" == String(num.int64Value),
+            // (on Linux `is Bool` holds for every NSNumber, so JSON true/false are told apart by class)
+            guard let num = item as? NSNumber, !String(describing: type(of: item)).contains("Boolean"),
+                  "\(num)" == String(num.int64Value),
                   num.int64Value >= 0, let i = Int(exactly: num.int64Value) else {
                 throw TensorFileError.malformed(file: file, field: field, expected: "non-negative integers", got: "\(array)")
             }

@@ -6,10 +6,14 @@ public enum TensorFiles {
     /// extension): `\x93NUMPY` is NPY, `PK\x03\x04` is a ZIP and so a `.pth`; otherwise a
     /// safetensors header (u64 LE length followed by `{`) is required.
     public static func read(_ url: URL) throws -> TensorArchive {
-        let data = try load(url)
-        let file = url.lastPathComponent
+        try read(try load(url), file: url.lastPathComponent, name: url.deletingPathExtension().lastPathComponent)
+    }
+
+    /// Reads in-memory file bytes, chosen by their first bytes as `read(_ url:)` does. `file`
+    /// names the source in errors; `name` is the tensor name of an NPY array.
+    public static func read(_ data: Data, file: String, name: String = "array") throws -> TensorArchive {
         switch sniff(data) {
-        case .npy?: return try NPY.read(data, file: file, name: url.deletingPathExtension().lastPathComponent)
+        case .npy?: return try NPY.read(data, file: file, name: name)
         case .pytorch?: return try TorchCheckpoint.read(data, file: file)
         case .safetensors?: return try Safetensors.read(data, file: file)
         case nil:

@@ -2,6 +2,10 @@
 /// the stack share it while `APPEND`s fill it.
 final class PickleList {
     var items: [PickleValue] = []
+    /// 1 + the deepest item's nesting depth.
+    var depth = 1
+    /// Set once the list is inside another container; it may not grow after that.
+    var sealed = false
 }
 
 /// A mutable Python dict built by a pickle, keeping insertion order (an `OrderedDict` and a plain
@@ -10,6 +14,10 @@ final class PickleDict {
     private(set) var keys: [PickleValue] = []
     private(set) var values: [PickleValue] = []
     private var stringIndex: [String: Int] = [:]
+    /// 1 + the deepest key's or value's nesting depth.
+    var depth = 1
+    /// Set once the dict is inside another container; it may not grow after that.
+    var sealed = false
 
     func set(_ key: PickleValue, _ value: PickleValue) {
         if case .string(let s) = key {
@@ -33,7 +41,8 @@ indirect enum PickleValue {
     case string(String)
     /// A `bytes` object (only its length is kept; no tensor data lives in pickled bytes here).
     case bytes(count: Int)
-    case tuple([PickleValue])
+    /// A tuple and its nesting depth (1 + the deepest item's).
+    case tuple([PickleValue], depth: Int)
     case list(PickleList)
     case dict(PickleDict)
     /// A reference to a Python global that the hooks allowed, e.g. `torch.FloatStorage`.
@@ -62,6 +71,10 @@ struct PickleMachine {
     /// Most values on the stack, and most memo entries, that a pickle may create.
     static let maximumStack = 10_000_000
     static let maximumMemo = 10_000_000
+    /// Deepest nesting of tuples, lists and dicts. Containers are sealed when they are put inside
+    /// another one, so depths are exact and a cyclic or ever-deepening object is an error, not a
+    /// stack overflow when the values are freed.
+    static let maximumDepth = 200
 
     let file: String
     let section: String
@@ -102,13 +115,33 @@ struct PickleMachine {
             guard let v = memo[index] else { throw fail("memo entry \(index) to exist") }
             try push(v)
         }
+        /// The nesting depth of `v`; seals a list or dict (it is about to go inside a container).
+        func nest(_ v: PickleValue) -> Int {
+            switch v {
+            case .tuple(_, let d): return d
+            case .list(let l): l.sealed = true; return l.depth
+            case .dict(let d): d.sealed = true; return d.depth
+            default: return 0
+            }
+        }
+        func depth(of items: [PickleValue]) throws -> Int {
+            var d = 1
+            for v in items { d = max(d, nest(v) + 1) }
+            guard d <= PickleMachine.maximumDepth else { throw fail("nesting at most \(PickleMachine.maximumDepth) deep") }
+            return d
+        }
+        func tuple(_ items: [PickleValue]) throws -> PickleValue { .tuple(items, depth: try depth(of: items)) }
         func setItems(_ items: [PickleValue], into target: PickleValue) throws {
             guard case .dict(let d) = target else { throw fail("a dict below the items") }
             guard items.count % 2 == 0 else { throw fail("an even number of keys and values") }
+            guard !d.sealed else { throw fail("no items added to a dict already inside another object (cycles are not supported)") }
+            d.depth = max(d.depth, try depth(of: items))
             for i in stride(from: 0, to: items.count, by: 2) { d.set(items[i], items[i + 1]) }
         }
         func append(_ items: [PickleValue], into target: PickleValue) throws {
             guard case .list(let l) = target else { throw fail("a list below the items") }
+            guard !l.sealed else { throw fail("no items added to a list already inside another object (cycles are not supported)") }
+            l.depth = max(l.depth, try depth(of: items))
             l.items.append(contentsOf: items)
         }
         func global(_ module: String, _ name: String) throws {
@@ -162,11 +195,11 @@ struct PickleMachine {
             case 0x28:  // MARK
                 guard marks.count < PickleMachine.maximumStack else { throw fail("fewer MARKs") }
                 marks.append(stack.count)
-            case 0x29: try push(.tuple([]))
-            case 0x74: try push(.tuple(try popMark()))
-            case 0x85: let a = try pop(); try push(.tuple([a]))
-            case 0x86: let b = try pop(), a = try pop(); try push(.tuple([a, b]))
-            case 0x87: let c = try pop(), b = try pop(), a = try pop(); try push(.tuple([a, b, c]))
+            case 0x29: try push(try tuple([]))
+            case 0x74: try push(try tuple(try popMark()))
+            case 0x85: let a = try pop(); try push(try tuple([a]))
+            case 0x86: let b = try pop(), a = try pop(); try push(try tuple([a, b]))
+            case 0x87: let c = try pop(), b = try pop(), a = try pop(); try push(try tuple([a, b, c]))
             case 0x7D: try push(.dict(PickleDict()))
             case 0x64:  // DICT
                 let items = try popMark(), d = PickleDict()
@@ -181,7 +214,9 @@ struct PickleMachine {
                 try setItems(items, into: target)
             case 0x5D, 0x8F: try push(.list(PickleList()))  // EMPTY_LIST, EMPTY_SET (a set is kept as a list)
             case 0x6C, 0x91:  // LIST, FROZENSET
-                let l = PickleList(); l.items = try popMark(); try push(.list(l))
+                let l = PickleList()
+                try append(try popMark(), into: .list(l))
+                try push(.list(l))
             case 0x61:  // APPEND
                 let v = try pop()
                 guard let target = stack.last else { throw fail("a list below the value") }
@@ -216,14 +251,17 @@ struct PickleMachine {
                 try push(v)
             case 0x51:  // BINPERSID
                 let pid = try pop()
+                _ = nest(pid)
                 try push(try hooks.persistentLoad(pid, opcodeOffset))
             case 0x52:  // REDUCE
                 let args = try pop(), callable = try pop()
-                guard case .tuple(let a) = args else { throw fail("an argument tuple for REDUCE") }
+                guard case .tuple(let a, _) = args else { throw fail("an argument tuple for REDUCE") }
+                _ = nest(args)
                 try push(try hooks.reduce(callable, a, opcodeOffset))
             case 0x81:  // NEWOBJ
                 let args = try pop(), cls = try pop()
-                guard case .tuple(let a) = args else { throw fail("an argument tuple for NEWOBJ") }
+                guard case .tuple(let a, _) = args else { throw fail("an argument tuple for NEWOBJ") }
+                _ = nest(args)
                 try push(try hooks.reduce(cls, a, opcodeOffset))
             case 0x62:  // BUILD: object state (e.g. an OrderedDict's _metadata) is not needed; keep the object
                 _ = try pop()

@@ -67,6 +67,8 @@ final class TorchTensorRef {
 public enum TorchCheckpoint {
     /// Deepest nesting of dicts, lists and tuples that is flattened.
     public static let maximumDepth = 64
+    /// Most elements of a view that has more elements than its storage (stride-0 broadcast).
+    public static let maximumBroadcastCount = 1 << 26
 
     static let storageTypes: [String: DType] = [
         "FloatStorage": .float32, "HalfStorage": .float16, "BFloat16Storage": .bfloat16, "DoubleStorage": .float64,
@@ -117,7 +119,10 @@ public enum TorchCheckpoint {
                 })
             let root = try PickleMachine(file: file, section: "data.pkl").run(try zip.payload(pkl), hooks: hooks)
             var tensors: [NamedTensor] = []
-            try flatten(root, name: "", depth: 0, file: file, littleEndian: littleEndian, tensors: &tensors, metadata: &metadata)
+            // a tree visits each value once; shared sub-objects are visited again, so bound the walk
+            var budget = 2 * pkl.uncompressedSize + 1000
+            try flatten(root, name: "", depth: 0, file: file, littleEndian: littleEndian, budget: &budget,
+                        tensors: &tensors, metadata: &metadata)
             return TensorArchive(format: .pytorch, tensors: tensors, metadata: metadata)
         }
     }
@@ -126,7 +131,7 @@ public enum TorchCheckpoint {
     static func loadStorage(_ pid: PickleValue, offset: Int, zip: ZipDirectory, prefix: String,
                             cache: inout [String: TorchStorageRef]) throws -> PickleValue {
         let field = "data.pkl persistent id at byte \(offset)"
-        guard case .tuple(let t) = pid, t.count == 5, case .string("storage") = t[0],
+        guard case .tuple(let t, _) = pid, t.count == 5, case .string("storage") = t[0],
               case .global(let module, let cls) = t[1], case .string(let key) = t[2], case .int(let numel) = t[4],
               numel >= 0 else {
             throw TensorFileError.malformed(file: zip.file, field: field, expected: "('storage', torch.<Type>Storage, key, location, numel)", got: "\(pid)")
@@ -177,6 +182,10 @@ public enum TorchCheckpoint {
                 throw TensorFileError.malformed(file: file, field: field + " (\(name))",
                                                 expected: "non-negative offset, sizes and strides", got: "offset \(off), size \(shape), stride \(strides)")
             }
+            if count > storage.count && count > maximumBroadcastCount {
+                throw TensorFileError.unsupported(file: file, field: field + " (tensor on storage '\(storage.key)')",
+                                                  what: "a broadcast view of \(count) elements over a storage of \(storage.count)")
+            }
             if count > 0 {
                 var last = off
                 for (n, s) in zip(shape, strides) {
@@ -204,7 +213,7 @@ public enum TorchCheckpoint {
     }
 
     static func ints(_ v: PickleValue) -> [Int]? {
-        guard case .tuple(let items) = v else { return nil }
+        guard case .tuple(let items, _) = v else { return nil }
         var out: [Int] = []
         for i in items {
             guard case .int(let x) = i else { return nil }
@@ -231,14 +240,20 @@ public enum TorchCheckpoint {
     }
 
     /// Appends the tensors under `value` (named `name`, dotted) in pickle order; scalars go to `metadata`.
-    static func flatten(_ value: PickleValue, name: String, depth: Int, file: String, littleEndian: Bool,
+    static func flatten(_ value: PickleValue, name: String, depth: Int, file: String, littleEndian: Bool, budget: inout Int,
                         tensors: inout [NamedTensor], metadata: inout [String: String]) throws {
+        budget -= 1
+        guard budget >= 0 else {
+            throw TensorFileError.unsupported(file: file, field: "data.pkl object '\(name)'",
+                                              what: "an object graph that shares sub-objects so often that naming its leaves does not end")
+        }
         func child(_ key: String) -> String { name.isEmpty ? key : name + "." + key }
         func descend(_ v: PickleValue, _ key: String) throws {
             guard depth < maximumDepth else {
                 throw TensorFileError.unsupported(file: file, field: "data.pkl object '\(name)'", what: "nesting deeper than \(maximumDepth) levels")
             }
-            try flatten(v, name: child(key), depth: depth + 1, file: file, littleEndian: littleEndian, tensors: &tensors, metadata: &metadata)
+            try flatten(v, name: child(key), depth: depth + 1, file: file, littleEndian: littleEndian, budget: &budget,
+                        tensors: &tensors, metadata: &metadata)
         }
         switch value {
         case .tensor(let t):
@@ -255,7 +270,7 @@ public enum TorchCheckpoint {
                 try descend(v, key)
             }
         case .list(let l): for (i, v) in l.items.enumerated() { try descend(v, String(i)) }
-        case .tuple(let items): for (i, v) in items.enumerated() { try descend(v, String(i)) }
+        case .tuple(let items, _): for (i, v) in items.enumerated() { try descend(v, String(i)) }
         case .none: metadata[name] = "None"
         case .bool(let b): metadata[name] = b ? "True" : "False"
         case .int(let i): metadata[name] = String(i)
