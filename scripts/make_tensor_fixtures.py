@@ -215,7 +215,7 @@ def make_lite_medsam(path):
         picks[k] = {"shape": list(t.shape), "dtype": TDT[t.dtype], "first": values_t(t.reshape(-1)[:4]),
                     "sum": float(t.double().sum())}
     doc = {"count": len(keys), "elements": int(sum(t.numel() for t in sd.values())), "keys": keys,
-           "shapes": [list(sd[k].shape) for k in keys], "picks": picks}
+           "shapes": [list(sd[k].shape) for k in keys], "dtypes": [TDT[sd[k].dtype] for k in keys], "picks": picks}
     with open(os.path.join(OUT, "lite_medsam_expected.json"), "w") as f:
         json.dump(doc, f, indent=0)
         f.write("\n")
@@ -224,11 +224,13 @@ def make_lite_medsam(path):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--lite-medsam", help="path of lite_medsam.pth (scripts/fetch-weights)")
+    ap.add_argument("--lite-medsam-only", action="store_true", help="only rewrite lite_medsam_expected.json")
     args = ap.parse_args()
     os.makedirs(OUT, exist_ok=True)
-    make_npy()
-    make_safetensors()
-    make_pth()
+    if not args.lite_medsam_only:
+        make_npy()
+        make_safetensors()
+        make_pth()
     if args.lite_medsam:
         make_lite_medsam(os.path.expanduser(args.lite_medsam))
     total = sum(os.path.getsize(os.path.join(OUT, f)) for f in os.listdir(OUT))
