@@ -10,7 +10,7 @@ final class TorchPickleTests: XCTestCase {
         try TorchCheckpoint.read(ZipBuilder.checkpoint(pickle: p.bytes + [0x2E], storages: storages, zip64: zip64), file: "t.pth")
     }
 
-    func testProtocol4OpcodesAndZip64EndRecord() throws {
+    func testProtocol4OpcodesAndZip64Records() throws {
         var p = PickleWriter()
         p.bytes = [0x80, 0x04, 0x95] + ZipBuilder.le(0, 8)  // PROTO 4, FRAME
         p.op(0x7D, 0x94)  // EMPTY_DICT, MEMOIZE
@@ -40,6 +40,11 @@ final class TorchPickleTests: XCTestCase {
         XCTAssertEqual(a.metadata["list.1"], "True")
         XCTAssertEqual(a.metadata["list.2"], "4660")
         XCTAssertNil(a.metadata["big"])
+        // the same without ZIP64 records, and with the ZIP64 extra fields but a classic end record
+        let plain = try TorchCheckpoint.read(ZipBuilder.checkpoint(pickle: p.bytes + [0x2E], storages: ["0": floats]), file: "t.pth")
+        XCTAssertEqual(plain["w"]?.scalars, [2, 4])
+        let extras = ZipBuilder.checkpointBuilder(pickle: p.bytes + [0x2E], storages: ["0": floats]).data(zip64Extras: true)
+        XCTAssertEqual(try TorchCheckpoint.read(extras, file: "t.pth")["w"]?.scalars, [2, 4])
     }
 
     func testStridedViewOutsideStorageIsRejected() throws {

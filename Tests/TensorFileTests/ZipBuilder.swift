@@ -9,7 +9,9 @@ struct ZipBuilder {
 
     /// The archive; with `zip64` the end of central directory fields are 0xFFFF… and a ZIP64 end
     /// record and locator precede it.
-    func data(zip64: Bool = false, method: Int = 0) -> Data {
+    /// With `zip64Extras`, every central-directory entry stores its sizes and local header offset
+    /// as 0xFFFFFFFF and the real values in a ZIP64 extra field (id 0x0001).
+    func data(zip64: Bool = false, zip64Extras: Bool = false, method: Int = 0) -> Data {
         var out: [UInt8] = []
         var central: [UInt8] = []
         for (name, bytes) in entries {
@@ -20,9 +22,12 @@ struct ZipBuilder {
             out += ZipBuilder.le(n.count, 2) + ZipBuilder.le(0, 2) + n + bytes
             central += ZipBuilder.le(0x0201_4B50, 4) + ZipBuilder.le(20, 2) + ZipBuilder.le(20, 2) + ZipBuilder.le(0, 2)
             central += ZipBuilder.le(method, 2) + ZipBuilder.le(0, 4) + ZipBuilder.le(0, 4)
-            central += ZipBuilder.le(bytes.count, 4) + ZipBuilder.le(bytes.count, 4)
-            central += ZipBuilder.le(n.count, 2) + ZipBuilder.le(0, 2) + ZipBuilder.le(0, 2) + ZipBuilder.le(0, 2)
-            central += ZipBuilder.le(0, 2) + ZipBuilder.le(0, 4) + ZipBuilder.le(offset, 4) + n
+            let extra = zip64Extras ? ZipBuilder.le(1, 2) + ZipBuilder.le(24, 2) + ZipBuilder.le(bytes.count, 8)
+                + ZipBuilder.le(bytes.count, 8) + ZipBuilder.le(offset, 8) : []
+            let big = 0xFFFF_FFFF
+            central += ZipBuilder.le(zip64Extras ? big : bytes.count, 4) + ZipBuilder.le(zip64Extras ? big : bytes.count, 4)
+            central += ZipBuilder.le(n.count, 2) + ZipBuilder.le(extra.count, 2) + ZipBuilder.le(0, 2) + ZipBuilder.le(0, 2)
+            central += ZipBuilder.le(0, 2) + ZipBuilder.le(0, 4) + ZipBuilder.le(zip64Extras ? big : offset, 4) + n + extra
         }
         let cdOffset = out.count
         out += central
@@ -43,11 +48,15 @@ struct ZipBuilder {
 
     /// A `.pth`-shaped archive: `archive/data.pkl` plus `archive/data/<key>` storages.
     static func checkpoint(pickle: [UInt8], storages: [String: [UInt8]] = [:], zip64: Bool = false) -> Data {
+        checkpointBuilder(pickle: pickle, storages: storages).data(zip64: zip64, zip64Extras: zip64)
+    }
+
+    static func checkpointBuilder(pickle: [UInt8], storages: [String: [UInt8]]) -> ZipBuilder {
         var z = ZipBuilder()
         z.entries.append(("archive/data.pkl", pickle))
         for key in storages.keys.sorted() { z.entries.append(("archive/data/\(key)", storages[key]!)) }
         z.entries.append(("archive/version", Array("3\n".utf8)))
-        return z.data(zip64: zip64)
+        return z
     }
 }
 

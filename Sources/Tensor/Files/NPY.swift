@@ -62,7 +62,7 @@ public enum NPY {
             return TensorArchive(format: .npy,
                                  tensors: [NamedTensor(name: name, storedDType: header.dtype, tensor: tensor)],
                                  metadata: ["npy.version": header.version,
-                                            "npy.descr": descr(header.dtype, littleEndian: header.littleEndian),
+                                            "npy.descr": descr(header.dtype, littleEndian: header.littleEndian) ?? "",
                                             "npy.fortran_order": header.fortranOrder ? "True" : "False"])
         }
     }
@@ -130,12 +130,9 @@ public enum NPY {
             throw TensorFileError.unsupported(file: file, field: "header 'descr'", what: "'\(descr)' (expected a byte order <, > or | and a simple dtype)")
         }
         let code = String(chars[1...])
-        let table: [String: DType] = ["b1": .bool, "i1": .int8, "u1": .uint8, "i2": .int16, "u2": .uint16,
-                                      "i4": .int32, "u4": .uint32, "i8": .int64, "u8": .uint64,
-                                      "f2": .float16, "f4": .float32, "f8": .float64]
-        guard let dtype = table[code] else {
+        guard let dtype = codes.first(where: { $0.code == code })?.dtype else {
             throw TensorFileError.unsupported(file: file, field: "header 'descr'",
-                                              what: "dtype '\(descr)' (supported: b1 i1 u1 i2 u2 i4 u4 i8 u8 f2 f4 f8)")
+                                              what: "dtype '\(descr)' (supported: \(codes.map(\.code).joined(separator: " ")))")
         }
         if chars[0] == "|" && dtype.byteSize > 1 {
             throw TensorFileError.malformed(file: file, field: "header 'descr'", expected: "byte order < or > for a \(dtype.byteSize)-byte type", got: "'\(descr)'")
@@ -143,24 +140,15 @@ public enum NPY {
         return (dtype, chars[0] != ">")
     }
 
-    /// The NumPy dtype string of `dtype` (`|` for one-byte types).
-    static func descr(_ dtype: DType, littleEndian: Bool) -> String {
-        let code: String
-        switch dtype {
-        case .bool: code = "b1"
-        case .int8: code = "i1"
-        case .uint8: code = "u1"
-        case .int16: code = "i2"
-        case .uint16: code = "u2"
-        case .int32: code = "i4"
-        case .uint32: code = "u4"
-        case .int64: code = "i8"
-        case .uint64: code = "u8"
-        case .float16: code = "f2"
-        case .float32: code = "f4"
-        case .float64: code = "f8"
-        case .bfloat16: code = "V2"  // NumPy has no bfloat16; never written
-        }
+    /// NumPy type codes (without byte order) of the supported dtypes; NumPy has no bfloat16.
+    static let codes: [(code: String, dtype: DType)] = [
+        ("b1", .bool), ("i1", .int8), ("u1", .uint8), ("i2", .int16), ("u2", .uint16), ("i4", .int32), ("u4", .uint32),
+        ("i8", .int64), ("u8", .uint64), ("f2", .float16), ("f4", .float32), ("f8", .float64),
+    ]
+
+    /// The NumPy dtype string of `dtype` (`|` for one-byte types), or nil for bfloat16.
+    static func descr(_ dtype: DType, littleEndian: Bool) -> String? {
+        guard let code = codes.first(where: { $0.dtype == dtype })?.code else { return nil }
         return (dtype.byteSize == 1 ? "|" : (littleEndian ? "<" : ">")) + code
     }
 
@@ -169,8 +157,8 @@ public enum NPY {
     /// `numpy.save` writes it.
     /// - Throws: `TensorFileError.unsupported` for `.bfloat16` (NumPy has no such dtype).
     public static func encode(_ tensor: Tensor, as dtype: DType = .float32) throws -> Data {
-        guard dtype != .bfloat16 else {
-            throw TensorFileError.unsupported(file: "array.npy", field: "dtype", what: "bfloat16 has no NumPy dtype")
+        guard let typeString = descr(dtype, littleEndian: true) else {
+            throw TensorFileError.unsupported(file: "array.npy", field: "dtype", what: "\(dtype) has no NumPy dtype")
         }
         let shapeText: String
         switch tensor.shape.count {
@@ -178,7 +166,7 @@ public enum NPY {
         case 1: shapeText = "(\(tensor.shape[0]),)"
         default: shapeText = "(" + tensor.shape.map(String.init).joined(separator: ", ") + ")"
         }
-        var dict = "{'descr': '\(descr(dtype, littleEndian: true))', 'fortran_order': False, 'shape': \(shapeText), }"
+        var dict = "{'descr': '\(typeString)', 'fortran_order': False, 'shape': \(shapeText), }"
         var version: UInt8 = 1
         var prefix = 10
         if (prefix + dict.utf8.count + 1 + 63) / 64 * 64 - prefix > 65535 { version = 2; prefix = 12 }
