@@ -66,6 +66,19 @@ final class TorchPickleTests: XCTestCase {
         XCTAssertEqual(expectFileError("broadcast bomb") { _ = try read(huge, storages: ["0": floats]) }.map(kind), "unsupported")
     }
 
+    func testBigEndianStoragesFollowTheByteorderEntry() throws {
+        var p = PickleWriter()
+        p.tensor(storage: "ShortStorage", key: "0", numel: 3, offset: 0, size: [3], stride: [1])
+        var z = ZipBuilder.checkpointBuilder(pickle: p.bytes + [0x2E], storages: ["0": [0x01, 0x02, 0xFF, 0xFE, 0x00, 0x07]])
+        z.entries.append(("archive/byteorder", Array("big".utf8)))
+        let a = try TorchCheckpoint.read(z.data(), file: "t.pth")
+        XCTAssertEqual(a["tensor"]?.scalars, [258, -2, 7])
+        XCTAssertEqual(a.entry("tensor")?.storedDType, .int16)
+        XCTAssertEqual(a.metadata["pytorch.byteorder"], "big")
+        z.entries[z.entries.count - 1].bytes = Array("middle".utf8)
+        XCTAssertEqual(expectFileError("byteorder middle") { _ = try TorchCheckpoint.read(z.data(), file: "t.pth") }.map(kind), "malformed")
+    }
+
     func testUnsupportedOpcodeNamesOpcodeAndOffset() throws {
         var p = PickleWriter()
         p.op(0x49)  // INT (text protocol 0)
