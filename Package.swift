@@ -37,6 +37,7 @@ let package = Package(
                           swiftSettings: optimize),
 
         .testTarget(name: "TensorTests", dependencies: ["Tensor"]),
+        .testTarget(name: "TensorFileTests", dependencies: ["Tensor"]),
         .testTarget(name: "ImageIOTests", dependencies: ["ImageIO", "Tensor"]),
         .testTarget(name: "LayeringTests", dependencies: []),
         .testTarget(name: "AIMSTests", dependencies: ["AIMS"]),
