@@ -44,7 +44,7 @@ public struct RawImage: Sendable, Equatable {
     }
 
     /// A raw image from a `[C, H, W]` tensor, converting each value to `dtype`
-    /// (integers round to nearest and saturate).
+    /// (integers round half to even and saturate).
     public init(tensor: Tensor, dtype: DType) {
         precondition(tensor.rank == 3, "RawImage(tensor:): expected [C, H, W], got \(tensor.shape)")
         let c = tensor.shape[0], h = tensor.shape[1], w = tensor.shape[2]
