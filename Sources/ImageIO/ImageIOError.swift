@@ -16,6 +16,8 @@ public enum ImageIOError: Error, LocalizedError, Equatable, Sendable {
     case unsupported(file: String, field: String, value: String, supported: String)
     /// The image has more pixels than the reader's limit (see `ImageReadOptions.maxPixels`).
     case tooLarge(file: String, width: Int, height: Int, limit: Int)
+    /// The decoded samples (`shape` is `[H, W, C]`) would exceed `ImageReadOptions.maxBytes`.
+    case decodedSizeTooLarge(file: String, shape: [Int], byteSize: Int, limit: Int)
     /// The page index is outside the file's pages.
     case pageOutOfRange(file: String, page: Int, pageCount: Int)
     /// libpng or libtiff reported an error while decoding or encoding.
@@ -35,6 +37,8 @@ public enum ImageIOError: Error, LocalizedError, Equatable, Sendable {
             return "\(file): \(field): unsupported value \(value) (supported: \(supported))"
         case let .tooLarge(file, width, height, limit):
             return "\(file): image size: expected at most \(limit) pixels, got \(width)x\(height) = \(width.multipliedReportingOverflow(by: height).partialValue) (raise ImageReadOptions.maxPixels to allow)"
+        case let .decodedSizeTooLarge(file, shape, byteSize, limit):
+            return "\(file): decoded size: expected at most \(limit) bytes, got \(shape.map(String.init).joined(separator: "x")) samples of \(byteSize) bytes (raise ImageReadOptions.maxBytes to allow)"
         case let .pageOutOfRange(file, page, count):
             return "\(file): page: expected 0..<\(count), got \(page)"
         case let .codec(file, library, message):

@@ -2,9 +2,13 @@
 public struct ImageReadOptions: Sendable, Equatable {
     /// Largest accepted `width * height` (pixels per page). Default 2^28.
     public var maxPixels: Int
+    /// Largest accepted decoded size in bytes (`width * height * channels * dtype.byteSize`).
+    /// Default 2^32 (4 GiB).
+    public var maxBytes: Int
 
-    public init(maxPixels: Int = ImageReadOptions.defaultMaxPixels) {
+    public init(maxPixels: Int = ImageReadOptions.defaultMaxPixels, maxBytes: Int = 1 << 32) {
         self.maxPixels = maxPixels
+        self.maxBytes = maxBytes
     }
 
     /// 2^28 pixels (e.g. 16384 x 16384).
@@ -14,7 +18,7 @@ public struct ImageReadOptions: Sendable, Equatable {
     public static let standard = ImageReadOptions()
 
     /// No pixel limit beyond what memory allows (`allowHugeImages`).
-    public static let allowHugeImages = ImageReadOptions(maxPixels: Int.max)
+    public static let allowHugeImages = ImageReadOptions(maxPixels: Int.max, maxBytes: Int.max)
 
     /// Throws `.invalidField` for zero/negative dimensions and `.tooLarge` above the limit.
     func check(width: Int, height: Int, file: String, widthField: String, heightField: String) throws {
@@ -23,6 +27,16 @@ public struct ImageReadOptions: Sendable, Equatable {
         let (pixels, overflow) = width.multipliedReportingOverflow(by: height)
         if overflow || pixels > maxPixels {
             throw ImageIOError.tooLarge(file: file, width: width, height: height, limit: maxPixels)
+        }
+    }
+
+    /// Throws `.tooLarge` when `width * height * channels * byteSize` exceeds `maxBytes`.
+    func checkBytes(width: Int, height: Int, channels: Int, byteSize: Int, file: String) throws {
+        let (a, o1) = width.multipliedReportingOverflow(by: height)
+        let (b, o2) = a.multipliedReportingOverflow(by: channels)
+        let (c, o3) = b.multipliedReportingOverflow(by: byteSize)
+        if o1 || o2 || o3 || c > maxBytes {
+            throw ImageIOError.decodedSizeTooLarge(file: file, shape: [height, width, channels], byteSize: byteSize, limit: maxBytes)
         }
     }
 }

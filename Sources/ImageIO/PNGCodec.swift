@@ -24,8 +24,16 @@ public enum PNGCodec {
     /// Decodes PNG bytes; `file` names the source in errors.
     public static func decode(_ bytes: [UInt8], file: String, options: ImageReadOptions = .standard) throws -> RawImage {
         let (h, info) = try header(bytes, file: file, options: options)
+        try options.checkBytes(width: info.width, height: info.height, channels: info.channels, byteSize: info.dtype.byteSize, file: file)
         let (count, overflow) = Int(h.out_row_bytes).multipliedReportingOverflow(by: Int(h.height))
         guard !overflow else { throw ImageIOError.tooLarge(file: file, width: info.width, height: info.height, limit: options.maxPixels) }
+        // Deflate expands at most ~1032:1, so a file this short cannot hold the claimed pixels:
+        // reject it before allocating (guards against tiny files claiming huge images).
+        let (bound, o2) = bytes.count.multipliedReportingOverflow(by: maxDeflateRatio)
+        if !o2, count > bound + 65536 {
+            throw ImageIOError.truncated(file: file, field: "IDAT data for \(info.width)x\(info.height)x\(info.channels)",
+                                         expectedBytes: count / maxDeflateRatio, availableBytes: bytes.count)
+        }
         var out = [UInt8](repeating: 0, count: count)
         var header = h
         var message = [CChar](repeating: 0, count: 512)
@@ -49,6 +57,8 @@ public enum PNGCodec {
 
     /// libpng's own per-side limit; the pixel-count limit is checked in Swift before libpng allocates.
     static let maxSide = UInt32(Int32.max)
+    /// Upper bound of deflate's expansion (decoded bytes per compressed byte).
+    static let maxDeflateRatio = 1100
 
     /// Validates the signature and IHDR in Swift (for precise messages), then asks libpng for the
     /// decoded layout.

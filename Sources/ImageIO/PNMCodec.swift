@@ -26,8 +26,17 @@ public enum PNMCodec {
         var scanner = PNMHeaderScanner(bytes: bytes, file: file)
         let header = try scanner.header(options: options)
         let info = header.info
+        try options.checkBytes(width: info.width, height: info.height, channels: info.channels, byteSize: info.dtype.byteSize, file: file)
         let samples = info.width * info.height * info.channels
         let byteSize = info.dtype.byteSize
+        // Every sample needs at least one byte (binary) or a digit and a separator (ASCII, P1
+        // one digit): check the file can hold them before allocating.
+        let remaining = bytes.count - scanner.position
+        let minimum = header.kind == 4 ? ((info.width + 7) / 8) * info.height
+            : header.kind >= 5 ? samples * byteSize : header.kind == 1 ? samples : 2 * samples - 1
+        guard remaining >= minimum else {
+            throw ImageIOError.truncated(file: file, field: "P\(header.kind) raster", expectedBytes: minimum, availableBytes: remaining)
+        }
         var out = [UInt8](repeating: 0, count: samples * byteSize)
         let maxval = header.maxval
 

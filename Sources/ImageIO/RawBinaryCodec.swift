@@ -61,9 +61,8 @@ public enum RawBinaryCodec {
         guard spec.byteOffset >= 0 else {
             throw ImageIOError.invalidField(file: file, field: "spec byteOffset", expected: ">= 0", got: "\(spec.byteOffset)")
         }
-        guard let need = spec.dataByteCount else {
-            throw ImageIOError.tooLarge(file: file, width: spec.width, height: spec.height, limit: options.maxPixels)
-        }
+        try options.checkBytes(width: spec.width, height: spec.height, channels: spec.channels, byteSize: spec.dtype.byteSize, file: file)
+        let need = spec.dataByteCount!
         let available = max(0, bytes.count - spec.byteOffset)
         guard available >= need else {
             throw ImageIOError.truncated(file: file, field: "raw samples at offset \(spec.byteOffset)", expectedBytes: need, availableBytes: available)

@@ -77,6 +77,7 @@ extension TIFFCodec {
             throw ImageIOError.unsupported(file: file, field: "SampleFormat/BitsPerSample", value: "\(name) \(bits)-bit",
                                            supported: "uint 1/2/4/8/16/32/64, int 8/16/32/64, ieeefp 16/32/64")
         }
+        try options.checkBytes(width: width, height: height, channels: channels, byteSize: dtype.byteSize, file: file)
         let photometric = Int(f.photometric)
         if photometric == Int(PHOTOMETRIC_YCBCR) {
             throw ImageIOError.unsupported(file: file, field: "PhotometricInterpretation", value: "ycbcr (6)", supported: "any other (samples are returned as stored)")
