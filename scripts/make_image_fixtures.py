@@ -39,6 +39,11 @@ entries = []
 def record(name, array, reader, page=0, pages=1, bit_depth=None, note=""):
     """Stores `array` (what the reference reader returned) as the truth for (name, page)."""
     a = np.asarray(array)
+    if name.endswith(".png"):  # the file's own IHDR bit depth (Pillow picks 4-bit palettes itself)
+        with open(os.path.join(OUT, name), "rb") as f:
+            ihdr_depth = f.read(25)[24]
+        assert bit_depth is None or bit_depth == ihdr_depth or name.startswith("png_palette"), (name, bit_depth, ihdr_depth)
+        bit_depth = ihdr_depth
     if a.dtype == bool:
         a = a.astype(np.uint8)
     if a.ndim == 2:
@@ -46,7 +51,7 @@ def record(name, array, reader, page=0, pages=1, bit_depth=None, note=""):
     assert a.ndim == 3, (name, a.shape)
     a = np.ascontiguousarray(a)
     le = a.astype(a.dtype.newbyteorder("<"), copy=False)
-    stem = os.path.splitext(name)[0] + (f"_p{page}" if pages > 1 else "")
+    stem = name.replace(".", "_") + (f"_p{page}" if pages > 1 else "")
     values = f"ref/{stem}.bin"
     data = le.tobytes()
     with open(os.path.join(OUT, values), "wb") as f:
@@ -57,7 +62,7 @@ def record(name, array, reader, page=0, pages=1, bit_depth=None, note=""):
         "bit_depth": int(bit_depth if bit_depth is not None else a.dtype.itemsize * 8),
         "reader": reader, "values": values,
         "sha256": hashlib.sha256(data).hexdigest(),
-        "sum": float(np.nansum(a.astype(np.float64))), "note": note,
+        "finite_sum": float(np.sum(a.astype(np.float64)[np.isfinite(a.astype(np.float64))])), "note": note,
     })
 
 
@@ -133,21 +138,21 @@ def make_png():
 
     # Palette: Pillow writes P images (8-bit and 4-bit indices, with and without tRNS);
     # the reference is Pillow's expansion to RGB / RGBA.
-    pal = rng.integers(0, 256, (16, 3), dtype=np.uint8)
-    idx = rng.integers(0, 16, (h, w), dtype=np.uint8)
+    pal = rng.integers(0, 256, (256, 3), dtype=np.uint8)
     for name, bits, trns in [("png_palette8.png", 8, False), ("png_palette4.png", 4, False), ("png_palette_trns.png", 8, True)]:
+        idx = rng.integers(0, 1 << bits, (h, w), dtype=np.uint8)
         im = Image.fromarray(idx, "P")
-        im.putpalette(pal.flatten().tolist())
+        im.putpalette(pal[:1 << bits].flatten().tolist())
         kw = {"bits": bits} if bits != 8 else {}
         if trns:
-            kw["transparency"] = bytes([0, 128, 255] + [255] * 13)
+            kw["transparency"] = bytes([0, 128, 255, 7])
         im.save(os.path.join(OUT, name), **kw)
         back = Image.open(os.path.join(OUT, name))
         assert back.mode == "P"
         r = np.array(back.convert("RGBA" if trns else "RGB"))
         expect = pal[idx]
         if trns:
-            alpha = np.array([0, 128, 255] + [255] * 13, dtype=np.uint8)[idx]
+            alpha = np.array([0, 128, 255, 7] + [255] * 252, dtype=np.uint8)[idx]
             expect = np.dstack([expect, alpha])
         assert same(r, expect), name
         record(name, r, pil("") + " convert(RGB/RGBA)", bit_depth=bits)

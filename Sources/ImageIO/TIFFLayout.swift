@@ -33,6 +33,10 @@ extension TIFFCodec {
         1: "none", 2: "ccitt-rle", 3: "ccitt-fax3", 4: "ccitt-fax4", 5: "lzw", 6: "ojpeg", 7: "jpeg",
         8: "deflate", 32946: "deflate", 32773: "packbits", 34925: "lzma", 50000: "zstd", 50001: "webp", 34887: "lerc",
     ]
+    /// Upper bounds of decoded bytes per stored byte for codecs whose bound is known: none 1,
+    /// PackBits 64 (128 bytes from 2), deflate ~1032, LZW ~2730 (4096-byte strings from 12-bit codes).
+    static let maxCompressionRatio: [Int: Int] = [1: 1, 32773: 64, 8: 1100, 32946: 1100, 5: 2800]
+
     static let photometricNames: [Int: String] = [
         0: "miniswhite", 1: "minisblack", 2: "rgb", 3: "palette", 4: "mask", 5: "separated", 6: "ycbcr",
         8: "cielab", 9: "icclab", 10: "itulab", 32844: "logl", 32845: "logluv", 0xFFFF: "missing",
@@ -115,6 +119,17 @@ extension TIFFCodec {
         guard declared == perPlane * planes else {
             throw ImageIOError.invalidField(file: file, field: tiled ? "TileOffsets count" : "StripOffsets count",
                                             expected: "\(perPlane * planes)", got: "\(declared)")
+        }
+        // A file too short to hold the raster even at the codec's best compression ratio is
+        // corrupt: reject it before allocating the output (tiny files claiming huge images).
+        if let ratio = maxCompressionRatio[compression] {
+            let rowBytes = (width.multipliedReportingOverflow(by: channels * bits).partialValue + 7) / 8
+            let (raster, o) = rowBytes.multipliedReportingOverflow(by: height)
+            let (bound, o2) = bytes.count.multipliedReportingOverflow(by: ratio)
+            if !o && !o2 && raster > bound {
+                throw ImageIOError.truncated(file: file, field: "image data (\(compressionNames[compression] ?? "code \(compression)"))",
+                                             expectedBytes: raster / ratio, availableBytes: bytes.count)
+            }
         }
         var info = ImageInfo(format: bytes.count > 2 && bytes[2] == 43 || bytes.count > 3 && bytes[3] == 43 ? .bigTIFF : .tiff,
                              width: width, height: height, channels: channels, dtype: dtype, bitDepth: bits)
