@@ -11,7 +11,8 @@ import Tensor
 /// any page of a multi-page file; every compression this libtiff decodes. Samples come back
 /// interleaved `[H, W, C]` in host byte order, as stored (photometric is reported in
 /// `info.colorModel`, not applied: palette images give their indices, MinIsWhite is not inverted).
-/// YCbCr images are rejected as unsupported.
+/// The Orientation tag is not applied (rows come in file order). YCbCr images and sample formats
+/// outside the list above (12-bit, complex, ...) are rejected with `ImageIOError.unsupported`.
 public enum TIFFCodec {
     /// Compression schemes the writer offers.
     public enum Compression: String, Sendable, CaseIterable {

@@ -131,8 +131,7 @@ extension TIFFCodec {
                                              expectedBytes: raster / ratio, availableBytes: bytes.count)
             }
         }
-        var info = ImageInfo(format: bytes.count > 2 && bytes[2] == 43 || bytes.count > 3 && bytes[3] == 43 ? .bigTIFF : .tiff,
-                             width: width, height: height, channels: channels, dtype: dtype, bitDepth: bits)
+        var info = ImageInfo(format: ImageFormat.sniff(prefix: bytes) ?? .tiff, width: width, height: height, channels: channels, dtype: dtype, bitDepth: bits)
         info.pageCount = count
         info.compression = compressionNames[compression] ?? "code \(compression)"
         info.colorModel = photometricNames[photometric] ?? "code \(photometric)"
