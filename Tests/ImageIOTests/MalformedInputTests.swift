@@ -157,6 +157,51 @@ final class MalformedInputTests: XCTestCase {
         XCTAssertEqual(message(ok), "decoded")
     }
 
+    /// An ancillary chunk with a bad CRC is a libpng warning: the image decodes, the warning is
+    /// captured in `info.warning` (not printed); a critical chunk with a bad CRC is an error.
+    func testPNGWarningsAreCapturedAndCriticalCRCErrorsFail() throws {
+        let bytes = [UInt8](try Data(contentsOf: Fixtures.url("png_gray8.png")))
+        var text = Self.chunk("tEXt", Array("Comment\u{0}hello".utf8))
+        text[text.count - 1] ^= 0xFF
+        let withBadText = Array(bytes[0..<33]) + text + Array(bytes[33...])
+        let image = try PNGCodec.decode(withBadText, file: "w.png")
+        XCTAssertEqual(image.bytes, try PNGCodec.decode(bytes, file: "w.png").bytes)
+        XCTAssertNotNil(image.info?.warning, "libpng's CRC warning should be captured")
+        XCTAssertTrue(image.info?.warning?.contains("CRC") ?? false, image.info?.warning ?? "")
+
+        // flip the last CRC byte of the first IDAT chunk
+        var i = 33
+        while i + 8 <= bytes.count {
+            let length = Int(bytes[i]) << 24 | Int(bytes[i + 1]) << 16 | Int(bytes[i + 2]) << 8 | Int(bytes[i + 3])
+            if Array(bytes[(i + 4)..<(i + 8)]) == Array("IDAT".utf8) {
+                var broken = bytes
+                broken[i + 8 + length + 3] ^= 0xFF
+                XCTAssertThrowsError(try PNGCodec.decode(broken, file: "c.png")) { error in
+                    XCTAssertTrue(error.localizedDescription.hasPrefix("c.png: libpng: "), error.localizedDescription)
+                }
+                return
+            }
+            i += 12 + length
+        }
+        XCTFail("no IDAT found")
+    }
+
+    /// libtiff's own error text is captured per handle and carried in the error.
+    func testLibTIFFMessagesAreCaptured() throws {
+        let lzw = [UInt8]((try Data(contentsOf: Fixtures.url("tiff_uint8_lzw.tif"))).prefix(200))
+        XCTAssertThrowsError(try TIFFCodec.decode(lzw, file: "l.tif")) { error in
+            guard case let .codec(file, library, message)? = error as? ImageIOError else { return XCTFail("\(error)") }
+            XCTAssertEqual(file, "l.tif")
+            XCTAssertEqual(library, "libtiff")
+            XCTAssertTrue(message.hasPrefix("strip 0: expected "), message)
+            XCTAssertTrue(message.contains("(") && message.hasSuffix(")"), "libtiff's reason is appended: \(message)")
+        }
+        let plain = [UInt8]((try Data(contentsOf: Fixtures.url("real_sentinel2_crop.tif"))).prefix(9000))
+        XCTAssertThrowsError(try TIFFCodec.decode(plain, file: "s.tif")) { error in
+            XCTAssertEqual(error as? ImageIOError, .truncated(file: "s.tif", field: "image data (none)", expectedBytes: 15360, availableBytes: 9000))
+        }
+    }
+
     // MARK: TIFF tags patched in a real fixture
 
     /// `bytes` with the SHORT/LONG value of `tag` in the first IFD of a little-endian classic TIFF replaced.
