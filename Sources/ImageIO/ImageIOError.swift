@@ -36,7 +36,8 @@ public enum ImageIOError: Error, LocalizedError, Equatable, Sendable {
         case let .unsupported(file, field, value, supported):
             return "\(file): \(field): unsupported value \(value) (supported: \(supported))"
         case let .tooLarge(file, width, height, limit):
-            return "\(file): image size: expected at most \(limit) pixels, got \(width)x\(height) = \(width.multipliedReportingOverflow(by: height).partialValue) (raise ImageReadOptions.maxPixels to allow)"
+            let (pixels, overflow) = width.multipliedReportingOverflow(by: height)
+            return "\(file): image size: expected at most \(limit) pixels, got \(width)x\(height) = \(overflow ? "more than \(Int.max)" : "\(pixels)") (raise ImageReadOptions.maxPixels to allow)"
         case let .decodedSizeTooLarge(file, shape, byteSize, limit):
             return "\(file): decoded size: expected at most \(limit) bytes, got \(shape.map(String.init).joined(separator: "x")) samples of \(byteSize) bytes (raise ImageReadOptions.maxBytes to allow)"
         case let .pageOutOfRange(file, page, count):
