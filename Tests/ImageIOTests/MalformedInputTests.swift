@@ -82,6 +82,31 @@ final class MalformedInputTests: XCTestCase {
         }
     }
 
+    /// Random byte corruptions anywhere in the file (headers, tags, compressed streams): each
+    /// decode must end in an image or an ImageIOError. Seeded; `AIMS_FUZZ_ITERATIONS` raises the
+    /// count for a longer local run.
+    func testRandomCorruptionsNeverCrash() throws {
+        let iterations = Int(ProcessInfo.processInfo.environment["AIMS_FUZZ_ITERATIONS"] ?? "") ?? 30
+        var rng = TestRandom(seed: 2026)
+        for name in Self.sources {
+            let bytes = [UInt8](try Data(contentsOf: Fixtures.url(name)))
+            let pages = try Self.pageCount(name)
+            for _ in 0..<iterations {
+                var mutated = bytes
+                for _ in 0..<(1 + Int(rng.next() % 4)) {
+                    let at = Int(rng.next() % UInt64(bytes.count))
+                    mutated[at] = UInt8(truncatingIfNeeded: rng.next())
+                }
+                do {
+                    try Self.decodeAllPages(mutated, name: name, pageCount: pages)
+                } catch is ImageIOError {
+                } catch {
+                    XCTFail("\(name): untyped error \(error)")
+                }
+            }
+        }
+    }
+
     func testRandomGarbageAndWrongMagic() throws {
         var rng = TestRandom(seed: 42)
         for n in [0, 1, 3, 7, 8, 64, 1000] {
