@@ -43,11 +43,7 @@ public enum PNMCodec {
         switch header.kind {
         case 4: // packed bits, rows padded to bytes
             let rowBytes = (info.width + 7) / 8
-            let need = rowBytes * info.height
-            let start = scanner.position
-            guard bytes.count - start >= need else {
-                throw ImageIOError.truncated(file: file, field: "P4 raster", expectedBytes: need, availableBytes: bytes.count - start)
-            }
+            let start = scanner.position // length checked above
             for y in 0..<info.height {
                 for x in 0..<info.width {
                     let byte = bytes[start + y * rowBytes + x / 8]
@@ -56,10 +52,7 @@ public enum PNMCodec {
             }
         case 5, 6:
             let need = samples * byteSize
-            let start = scanner.position
-            guard bytes.count - start >= need else {
-                throw ImageIOError.truncated(file: file, field: "P\(header.kind) raster", expectedBytes: need, availableBytes: bytes.count - start)
-            }
+            let start = scanner.position // length checked above
             out.withUnsafeMutableBytes { dst in
                 bytes.withUnsafeBytes { src in
                     dst.copyMemory(from: UnsafeRawBufferPointer(rebasing: src[start..<(start + need)]))
@@ -191,7 +184,7 @@ struct PNMHeaderScanner {
         info.colorModel = kind == 1 || kind == 4 ? "pbm" : (channels == 3 ? "ppm" : "pgm")
         info.maxval = maxval
         info.compression = kind <= 3 ? "ascii" : "none"
-        if dtype == .uint16 { info.byteOrder = "big" }
+        if dtype == .uint16, kind >= 4 { info.byteOrder = "big" }
         return Header(kind: kind, maxval: maxval, info: info)
     }
 
