@@ -13,6 +13,9 @@ public struct RawImage: Sendable, Equatable {
     public var dtype: DType
     /// Packed samples, `height * width * channels * dtype.byteSize` bytes, host byte order.
     public var bytes: [UInt8]
+    /// What the file said about this image (format, bit depth, compression, ...); nil for
+    /// images built in memory. Writers ignore it.
+    public var info: ImageInfo? = nil
 
     public init(width: Int, height: Int, channels: Int, dtype: DType, bytes: [UInt8]) {
         precondition(bytes.count == width * height * channels * dtype.byteSize,
