@@ -42,6 +42,8 @@ let package = Package(
         .testTarget(name: "LayeringTests", dependencies: []),
         .testTarget(name: "AIMSTests", dependencies: ["AIMS"]),
         .testTarget(name: "TransformsTests", dependencies: ["Transforms", "Tensor"]),
+        // Runs the built `aims` executable end to end.
+        .testTarget(name: "CLITests", dependencies: ["aims-cli"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,7 +1,7 @@
 import Foundation
 
 /// Bounds-checked sequential reads from a byte array in a chosen byte order. Every read that
-/// would pass the end throws `FileFormatError.truncated` naming the field being read.
+/// would pass the end throws `ImageIOError.truncatedAt` naming the field being read.
 struct ByteCursor {
     let bytes: [UInt8]
     let file: String
@@ -21,7 +21,8 @@ struct ByteCursor {
     func require(_ n: Int, _ field: String, at position: Int? = nil) throws {
         let p = position ?? offset
         if n < 0 || p < 0 || p > bytes.count || bytes.count - p < n {
-            throw FileFormatError.truncated(file: file, field: field, offset: p, needed: n)
+            throw ImageIOError.truncatedAt(file: file, field: field, offset: p, needed: n,
+                                           available: max(0, bytes.count - max(p, 0)))
         }
     }
 

@@ -37,8 +37,8 @@ public enum Inflate {
         var stream = z_stream()
         let windowBits: Int32 = container == .gzip ? 15 + 16 : (container == .zlib ? 15 : -15)
         guard inflateInit2_(&stream, windowBits, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
-            throw FileFormatError.invalidField(file: file, field: "deflate stream", expected: "zlib to initialise",
-                                                 found: "inflateInit2 failure")
+            throw ImageIOError.invalidField(file: file, field: "deflate stream", expected: "zlib to initialise",
+                                                 got: "inflateInit2 failure")
         }
         defer { inflateEnd(&stream) }
         let chunk = 1 << 18
@@ -57,16 +57,16 @@ public enum Inflate {
                 if status != Z_OK && status != Z_STREAM_END {
                     let reason = status == Z_BUF_ERROR ? "stream ends early (truncated)" :
                         (stream.msg.map { String(cString: $0) } ?? "zlib error \(status)")
-                    throw FileFormatError.invalidField(file: file, field: "deflate stream at input byte \(start + Int(stream.total_in))",
-                                                         expected: "valid compressed data", found: reason)
+                    throw ImageIOError.invalidField(file: file, field: "deflate stream at input byte \(start + Int(stream.total_in))",
+                                                         expected: "valid compressed data", got: reason)
                 }
                 if output.count + produced > maxOutput {
-                    throw FileFormatError.invalidField(file: file, field: "decompressed size",
-                                                         expected: "at most \(maxOutput) bytes", found: "more")
+                    throw ImageIOError.invalidField(file: file, field: "decompressed size",
+                                                         expected: "at most \(maxOutput) bytes", got: "more")
                 }
                 output.append(contentsOf: buffer[0..<produced])
                 if produced == 0 && stream.avail_in == 0 && status != Z_STREAM_END {
-                    throw FileFormatError.truncated(file: file, field: "deflate stream",
+                    throw ImageIOError.truncatedAt(file: file, field: "deflate stream",
                                                       offset: start + Int(stream.total_in), needed: 1)
                 }
             }

@@ -32,8 +32,8 @@ public struct FLIRCameraInfo: Sendable, Equatable, Codable {
     /// Reads the record at `start` (its length `length`) of an FFF structure held by `cursor`.
     static func parse(_ cursor: ByteCursor, start: Int, length: Int) throws -> FLIRCameraInfo {
         guard length >= 0x310 else {
-            throw FileFormatError.invalidField(file: cursor.file, field: "FLIR CameraInfo record length",
-                                               expected: "at least 784 bytes", found: "\(length)")
+            throw ImageIOError.invalidField(file: cursor.file, field: "FLIR CameraInfo record length",
+                                               expected: "at least 784 bytes", got: "\(length)")
         }
         try cursor.require(length, "FLIR CameraInfo record", at: start)
         var c = cursor

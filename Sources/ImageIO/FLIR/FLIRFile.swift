@@ -7,12 +7,7 @@ import Foundation
 public enum FLIRFile {
     /// Every frame in the file at `url` (one for FFF and R-JPEG).
     public static func frames(contentsOf url: URL) throws -> [FLIRFrame] {
-        let bytes: [UInt8]
-        do { bytes = [UInt8](try Data(contentsOf: url, options: .mappedIfSafe)) } catch {
-            throw FileFormatError.invalidField(file: url.path, field: "file", expected: "a readable file",
-                                               found: error.localizedDescription)
-        }
-        return try frames(bytes: bytes, file: url.path)
+        try frames(bytes: try FileBytes.read(url), file: ImageIOError.name(url))
     }
 
     /// Every frame in FLIR bytes; `file` names the source in errors.
@@ -51,14 +46,14 @@ public enum FLIRFile {
         while c.remaining >= 4 {
             let marker = try c.read(UInt16.self, "JPEG marker")
             guard marker >> 8 == 0xFF else {
-                throw FileFormatError.invalidField(file: file, field: "JPEG marker at byte \(c.offset - 2)",
-                                                   expected: "0xFFxx", found: String(marker, radix: 16))
+                throw ImageIOError.invalidField(file: file, field: "JPEG marker at byte \(c.offset - 2)",
+                                                   expected: "0xFFxx", got: String(marker, radix: 16))
             }
             if marker == 0xFFDA || marker == 0xFFD9 { break }  // start of scan: no more metadata
             let length = Int(try c.read(UInt16.self, "JPEG segment length"))
             guard length >= 2 else {
-                throw FileFormatError.invalidField(file: file, field: "JPEG segment length at byte \(c.offset - 2)",
-                                                   expected: "≥ 2", found: "\(length)")
+                throw ImageIOError.invalidField(file: file, field: "JPEG segment length at byte \(c.offset - 2)",
+                                                   expected: "≥ 2", got: "\(length)")
             }
             let segment = try c.readBytes(length - 2, "JPEG segment 0x\(String(marker, radix: 16))")
             let s = segment.startIndex
@@ -68,14 +63,14 @@ public enum FLIRFile {
             }
         }
         guard let total = expected, !chunks.isEmpty else {
-            throw FileFormatError.invalidField(file: file, field: "APP1 FLIR segments", expected: "a radiometric JPEG",
-                                               found: "no FLIR segment (a plain JPEG)")
+            throw ImageIOError.invalidField(file: file, field: "APP1 FLIR segments", expected: "a radiometric JPEG",
+                                               got: "no FLIR segment (a plain JPEG)")
         }
         var fff: [UInt8] = []
         for i in 0..<total {
             guard let chunk = chunks[i] else {
-                throw FileFormatError.invalidField(file: file, field: "APP1 FLIR segment \(i)", expected: "present (of \(total))",
-                                                   found: "missing")
+                throw ImageIOError.invalidField(file: file, field: "APP1 FLIR segment \(i)", expected: "present (of \(total))",
+                                                   got: "missing")
             }
             fff.append(contentsOf: chunk)
         }
@@ -87,20 +82,20 @@ public enum FLIRFile {
         var c = ByteCursor(b, file: file, offset: base, littleEndian: false)
         try c.require(64, "FFF header", at: base)
         guard isMagic(b, base) else {
-            throw FileFormatError.invalidField(file: file, field: "FFF magic at byte \(base)", expected: "'FFF\\0' or 'AFF\\0'",
-                                               found: "\(Array(b[base..<(base + 4)]))")
+            throw ImageIOError.invalidField(file: file, field: "FFF magic at byte \(base)", expected: "'FFF\\0' or 'AFF\\0'",
+                                               got: "\(Array(b[base..<(base + 4)]))")
         }
         // The header's version (100…199) tells its byte order.
         let version = try c.peek(UInt32.self, at: base + 20, "FFF version")
         if !(100..<200).contains(version) { c.littleEndian = true }
         let v = try c.peek(UInt32.self, at: base + 20, "FFF version")
         guard (100..<200).contains(v) else {
-            throw FileFormatError.invalidField(file: file, field: "FFF version", expected: "100…199", found: "\(v)")
+            throw ImageIOError.invalidField(file: file, field: "FFF version", expected: "100…199", got: "\(v)")
         }
         let directory = Int(try c.peek(UInt32.self, at: base + 24, "FFF record directory offset"))
         let count = Int(try c.peek(UInt32.self, at: base + 28, "FFF record count"))
         guard count <= 4096 else {
-            throw FileFormatError.invalidField(file: file, field: "FFF record count", expected: "≤ 4096", found: "\(count)")
+            throw ImageIOError.invalidField(file: file, field: "FFF record count", expected: "≤ 4096", got: "\(count)")
         }
         try c.require(count * 32, "FFF record directory", at: base + directory)
         var camera: FLIRCameraInfo?
@@ -121,10 +116,10 @@ public enum FLIRFile {
             }
         }
         guard let camera else {
-            throw FileFormatError.invalidField(file: file, field: "FFF CameraInfo record (type 0x20)", expected: "present", found: "missing")
+            throw ImageIOError.invalidField(file: file, field: "FFF CameraInfo record (type 0x20)", expected: "present", got: "missing")
         }
         guard let raw else {
-            throw FileFormatError.invalidField(file: file, field: "FFF RawData record (type 0x01)", expected: "present", found: "missing")
+            throw ImageIOError.invalidField(file: file, field: "FFF RawData record (type 0x01)", expected: "present", got: "missing")
         }
         return (FLIRFrame(cameraInfo: camera, rawWidth: raw.width, rawHeight: raw.height, rawEncoding: raw.encoding,
                           rawPayload: raw.payload, file: file), end)
@@ -133,8 +128,8 @@ public enum FLIRFile {
     private static func parseRawData(_ cursor: ByteCursor, start: Int, length: Int) throws
         -> (width: Int, height: Int, encoding: FLIRRawEncoding, payload: [UInt8]) {
         guard length > 32 else {
-            throw FileFormatError.invalidField(file: cursor.file, field: "FLIR RawData record length", expected: "> 32 bytes",
-                                               found: "\(length)")
+            throw ImageIOError.invalidField(file: cursor.file, field: "FLIR RawData record length", expected: "> 32 bytes",
+                                               got: "\(length)")
         }
         var c = cursor
         c.littleEndian = try cursor.peek(UInt16.self, at: start, "RawData byte order") < 0x100
@@ -142,14 +137,14 @@ public enum FLIRFile {
         let width = Int(try c.peek(UInt16.self, at: start + 2, "RawThermalImageWidth"))
         let height = Int(try c.peek(UInt16.self, at: start + 4, "RawThermalImageHeight"))
         guard width > 0, height > 0 else {
-            throw FileFormatError.invalidField(file: c.file, field: "RawThermalImageWidth/Height", expected: "> 0",
-                                               found: "\(width)x\(height)")
+            throw ImageIOError.invalidField(file: c.file, field: "RawThermalImageWidth/Height", expected: "> 0",
+                                               got: "\(width)x\(height)")
         }
         let payload = Array(c.bytes[(start + 32)..<(start + length)])
         if payload.starts(with: [0x89, 0x50, 0x4E, 0x47]) { return (width, height, .png, payload) }
         guard payload.count >= width * height * 2 else {
-            throw FileFormatError.invalidField(file: c.file, field: "RawThermalImage", expected: "\(width * height * 2) bytes of 16-bit counts",
-                                               found: "\(payload.count) bytes")
+            throw ImageIOError.invalidField(file: c.file, field: "RawThermalImage", expected: "\(width * height * 2) bytes of 16-bit counts",
+                                               got: "\(payload.count) bytes")
         }
         return (width, height, c.littleEndian ? .littleEndian16 : .bigEndian16, payload)
     }

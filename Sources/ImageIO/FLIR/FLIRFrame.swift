@@ -24,13 +24,12 @@ public struct FLIRFrame: Sendable {
     public var file: String
 
     /// Raw sensor counts as `[1, H, W]` (uncalibrated digital numbers, 0…65535).
-    /// - Parameter decodePNG: decodes a PNG stream (used only for `.png` payloads).
-    public func rawCounts(decodePNG: ([UInt8]) throws -> RawImage) throws -> Tensor {
+    public func rawCounts() throws -> Tensor {
         switch rawEncoding {
         case .littleEndian16, .bigEndian16:
             let n = rawWidth * rawHeight
             guard rawPayload.count >= 2 * n else {
-                throw FileFormatError.truncated(file: file, field: "FLIR RawData pixels", offset: 0, needed: 2 * n)
+                throw ImageIOError.truncatedAt(file: file, field: "FLIR RawData pixels", offset: 0, needed: 2 * n)
             }
             return Tensor(shape: [1, rawHeight, rawWidth]) { out in
                 rawPayload.withUnsafeBytes {
@@ -39,11 +38,11 @@ public struct FLIRFrame: Sendable {
                 }
             }
         case .png:
-            let image = try decodePNG(rawPayload)
+            let image = try PNGCodec.decode(rawPayload, file: "\(file) RawThermalImage")
             guard image.width == rawWidth, image.height == rawHeight, image.channels == 1, image.dtype == .uint16 else {
-                throw FileFormatError.invalidField(file: file, field: "FLIR RawData PNG",
+                throw ImageIOError.invalidField(file: file, field: "FLIR RawData PNG",
                                                    expected: "\(rawWidth)x\(rawHeight) 16-bit grey",
-                                                   found: "\(image.width)x\(image.height)x\(image.channels) \(image.dtype)")
+                                                   got: "\(image.width)x\(image.height)x\(image.channels) \(image.dtype)")
             }
             let swapped = image.toTensor()
             return Tensor(shape: [1, rawHeight, rawWidth]) { out in

@@ -44,10 +44,10 @@ final class DICOMTests: XCTestCase {
     func testEncapsulatedSyntaxIsRefusedByName() throws {
         let image = try DICOMImage(contentsOf: ReferenceFixtures.medical.url("MR_small_jpeg_encapsulated.dcm"))
         XCTAssertThrowsError(try image.storedPixels()) { error in
-            guard case let FileFormatError.unsupported(file, field, detail) = error else { return XCTFail("\(error)") }
+            guard case let ImageIOError.unsupported(file, field, value, _) = error else { return XCTFail("\(error)") }
             XCTAssertTrue(file.hasSuffix("MR_small_jpeg_encapsulated.dcm"))
             XCTAssertTrue(field.contains("TransferSyntaxUID"))
-            XCTAssertTrue(detail.contains("1.2.840.10008.1.2.4.50"), detail)
+            XCTAssertTrue(value.contains("1.2.840.10008.1.2.4.50"), value)
         }
     }
 
@@ -57,7 +57,7 @@ final class DICOMTests: XCTestCase {
             for k in 1..<16 {
                 let cut = Array(bytes[0..<(bytes.count * k / 16)])
                 XCTAssertThrowsError(try DICOMImage(bytes: cut, file: name).storedPixels(), "\(name) cut at \(k)/16") {
-                    XCTAssertTrue($0 is FileFormatError, "\(name) cut at \(k)/16: \($0)")
+                    XCTAssertTrue($0 is ImageIOError, "\(name) cut at \(k)/16: \($0)")
                 }
             }
             // Flipped bytes in the preamble magic and in the first element headers: an error or a
@@ -66,7 +66,7 @@ final class DICOMTests: XCTestCase {
                 var flipped = bytes
                 flipped[position] ^= 0xFF
                 do { _ = try DICOMImage(bytes: flipped, file: name).storedPixels() } catch {
-                    XCTAssertTrue(error is FileFormatError, "\(name) flip at \(position): \(error)")
+                    XCTAssertTrue(error is ImageIOError, "\(name) flip at \(position): \(error)")
                 }
             }
         }

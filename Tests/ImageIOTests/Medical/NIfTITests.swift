@@ -60,7 +60,7 @@ final class NIfTITests: XCTestCase {
                 let url = dir.appendingPathComponent("\(k)-" + name)
                 try bytes.prefix(bytes.count * k / 16).write(to: url)
                 XCTAssertThrowsError(try NIfTIVolume(contentsOf: url), "\(name) cut at \(k)/16") {
-                    XCTAssertTrue($0 is FileFormatError, "\(name) cut at \(k)/16: \($0)")
+                    XCTAssertTrue($0 is ImageIOError, "\(name) cut at \(k)/16: \($0)")
                 }
             }
         }

@@ -4,7 +4,7 @@ import Tensor
 /// A DICOM image: the attributes of the image pixel module and the modality LUT, and the pixel
 /// data decoded to its native type. Native (uncompressed) transfer syntaxes are decoded:
 /// implicit and explicit VR little endian, explicit VR big endian and deflated explicit VR.
-/// Compressed syntaxes (JPEG, JPEG-LS, JPEG 2000, RLE) give `FileFormatError.unsupported`.
+/// Compressed syntaxes (JPEG, JPEG-LS, JPEG 2000, RLE) give `ImageIOError.unsupported`.
 public struct DICOMImage: Sendable {
     public let file: String
     public let dataSet: DICOMDataSet
@@ -32,12 +32,7 @@ public struct DICOMImage: Sendable {
 
     /// Reads and parses a DICOM Part 10 file.
     public init(contentsOf url: URL) throws {
-        let data: Data
-        do { data = try Data(contentsOf: url, options: .mappedIfSafe) } catch {
-            throw FileFormatError.invalidField(file: url.path, field: "file", expected: "a readable file",
-                                                 found: error.localizedDescription)
-        }
-        try self.init(bytes: [UInt8](data), file: url.path)
+        try self.init(bytes: try FileBytes.read(url), file: ImageIOError.name(url))
     }
 
     /// Parses DICOM bytes; `file` names the source in errors.
@@ -49,10 +44,10 @@ public struct DICOMImage: Sendable {
         self.transferSyntax = parsed.transferSyntax
         func required(_ tag: DICOMTag, _ name: String, _ range: ClosedRange<Int>) throws -> Int {
             guard let v = ds.unsigned16(tag) else {
-                throw FileFormatError.invalidField(file: file, field: "\(name) \(tag)", expected: "present", found: "missing")
+                throw ImageIOError.invalidField(file: file, field: "\(name) \(tag)", expected: "present", got: "missing")
             }
             guard range.contains(v) else {
-                throw FileFormatError.invalidField(file: file, field: "\(name) \(tag)", expected: "\(range)", found: "\(v)")
+                throw ImageIOError.invalidField(file: file, field: "\(name) \(tag)", expected: "\(range)", got: "\(v)")
             }
             return v
         }
@@ -60,15 +55,15 @@ public struct DICOMImage: Sendable {
         columns = try required(.columns, "Columns", 1...65535)
         samplesPerPixel = ds.unsigned16(.samplesPerPixel) ?? 1
         guard samplesPerPixel == 1 || samplesPerPixel == 3 else {
-            throw FileFormatError.invalidField(file: file, field: "SamplesPerPixel \(DICOMTag.samplesPerPixel)",
-                                                 expected: "1 or 3", found: "\(samplesPerPixel)")
+            throw ImageIOError.invalidField(file: file, field: "SamplesPerPixel \(DICOMTag.samplesPerPixel)",
+                                                 expected: "1 or 3", got: "\(samplesPerPixel)")
         }
         frames = max(1, Int(ds.numbers(.numberOfFrames).first ?? 1))
         bitsAllocated = try required(.bitsAllocated, "BitsAllocated", 1...64)
         bitsStored = ds.unsigned16(.bitsStored) ?? bitsAllocated
         guard (1...bitsAllocated).contains(bitsStored) else {
-            throw FileFormatError.invalidField(file: file, field: "BitsStored \(DICOMTag.bitsStored)",
-                                                 expected: "1...\(bitsAllocated)", found: "\(bitsStored)")
+            throw ImageIOError.invalidField(file: file, field: "BitsStored \(DICOMTag.bitsStored)",
+                                                 expected: "1...\(bitsAllocated)", got: "\(bitsStored)")
         }
         signedPixels = (ds.unsigned16(.pixelRepresentation) ?? 0) == 1
         photometricInterpretation = ds.string(.photometricInterpretation) ?? "MONOCHROME2"
@@ -100,23 +95,24 @@ public struct DICOMImage: Sendable {
     /// (as pydicom's `pixel_array`). Planar colour data is interleaved.
     public func storedPixels() throws -> RawVolume {
         guard let element = dataSet[.pixelData] else {
-            throw FileFormatError.invalidField(file: file, field: "PixelData \(DICOMTag.pixelData)",
-                                                 expected: "present", found: "missing")
+            throw ImageIOError.invalidField(file: file, field: "PixelData \(DICOMTag.pixelData)",
+                                                 expected: "present", got: "missing")
         }
         if element.fragments != nil {
-            throw FileFormatError.unsupported(file: file, field: "TransferSyntaxUID \(DICOMTag.transferSyntaxUID)",
-                                                detail: "\(transferSyntax) is a compressed (encapsulated) syntax; aims decodes uncompressed pixel data only (convert with e.g. `gdcmconv --raw`)")
+            throw ImageIOError.unsupported(file: file, field: "TransferSyntaxUID \(DICOMTag.transferSyntaxUID)",
+                                                value: "\(transferSyntax) (compressed, encapsulated pixel data)",
+                                           supported: "uncompressed syntaxes: implicit/explicit VR little endian, explicit VR big endian, deflated; convert with e.g. `gdcmconv --raw`")
         }
         guard [8, 16, 32].contains(bitsAllocated) else {
-            throw FileFormatError.unsupported(file: file, field: "BitsAllocated \(DICOMTag.bitsAllocated)",
-                                                detail: "\(bitsAllocated)-bit pixels (8, 16 and 32 are decoded)")
+            throw ImageIOError.unsupported(file: file, field: "BitsAllocated \(DICOMTag.bitsAllocated)",
+                                                value: "\(bitsAllocated)", supported: "8, 16, 32")
         }
         let bytesPer = bitsAllocated / 8
         let samples = rows * columns * samplesPerPixel * frames
         guard element.value.count >= samples * bytesPer else {
-            throw FileFormatError.invalidField(file: file, field: "PixelData \(DICOMTag.pixelData) length",
+            throw ImageIOError.invalidField(file: file, field: "PixelData \(DICOMTag.pixelData) length",
                                                  expected: "\(samples * bytesPer) bytes for \(frames)x\(rows)x\(columns)x\(samplesPerPixel) \(bitsAllocated)-bit",
-                                                 found: "\(element.value.count) bytes")
+                                                 got: "\(element.value.count) bytes")
         }
         let dtype = pixelType
         var values = [Float](repeating: 0, count: samples)
@@ -161,7 +157,7 @@ public struct DICOMImage: Sendable {
     /// as `[samples, rows, columns]`.
     public func modalityValues(frame: Int = 0) throws -> Tensor {
         guard (0..<frames).contains(frame) else {
-            throw FileFormatError.invalidField(file: file, field: "frame index", expected: "0..<\(frames)", found: "\(frame)")
+            throw ImageIOError.invalidField(file: file, field: "frame index", expected: "0..<\(frames)", got: "\(frame)")
         }
         let all = try storedPixels().toTensor(slope: Float(rescaleSlope), intercept: Float(rescaleIntercept))
         let s = samplesPerPixel, hw = rows * columns

@@ -31,8 +31,8 @@ struct DICOMParser {
             // No preamble: a bare data set, implicit VR little endian by PS3.5 default.
         } else {
             let found = bytes.count >= 132 ? "'" + String(decoding: bytes[128..<132], as: UTF8.self) + "'" : "\(bytes.count) bytes"
-            throw FileFormatError.invalidField(file: file, field: "preamble magic at byte 128",
-                                                 expected: "'DICM'", found: found)
+            throw ImageIOError.invalidField(file: file, field: "preamble magic at byte 128",
+                                                 expected: "'DICM'", got: found)
         }
         let syntax = meta.string(.transferSyntaxUID) ?? DICOMParser.implicitLittle
         var body = bytes
@@ -54,8 +54,8 @@ struct DICOMParser {
     private func readDataSet(_ c: inout ByteCursor, explicit: Bool, end: Int, untilItemDelimiter: Bool,
                              depth: Int) throws -> DICOMDataSet {
         guard depth <= DICOMParser.maxDepth else {
-            throw FileFormatError.invalidField(file: file, field: "sequence nesting at byte \(c.offset)",
-                                                 expected: "at most \(DICOMParser.maxDepth) levels", found: "deeper")
+            throw ImageIOError.invalidField(file: file, field: "sequence nesting at byte \(c.offset)",
+                                                 expected: "at most \(DICOMParser.maxDepth) levels", got: "deeper")
         }
         var ds = DICOMDataSet(littleEndian: c.littleEndian)
         while c.offset < end {
@@ -71,7 +71,7 @@ struct DICOMParser {
             ds.elements[e.tag] = e
         }
         if untilItemDelimiter {
-            throw FileFormatError.truncated(file: file, field: "item of undefined length (no item delimiter)",
+            throw ImageIOError.truncatedAt(file: file, field: "item of undefined length (no item delimiter)",
                                               offset: c.offset, needed: 8)
         }
         return ds
@@ -87,8 +87,8 @@ struct DICOMParser {
             let v = try c.readBytes(2, "\(tag) VR")
             vr = String(decoding: v, as: UTF8.self)
             guard v.allSatisfy({ $0 >= 0x41 && $0 <= 0x5A }) else {
-                throw FileFormatError.invalidField(file: file, field: "\(tag) VR at byte \(at + 4)",
-                                                     expected: "two upper-case letters", found: "bytes \(Array(v))")
+                throw ImageIOError.invalidField(file: file, field: "\(tag) VR at byte \(at + 4)",
+                                                     expected: "two upper-case letters", got: "bytes \(Array(v))")
             }
             if DICOMParser.longVRs.contains(vr) {
                 try c.skip(2, "\(tag) reserved")
@@ -115,8 +115,8 @@ struct DICOMParser {
             return DICOMElement(tag: tag, vr: vr == "??" ? "SQ" : vr, value: [], items: items, fragments: nil)
         }
         guard !undefined else {
-            throw FileFormatError.invalidField(file: file, field: "\(tag) length at byte \(at)",
-                                                 expected: "a defined length for VR \(vr)", found: "undefined (0xFFFFFFFF)")
+            throw ImageIOError.invalidField(file: file, field: "\(tag) length at byte \(at)",
+                                                 expected: "a defined length for VR \(vr)", got: "undefined (0xFFFFFFFF)")
         }
         let value = try c.readBytes(Int(length), "\(tag) value (\(length) bytes)")
         return DICOMElement(tag: tag, vr: vr, value: value, items: [], fragments: nil)
@@ -131,8 +131,8 @@ struct DICOMParser {
             let len = try c.read(UInt32.self, "\(tag) item length")
             if itemTag == .sequenceDelimitation { break }
             guard itemTag == .item else {
-                throw FileFormatError.invalidField(file: file, field: "\(tag) item at byte \(c.offset - 8)",
-                                                     expected: "item tag (FFFE,E000)", found: itemTag.description)
+                throw ImageIOError.invalidField(file: file, field: "\(tag) item at byte \(c.offset - 8)",
+                                                     expected: "item tag (FFFE,E000)", got: itemTag.description)
             }
             if len == 0xFFFF_FFFF {
                 items.append(try readDataSet(&c, explicit: explicit, end: end ?? c.bytes.count,
@@ -153,8 +153,8 @@ struct DICOMParser {
             let len = try c.read(UInt32.self, "pixel data fragment length")
             if t == .sequenceDelimitation { return fragments }
             guard t == .item, len != 0xFFFF_FFFF else {
-                throw FileFormatError.invalidField(file: file, field: "encapsulated pixel data fragment at byte \(c.offset - 8)",
-                                                     expected: "an item (FFFE,E000) of defined length", found: t.description)
+                throw ImageIOError.invalidField(file: file, field: "encapsulated pixel data fragment at byte \(c.offset - 8)",
+                                                     expected: "an item (FFFE,E000) of defined length", got: t.description)
             }
             fragments.append(try c.readBytes(Int(len), "pixel data fragment (\(len) bytes)"))
         }

@@ -37,8 +37,9 @@ public struct NIfTIHeader: Sendable, Equatable {
         case 128: return (.uint8, 3)
         case 2304: return (.uint8, 4)
         default:
-            throw FileFormatError.unsupported(file: file, field: "datatype",
-                                                detail: "NIfTI datatype \(datatype) (complex and float128 are not decoded)")
+            throw ImageIOError.unsupported(file: file, field: "datatype",
+                                                value: "\(datatype)",
+                                           supported: "2, 4, 8, 16, 64, 128, 256, 512, 768, 1024, 1280, 2304 (not complex or float128)")
         }
     }
 
@@ -59,8 +60,8 @@ public struct NIfTIHeader: Sendable, Equatable {
             c.littleEndian = false
             size = Int(raw.byteSwapped)
         } else {
-            throw FileFormatError.invalidField(file: file, field: "sizeof_hdr", expected: "348 (NIfTI-1) or 540 (NIfTI-2)",
-                                                 found: "\(raw)")
+            throw ImageIOError.invalidField(file: file, field: "sizeof_hdr", expected: "348 (NIfTI-1) or 540 (NIfTI-2)",
+                                                 got: "\(raw)")
         }
         try c.require(size, "header (\(size) bytes)", at: 0)
         var h = NIfTIHeader(version: size == 348 ? 1 : 2, littleEndian: c.littleEndian, dimensions: [], datatype: 0,
@@ -74,19 +75,19 @@ public struct NIfTIHeader: Sendable, Equatable {
             pixdims = try (0..<8).map { Double(try c.float32(at: 76 + 4 * $0, "pixdim[\($0)]")) }
             let off = Double(try c.float32(at: 108, "vox_offset"))
             guard off.isFinite, off >= 0, off < Double(Int32.max) else {
-                throw FileFormatError.invalidField(file: file, field: "vox_offset", expected: "a byte offset ≥ 0", found: "\(off)")
+                throw ImageIOError.invalidField(file: file, field: "vox_offset", expected: "a byte offset ≥ 0", got: "\(off)")
             }
             h.voxelOffset = Int(off)
             h.sclSlope = Double(try c.float32(at: 112, "scl_slope"))
             h.sclInter = Double(try c.float32(at: 116, "scl_inter"))
             h.magic = String(decoding: bytes[344..<347], as: UTF8.self)
             guard h.magic == "n+1" || h.magic == "ni1" else {
-                throw FileFormatError.invalidField(file: file, field: "magic", expected: "'n+1' or 'ni1'", found: "'\(h.magic)'")
+                throw ImageIOError.invalidField(file: file, field: "magic", expected: "'n+1' or 'ni1'", got: "'\(h.magic)'")
             }
         } else {
             h.magic = String(decoding: bytes[4..<7], as: UTF8.self)
             guard h.magic == "n+2" || h.magic == "ni2" else {
-                throw FileFormatError.invalidField(file: file, field: "magic", expected: "'n+2' or 'ni2'", found: "'\(h.magic)'")
+                throw ImageIOError.invalidField(file: file, field: "magic", expected: "'n+2' or 'ni2'", got: "'\(h.magic)'")
             }
             h.datatype = Int(Int16(bitPattern: try c.peek(UInt16.self, at: 12, "datatype")))
             h.bitpix = Int(Int16(bitPattern: try c.peek(UInt16.self, at: 14, "bitpix")))
@@ -94,7 +95,7 @@ public struct NIfTIHeader: Sendable, Equatable {
             pixdims = try (0..<8).map { try c.float64(at: 104 + 8 * $0, "pixdim[\($0)]") }
             let off = Int64(bitPattern: try c.peek(UInt64.self, at: 168, "vox_offset"))
             guard off >= 0 else {
-                throw FileFormatError.invalidField(file: file, field: "vox_offset", expected: "≥ 0", found: "\(off)")
+                throw ImageIOError.invalidField(file: file, field: "vox_offset", expected: "≥ 0", got: "\(off)")
             }
             h.voxelOffset = Int(off)
             h.sclSlope = try c.float64(at: 176, "scl_slope")
@@ -102,12 +103,12 @@ public struct NIfTIHeader: Sendable, Equatable {
         }
         let rank = dimsRaw[0]
         guard (1...7).contains(rank) else {
-            throw FileFormatError.invalidField(file: file, field: "dim[0]", expected: "1...7", found: "\(rank)")
+            throw ImageIOError.invalidField(file: file, field: "dim[0]", expected: "1...7", got: "\(rank)")
         }
         h.dimensions = Array(dimsRaw[1...rank])
         guard h.dimensions.allSatisfy({ $0 >= 1 && $0 <= 1 << 24 }) else {
-            throw FileFormatError.invalidField(file: file, field: "dim[1...\(rank)]", expected: "each in 1...16777216",
-                                                 found: "\(h.dimensions)")
+            throw ImageIOError.invalidField(file: file, field: "dim[1...\(rank)]", expected: "each in 1...16777216",
+                                                 got: "\(h.dimensions)")
         }
         // Trailing singleton axes carry no data (nibabel drops them too).
         while h.dimensions.count > 3 && h.dimensions.last == 1 { h.dimensions.removeLast() }

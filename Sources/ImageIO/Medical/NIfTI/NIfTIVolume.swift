@@ -12,8 +12,8 @@ public struct NIfTIVolume: Sendable {
 
     /// Reads a NIfTI file; `.gz` files are decompressed with zlib.
     public init(contentsOf url: URL, voxelLimit: Int = NIfTIVolume.defaultVoxelLimit) throws {
-        let file = url.path
-        var bytes = try NIfTIVolume.readBytes(url)
+        let file = ImageIOError.name(url)
+        var bytes = try FileBytes.read(url)
         if bytes.count >= 2 && bytes[0] == 0x1F && bytes[1] == 0x8B {
             bytes = try Inflate.decompress(bytes, container: .gzip, maxOutput: voxelLimit * 8 + (1 << 20), file: file)
         }
@@ -26,9 +26,9 @@ public struct NIfTIVolume: Sendable {
                 : url.deletingPathExtension()
             var img = stem.appendingPathExtension("img")
             if !FileManager.default.fileExists(atPath: img.path) { img = img.appendingPathExtension("gz") }
-            data = try NIfTIVolume.readBytes(img)
+            data = try FileBytes.read(img)
             if data.count >= 2 && data[0] == 0x1F && data[1] == 0x8B {
-                data = try Inflate.decompress(data, container: .gzip, maxOutput: voxelLimit * 8 + (1 << 20), file: img.path)
+                data = try Inflate.decompress(data, container: .gzip, maxOutput: voxelLimit * 8 + (1 << 20), file: ImageIOError.name(img))
             }
         } else {
             offset = max(offset, header.version == 1 ? 352 : 544)
@@ -41,18 +41,18 @@ public struct NIfTIVolume: Sendable {
                 voxelLimit: Int = NIfTIVolume.defaultVoxelLimit) throws {
         let (dtype, samples) = try header.storage(file: file)
         guard header.bitpix == dtype.byteSize * 8 * samples else {
-            throw FileFormatError.invalidField(file: file, field: "bitpix", expected: "\(dtype.byteSize * 8 * samples) for datatype \(header.datatype)",
-                                                 found: "\(header.bitpix)")
+            throw ImageIOError.invalidField(file: file, field: "bitpix", expected: "\(dtype.byteSize * 8 * samples) for datatype \(header.datatype)",
+                                                 got: "\(header.bitpix)")
         }
         let voxels = header.dimensions.reduce(1) { $0.multipliedReportingOverflow(by: $1).partialValue }
         guard voxels <= voxelLimit else {
-            throw FileFormatError.invalidField(file: file, field: "dim", expected: "at most \(voxelLimit) voxels",
-                                                 found: "\(header.dimensions) = \(voxels)")
+            throw ImageIOError.invalidField(file: file, field: "dim", expected: "at most \(voxelLimit) voxels",
+                                                 got: "\(header.dimensions) = \(voxels)")
         }
         let count = voxels * samples
         let byteCount = count * dtype.byteSize
         guard offset >= 0, data.count - offset >= byteCount else {
-            throw FileFormatError.truncated(file: file, field: "voxel data (\(header.dimensions) \(dtype))",
+            throw ImageIOError.truncatedAt(file: file, field: "voxel data (\(header.dimensions) \(dtype))",
                                               offset: offset, needed: byteCount)
         }
         var native = [UInt8](repeating: 0, count: byteCount)
@@ -83,11 +83,11 @@ public struct NIfTIVolume: Sendable {
     public func slice(axis: Int, index: Int) throws -> Tensor {
         let d = header.dimensions
         guard d.count >= 3, voxels.dims.last == d[0] else {
-            throw FileFormatError.invalidField(file: "NIfTI", field: "dim", expected: "a scalar volume of rank ≥ 3", found: "\(d)")
+            throw ImageIOError.invalidField(file: "NIfTI", field: "dim", expected: "a scalar volume of rank ≥ 3", got: "\(d)")
         }
         guard (0...2).contains(axis), (0..<d[axis]).contains(index) else {
-            throw FileFormatError.invalidField(file: "NIfTI", field: "slice", expected: "axis 0...2, index 0..<\(d[min(max(axis, 0), 2)])",
-                                                 found: "axis \(axis), index \(index)")
+            throw ImageIOError.invalidField(file: "NIfTI", field: "slice", expected: "axis 0...2, index 0..<\(d[min(max(axis, 0), 2)])",
+                                                 got: "axis \(axis), index \(index)")
         }
         let nx = d[0], ny = d[1], nz = d[2]
         let all = scaledValues()
@@ -101,10 +101,4 @@ public struct NIfTIVolume: Sendable {
         }
     }
 
-    private static func readBytes(_ url: URL) throws -> [UInt8] {
-        do { return [UInt8](try Data(contentsOf: url, options: .mappedIfSafe)) } catch {
-            throw FileFormatError.invalidField(file: url.path, field: "file", expected: "a readable file",
-                                                 found: error.localizedDescription)
-        }
-    }
 }
