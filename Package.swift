@@ -40,6 +40,7 @@ let package = Package(
         .testTarget(name: "ImageIOTests", dependencies: ["ImageIO", "Tensor"]),
         .testTarget(name: "LayeringTests", dependencies: []),
         .testTarget(name: "AIMSTests", dependencies: ["AIMS"]),
+        .testTarget(name: "TransformsTests", dependencies: ["Transforms", "Tensor"]),
     ],
     swiftLanguageModes: [.v6]
 )
