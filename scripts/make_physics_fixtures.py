@@ -98,6 +98,51 @@ def polarization(data):
     META["polrgb"] = {"source": "synthetic, numpy default_rng(20241126)", "shape": [h, w]}
     META["polarization_layout"] = "polanalyser 3.0.0: (row0,col0)=90, (0,1)=45, (1,0)=135, (1,1)=0"
 
+# ----------------------------------------------------------------------------------------------
+# 2. Thermal radiometry (flirpy 0.6.2 flirpy.util.raw.raw2temp)
+# ----------------------------------------------------------------------------------------------
+
+def thermal():
+    from flirpy.util.raw import raw2temp
+
+    duo = dict(R1=364058.0, R2=1.0, B=1428.0, F=1.0, O=-228.0)  # FLIR Duo Pro R, flirpy test_data/frame_000000.txt
+    le = dict(R1=16125.788, R2=0.010903, B=1420.1, F=1.0, O=-5588.0)  # frame_000000_le.fff (F assumed 1)
+    atm = dict(alpha1=0.006569, alpha2=0.012620, beta1=-0.002276, beta2=-0.006670, x=1.9)
+    sets = [
+        # name, constants, emissivity, reflected °C, atmosphere °C, RH fraction, distance m, window trans., window °C, raw grid
+        ("duo_frame", duo, 0.94, 20.0, 20.0, 0.30, 50.0, 1.0, 22.0, np.linspace(2400, 3000, 61)),
+        ("duo_window", duo, 0.80, 30.0, 15.0, 0.60, 5.0, 0.85, 35.0, np.linspace(1500, 9000, 76)),
+        ("duo_plain", duo, 0.95, 25.0, 20.0, 0.0, 0.0, 1.0, 20.0, np.linspace(1200, 12000, 55)),
+        ("le_camera", le, 0.98, 10.0, 5.0, 0.45, 12.0, 1.0, 20.0, np.linspace(12000, 17000, 51)),
+    ]
+    META["thermal_sets"] = []
+    for name, k, e, refl, atemp, rh, od, irt, wtemp, grid in sets:
+        meta = {
+            "Atmospheric Trans Alpha 1": atm["alpha1"], "Atmospheric Trans Alpha 2": atm["alpha2"],
+            "Atmospheric Trans Beta 1": atm["beta1"], "Atmospheric Trans Beta 2": atm["beta2"],
+            "Atmospheric Trans X": atm["x"],
+            "Planck R1": k["R1"], "Planck R2": k["R2"], "Planck O": k["O"], "Planck B": k["B"], "Planck F": k["F"],
+            "Emissivity": e, "IR Window Transmission": irt, "IR Window Temperature": wtemp,
+            "Object Distance": od, "Atmospheric Temperature": atemp, "Reflected Apparent Temperature": refl,
+            # A fraction: flirpy uses the value as given unless it exceeds 1 (see fixtures/README.md).
+            "Relative Humidity": rh,
+        }
+        raw = grid.astype(np.float64)
+        put("thermal_" + name + "_raw", raw, np.float64)
+        put("thermal_" + name + "_celsius", raw2temp(raw, meta), np.float64)
+        META["thermal_sets"].append({"name": name, "r1": k["R1"], "r2": k["R2"], "b": k["B"], "f": k["F"], "o": k["O"],
+                                     "emissivity": e, "reflected": refl, "atmospheric": atemp, "humidity": rh,
+                                     "distance": od, "windowTransmission": irt, "windowTemperature": wtemp, **atm})
+    # flirpy's humidity handling with ExifTool's percent string ("30.0 %" -> 30): recorded to document the difference.
+    name, k, e, refl, atemp, rh, od, irt, wtemp, grid = sets[0]
+    meta = {"Atmospheric Trans Alpha 1": atm["alpha1"], "Atmospheric Trans Alpha 2": atm["alpha2"],
+            "Atmospheric Trans Beta 1": atm["beta1"], "Atmospheric Trans Beta 2": atm["beta2"],
+            "Atmospheric Trans X": atm["x"], "Planck R1": k["R1"], "Planck R2": k["R2"], "Planck O": k["O"],
+            "Planck B": k["B"], "Planck F": k["F"], "Emissivity": e, "IR Window Transmission": irt,
+            "IR Window Temperature": "22.0 C", "Object Distance": "50.00 m", "Atmospheric Temperature": "20.0 C",
+            "Reflected Apparent Temperature": "20.0 C", "Relative Humidity": "30.0 %"}
+    put("thermal_duo_frame_percent_humidity_celsius", raw2temp(grid.astype(np.float64), meta), np.float64)
+
 
 def main():
     ap = argparse.ArgumentParser()
@@ -106,6 +151,7 @@ def main():
     ap.add_argument("--out", default=os.path.join(here, "..", "fixtures", "physics"))
     args = ap.parse_args()
     polarization(args.data)
+    thermal()
     write(args.out)
     total = sum(a.nbytes for a in ARRAYS.values())
     print(f"wrote {len(ARRAYS)} arrays, {total} bytes, to {args.out}")

@@ -23,6 +23,26 @@ enum PhysicsFixtures {
         return try JSONDecoder().decode(Index.self, from: data)
     }
 
+    /// A float64 array exactly, as Swift Doubles.
+    static func doubles(_ name: String) throws -> [Double] {
+        guard let e = try index().arrays[name], e.dtype == "float64" else {
+            throw NSError(domain: "PhysicsFixtures", code: 1, userInfo: [NSLocalizedDescriptionKey: "no float64 fixture \(name)"])
+        }
+        let bytes = try Data(contentsOf: directory.appendingPathComponent(e.file))
+        return bytes.withUnsafeBytes { raw in
+            (0..<(bytes.count / 8)).map { Double(bitPattern: UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: 8 * $0, as: UInt64.self))) }
+        }
+    }
+
+    /// A top-level entry of index.json's `meta`, decoded as `T`.
+    static func meta<T: Decodable>(_ key: String, as type: T.Type) throws -> T {
+        let data = try Data(contentsOf: directory.appendingPathComponent("index.json"))
+        let object = try JSONSerialization.jsonObject(with: data) as! [String: Any]
+        let meta = object["meta"] as! [String: Any]
+        let entry = try JSONSerialization.data(withJSONObject: meta[key] as Any)
+        return try JSONDecoder().decode(T.self, from: entry)
+    }
+
     /// The array `name` as a Float32 tensor (uint8 and uint16 values are converted exactly).
     static func tensor(_ name: String) throws -> Tensor {
         guard let e = try index().arrays[name] else {
