@@ -85,6 +85,14 @@ def polarization(data):
         put(name + "_zju", np.stack([zi, za, zd]), np.float32)  # [3, H, W]: I, AoLP, DoLP
         META[name] = {"source": path, "crop_y": y, "crop_x": x, "size": size}
 
+    # The labelled polarizer disks of the polarizer scene (0, 45, 90, 135 degrees written above them): 64x64 raw
+    # crops at even offsets inside each disk, for a real-data check of the mosaic layout.
+    full = cv2.imread(os.path.join(data, "polarization/polarizer_IMX250MZR.png"), cv2.IMREAD_UNCHANGED)
+    disks = {0: (1056, 348), 45: (1056, 968), 90: (1056, 1520), 135: (1072, 2076)}
+    put("pol_disks_raw", np.stack([full[y:y + 64, x:x + 64] for y, x in disks.values()]), np.uint8)
+    META["pol_disks"] = {"labels_degrees": list(disks.keys()), "crop_yx": list(disks.values()),
+                         "source": "polarization/polarizer_IMX250MZR.png"}
+
     # Colour polarization (IMX250MYR): no real capture is available, so a deterministic synthetic mosaic.
     rng = np.random.default_rng(20241126)
     h, w = 24, 32

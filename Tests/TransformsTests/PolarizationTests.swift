@@ -99,6 +99,33 @@ final class PolarizationTests: XCTestCase {
         XCTAssertEqual(physical.scalars[0], 3 * Float.pi / 8, accuracy: 1e-6)
     }
 
+    /// Real-data physics: the polarizer scene shows four linear polarizers labelled 0°, 45°, 90°, 135° in front of
+    /// a window. The AoLP measured through each (Stokes summed over a 64×64 crop inside the disk) matches its label
+    /// within 10° with `.polanalyserLegacy`; polanalyser 3.0.0's layout (`.sonyIMX250`) reads the 0° and 90° disks
+    /// about 90° off (it swaps 0° and 90°, i.e. AoLP → 90° − AoLP). So these captures follow the legacy layout.
+    func testLabelledPolarizersRevealTheCaptureLayout() throws {
+        struct Disks: Decodable { let labels_degrees: [Double] }
+        let labels = try PhysicsFixtures.meta("pol_disks", as: Disks.self).labels_degrees
+        let crops = try PhysicsFixtures.tensor("pol_disks_raw").scalars
+        func aolpDegrees(_ k: Int, _ layout: PolarizerMosaicLayout) throws -> (aolp: Double, dolp: Double) {
+            let raw = Tensor(shape: [64, 64], values: Array(crops[(k * 4096)..<((k + 1) * 4096)]))
+            let s = try LinearStokes.stokes(angleImages: try PolarizationDemosaicing.splitSuperpixels(raw, layout: layout)).scalars
+            let n = s.count / 3
+            let s0 = s[0..<n].reduce(0, +), s1 = s[n..<(2 * n)].reduce(0, +), s2 = s[(2 * n)...].reduce(0, +)
+            let a = Double(LinearStokes.wrapAngle(0.5 * atan2(s2, s1))) * 180 / .pi
+            return (a, Double((s1 * s1 + s2 * s2).squareRoot() / s0))
+        }
+        func axialDistance(_ a: Double, _ b: Double) -> Double { let d = abs(a - b).truncatingRemainder(dividingBy: 180); return min(d, 180 - d) }
+        for (k, label) in labels.enumerated() {
+            let legacy = try aolpDegrees(k, .polanalyserLegacy), sony = try aolpDegrees(k, .sonyIMX250)
+            print("disk \(label)°: AoLP legacy layout \(legacy.aolp)°, polanalyser 3 layout \(sony.aolp)°, DoLP \(legacy.dolp)")
+            XCTAssertLessThan(axialDistance(legacy.aolp, label), 10, "disk \(label)")
+            XCTAssertGreaterThan(legacy.dolp, 0.2, "light through a polarizer is strongly polarized")
+            XCTAssertEqual(sony.aolp, (90 - legacy.aolp + 360).truncatingRemainder(dividingBy: 180), accuracy: 1e-3)
+            if label == 0 || label == 90 { XCTAssertGreaterThan(axialDistance(sony.aolp, label), 60) }
+        }
+    }
+
     // MARK: - Physical laws
 
     /// Malus' law: behind a polarizer at θ, fully linearly polarized light of angle φ gives I0·cos²(θ − φ).

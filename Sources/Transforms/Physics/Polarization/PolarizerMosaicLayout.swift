@@ -19,11 +19,15 @@ public struct PolarizerMosaicLayout: Sendable, Equatable, Hashable {
 
     /// Sony IMX250MZR / IMX250MYR as polanalyser 3.0.0 demosaics it (and as Sony documents the
     /// superpixel): `[[90, 45], [135, 0]]`. Verified by feeding polanalyser a mosaic with a distinct
-    /// value per phase (see fixtures/README.md, physics).
+    /// value per phase (see fixtures/README.md, physics). Which layout a given file needs depends on how its
+    /// camera software read out the sensor; check with a scene of known polarization.
     public static let sonyIMX250 = PolarizerMosaicLayout(unchecked: [90, 45, 135, 0])
 
     /// `[[0, 45], [135, 90]]`: the layout of polanalyser's pre-3.0 `IMX250MZR.demosaicing` float path.
-    /// It differs from `sonyIMX250` by swapping 0° and 90° (so S1 changes sign and AoLP moves by 90°).
+    /// It differs from `sonyIMX250` by swapping 0° and 90° (S1 changes sign: AoLP → 90° − AoLP).
+    /// The real IMX250MZR captures shipped in polanalyser's history (polarizer_IMX250MZR.png, fruits_IMX250MZR.png)
+    /// follow this layout: polarizers labelled 0°, 45°, 90°, 135° in the polarizer scene read 7°, 46°, 95°, 135°
+    /// with it, but 83°, 44°, 175°, 135° with `sonyIMX250` (see PolarizationTests).
     public static let polanalyserLegacy = PolarizerMosaicLayout(unchecked: [0, 45, 135, 90])
 
     /// Index into `[I0, I45, I90, I135]` of the polarizer at mosaic pixel (`row`, `col`).
