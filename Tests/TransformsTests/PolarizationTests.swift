@@ -126,6 +126,27 @@ final class PolarizationTests: XCTestCase {
         }
     }
 
+    func testChannelImageAssemblyAndColourZJUOrder() throws {
+        let colour = try PhysicsFixtures.tensor("polrgb_demosaiced")  // [4, 3, 24, 32]
+        let image = try PolarizationChannels.image(angleImages: colour)
+        XCTAssertEqual(image.values.shape, [9, 24, 32])
+        XCTAssertEqual(image.channels.map(\.name), ["S0 R", "S0 G", "S0 B", "DoLP R", "DoLP G", "DoLP B", "AoLP R", "AoLP G", "AoLP B"])
+        XCTAssertEqual(image.channels[7].kind, .angle(period: .pi))
+        let n = 3 * 24 * 32
+        let stokes = try LinearStokes.stokes(angleImages: colour)
+        XCTAssertEqual(Array(image.values.scalars[0..<n]), Array(stokes.scalars[0..<n]))
+        XCTAssertEqual(Array(image.values.scalars[(2 * n)...]), try LinearStokes.angleOfLinearPolarization(stokes: stokes).scalars)
+        // ZJU with C = 3: [I_rgb, AoLP_rgb, DoLP_rgb], each colour as the C = 1 encoding of that colour.
+        let zju = try ZJUPolarizationCompatibility.encode(angleImages: colour).scalars
+        let c = colour.scalars, hw = 24 * 32
+        for col in 0..<3 {
+            var single = [Float]()
+            for a in 0..<4 { single += c[((a * 3 + col) * hw)..<((a * 3 + col + 1) * hw)] }
+            let one = try ZJUPolarizationCompatibility.encode(angleImages: Tensor(shape: [4, 24, 32], values: single)).scalars
+            for q in 0..<3 { XCTAssertEqual(Array(zju[((q * 3 + col) * hw)..<((q * 3 + col + 1) * hw)]), Array(one[(q * hw)..<((q + 1) * hw)])) }
+        }
+    }
+
     // MARK: - Physical laws
 
     /// Malus' law: behind a polarizer at θ, fully linearly polarized light of angle φ gives I0·cos²(θ − φ).

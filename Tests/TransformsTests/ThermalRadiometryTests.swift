@@ -106,6 +106,18 @@ final class ThermalRadiometryTests: XCTestCase {
         }
     }
 
+    func testTemperatureImageMasksOutOfRangeCounts() throws {
+        let set = try Self.sets().first { $0.name == "duo_plain" }!
+        let r = try set.radiometry()
+        let image = try r.temperatureImage(rawCounts: Tensor(shape: [1, 3], values: [3000, 100, 5000]))
+        XCTAssertEqual(image.values.shape, [1, 1, 3])
+        XCTAssertEqual(image.channels[0].kind, .temperature)
+        XCTAssertEqual(image.validMask?.scalars, [1, 0, 1])
+        XCTAssertEqual(Double(image.values[0, 0, 0]), r.temperatureCelsius(rawCounts: 3000), accuracy: 1e-4)
+        XCTAssertEqual(image.values[0, 0, 1], 0)
+        XCTAssertThrowsError(try r.temperatureImage(rawCounts: Tensor(shape: [2, 2, 2])))
+    }
+
     func testBadParametersThrow() {
         let k = PlanckConstants(r1: 1, r2: 1, b: 1, f: 1, o: 0)
         XCTAssertThrowsError(try PlanckRadiometry(constants: k, conditions: ThermalViewingConditions(emissivity: 0)))

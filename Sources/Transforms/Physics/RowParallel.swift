@@ -19,7 +19,7 @@ struct SharedReadPointer<T>: @unchecked Sendable {
 @inlinable
 func forEachRow(_ rows: Int, cost: Int, _ body: @Sendable (Int) -> Void) {
     let work = rows * max(cost, 1)
-    let chunks = work < 65_536 ? 1 : min(rows, 4 * 8)
+    let chunks = work < 65_536 ? 1 : min(rows, 32)
     if chunks <= 1 {
         for r in 0..<rows { body(r) }
         return
@@ -29,4 +29,11 @@ func forEachRow(_ rows: Int, cost: Int, _ body: @Sendable (Int) -> Void) {
         let hi = rows * (chunk + 1) / chunks
         for r in lo..<hi { body(r) }
     }
+}
+
+/// Runs `body(range)` over `0..<count` split into contiguous ranges (parallel when `count * cost` is large).
+@inlinable
+func forEachRange(_ count: Int, cost: Int, _ body: @Sendable (Range<Int>) -> Void) {
+    let chunks = max(1, min(32, count * max(cost, 1) / 65_536))
+    forEachRow(chunks, cost: 65_536) { c in body((count * c / chunks)..<(count * (c + 1) / chunks)) }
 }

@@ -23,11 +23,14 @@ public enum LinearStokes {
         shape[0] = 3
         return angleImages.withUnsafeBufferPointer { a in
             Tensor(shape: shape) { out in
-                let i0 = a.baseAddress!, i45 = i0 + n, i90 = i0 + 2 * n, i135 = i0 + 3 * n
-                for k in 0..<n {
-                    out[k] = (i0[k] + i45[k] + i90[k] + i135[k]) * 0.5
-                    out[n + k] = i0[k] - i90[k]
-                    out[2 * n + k] = i45[k] - i135[k]
+                let src = SharedReadPointer(a.baseAddress!), dst = SharedPointer(out.baseAddress!)
+                forEachRange(n, cost: 4) { range in
+                    let i0 = src.base, i45 = i0 + n, i90 = i0 + 2 * n, i135 = i0 + 3 * n, o = dst.base
+                    for k in range {
+                        o[k] = (i0[k] + i45[k] + i90[k] + i135[k]) * 0.5
+                        o[n + k] = i0[k] - i90[k]
+                        o[2 * n + k] = i45[k] - i135[k]
+                    }
                 }
             }
         }
@@ -85,11 +88,15 @@ public enum LinearStokes {
         let (n, shape) = try split(stokes)
         return stokes.withUnsafeBufferPointer { s in
             Tensor(shape: shape) { out in
-                for k in 0..<n {
-                    let s0 = s[k], s1 = s[n + k], s2 = s[2 * n + k]
-                    var d: Float = s0 > 0 ? (s1 * s1 + s2 * s2).squareRoot() / s0 : 0
-                    if clamped { d = min(d, 1) }
-                    out[k] = d
+                let src = SharedReadPointer(s.baseAddress!), dst = SharedPointer(out.baseAddress!)
+                forEachRange(n, cost: 8) { range in
+                    let s = src.base
+                    for k in range {
+                        let s0 = s[k], s1 = s[n + k], s2 = s[2 * n + k]
+                        var d: Float = s0 > 0 ? (s1 * s1 + s2 * s2).squareRoot() / s0 : 0
+                        if clamped { d = min(d, 1) }
+                        dst.base[k] = d
+                    }
                 }
             }
         }
@@ -102,7 +109,10 @@ public enum LinearStokes {
         let (n, shape) = try split(stokes)
         return stokes.withUnsafeBufferPointer { s in
             Tensor(shape: shape) { out in
-                for k in 0..<n { out[k] = wrapAngle(0.5 * atan2(s[2 * n + k], s[n + k])) }
+                let src = SharedReadPointer(s.baseAddress!), dst = SharedPointer(out.baseAddress!)
+                forEachRange(n, cost: 32) { range in
+                    for k in range { dst.base[k] = wrapAngle(0.5 * atan2(src.base[2 * n + k], src.base[n + k])) }
+                }
             }
         }
     }

@@ -106,3 +106,22 @@ public struct PlanckRadiometry: Sendable, Equatable {
         }
     }
 }
+
+extension PlanckRadiometry {
+    /// A one-channel temperature image: `rawCounts` `[H, W]` (or `[1, H, W]`) → `[1, H, W]` in °C, kind `.temperature`,
+    /// with a valid mask that is 0 where the counts fall outside the calibrated range (temperature NaN, stored as 0).
+    public func temperatureImage(rawCounts: Tensor) throws -> ChannelImage {
+        let s = rawCounts.shape
+        guard s.count == 2 || (s.count == 3 && s[0] == 1) else {
+            throw PhysicsTransformError.shape(field: "raw thermal counts", expected: "[H, W] or [1, H, W]", got: s)
+        }
+        let h = s[s.count - 2], w = s[s.count - 1]
+        var t = temperatureCelsius(rawCounts: rawCounts).scalars
+        var mask = [Float](repeating: 1, count: t.count)
+        var anyInvalid = false
+        for i in t.indices where !t[i].isFinite { t[i] = 0; mask[i] = 0; anyInvalid = true }
+        return ChannelImage(values: Tensor(shape: [1, h, w], values: t),
+                            channels: [ChannelDescriptor(name: "temperature", unit: "°C", kind: .temperature)],
+                            validMask: anyInvalid ? Tensor(shape: [h, w], values: mask) : nil)
+    }
+}
