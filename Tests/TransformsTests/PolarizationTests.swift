@@ -109,9 +109,10 @@ final class PolarizationTests: XCTestCase {
         let crops = try PhysicsFixtures.tensor("pol_disks_raw").scalars
         func aolpDegrees(_ k: Int, _ layout: PolarizerMosaicLayout) throws -> (aolp: Double, dolp: Double) {
             let raw = Tensor(shape: [64, 64], values: Array(crops[(k * 4096)..<((k + 1) * 4096)]))
-            let s = try LinearStokes.stokes(angleImages: try PolarizationDemosaicing.splitSuperpixels(raw, layout: layout)).scalars
-            let n = s.count / 3
-            let s0 = s[0..<n].reduce(0, +), s1 = s[n..<(2 * n)].reduce(0, +), s2 = s[(2 * n)...].reduce(0, +)
+            let quarter = try PolarizationDemosaicing.splitSuperpixels(raw, layout: layout)
+            let stokes = try LinearStokes.stokes(angleImages: quarter)
+            let st = stokes.scalars, n = st.count / 3
+            let s0 = st[0..<n].reduce(0, +), s1 = st[n..<(2 * n)].reduce(0, +), s2 = st[(2 * n)...].reduce(0, +)
             let a = Double(LinearStokes.wrapAngle(0.5 * atan2(s2, s1))) * 180 / .pi
             return (a, Double((s1 * s1 + s2 * s2).squareRoot() / s0))
         }
