@@ -59,6 +59,14 @@ final class HHATests: XCTestCase {
                 XCTAssertEqual(u[0, v, x], Float(310 / max(Double(depth[v, x]), 1)), accuracy: 1e-3)
             }
         }
+        // Box tops (0.5 m and 0.8 m high; pixels found by projecting their centres): height above the floor
+        // plane, within 2 cm (the estimated gravity is ~0.2° off, worth ~1 cm at 3 m). The height comes from the
+        // point alone; the angle needs a 7×7 window inside the face, which only box 1's larger top provides.
+        let floorOffset = Float(-140 - scene.floor_height_cm)
+        for (v, x, top) in [(40, 42, Float(50)), (41, 43, 50), (18, 82, 80), (18, 84, 80)] {
+            XCTAssertEqual(u[1, v, x] - floorOffset, top, accuracy: 2, "box top height at (\(v), \(x))")
+            if top == 50 { XCTAssertEqual(u[2, v, x], 38, accuracy: 1, "box top angle at (\(v), \(x))") }
+        }
         // Top-left region sees the back wall (vertical): angle ≈ 90° → 128.
         XCTAssertEqual(u[2, 8, 8], 128, accuracy: 1.5)
         // The hole is invalid and zero in every channel.
