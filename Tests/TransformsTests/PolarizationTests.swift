@@ -281,11 +281,40 @@ final class PolarizationTests: XCTestCase {
         }
     }
 
+    /// A colour-polarization mosaic of a scene that is uniform per colour and per angle is reproduced exactly by
+    /// every method (the 4×4 layout: R block top-left, G blocks top-right and bottom-left, B bottom-right).
+    func testColorDemosaicOfUniformScene() throws {
+        let h = 16, w = 16
+        let value: (Int, Int) -> Float = { angle, colour in Float(10 + 40 * colour + 7 * angle) }  // angle 0…3, colour R,G,B
+        let layout = PolarizerMosaicLayout.sonyIMX250
+        var m = [Float](repeating: 0, count: h * w)
+        for y in 0..<h { for x in 0..<w {
+            let block = ((y / 2) & 1, (x / 2) & 1)
+            let colour = block == (0, 0) ? 0 : block == (1, 1) ? 2 : 1
+            m[y * w + x] = value(layout.channel(row: y, col: x), colour)
+        } }
+        for method in [PolarizationDemosaicMethod.bilinear, .bilinearOpenCV, .edgeDirected] {
+            let out = try PolarizationDemosaicing.demosaicColor(Tensor(shape: [1, h, w], values: m), method: method)
+            XCTAssertEqual(out.shape, [4, 3, h, w])
+            for a in 0..<4 { for c in 0..<3 { for y in 0..<h { for x in 0..<w {
+                XCTAssertEqual(out[a, c, y, x], value(a, c), accuracy: 1e-4, "\(method) angle \(a) colour \(c)")
+            } } } }
+        }
+    }
+
     func testEdgeDirectedIsExactOnConstantAndKeepsMeasurements() throws {
         let mosaic = try PolarizationDemosaicing.mosaic(angleImages: Tensor(shape: [4, 8, 8], values:
             (0..<256).map { Float([10, 20, 30, 40][$0 / 64]) }))
         let e = try PolarizationDemosaicing.demosaicMono(mosaic, method: .edgeDirected)
         for c in 0..<4 { for y in 0..<8 { for x in 0..<8 { XCTAssertEqual(e[c, y, x], Float(10 * (c + 1)), accuracy: 1e-4) } } }
+        // On the real crop every measured sample is kept as is, and every estimate lies within the sample range.
+        let raw = try PhysicsFixtures.tensor("pol_fruits_raw")
+        let r = try PolarizationDemosaicing.demosaicMono(raw, method: .edgeDirected)
+        let lo = raw.scalars.min()!, hi = raw.scalars.max()!
+        for y in 0..<64 { for x in 0..<64 {
+            XCTAssertEqual(r[PolarizerMosaicLayout.sonyIMX250.channel(row: y, col: x), y, x], raw[y, x])
+            for c in 0..<4 { XCTAssert(r[c, y, x] >= lo && r[c, y, x] <= hi) }
+        } }
     }
 
     // MARK: - Layout and errors
