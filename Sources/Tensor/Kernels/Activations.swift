@@ -1,0 +1,72 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Pointwise activations: forward and the gradient with respect to the input.
+public enum Activation {
+    /// GELU with the exact erf: `0.5 x (1 + erf(x / √2))` (PyTorch's default `approximate='none'`).
+    public static func gelu(_ x: Tensor) -> Tensor { x.map { 0.5 * $0 * (1 + erff($0 * 0.70710678118654752)) } }
+    /// `g · (Φ(x) + x φ(x))`.
+    public static func geluGrad(_ x: Tensor, _ g: Tensor) -> Tensor {
+        Tensor.broadcasting(x, g) { v, gv in
+            let cdf = 0.5 * (1 + erff(v * 0.70710678118654752))
+            let pdf = expf(-0.5 * v * v) * 0.39894228040143268
+            return gv * (cdf + v * pdf)
+        }
+    }
+    public static func relu(_ x: Tensor) -> Tensor { x.map { $0 > 0 ? $0 : 0 } }
+    public static func reluGrad(_ x: Tensor, _ g: Tensor) -> Tensor { Tensor.broadcasting(x, g) { $0 > 0 ? $1 : 0 } }
+    /// `1 / (1 + e^-x)`, computed stably for both signs.
+    public static func sigmoid(_ x: Tensor) -> Tensor { x.map(sigmoid) }
+    @inline(__always) public static func sigmoid(_ v: Float) -> Float {
+        v >= 0 ? 1 / (1 + expf(-v)) : { let e = expf(v); return e / (1 + e) }()
+    }
+    /// From the output `y`: `g · y (1 - y)`.
+    public static func sigmoidGrad(output y: Tensor, _ g: Tensor) -> Tensor { Tensor.broadcasting(y, g) { $1 * $0 * (1 - $0) } }
+}
+
+/// Softmax over the last axis.
+public enum Softmax {
+    public static func forward(_ x: Tensor) -> Tensor {
+        let n = x.shape.last!, rows = x.count / Swift.max(n, 1)
+        return x.withUnsafeBufferPointer { xb in
+            Tensor(shape: x.shape) { yb in
+                let xp = xb.baseAddress!, yp = yb.baseAddress!
+                Parallel.forEach(rows, grain: Swift.max(1, 8192 / Swift.max(n, 1))) { r in
+                    for i in r { row(xp + i * n, yp + i * n, n) }
+                }
+            }
+        }
+    }
+
+    /// Softmax of one row in place-safe form (`x` and `y` may alias).
+    @inline(__always)
+    public static func row(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ n: Int) {
+        var m = -Float.infinity
+        for j in 0..<n { m = Swift.max(m, x[j]) }
+        var s: Float = 0
+        for j in 0..<n { let e = expf(x[j] - m); y[j] = e; s += e }
+        let inv = 1 / s
+        for j in 0..<n { y[j] *= inv }
+    }
+
+    /// `dx = y ⊙ (g − Σ g⊙y)` per row, from the output `y`.
+    public static func backward(output y: Tensor, _ g: Tensor) -> Tensor {
+        let n = y.shape.last!, rows = y.count / Swift.max(n, 1)
+        return y.withUnsafeBufferPointer { yb in g.withUnsafeBufferPointer { gb in
+            Tensor(shape: y.shape) { db in
+                let yp = yb.baseAddress!, gp = gb.baseAddress!, dp = db.baseAddress!
+                Parallel.forEach(rows, grain: Swift.max(1, 8192 / Swift.max(n, 1))) { r in
+                    for i in r { rowBackward(yp + i * n, gp + i * n, dp + i * n, n) }
+                }
+            }
+        } }
+    }
+
+    @inline(__always)
+    public static func rowBackward(_ y: UnsafePointer<Float>, _ g: UnsafePointer<Float>, _ d: UnsafeMutablePointer<Float>, _ n: Int) {
+        var dot: Float = 0
+        for j in 0..<n { dot += g[j] * y[j] }
+        for j in 0..<n { d[j] = y[j] * (g[j] - dot) }
+    }
+}

@@ -1,0 +1,163 @@
+#!/usr/bin/env python3
+"""Writes the PyTorch truth fixtures for the Swift tensor engine (Tests/TensorTests).
+
+For each case: the inputs, the output(s), a fixed upstream gradient `R` (same shape as the output)
+and the gradient of sum(out * R) with respect to every input that requires one. Everything is
+float32, stored as JSON (`{"tensors": {name: {"shape": [...], "data": [...]}}, "attrs": {...}}`),
+one file per case in fixtures/engine/. Run:  python3 scripts/make_engine_fixtures.py
+(needs torch, numpy; CPU only; deterministic: torch.manual_seed per case).
+"""
+import json, math, os, sys
+import torch
+import torch.nn.functional as F
+
+OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fixtures", "engine")
+torch.set_num_threads(1)
+
+
+def t2j(t):
+    t = t.detach().to(torch.float32).contiguous()
+    return {"shape": list(t.shape), "data": [float(v) for v in t.reshape(-1).tolist()]}
+
+
+def write(name, tensors, attrs=None):
+    os.makedirs(OUT, exist_ok=True)
+    with open(os.path.join(OUT, name + ".json"), "w") as f:
+        json.dump({"tensors": {k: t2j(v) for k, v in tensors.items()}, "attrs": attrs or {}}, f, separators=(",", ":"))
+
+
+def case(name, inputs, fn, attrs=None, seed=0, extra=None):
+    """inputs: dict name -> tensor (all require grad). fn(**inputs) -> output tensor."""
+    g = torch.Generator().manual_seed(seed + 1000)
+    ins = {k: v.clone().requires_grad_(True) for k, v in inputs.items()}
+    out = fn(**ins)
+    R = torch.randn(out.shape, generator=g)
+    (out * R).sum().backward()
+    tensors = {k: v for k, v in inputs.items()}
+    tensors["out"] = out
+    tensors["R"] = R
+    for k, v in ins.items():
+        tensors["grad_" + k] = v.grad if v.grad is not None else torch.zeros_like(v)
+    if extra:
+        tensors.update(extra)
+    write(name, tensors, attrs)
+
+
+def rn(*shape, seed=0, scale=1.0):
+    g = torch.Generator().manual_seed(seed)
+    return torch.randn(*shape, generator=g) * scale
+
+
+def main():
+    # ---- priority 2: dense ops ----
+    case("linear", {"x": rn(2, 3, 5, seed=1), "w": rn(4, 5, seed=2), "b": rn(4, seed=3)}, lambda x, w, b: F.linear(x, w, b))
+    case("matmul", {"a": rn(2, 3, 4, 5, seed=4), "b": rn(2, 3, 5, 6, seed=5)}, lambda a, b: a @ b)
+    case("matmul_transb", {"a": rn(3, 4, 5, seed=6), "b": rn(3, 6, 5, seed=7)}, lambda a, b: 0.5 * (a @ b.transpose(-1, -2)))
+    case("matmul_shared", {"a": rn(2, 3, 4, seed=8), "b": rn(4, 5, seed=9)}, lambda a, b: a @ b)
+    case("softmax", {"x": rn(3, 7, seed=10, scale=3)}, lambda x: torch.softmax(x, -1))
+    case("layernorm", {"x": rn(2, 3, 8, seed=11, scale=2) + 1, "w": rn(8, seed=12), "b": rn(8, seed=13)},
+         lambda x, w, b: F.layer_norm(x, (8,), w, b, eps=1e-6), {"eps": 1e-6})
+    case("gelu", {"x": rn(4, 5, seed=14, scale=2)}, lambda x: F.gelu(x))
+    case("relu", {"x": rn(4, 5, seed=15)}, lambda x: F.relu(x))
+    case("sigmoid", {"x": rn(4, 5, seed=16, scale=3)}, lambda x: torch.sigmoid(x))
+    case("broadcast_mul_div", {"a": rn(2, 1, 3, seed=17), "b": rn(4, 1, seed=18).abs() + 0.5},
+         lambda a, b: a * b + a / b - b)
+
+    # ---- priority 3: conv and friends ----
+    for (nm, cin, cout, k, s, p, d, gr, hw) in [
+        ("conv2d_basic", 3, 4, 3, 1, 1, 1, 1, 6),
+        ("conv2d_stride_dil", 4, 6, 3, 2, 2, 2, 2, 9),
+        ("conv2d_depthwise", 4, 4, 3, 1, 1, 1, 4, 7),
+        ("conv2d_patchify", 3, 8, 4, 4, 0, 1, 1, 8),
+        ("conv2d_1x1", 5, 3, 1, 1, 0, 1, 1, 4),
+    ]:
+        case(nm, {"x": rn(2, cin, hw, hw, seed=20), "w": rn(cout, cin // gr, k, k, seed=21, scale=0.5), "b": rn(cout, seed=22)},
+             lambda x, w, b, s=s, p=p, d=d, gr=gr: F.conv2d(x, w, b, stride=s, padding=p, dilation=d, groups=gr),
+             {"stride": s, "padding": p, "dilation": d, "groups": gr})
+    case("conv_transpose2d", {"x": rn(2, 4, 3, 5, seed=23), "w": rn(4, 3, 2, 2, seed=24), "b": rn(3, seed=25)},
+         lambda x, w, b: F.conv_transpose2d(x, w, b, stride=2))
+
+    def ln2d(x, w, b):
+        u = x.mean(1, keepdim=True)
+        s = (x - u).pow(2).mean(1, keepdim=True)
+        x = (x - u) / torch.sqrt(s + 1e-6)
+        return w[:, None, None] * x + b[:, None, None]
+    case("layernorm2d", {"x": rn(2, 5, 3, 4, seed=26) + 0.5, "w": rn(5, seed=27), "b": rn(5, seed=28)}, ln2d, {"eps": 1e-6})
+
+    # attention with additive bias: q,k,v [B,N,d], bias [B,N,M]
+    case("attention_bias", {"q": rn(3, 6, 4, seed=29), "k": rn(3, 7, 4, seed=30), "v": rn(3, 7, 5, seed=31), "bias": rn(3, 6, 7, seed=32)},
+         lambda q, k, v, bias: torch.softmax((q * 0.5) @ k.transpose(-1, -2) + bias, -1) @ v, {"scale": 0.5})
+
+    # SAM decomposed relative position (segment_anything image_encoder.add_decomposed_rel_pos), q [B, h*w, C]
+    def get_rel_pos(q_size, k_size, rel_pos):
+        q_coords = torch.arange(q_size)[:, None] * max(k_size / q_size, 1.0)
+        k_coords = torch.arange(k_size)[None, :] * max(q_size / k_size, 1.0)
+        rel = (q_coords - k_coords) + (k_size - 1) * max(q_size / k_size, 1.0)
+        return rel_pos[rel.long()]
+
+    def relpos(q, rh, rw, h=3, w=4):
+        B, _, C = q.shape
+        Rh = get_rel_pos(h, h, rh)
+        Rw = get_rel_pos(w, w, rw)
+        r_q = q.reshape(B, h, w, C)
+        rel_h = torch.einsum("bhwc,hkc->bhwk", r_q, Rh)
+        rel_w = torch.einsum("bhwc,wkc->bhwk", r_q, Rw)
+        return (rel_h[:, :, :, :, None] + rel_w[:, :, :, None, :]).reshape(B, h * w, h * w)
+    case("relpos", {"q": rn(2, 12, 5, seed=33), "rh": rn(5, 5, seed=34), "rw": rn(7, 5, seed=35)}, relpos, {"h": 3, "w": 4})
+
+    # window partition with padding (SAM): x [B,H,W,C] -> [B*nW, ws, ws, C]
+    def wpart(x, ws=3):
+        B, H, W, C = x.shape
+        ph, pw = (ws - H % ws) % ws, (ws - W % ws) % ws
+        x = F.pad(x, (0, 0, 0, pw, 0, ph))
+        Hp, Wp = H + ph, W + pw
+        x = x.view(B, Hp // ws, ws, Wp // ws, ws, C)
+        return x.permute(0, 1, 3, 2, 4, 5).contiguous().view(-1, ws, ws, C)
+    case("window_partition", {"x": rn(2, 5, 7, 3, seed=36)}, wpart, {"window": 3})
+
+    case("interp_bilinear", {"x": rn(2, 3, 5, 7, seed=37)}, lambda x: F.interpolate(x, size=(8, 4), mode="bilinear", align_corners=False), {"size": [8, 4]})
+    case("interp_bicubic", {"x": rn(2, 3, 5, 7, seed=38)}, lambda x: F.interpolate(x, size=(9, 4), mode="bicubic", align_corners=False), {"size": [9, 4]})
+    case("interp_nearest", {"x": rn(2, 3, 5, 7, seed=39)}, lambda x: F.interpolate(x, size=(8, 3), mode="nearest"), {"size": [8, 3]})
+    case("adaptive_avg_pool", {"x": rn(2, 3, 7, 5, seed=40)}, lambda x: F.adaptive_avg_pool2d(x, (3, 2)), {"size": [3, 2]})
+    idx = torch.tensor([[0, 3, 3], [5, 1, 0]])
+    case("embedding", {"w": rn(6, 4, seed=41)}, lambda w: F.embedding(idx, w), extra={"indices": idx.float()})
+
+    def bn_train(x, w, b):
+        return F.batch_norm(x, torch.zeros(3), torch.ones(3), w, b, training=True, momentum=0.1, eps=1e-5)
+    x_bn = rn(4, 3, 2, 5, seed=42) * 2 + 1
+    rm, rv = torch.zeros(3), torch.ones(3)
+    F.batch_norm(x_bn, rm, rv, None, None, training=True, momentum=0.1, eps=1e-5)
+    case("batchnorm_train", {"x": x_bn, "w": rn(3, seed=43), "b": rn(3, seed=44)}, bn_train,
+         {"eps": 1e-5, "momentum": 0.1}, extra={"running_mean": rm, "running_var": rv})
+    erm, erv = rn(3, seed=45), rn(3, seed=46).abs() + 0.5
+    case("batchnorm_eval", {"x": x_bn, "w": rn(3, seed=43), "b": rn(3, seed=44)},
+         lambda x, w, b: F.batch_norm(x, erm, erv, w, b, training=False, eps=1e-5), {"eps": 1e-5},
+         extra={"running_mean": erm, "running_var": erv})
+
+    # ---- losses ----
+    logits = rn(3, 1, 8, 8, seed=50, scale=2)
+    target = (rn(3, 1, 8, 8, seed=51) > 0.3).float()
+    case("bce_logits", {"logits": logits}, lambda logits: F.binary_cross_entropy_with_logits(logits, target), extra={"target": target})
+
+    def dicece(logits):  # MONAI DiceCELoss(sigmoid=True, squared_pred=True), REFERENCE.md section 5
+        p = torch.sigmoid(logits)
+        red = list(range(2, logits.dim()))
+        inter = (p * target).sum(red)
+        den = (p * p).sum(red) + (target * target).sum(red)
+        dice = 1.0 - (2.0 * inter + 1e-5) / (den + 1e-5)
+        return dice.mean() + F.binary_cross_entropy_with_logits(logits, target)
+    case("dice_ce", {"logits": logits}, dicece, extra={"target": target})
+
+    def focal(logits, alpha=0.25, gamma=2.0):  # torchvision.ops.sigmoid_focal_loss, reduction mean
+        p = torch.sigmoid(logits)
+        ce = F.binary_cross_entropy_with_logits(logits, target, reduction="none")
+        p_t = p * target + (1 - p) * (1 - target)
+        loss = ce * ((1 - p_t) ** gamma)
+        loss = (alpha * target + (1 - alpha) * (1 - target)) * loss
+        return loss.mean()
+    case("focal", {"logits": logits}, focal, {"alpha": 0.25, "gamma": 2.0}, extra={"target": target})
+
+
+if __name__ == "__main__":
+    main()
+    print("wrote", OUT)
