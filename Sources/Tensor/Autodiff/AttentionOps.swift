@@ -1,0 +1,43 @@
+/// `softmax(scale · q·kᵀ + bias) · v` for `q [B, N, d]`, `k [B, M, d]`, `v [B, M, dv]`, `bias [B, N, M]`.
+public func attention(_ q: Variable, _ k: Variable, _ v: Variable, bias: Variable? = nil, scale: Float) -> Variable {
+    let qv = q.value, kv = k.value, vv = v.value
+    let (out, probs) = Attention.forward(q: qv, k: kv, v: vv, bias: bias?.value, scale: scale)
+    let inputs = bias.map { [q, k, v, $0] } ?? [q, k, v]
+    return Variable.record(out, inputs) { need in { g in
+        let r = Attention.backward(q: qv, k: kv, v: vv, probs: probs, g: g, scale: scale,
+                                   need: (need[0], need[1], need[2], need.count == 4 && need[3]))
+        return need.count == 4 ? [r.dq, r.dk, r.dv, r.dbias] : [r.dq, r.dk, r.dv]
+    } }
+}
+
+/// SAM's decomposed relative-position bias `[B, h·w, h·w]` from `q [B, h·w, C]` and tables `[2h−1, C]`, `[2w−1, C]`.
+public func decomposedRelativePosition(_ q: Variable, relH: Variable, relW: Variable, h: Int, w: Int) -> Variable {
+    let qv = q.value, rh = relH.value, rw = relW.value
+    let y = RelativePosition.forward(q: qv, relH: rh, relW: rw, h: h, w: w)
+    return Variable.record(y, [q, relH, relW]) { need in { g in
+        let r = RelativePosition.backward(q: qv, relH: rh, relW: rw, h: h, w: w, g: g,
+                                          needQ: need[0], needTables: need[1] || need[2])
+        return [r.dq, need[1] ? r.dRelH : nil, need[2] ? r.dRelW : nil]
+    } }
+}
+
+/// SAM window partition: `x [B, H, W, C]` zero-padded at the bottom/right to multiples of `window`,
+/// split into `[B·nH·nW, window, window, C]` (window-row major). Returns the padded extents too.
+public func windowPartition(_ x: Variable, window ws: Int) -> (windows: Variable, paddedH: Int, paddedW: Int) {
+    let (B, H, W, C) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
+    let ph = (ws - H % ws) % ws, pw = (ws - W % ws) % ws
+    let xp = (ph > 0 || pw > 0) ? x.padded([(0, ph), (0, pw), (0, 0)]) : x
+    let Hp = H + ph, Wp = W + pw
+    let win = xp.reshaped([B, Hp / ws, ws, Wp / ws, ws, C]).permuted([0, 1, 3, 2, 4, 5]).reshaped([-1, ws, ws, C])
+    return (win, Hp, Wp)
+}
+
+/// Inverse of `windowPartition`: `[B·nH·nW, ws, ws, C]` back to `[B, H, W, C]` (padding cropped).
+public func windowUnpartition(_ windows: Variable, window ws: Int, paddedH Hp: Int, paddedW Wp: Int, h H: Int, w W: Int) -> Variable {
+    let C = windows.shape[3]
+    let B = windows.shape[0] / ((Hp / ws) * (Wp / ws))
+    var x = windows.reshaped([B, Hp / ws, Wp / ws, ws, ws, C]).permuted([0, 1, 3, 2, 4, 5]).reshaped([B, Hp, Wp, C])
+    if Hp > H { x = x.slice(axis: 1, 0..<H) }
+    if Wp > W { x = x.slice(axis: 2, 0..<W) }
+    return x
+}

@@ -1,0 +1,81 @@
+import XCTest
+@testable import Tensor
+
+/// Attention with bias, SAM relative position, windows, interpolation, pooling, embedding and
+/// batch norm against PyTorch fixtures; finite differences for the backward passes.
+final class LayerOpTests: XCTestCase {
+    func check(_ name: String, _ inputNames: [String], _ op: ([Variable], Fixture) -> Variable) throws {
+        let f = try Fixture(name)
+        let vars = inputNames.map { Variable(f[$0], requiresGrad: true) }
+        let out = op(vars, f)
+        assertClose(out.value, f["out"], rtol: 1e-5, atol: 1e-5, "\(name) forward")
+        out.backward(seed: f["R"])
+        for (n, v) in zip(inputNames, vars) { assertClose(v.grad, f["grad_" + n], rtol: 1e-4, atol: 1e-4, "\(name) grad \(n)") }
+    }
+
+    func testAttentionWithBias() throws {
+        try check("attention_bias", ["q", "k", "v", "bias"]) { v, f in attention(v[0], v[1], v[2], bias: v[3], scale: f.float("scale")) }
+    }
+    func testRelativePosition() throws {
+        try check("relpos", ["q", "rh", "rw"]) { v, f in decomposedRelativePosition(v[0], relH: v[1], relW: v[2], h: f.int("h"), w: f.int("w")) }
+    }
+    func testWindowPartitionAndRoundTrip() throws {
+        try check("window_partition", ["x"]) { v, f in windowPartition(v[0], window: f.int("window")).windows }
+        let f = try Fixture("window_partition")
+        let x = Variable(f["x"])
+        let (w, hp, wp) = windowPartition(x, window: 3)
+        XCTAssertEqual([hp, wp], [6, 9])
+        assertClose(windowUnpartition(w, window: 3, paddedH: hp, paddedW: wp, h: 5, w: 7).value, f["x"], "round trip")
+    }
+    func testBilinear() throws { try check("interp_bilinear", ["x"]) { v, f in let s = f.ints("size"); return interpolate(v[0], size: (s[0], s[1]), mode: .bilinear) } }
+    func testBicubic() throws { try check("interp_bicubic", ["x"]) { v, f in let s = f.ints("size"); return interpolate(v[0], size: (s[0], s[1]), mode: .bicubic) } }
+    func testNearest() throws { try check("interp_nearest", ["x"]) { v, f in let s = f.ints("size"); return interpolate(v[0], size: (s[0], s[1]), mode: .nearest) } }
+    func testAdaptiveAveragePool() throws {
+        try check("adaptive_avg_pool", ["x"]) { v, f in let s = f.ints("size"); return adaptiveAveragePool2d(v[0], size: (s[0], s[1])) }
+    }
+    func testEmbedding() throws {
+        let f = try Fixture("embedding")
+        let idx = f["indices"].scalars.map { Int($0) }
+        try check("embedding", ["w"]) { v, _ in embedding(v[0], indices: idx, shape: [2, 3]) }
+    }
+    func testBatchNormTrainUpdatesRunningStatistics() throws {
+        let f = try Fixture("batchnorm_train")
+        var rm = Tensor.zeros([3]), rv = Tensor.ones([3])
+        try check("batchnorm_train", ["x", "w", "b"]) { v, f in
+            batchNorm2d(v[0], v[1], v[2], runningMean: &rm, runningVar: &rv, training: true, momentum: f.float("momentum"), eps: f.float("eps"))
+        }
+        assertClose(rm, f["running_mean"], "running mean")
+        assertClose(rv, f["running_var"], "running var")
+    }
+    func testBatchNormEvalAndFolding() throws {
+        let f = try Fixture("batchnorm_eval")
+        var rm = f["running_mean"], rv = f["running_var"]
+        try check("batchnorm_eval", ["x", "w", "b"]) { v, f in
+            batchNorm2d(v[0], v[1], v[2], runningMean: &rm, runningVar: &rv, training: false, eps: f.float("eps"))
+        }
+        // conv(1x1) followed by eval BN equals the folded conv.
+        var g = SeededGenerator(seed: 5)
+        let cw = Tensor.normal([3, 3, 1, 1], using: &g), cb = Tensor.normal([3], using: &g)
+        let x = Variable(f["x"])
+        let ref = batchNorm2d(conv2d(x, Variable(cw), Variable(cb)), Variable(f["w"]), Variable(f["b"]), runningMean: &rm, runningVar: &rv,
+                              training: false, eps: 1e-5)
+        let folded = BatchNorm.foldIntoConv(weight: cw, bias: cb, bnWeight: f["w"], bnBias: f["b"], runningMean: rm, runningVar: rv, eps: 1e-5)
+        assertClose(conv2d(x, Variable(folded.weight), Variable(folded.bias)).value, ref.value, rtol: 1e-5, atol: 1e-5, "folded")
+    }
+
+    func testFiniteDifferences() {
+        var g = SeededGenerator(seed: 13)
+        let q = Tensor.normal([2, 4, 3], using: &g), k = Tensor.normal([2, 5, 3], using: &g), v = Tensor.normal([2, 5, 2], using: &g)
+        finiteDifferenceCheck(inputs: [q, k, v, Tensor.normal([2, 4, 5], using: &g)]) { attention($0[0], $0[1], $0[2], bias: $0[3], scale: 0.6) }
+        finiteDifferenceCheck(inputs: [Tensor.normal([2, 6, 3], using: &g), Tensor.normal([3, 3], using: &g), Tensor.normal([5, 3], using: &g)]) {
+            decomposedRelativePosition($0[0], relH: $0[1], relW: $0[2], h: 2, w: 3)
+        }
+        let img = Tensor.normal([1, 2, 4, 5], using: &g)
+        finiteDifferenceCheck(inputs: [img]) { interpolate($0[0], size: (7, 3), mode: .bicubic) }
+        finiteDifferenceCheck(inputs: [img]) { interpolate($0[0], size: (3, 8), mode: .bilinear) }
+        var rm = Tensor.zeros([2]), rv = Tensor.ones([2])
+        finiteDifferenceCheck(inputs: [img, Tensor.normal([2], using: &g), Tensor.normal([2], using: &g)]) {
+            batchNorm2d($0[0], $0[1], $0[2], runningMean: &rm, runningVar: &rv, training: true)
+        }
+    }
+}
