@@ -158,6 +158,103 @@ def main():
     case("focal", {"logits": logits}, focal, {"alpha": 0.25, "gamma": 2.0}, extra={"target": target})
 
 
+
+
+def optim_fixtures():
+    g = torch.Generator().manual_seed(60)
+    p0 = torch.randn(6, generator=g)
+    grads = torch.randn(5, 6, generator=g)
+    for name, make in [
+        ("sgd", lambda ps: torch.optim.SGD(ps, lr=0.1, momentum=0.9, weight_decay=0.01)),
+        ("adam", lambda ps: torch.optim.Adam(ps, lr=0.01, weight_decay=0.1)),
+        ("adamw", lambda ps: torch.optim.AdamW(ps, lr=0.01, weight_decay=0.1)),
+    ]:
+        p = torch.nn.Parameter(p0.clone())
+        opt = make([p])
+        traj = []
+        for s in range(5):
+            p.grad = grads[s].clone()
+            opt.step()
+            traj.append(p.detach().clone())
+        write("optim_" + name, {"p0": p0, "grads": grads, "trajectory": torch.stack(traj)})
+
+
+class E2EBlock(torch.nn.Module):
+    def __init__(self, d, heads, rel):
+        super().__init__()
+        self.heads, self.hd, self.rel = heads, d // heads, rel
+        self.norm1 = torch.nn.LayerNorm(d, eps=1e-6)
+        self.qkv = torch.nn.Linear(d, 3 * d)
+        self.proj = torch.nn.Linear(d, d)
+        self.norm2 = torch.nn.LayerNorm(d, eps=1e-6)
+        self.fc1 = torch.nn.Linear(d, 2 * d)
+        self.fc2 = torch.nn.Linear(2 * d, d)
+        if rel:
+            self.rel_pos_h = torch.nn.Parameter(torch.randn(7, self.hd) * 0.1)
+            self.rel_pos_w = torch.nn.Parameter(torch.randn(7, self.hd) * 0.1)
+
+    def forward(self, x):
+        B, N, D = x.shape
+        h = self.norm1(x)
+        qkv = self.qkv(h).reshape(B, N, 3, self.heads, self.hd).permute(2, 0, 3, 1, 4).reshape(3, B * self.heads, N, self.hd)
+        q, k, v = qkv.unbind(0)
+        attn = (q * self.hd ** -0.5) @ k.transpose(-2, -1)
+        if self.rel:
+            Rh = self.rel_pos_h[(torch.arange(4)[:, None] - torch.arange(4)[None, :] + 3)]
+            Rw = self.rel_pos_w[(torch.arange(4)[:, None] - torch.arange(4)[None, :] + 3)]
+            rq = q.reshape(B * self.heads, 4, 4, self.hd)
+            rel_h = torch.einsum("bhwc,hkc->bhwk", rq, Rh)
+            rel_w = torch.einsum("bhwc,wkc->bhwk", rq, Rw)
+            attn = attn + (rel_h[:, :, :, :, None] + rel_w[:, :, :, None, :]).reshape(B * self.heads, N, N)
+        o = (attn.softmax(-1) @ v).view(B, self.heads, N, self.hd).permute(0, 2, 1, 3).reshape(B, N, D)
+        x = x + self.proj(o)
+        return x + self.fc2(F.gelu(self.fc1(self.norm2(x))))
+
+
+class E2EModel(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.stem1 = torch.nn.Conv2d(3, 8, 3, padding=1)
+        self.stem2 = torch.nn.Conv2d(8, 16, 4, stride=4)
+        self.blocks = torch.nn.ModuleList([E2EBlock(16, 2, True), E2EBlock(16, 2, False)])
+        self.head = torch.nn.Linear(16, 1)
+
+    def forward(self, x):
+        x = self.stem2(F.gelu(self.stem1(x)))
+        B = x.shape[0]
+        x = x.permute(0, 2, 3, 1).reshape(B, 16, 16)
+        for b in self.blocks:
+            x = b(x)
+        return self.head(x).reshape(B, 1, 4, 4)
+
+
+def e2e_fixture():
+    torch.manual_seed(0)
+    model = E2EModel()
+    init = {k: v.detach().clone() for k, v in model.state_dict().items()}
+    g = torch.Generator().manual_seed(70)
+    x = torch.randn(2, 3, 16, 16, generator=g)
+    target = (torch.randn(2, 1, 4, 4, generator=g) > 0).float()
+    opt = torch.optim.Adam(model.parameters(), lr=1e-2)
+    losses = []
+    for step in range(50):
+        logits = model(x)
+        p = torch.sigmoid(logits)
+        inter = (p * target).sum((2, 3))
+        den = (p * p).sum((2, 3)) + (target * target).sum((2, 3))
+        loss = (1 - (2 * inter + 1e-5) / (den + 1e-5)).mean() + F.binary_cross_entropy_with_logits(logits, target)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        losses.append(loss.item())
+    tensors = {"param." + k: v for k, v in init.items()}
+    tensors.update({"x": x, "target": target, "losses": torch.tensor(losses)})
+    write("e2e_transformer", tensors, {"lr": 1e-2, "steps": 50})
+    print("e2e losses", losses[0], losses[-1])
+
+
 if __name__ == "__main__":
     main()
+    optim_fixtures()
+    e2e_fixture()
     print("wrote", OUT)

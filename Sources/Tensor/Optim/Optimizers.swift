@@ -1,0 +1,175 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// An optimiser over a fixed list of parameters. Parameters that are frozen or have no gradient
+/// are skipped (as PyTorch skips `grad is None`). State round-trips through `[String: Tensor]`
+/// keyed by `<parameter name>.<slot>` plus `step`.
+public protocol Optimizer: AnyObject {
+    var parameters: [Parameter] { get }
+    var learningRate: Float { get set }
+    /// Applies one update from the current gradients.
+    func step()
+    func stateDict() -> [String: Tensor]
+    func loadState(_ state: [String: Tensor]) throws
+}
+
+public enum OptimizerError: Error, Equatable { case missingState(String), shapeMismatch(String) }
+
+extension Optimizer {
+    public func zeroGrad() { for p in parameters { p.grad = nil } }
+
+    func slots(_ names: [String], _ store: [String: [Float]]) -> [String: Tensor] {
+        var out: [String: Tensor] = [:]
+        for p in parameters { for s in names { if let v = store[p.name + "." + s] { out[p.name + "." + s] = Tensor(shape: p.value.shape, values: v) } } }
+        return out
+    }
+}
+
+/// SGD with momentum and (L2) weight decay, PyTorch semantics:
+/// `d = g + wd·p; buf = μ·buf + (1 − dampening)·d (buf = d at the first step); p −= lr·buf`.
+public final class SGD: Optimizer {
+    public let parameters: [Parameter]
+    public var learningRate: Float
+    public var momentum: Float, dampening: Float, weightDecay: Float
+    var buffers: [String: [Float]] = [:]
+
+    public init(_ parameters: [Parameter], learningRate: Float, momentum: Float = 0, dampening: Float = 0, weightDecay: Float = 0) {
+        self.parameters = parameters; self.learningRate = learningRate
+        self.momentum = momentum; self.dampening = dampening; self.weightDecay = weightDecay
+    }
+
+    public func step() {
+        for p in parameters where p.trainable {
+            guard let g = p.grad else { continue }
+            let gs = g.scalars
+            let key = p.name + ".momentum_buffer"
+            let first = buffers[key] == nil
+            var buf = buffers[key] ?? [Float](repeating: 0, count: gs.count)
+            p.value.withUnsafeMutableBufferPointer { w in
+                for i in 0..<w.count {
+                    var d = gs[i]
+                    if weightDecay != 0 { d += weightDecay * w[i] }
+                    if momentum != 0 {
+                        buf[i] = first ? d : momentum * buf[i] + (1 - dampening) * d
+                        d = buf[i]
+                    }
+                    w[i] -= learningRate * d
+                }
+            }
+            if momentum != 0 { buffers[key] = buf }
+        }
+    }
+
+    public func stateDict() -> [String: Tensor] { slots(["momentum_buffer"], buffers) }
+    public func loadState(_ state: [String: Tensor]) throws {
+        buffers = [:]
+        for (k, v) in state where k.hasSuffix(".momentum_buffer") { buffers[k] = v.scalars }
+    }
+}
+
+/// Adam / AdamW with PyTorch's single-tensor update:
+/// `m += (1 − β1)(g − m); v = β2·v + (1 − β2)·g²; p −= (lr / (1 − β1ᵗ)) · m / (√v / √(1 − β2ᵗ) + ε)`.
+/// Adam's weight decay is L2 (`g += wd·p`); AdamW's is decoupled (`p *= 1 − lr·wd` first).
+public final class Adam: Optimizer {
+    public let parameters: [Parameter]
+    public var learningRate: Float
+    public var beta1: Float, beta2: Float, epsilon: Float, weightDecay: Float
+    public let decoupledWeightDecay: Bool
+    /// Steps taken per parameter (PyTorch keeps a step count per parameter).
+    var steps: [String: Int] = [:]
+    var m: [String: [Float]] = [:], v: [String: [Float]] = [:]
+
+    public init(_ parameters: [Parameter], learningRate: Float = 1e-3, beta1: Float = 0.9, beta2: Float = 0.999,
+                epsilon: Float = 1e-8, weightDecay: Float = 0, decoupledWeightDecay: Bool = false) {
+        self.parameters = parameters; self.learningRate = learningRate
+        self.beta1 = beta1; self.beta2 = beta2; self.epsilon = epsilon; self.weightDecay = weightDecay
+        self.decoupledWeightDecay = decoupledWeightDecay
+    }
+
+    /// AdamW (decoupled weight decay, PyTorch default 0.01).
+    public static func adamW(_ parameters: [Parameter], learningRate: Float = 1e-3, beta1: Float = 0.9, beta2: Float = 0.999,
+                             epsilon: Float = 1e-8, weightDecay: Float = 1e-2) -> Adam {
+        Adam(parameters, learningRate: learningRate, beta1: beta1, beta2: beta2, epsilon: epsilon,
+             weightDecay: weightDecay, decoupledWeightDecay: true)
+    }
+
+    public func step() {
+        for p in parameters where p.trainable {
+            guard let grad = p.grad else { continue }
+            let t = (steps[p.name] ?? 0) + 1
+            steps[p.name] = t
+            var mm = m[p.name] ?? [Float](repeating: 0, count: p.value.count)
+            var vv = v[p.name] ?? [Float](repeating: 0, count: p.value.count)
+            let bc1 = 1 - Foundation.pow(Double(beta1), Double(t)), bc2 = 1 - Foundation.pow(Double(beta2), Double(t))
+            let stepSize = Float(Double(learningRate) / bc1)
+            let bc2sqrt = Float(bc2.squareRoot())
+            let b1 = beta1, b2 = beta2, eps = epsilon, wd = weightDecay, lr = learningRate, decoupled = decoupledWeightDecay
+            grad.withUnsafeBufferPointer { gb in
+                p.value.withUnsafeMutableBufferPointer { w in
+                    for i in 0..<w.count {
+                        var g = gb[i]
+                        if wd != 0 { if decoupled { w[i] *= 1 - lr * wd } else { g += wd * w[i] } }
+                        mm[i] += (1 - b1) * (g - mm[i])
+                        vv[i] = vv[i] * b2 + (1 - b2) * g * g
+                        let denom = vv[i].squareRoot() / bc2sqrt + eps
+                        w[i] += -stepSize * (mm[i] / denom)
+                    }
+                }
+            }
+            m[p.name] = mm; v[p.name] = vv
+        }
+    }
+
+    public func stateDict() -> [String: Tensor] {
+        var out = slots(["exp_avg"], m.mapKeys { $0 + ".exp_avg" }).merging(slots(["exp_avg_sq"], v.mapKeys { $0 + ".exp_avg_sq" })) { a, _ in a }
+        for (k, s) in steps { out[k + ".step"] = Tensor(Float(s)) }
+        return out
+    }
+
+    public func loadState(_ state: [String: Tensor]) throws {
+        m = [:]; v = [:]; steps = [:]
+        for p in parameters {
+            guard let s = state[p.name + ".step"] else { continue }
+            guard let a = state[p.name + ".exp_avg"], let b = state[p.name + ".exp_avg_sq"] else {
+                throw OptimizerError.missingState(p.name)
+            }
+            guard a.shape == p.value.shape, b.shape == p.value.shape else { throw OptimizerError.shapeMismatch(p.name) }
+            steps[p.name] = Int(s.item); m[p.name] = a.scalars; v[p.name] = b.scalars
+        }
+    }
+}
+
+extension Dictionary where Key == String {
+    func mapKeys(_ f: (String) -> String) -> [String: Value] { Dictionary(uniqueKeysWithValues: map { (f($0.key), $0.value) }) }
+}
+
+
+/// Learning-rate schedules as pure functions of the epoch (or step) index.
+public enum LRSchedule: Sendable, Equatable {
+    /// `lr = base · γ^⌊epoch / stepSize⌋` (PyTorch `StepLR`).
+    case step(stepSize: Int, gamma: Float)
+    /// `lr = ηmin + (base − ηmin)(1 + cos(π·epoch / T))/2` (PyTorch `CosineAnnealingLR`, closed form).
+    case cosine(period: Int, minimum: Float)
+
+    public func learningRate(base: Float, epoch: Int) -> Float {
+        switch self {
+        case let .step(s, g): return base * Float(Foundation.pow(Double(g), Double(epoch / s)))
+        case let .cosine(t, lo):
+            return Float(Double(lo) + Double(base - lo) * (1 + Foundation.cos(Double.pi * Double(epoch) / Double(t))) / 2)
+        }
+    }
+}
+
+/// Scales all gradients so their global L2 norm is at most `maxNorm` (PyTorch `clip_grad_norm_`:
+/// factor `maxNorm / (norm + 1e-6)`, applied only when < 1). Returns the norm before clipping.
+@discardableResult
+public func clipGradientNorm(_ parameters: [Parameter], maxNorm: Float) -> Float {
+    var s = 0.0
+    for p in parameters { if let g = p.grad { g.withUnsafeBufferPointer { for x in $0 { s += Double(x) * Double(x) } } } }
+    let norm = Float(s.squareRoot())
+    let factor = maxNorm / (norm + 1e-6)
+    if factor < 1 { for p in parameters where p.grad != nil { p.grad = p.grad! * factor } }
+    return norm
+}

@@ -1,0 +1,92 @@
+import XCTest
+@testable import Tensor
+
+/// A conv stem (3×3 conv, GELU, 4×4 stride-4 patchify) and two pre-norm transformer blocks (the first
+/// with SAM's decomposed relative position), a linear head and DiceCE, trained for 50 Adam steps:
+/// the loss curve must match the same PyTorch script (fixtures/engine/e2e_transformer.json) per step.
+final class EndToEndTests: XCTestCase {
+    final class Block: Module {
+        let norm1, norm2: LayerNormLayer
+        let qkv, proj, fc1, fc2: Linear
+        let relH, relW: Parameter?
+        let heads = 2, dim = 16
+
+        init(_ prefix: String, rel: Bool, generator g: inout SeededGenerator) {
+            norm1 = LayerNormLayer(dotted(prefix, "norm1"), dim: 16, eps: 1e-6)
+            norm2 = LayerNormLayer(dotted(prefix, "norm2"), dim: 16, eps: 1e-6)
+            qkv = Linear(dotted(prefix, "qkv"), inFeatures: 16, outFeatures: 48, generator: &g)
+            proj = Linear(dotted(prefix, "proj"), inFeatures: 16, outFeatures: 16, generator: &g)
+            fc1 = Linear(dotted(prefix, "fc1"), inFeatures: 16, outFeatures: 32, generator: &g)
+            fc2 = Linear(dotted(prefix, "fc2"), inFeatures: 32, outFeatures: 16, generator: &g)
+            relH = rel ? Parameter(dotted(prefix, "rel_pos_h"), .zeros([7, 8])) : nil
+            relW = rel ? Parameter(dotted(prefix, "rel_pos_w"), .zeros([7, 8])) : nil
+        }
+
+        var parameters: [Parameter] {
+            norm1.parameters + qkv.parameters + proj.parameters + norm2.parameters + fc1.parameters + fc2.parameters
+                + [relH, relW].compactMap { $0 }
+        }
+
+        func callAsFunction(_ x: Variable) -> Variable {
+            let (B, N, hd) = (x.shape[0], x.shape[1], dim / heads)
+            let qkvOut = qkv(norm1(x)).reshaped([B, N, 3, heads, hd]).permuted([2, 0, 3, 1, 4]).reshaped([3, B * heads, N, hd])
+            let q = qkvOut.slice(axis: 0, 0..<1).reshaped([B * heads, N, hd])
+            let k = qkvOut.slice(axis: 0, 1..<2).reshaped([B * heads, N, hd])
+            let v = qkvOut.slice(axis: 0, 2..<3).reshaped([B * heads, N, hd])
+            var bias: Variable? = nil
+            if let relH, let relW { bias = decomposedRelativePosition(q, relH: relH.variable, relW: relW.variable, h: 4, w: 4) }
+            let o = attention(q, k, v, bias: bias, scale: 1 / Float(hd).squareRoot())
+                .reshaped([B, heads, N, hd]).permuted([0, 2, 1, 3]).reshaped([B, N, dim])
+            let y = x + proj(o)
+            return y + fc2(gelu(fc1(norm2(y))))
+        }
+    }
+
+    final class Model: Module {
+        let stem1, stem2: Conv2dLayer
+        let blocks: [Block]
+        let head: Linear
+        init(generator g: inout SeededGenerator) {
+            stem1 = Conv2dLayer("stem1", inChannels: 3, outChannels: 8, kernel: 3, padding: 1, generator: &g)
+            stem2 = Conv2dLayer("stem2", inChannels: 8, outChannels: 16, kernel: 4, stride: 4, generator: &g)
+            blocks = [Block("blocks.0", rel: true, generator: &g), Block("blocks.1", rel: false, generator: &g)]
+            head = Linear("head", inFeatures: 16, outFeatures: 1, generator: &g)
+        }
+        var parameters: [Parameter] { stem1.parameters + stem2.parameters + blocks.flatMap(\.parameters) + head.parameters }
+        func callAsFunction(_ x: Variable) -> Variable {
+            let s = stem2(gelu(stem1(x)))
+            let B = s.shape[0]
+            var t = s.permuted([0, 2, 3, 1]).reshaped([B, 16, 16])
+            for b in blocks { t = b(t) }
+            return head(t).reshaped([B, 1, 4, 4])
+        }
+    }
+
+    func testFiftyAdamStepsMatchPyTorch() throws {
+        let f = try Fixture("e2e_transformer")
+        var g = SeededGenerator(seed: 0)
+        let model = Model(generator: &g)
+        var state: [String: Tensor] = [:]
+        for (k, v) in f.tensors where k.hasPrefix("param.") { state[String(k.dropFirst(6))] = v }
+        XCTAssertEqual(Set(state.keys), Set(model.parameters.map(\.name)), "parameter names equal the PyTorch state-dict keys")
+        try model.load(state)
+        let opt = Adam(model.parameters, learningRate: f.float("lr"))
+        let x = Variable(f["x"]), target = f["target"]
+        let expected = f["losses"].scalars
+        var got: [Float] = []
+        for _ in 0..<50 {
+            let loss = Loss.diceCE(model(x), target: target)
+            got.append(loss.value.item)
+            opt.zeroGrad()
+            loss.backward()
+            opt.step()
+        }
+        XCTAssertEqual(expected.count, 50)
+        XCTAssertLessThan(got[49], got[0] * 0.01, "the model trains")
+        let worst = zip(got, expected).map { abs($0 - $1) }.max()!
+        print("e2e: first loss \(got[0]) last \(got[49]); worst per-step difference from PyTorch \(worst)")
+        for (i, (a, e)) in zip(got, expected).enumerated() {
+            XCTAssertEqual(a, e, accuracy: 1e-4, "step \(i)")
+        }
+    }
+}
