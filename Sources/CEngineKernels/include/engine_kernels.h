@@ -1,0 +1,9 @@
+#ifndef ENGINE_KERNELS_H
+#define ENGINE_KERNELS_H
+/// Runs `iterations` rounds of independent single-precision FMAs with the widest vector FMA the
+/// CPU supports (AVX-512, else AVX2+FMA, else scalar), on the calling thread.
+/// Returns the number of floating-point operations performed (2 per lane per FMA).
+double engine_fma_burn(long iterations);
+/// Width in floats of the vector FMA used by engine_fma_burn (16, 8 or 1).
+int engine_fma_width(void);
+#endif
