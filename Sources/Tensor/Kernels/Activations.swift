@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import CEngineKernels
 
 /// Pointwise activations: forward and the gradient with respect to the input.
 public enum Activation {
@@ -32,8 +33,9 @@ public enum Softmax {
         return x.withUnsafeBufferPointer { xb in
             Tensor(shape: x.shape) { yb in
                 let xp = xb.baseAddress!, yp = yb.baseAddress!
+                yp.update(from: xp, count: rows * n)
                 Parallel.forEach(rows, grain: Swift.max(1, 8192 / Swift.max(n, 1))) { r in
-                    for i in r { row(xp + i * n, yp + i * n, n) }
+                    engine_softmax_rows(yp + r.lowerBound * n, r.count, n)
                 }
             }
         }
@@ -56,8 +58,9 @@ public enum Softmax {
         return y.withUnsafeBufferPointer { yb in g.withUnsafeBufferPointer { gb in
             Tensor(shape: y.shape) { db in
                 let yp = yb.baseAddress!, gp = gb.baseAddress!, dp = db.baseAddress!
+                dp.update(from: gp, count: rows * n)
                 Parallel.forEach(rows, grain: Swift.max(1, 8192 / Swift.max(n, 1))) { r in
-                    for i in r { rowBackward(yp + i * n, gp + i * n, dp + i * n, n) }
+                    engine_softmax_backward_rows(yp + r.lowerBound * n, dp + r.lowerBound * n, r.count, n)
                 }
             }
         } }

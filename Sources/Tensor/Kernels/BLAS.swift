@@ -28,4 +28,20 @@ public enum BLAS {
     public static var threadCount: Int { Int(openblas_get_num_threads()) }
     /// Sets the OpenBLAS thread count (process-wide).
     public static func setThreadCount(_ n: Int) { openblas_set_num_threads(Int32(n)) }
+
+    /// Runs `items` independent pieces of GEMM work, `body(i)` each: in parallel on all workers with
+    /// OpenBLAS single-threaded when there are at least as many items as workers (many small
+    /// GEMMs, e.g. one per attention head and window), else serially with threaded OpenBLAS.
+    /// OpenBLAS's thread count is process-wide, so engine work should run from one task at a time.
+    public static func forEachItem(_ items: Int, _ body: (Int) -> Void) {
+        let workers = Parallel.workerCount
+        if items >= workers && workers > 1 {
+            let saved = openblas_get_num_threads()
+            openblas_set_num_threads(1)
+            Parallel.forEach(items, grain: 1) { r in for i in r { body(i) } }
+            openblas_set_num_threads(saved)
+        } else {
+            for i in 0..<items { body(i) }
+        }
+    }
 }
