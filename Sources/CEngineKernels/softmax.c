@@ -102,3 +102,67 @@ void engine_softmax_rows(float *x, long rows, long n) {
 void engine_softmax_backward_rows(const float *y, float *g, long rows, long n) {
     if (has_avx512()) softmax_bwd512(y, g, rows, n); else softmax_bwd_scalar(y, g, rows, n);
 }
+
+// ---- GELU (exact-erf form) ----
+__attribute__((target("avx512f")))
+static inline __m512 erf512(__m512 x) {
+    const __m512 one = _mm512_set1_ps(1.0f);
+    __m512 ax = _mm512_abs_ps(x);
+    __m512 t = _mm512_div_ps(one, _mm512_fmadd_ps(_mm512_set1_ps(0.3275911f), ax, one));
+    __m512 r = _mm512_set1_ps(1.061405429f);
+    r = _mm512_fmadd_ps(r, t, _mm512_set1_ps(-1.453152027f));
+    r = _mm512_fmadd_ps(r, t, _mm512_set1_ps(1.421413741f));
+    r = _mm512_fmadd_ps(r, t, _mm512_set1_ps(-0.284496736f));
+    r = _mm512_fmadd_ps(r, t, _mm512_set1_ps(0.254829592f));
+    r = _mm512_mul_ps(r, t);
+    __m512 e = exp512(_mm512_mul_ps(_mm512_sub_ps(_mm512_setzero_ps(), ax), ax));
+    __m512 y = _mm512_fnmadd_ps(r, e, one);   // 1 - r e
+    // copy the sign of x
+    return _mm512_castsi512_ps(_mm512_or_si512(_mm512_castps_si512(y),
+        _mm512_and_si512(_mm512_castps_si512(x), _mm512_set1_epi32((int)0x80000000))));
+}
+
+__attribute__((target("avx512f")))
+static void gelu512(const float *x, float *y, long n) {
+    long i = 0;
+    const __m512 half = _mm512_set1_ps(0.5f), one = _mm512_set1_ps(1.0f), rs2 = _mm512_set1_ps(0.70710678118654752f);
+    for (; i + 16 <= n; i += 16) {
+        __m512 v = _mm512_loadu_ps(x + i);
+        _mm512_storeu_ps(y + i, _mm512_mul_ps(_mm512_mul_ps(half, v), _mm512_add_ps(one, erf512(_mm512_mul_ps(v, rs2)))));
+    }
+    for (; i < n; i++) y[i] = 0.5f * x[i] * (1.0f + erff(x[i] * 0.70710678118654752f));
+}
+
+__attribute__((target("avx512f")))
+static void gelu_bwd512(const float *x, const float *g, float *dx, long n) {
+    long i = 0;
+    const __m512 half = _mm512_set1_ps(0.5f), one = _mm512_set1_ps(1.0f), rs2 = _mm512_set1_ps(0.70710678118654752f);
+    const __m512 k = _mm512_set1_ps(0.39894228040143268f), mhalf = _mm512_set1_ps(-0.5f);
+    for (; i + 16 <= n; i += 16) {
+        __m512 v = _mm512_loadu_ps(x + i);
+        __m512 cdf = _mm512_mul_ps(half, _mm512_add_ps(one, erf512(_mm512_mul_ps(v, rs2))));
+        __m512 pdf = _mm512_mul_ps(k, exp512(_mm512_mul_ps(mhalf, _mm512_mul_ps(v, v))));
+        _mm512_storeu_ps(dx + i, _mm512_mul_ps(_mm512_loadu_ps(g + i), _mm512_fmadd_ps(v, pdf, cdf)));
+    }
+    for (; i < n; i++) {
+        float v = x[i];
+        float cdf = 0.5f * (1.0f + erff(v * 0.70710678118654752f));
+        float pdf = expf(-0.5f * v * v) * 0.39894228040143268f;
+        dx[i] = g[i] * (cdf + v * pdf);
+    }
+}
+
+void engine_gelu(const float *x, float *y, long n) {
+    if (has_avx512()) { gelu512(x, y, n); return; }
+    for (long i = 0; i < n; i++) y[i] = 0.5f * x[i] * (1.0f + erff(x[i] * 0.70710678118654752f));
+}
+
+void engine_gelu_backward(const float *x, const float *g, float *dx, long n) {
+    if (has_avx512()) { gelu_bwd512(x, g, dx, n); return; }
+    for (long i = 0; i < n; i++) {
+        float v = x[i];
+        float cdf = 0.5f * (1.0f + erff(v * 0.70710678118654752f));
+        float pdf = expf(-0.5f * v * v) * 0.39894228040143268f;
+        dx[i] = g[i] * (cdf + v * pdf);
+    }
+}

@@ -74,4 +74,28 @@ final class DenseOpTests: XCTestCase {
         z.backward()
         XCTAssertEqual(x.grad!.scalars, [2 + 3, 4 + 12])
     }
+
+    /// The vectorised C kernels (GELU, softmax) against Double references over wide ranges and odd lengths.
+    func testVectorisedKernelsAgainstDouble() {
+        let n = 1001
+        let x = Tensor(shape: [n], values: (0..<n).map { -8 + 16 * Float($0) / Float(n - 1) })
+        let y = Activation.gelu(x).scalars, dy = Activation.geluGrad(x, .ones([n])).scalars
+        for (i, v) in x.scalars.enumerated() {
+            let d = Double(v)
+            let ref = 0.5 * d * (1 + erf(d / 2.0.squareRoot()))
+            let dref = 0.5 * (1 + erf(d / 2.0.squareRoot())) + d * exp(-d * d / 2) / (2 * Double.pi).squareRoot()
+            XCTAssertEqual(Double(y[i]), ref, accuracy: 1e-6 + 1e-6 * abs(ref), "gelu(\(v))")
+            XCTAssertEqual(Double(dy[i]), dref, accuracy: 2e-6, "gelu'(\(v))")
+        }
+        var g = SeededGenerator(seed: 9)
+        for len in [1, 15, 16, 37, 196] {
+            let s = Tensor.normal([3, len], std: 4, using: &g)
+            let p = Softmax.forward(s).scalars, v = s.scalars
+            for r in 0..<3 {
+                let row = v[(r * len)..<((r + 1) * len)].map(Double.init)
+                let m = row.max()!, z = row.map { exp($0 - m) }.reduce(0, +)
+                for j in 0..<len { XCTAssertEqual(Double(p[r * len + j]), exp(row[j] - m) / z, accuracy: 1e-6 * max(1, exp(row[j] - m) / z) + 1e-7) }
+            }
+        }
+    }
 }

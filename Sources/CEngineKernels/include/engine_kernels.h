@@ -16,3 +16,12 @@ void engine_softmax_rows(float *x, long rows, long n);
 /// Softmax backward per row, in place on `g`: g = y * (g - sum(g * y)).
 void engine_softmax_backward_rows(const float *y, float *g, long rows, long n);
 #endif
+
+#ifndef ENGINE_KERNELS_GELU_H
+#define ENGINE_KERNELS_GELU_H
+/// y = 0.5 x (1 + erf(x / sqrt 2)) for n elements (erf: Abramowitz-Stegun 7.1.26 with |error| < 1.5e-7
+/// on AVX-512, the same approximation PyTorch's vectorised CPU GELU uses; libm erff otherwise).
+void engine_gelu(const float *x, float *y, long n);
+/// dx = g (Phi(x) + x phi(x)) for n elements.
+void engine_gelu_backward(const float *x, const float *g, float *dx, long n);
+#endif

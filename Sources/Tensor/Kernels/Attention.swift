@@ -73,117 +73,71 @@ public enum Attention {
 /// SAM's decomposed relative position bias (`add_decomposed_rel_pos`, q_size == k_size):
 /// `bias[b, (qh, qw), (kh, kw)] = q[b, qh·w + qw] · relH[qh − kh + h − 1] + q[b, qh·w + qw] · relW[qw − kw + w − 1]`
 /// for `q [B, h·w, C]` (unscaled), `relH [2h − 1, C]`, `relW [2w − 1, C]`; output `[B, h·w, h·w]`.
+///
+/// All dot products go through GEMMs against the whole tables (`Zh = q · relHᵀ`, `[B·h·w, 2h − 1]`),
+/// then a gather picks `Zh[row, qh − kh + h − 1]`; backward scatters into the same layout and uses
+/// GEMMs for `dq` and the table gradients.
 public enum RelativePosition {
     public static func forward(q: Tensor, relH: Tensor, relW: Tensor, h: Int, w: Int) -> Tensor {
-        let B = q.shape[0], C = q.shape[2], L = h * w
+        let B = q.shape[0], C = q.shape[2], L = h * w, rows = B * L
         precondition(q.shape[1] == L && relH.shape == [2 * h - 1, C] && relW.shape == [2 * w - 1, C],
                      "relpos: q \(q.shape) relH \(relH.shape) relW \(relW.shape) for \(h)x\(w)")
-        return q.withUnsafeBufferPointer { qb in relH.withUnsafeBufferPointer { hb in relW.withUnsafeBufferPointer { wb in
+        let TH = 2 * h - 1, TW = 2 * w - 1
+        let zh = MatMul.linear(q.reshaped([rows, C]), relH, nil), zw = MatMul.linear(q.reshaped([rows, C]), relW, nil)
+        return zh.withUnsafeBufferPointer { hb in zw.withUnsafeBufferPointer { wb in
             Tensor(shape: [B, L, L]) { ob in
-                let Q = qb.baseAddress!, RH = hb.baseAddress!, RW = wb.baseAddress!, O = ob.baseAddress!
-                Parallel.forEach(B * L, grain: 16) { r in
-                    let th = UnsafeMutablePointer<Float>.allocate(capacity: h + w)
-                    defer { th.deallocate() }
-                    let tw = th + h
+                let ZH = hb.baseAddress!, ZW = wb.baseAddress!, O = ob.baseAddress!
+                Parallel.forEach(rows, grain: 64) { r in
                     for row in r {
                         let p = row % L, qh = p / w, qw = p % w
-                        let qv = Q + row * C
-                        for kh in 0..<h { th[kh] = dot(qv, RH + (qh - kh + h - 1) * C, C) }
-                        for kw in 0..<w { tw[kw] = dot(qv, RW + (qw - kw + w - 1) * C, C) }
+                        let zhr = ZH + row * TH + qh + h - 1, zwr = ZW + row * TW + qw + w - 1   // index with −kh, −kw
                         let o = O + row * L
-                        for kh in 0..<h { let a = th[kh], line = o + kh * w; for kw in 0..<w { line[kw] = a + tw[kw] } }
+                        for kh in 0..<h { let a = zhr[-kh], line = o + kh * w; for kw in 0..<w { line[kw] = a + zwr[-kw] } }
                     }
                 }
             }
-        } } }
-    }
-
-    @inline(__always) static func dot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ n: Int) -> Float {
-        var s: Float = 0
-        for c in 0..<n { s += a[c] * b[c] }
-        return s
+        } }
     }
 
     /// Gradients for q, relH and relW from `g [B, L, L]`.
     public static func backward(q: Tensor, relH: Tensor, relW: Tensor, h: Int, w: Int, g: Tensor,
                                 needQ: Bool, needTables: Bool) -> (dq: Tensor?, dRelH: Tensor?, dRelW: Tensor?) {
-        let B = q.shape[0], C = q.shape[2], L = h * w
-        // gh[b, p, kh] = Σ_kw g ; gw[b, p, kw] = Σ_kh g
-        let gsum = UnsafeMutablePointer<Float>.allocate(capacity: B * L * (h + w))
-        defer { gsum.deallocate() }
-        let GH = gsum, GW = gsum + B * L * h
-        g.withUnsafeBufferPointer { gb in
-            let G = gb.baseAddress!
-            Parallel.forEach(B * L, grain: 16) { r in
+        let B = q.shape[0], C = q.shape[2], L = h * w, rows = B * L
+        let TH = 2 * h - 1, TW = 2 * w - 1
+        // gZh[row, qh − kh + h − 1] = Σ_kw g[row, kh, kw]; gZw[row, qw − kw + w − 1] = Σ_kh g[row, kh, kw]; zero elsewhere.
+        var gzh = Tensor(shape: [rows, TH], repeating: 0), gzw = Tensor(shape: [rows, TW], repeating: 0)
+        g.withUnsafeBufferPointer { gb in gzh.withUnsafeMutableBufferPointer { hb in gzw.withUnsafeMutableBufferPointer { wb in
+            let G = gb.baseAddress!, ZH = hb.baseAddress!, ZW = wb.baseAddress!
+            Parallel.forEach(rows, grain: 64) { r in
                 for row in r {
-                    let src = G + row * L, gh = GH + row * h, gw = GW + row * w
-                    for kw in 0..<w { gw[kw] = 0 }
+                    let p = row % L, qh = p / w, qw = p % w
+                    let src = G + row * L, zh = ZH + row * TH + qh + h - 1, zw = ZW + row * TW + qw + w - 1
                     for kh in 0..<h {
                         let line = src + kh * w
                         var s: Float = 0
-                        for kw in 0..<w { s += line[kw]; gw[kw] += line[kw] }
-                        gh[kh] = s
+                        for kw in 0..<w { s += line[kw]; zw[-kw] += line[kw] }
+                        zh[-kh] = s
                     }
                 }
             }
-        }
-        var dq: Tensor? = nil, dRH: Tensor? = nil, dRW: Tensor? = nil
+        } } }
+        var dq: Tensor? = nil
         if needQ {
-            dq = relH.withUnsafeBufferPointer { hb in relW.withUnsafeBufferPointer { wb in
-                Tensor(shape: q.shape) { ob in
-                    let RH = hb.baseAddress!, RW = wb.baseAddress!, O = ob.baseAddress!
-                    Parallel.forEach(B * L, grain: 16) { r in
-                        for row in r {
-                            let p = row % L, qh = p / w, qw = p % w
-                            let o = O + row * C
-                            for c in 0..<C { o[c] = 0 }
-                            for kh in 0..<h { let s = GH[row * h + kh], t = RH + (qh - kh + h - 1) * C; for c in 0..<C { o[c] += s * t[c] } }
-                            for kw in 0..<w { let s = GW[row * w + kw], t = RW + (qw - kw + w - 1) * C; for c in 0..<C { o[c] += s * t[c] } }
-                        }
-                    }
-                }
-            } }
+            // dq[rows, C] = gZh · relH + gZw · relW
+            var out = Tensor(shape: q.shape, repeating: 0)
+            out.withUnsafeMutableBufferPointer { ob in gzh.withUnsafeBufferPointer { hb in gzw.withUnsafeBufferPointer { wb in
+                relH.withUnsafeBufferPointer { th in relW.withUnsafeBufferPointer { tw in
+                    BLAS.sgemm(m: rows, n: C, k: TH, a: hb.baseAddress!, lda: TH, b: th.baseAddress!, ldb: C, c: ob.baseAddress!, ldc: C)
+                    BLAS.sgemm(m: rows, n: C, k: TW, a: wb.baseAddress!, lda: TW, b: tw.baseAddress!, ldb: C, beta: 1, c: ob.baseAddress!, ldc: C)
+                } }
+            } } }
+            dq = out
         }
+        var dRH: Tensor? = nil, dRW: Tensor? = nil
         if needTables {
-            // Table row t of relH collects (qh, kh) pairs with qh − kh = t − h + 1; parallel over rows, disjoint writes.
-            dRH = q.withUnsafeBufferPointer { qb in
-                Tensor(shape: relH.shape) { tb in
-                    let Q = qb.baseAddress!, T = tb.baseAddress!
-                    Parallel.forEach(2 * h - 1, grain: 1) { r in
-                        for t in r {
-                            let dst = T + t * C
-                            for c in 0..<C { dst[c] = 0 }
-                            for qh in 0..<h {
-                                let kh = qh - (t - h + 1)
-                                if kh < 0 || kh >= h { continue }
-                                for b in 0..<B { for qw in 0..<w {
-                                    let row = b * L + qh * w + qw, s = GH[row * h + kh], qv = Q + row * C
-                                    for c in 0..<C { dst[c] += s * qv[c] }
-                                } }
-                            }
-                        }
-                    }
-                }
-            }
-            dRW = q.withUnsafeBufferPointer { qb in
-                Tensor(shape: relW.shape) { tb in
-                    let Q = qb.baseAddress!, T = tb.baseAddress!
-                    Parallel.forEach(2 * w - 1, grain: 1) { r in
-                        for t in r {
-                            let dst = T + t * C
-                            for c in 0..<C { dst[c] = 0 }
-                            for qw in 0..<w {
-                                let kw = qw - (t - w + 1)
-                                if kw < 0 || kw >= w { continue }
-                                for b in 0..<B { for qh in 0..<h {
-                                    let row = b * L + qh * w + qw, s = GW[row * w + kw], qv = Q + row * C
-                                    for c in 0..<C { dst[c] += s * qv[c] }
-                                } }
-                            }
-                        }
-                    }
-                }
-            }
+            let q2 = q.reshaped([rows, C])
+            dRH = MatMul.linearWeightGrad(gzh, q2, n: TH)   // gZhᵀ · q
+            dRW = MatMul.linearWeightGrad(gzw, q2, n: TW)
         }
         return (dq, dRH, dRW)
     }
