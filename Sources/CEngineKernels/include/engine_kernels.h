@@ -25,3 +25,10 @@ void engine_gelu(const float *x, float *y, long n);
 /// dx = g (Phi(x) + x phi(x)) for n elements.
 void engine_gelu_backward(const float *x, const float *g, float *dx, long n);
 #endif
+
+#ifndef ENGINE_KERNELS_ALLOC_H
+#define ENGINE_KERNELS_ALLOC_H
+/// glibc: serve buffers up to 1 GB from the heap and never trim it, so freed activation buffers are
+/// reused instead of being mmap-ed afresh (and page-faulted) on every allocation. No-op elsewhere.
+void engine_configure_allocator(void);
+#endif

@@ -1,3 +1,5 @@
+import Dispatch
+
 /// A node of the reverse-mode autodiff graph: a value, and (when gradients are requested) the
 /// inputs it was computed from and a pullback that maps the output gradient to input gradients.
 ///
@@ -64,7 +66,10 @@ public final class Variable {
     /// Reverse-mode differentiation from this node. Without `seed` the node must hold one element
     /// and the seed is 1 (a scalar loss); with `seed` (same shape as `value`) it computes the
     /// vector-Jacobian product. Gradients accumulate into parameters and leaf variables.
-    public func backward(seed: Tensor? = nil) {
+    public func backward(seed: Tensor? = nil) { backward(seed: seed, timing: nil) }
+
+    /// `backward`, reporting each pullback's output shape and wall time to `timing` (for profiling).
+    func backward(seed: Tensor?, timing: ((_ outputShape: [Int], _ seconds: Double) -> Void)?) {
         guard requiresGrad else { return }
         let g0: Tensor
         if let seed {
@@ -95,7 +100,9 @@ public final class Variable {
             let id = ObjectIdentifier(node)
             guard let g = pending.removeValue(forKey: id) else { node.release(); continue }
             if let pb = node.pullback {
+                let t0 = timing == nil ? 0 : DispatchTime.now().uptimeNanoseconds
                 let grads = pb(g)
+                if let timing { timing(node.value.shape, Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9) }
                 precondition(grads.count == node.inputs.count, "pullback returned \(grads.count) gradients for \(node.inputs.count) inputs")
                 for (input, gi) in Swift.zip(node.inputs, grads) {
                     guard input.requiresGrad, let gi else { continue }
