@@ -14,10 +14,47 @@ extension Tensor {
         }
     }
 
-    public static func + (a: Tensor, b: Tensor) -> Tensor { broadcasting(a, b, +) }
-    public static func - (a: Tensor, b: Tensor) -> Tensor { broadcasting(a, b, -) }
-    public static func * (a: Tensor, b: Tensor) -> Tensor { broadcasting(a, b, *) }
-    public static func / (a: Tensor, b: Tensor) -> Tensor { broadcasting(a, b, /) }
+    public static func + (a: Tensor, b: Tensor) -> Tensor { arithmetic(a, b, .add) ?? broadcasting(a, b, +) }
+    public static func - (a: Tensor, b: Tensor) -> Tensor { arithmetic(a, b, .sub) ?? broadcasting(a, b, -) }
+    public static func * (a: Tensor, b: Tensor) -> Tensor { arithmetic(a, b, .mul) ?? broadcasting(a, b, *) }
+    public static func / (a: Tensor, b: Tensor) -> Tensor { arithmetic(a, b, .div) ?? broadcasting(a, b, /) }
+
+    enum Arithmetic { case add, sub, mul, div }
+
+    /// Parallel, closure-free loops for equal shapes and for a right-aligned suffix operand
+    /// (`[N, D] ∘ [D]`); nil for other broadcasts.
+    static func arithmetic(_ a: Tensor, _ b: Tensor, _ op: Arithmetic) -> Tensor? {
+        let n = a.count, m = b.count
+        let suffix = a.shape != b.shape && m > 0 && n >= m && a.rank >= b.rank && isSuffix(b.shape, of: a.shape)
+        guard a.shape == b.shape || suffix else { return nil }
+        return a.withUnsafeBufferPointer { xb in b.withUnsafeBufferPointer { yb in
+            Tensor(shape: a.shape) { ob in
+                let X = xb.baseAddress!, Y = yb.baseAddress!, O = ob.baseAddress!
+                if !suffix {
+                    Parallel.forEach(n, grain: 32768) { r in
+                        switch op {
+                        case .add: for i in r { O[i] = X[i] + Y[i] }
+                        case .sub: for i in r { O[i] = X[i] - Y[i] }
+                        case .mul: for i in r { O[i] = X[i] * Y[i] }
+                        case .div: for i in r { O[i] = X[i] / Y[i] }
+                        }
+                    }
+                } else {
+                    Parallel.forEach(n / m, grain: Swift.max(1, 32768 / m)) { r in
+                        for row in r {
+                            let x = X + row * m, o = O + row * m
+                            switch op {
+                            case .add: for j in 0..<m { o[j] = x[j] + Y[j] }
+                            case .sub: for j in 0..<m { o[j] = x[j] - Y[j] }
+                            case .mul: for j in 0..<m { o[j] = x[j] * Y[j] }
+                            case .div: for j in 0..<m { o[j] = x[j] / Y[j] }
+                            }
+                        }
+                    }
+                }
+            }
+        } }
+    }
     public static func + (a: Tensor, s: Float) -> Tensor { a.map { $0 + s } }
     public static func - (a: Tensor, s: Float) -> Tensor { a.map { $0 - s } }
     public static func * (a: Tensor, s: Float) -> Tensor { a.map { $0 * s } }
