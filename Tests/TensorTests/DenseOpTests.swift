@@ -119,10 +119,10 @@ final class DenseOpTests: XCTestCase {
         var g = SeededGenerator(seed: 17)
         let B = max(4, Parallel.workerCount * 2)
         let q = Tensor.normal([B, 33, 8], using: &g), k = Tensor.normal([B, 40, 8], using: &g), v = Tensor.normal([B, 40, 5], using: &g)
-        let all = Attention.forward(q: q, k: k, v: v, bias: nil, scale: 0.3).out
+        let all = Attention.forward(q: q, k: k, v: v, bias: .none, scale: 0.3).out
         for i in 0..<B {   // one item at a time takes the serial path
             let one = Attention.forward(q: q.slice(axis: 0, i..<(i + 1)), k: k.slice(axis: 0, i..<(i + 1)),
-                                        v: v.slice(axis: 0, i..<(i + 1)), bias: nil, scale: 0.3).out
+                                        v: v.slice(axis: 0, i..<(i + 1)), bias: .none, scale: 0.3).out
             assertClose(one, all.slice(axis: 0, i..<(i + 1)), rtol: 1e-6, atol: 1e-6, "item \(i)")
         }
     }

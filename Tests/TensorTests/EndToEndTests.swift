@@ -33,10 +33,14 @@ final class EndToEndTests: XCTestCase {
             let q = qkvOut.slice(axis: 0, 0..<1).reshaped([B * heads, N, hd])
             let k = qkvOut.slice(axis: 0, 1..<2).reshaped([B * heads, N, hd])
             let v = qkvOut.slice(axis: 0, 2..<3).reshaped([B * heads, N, hd])
-            var bias: Variable? = nil
-            if let relH, let relW { bias = decomposedRelativePosition(q, relH: relH.variable, relW: relW.variable, h: 4, w: 4) }
-            let o = attention(q, k, v, bias: bias, scale: 1 / Float(hd).squareRoot())
-                .reshaped([B, heads, N, hd]).permuted([0, 2, 1, 3]).reshaped([B, N, dim])
+            let scale = 1 / Float(hd).squareRoot()
+            let a: Variable
+            if let relH, let relW {   // the fused SAM path
+                a = attention(q, k, v, relH: relH.variable, relW: relW.variable, h: 4, w: 4, scale: scale)
+            } else {
+                a = attention(q, k, v, scale: scale)
+            }
+            let o = a.reshaped([B, heads, N, hd]).permuted([0, 2, 1, 3]).reshaped([B, N, dim])
             let y = x + proj(o)
             return y + fc2(gelu(fc1(norm2(y))))
         }

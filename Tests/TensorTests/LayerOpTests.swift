@@ -78,4 +78,40 @@ final class LayerOpTests: XCTestCase {
             batchNorm2d($0[0], $0[1], $0[2], runningMean: &rm, runningVar: &rv, training: true)
         }
     }
+
+    /// The fused SAM attention (relative position never materialised) equals the composition of
+    /// `decomposedRelativePosition` and `attention(bias:)`, in value and in every gradient.
+    func testFusedRelativePositionAttentionEqualsComposition() {
+        var g = SeededGenerator(seed: 23)
+        let (B, h, w, d) = (3, 3, 4, 5)
+        let ts = [Tensor.normal([B, h * w, d], using: &g), Tensor.normal([B, h * w, d], using: &g), Tensor.normal([B, h * w, 6], using: &g),
+                  Tensor.normal([2 * h - 1, d], using: &g), Tensor.normal([2 * w - 1, d], using: &g)]
+        let R = Tensor.normal([B, h * w, 6], using: &g)
+        let a = ts.map { Variable($0, requiresGrad: true) }, b = ts.map { Variable($0, requiresGrad: true) }
+        let fused = attention(a[0], a[1], a[2], relH: a[3], relW: a[4], h: h, w: w, scale: 0.4)
+        let bias = decomposedRelativePosition(b[0], relH: b[3], relW: b[4], h: h, w: w)
+        let composed = attention(b[0], b[1], b[2], bias: bias, scale: 0.4)
+        assertClose(fused.value, composed.value, rtol: 1e-5, atol: 1e-6, "forward")
+        fused.backward(seed: R)
+        composed.backward(seed: R)
+        for i in 0..<5 { assertClose(a[i].grad, b[i].grad!, rtol: 1e-4, atol: 1e-5, "grad \(i)") }
+        finiteDifferenceCheck(inputs: ts) { attention($0[0], $0[1], $0[2], relH: $0[3], relW: $0[4], h: h, w: w, scale: 0.4) }
+    }
+
+    /// Backward from recomputed probabilities equals backward from stored ones.
+    func testAttentionRecomputationPathMatchesStoredPath() {
+        var g = SeededGenerator(seed: 29)
+        let q = Tensor.normal([4, 7, 3], using: &g), k = Tensor.normal([4, 9, 3], using: &g), v = Tensor.normal([4, 9, 2], using: &g)
+        let bias = AttentionBias.tensor(Tensor.normal([4, 7, 9], using: &g)), up = Tensor.normal([4, 7, 2], using: &g)
+        let stored = Attention.forward(q: q, k: k, v: v, bias: bias, scale: 0.5, keepProbabilities: true)
+        let recomputed = Attention.forward(q: q, k: k, v: v, bias: bias, scale: 0.5, keepProbabilities: false)
+        XCTAssertNil(recomputed.probs)
+        assertClose(recomputed.out, stored.out, rtol: 0, atol: 0, "same forward")
+        let r1 = Attention.backward(q: q, k: k, v: v, bias: bias, scale: 0.5, probs: stored.probs, g: up, need: (true, true, true, true))
+        let r2 = Attention.backward(q: q, k: k, v: v, bias: bias, scale: 0.5, probs: nil, g: up, need: (true, true, true, true))
+        assertClose(r2.dq, r1.dq!, rtol: 0, atol: 0, "dq")
+        assertClose(r2.dk, r1.dk!, rtol: 0, atol: 0, "dk")
+        assertClose(r2.dv, r1.dv!, rtol: 0, atol: 0, "dv")
+        assertClose(r2.dBias, r1.dBias!, rtol: 0, atol: 0, "dbias")
+    }
 }

@@ -1,12 +1,47 @@
 /// `softmax(scale · q·kᵀ + bias) · v` for `q [B, N, d]`, `k [B, M, d]`, `v [B, M, dv]`, `bias [B, N, M]`.
 public func attention(_ q: Variable, _ k: Variable, _ v: Variable, bias: Variable? = nil, scale: Float) -> Variable {
     let qv = q.value, kv = k.value, vv = v.value
-    let (out, probs) = Attention.forward(q: qv, k: kv, v: vv, bias: bias?.value, scale: scale)
+    let b: AttentionBias = bias.map { .tensor($0.value) } ?? .none
+    let (out, probs) = Attention.forward(q: qv, k: kv, v: vv, bias: b, scale: scale)
     let inputs = bias.map { [q, k, v, $0] } ?? [q, k, v]
     return Variable.record(out, inputs) { need in { g in
-        let r = Attention.backward(q: qv, k: kv, v: vv, probs: probs, g: g, scale: scale,
+        let r = Attention.backward(q: qv, k: kv, v: vv, bias: b, scale: scale, probs: probs, g: g,
                                    need: (need[0], need[1], need[2], need.count == 4 && need[3]))
-        return need.count == 4 ? [r.dq, r.dk, r.dv, r.dbias] : [r.dq, r.dk, r.dv]
+        return need.count == 4 ? [r.dq, r.dk, r.dv, r.dBias] : [r.dq, r.dk, r.dv]
+    } }
+}
+
+/// SAM attention with decomposed relative position, fused: `softmax(scale·q·kᵀ + relpos(q)) · v`
+/// where `relpos` is `decomposedRelativePosition(q, relH, relW, h, w)` on the *unscaled* q. The
+/// `[B, N, N]` bias is never materialised. `q, k [B, h·w, d]`, `v [B, h·w, dv]`, `relH [2h−1, d]`, `relW [2w−1, d]`.
+public func attention(_ q: Variable, _ k: Variable, _ v: Variable, relH: Variable, relW: Variable, h: Int, w: Int,
+                      scale: Float) -> Variable {
+    let qv = q.value, kv = k.value, vv = v.value, rh = relH.value, rw = relW.value
+    let rows = qv.shape[0] * qv.shape[1], C = qv.shape[2]
+    let q2 = qv.reshaped([rows, C])
+    let zh = MatMul.linear(q2, rh, nil), zw = MatMul.linear(q2, rw, nil)
+    let bias = AttentionBias.relative(zh: zh, zw: zw, h: h, w: w)
+    let (out, probs) = Attention.forward(q: qv, k: kv, v: vv, bias: bias, scale: scale)
+    return Variable.record(out, [q, k, v, relH, relW]) { need in { g in
+        let needBias = need[0] || need[3] || need[4]
+        var r = Attention.backward(q: qv, k: kv, v: vv, bias: bias, scale: scale, probs: probs, g: g,
+                                   need: (need[0], need[1], need[2], needBias))
+        var dq = r.dq
+        r.dq = nil   // keep dq uniquely referenced: the GEMMs below add into it in place
+        if need[0], let gzh = r.dZh, let gzw = r.dZw {
+            // dq += gZh · relH + gZw · relW
+            dq!.withUnsafeMutableBufferPointer { o in gzh.withUnsafeBufferPointer { a in gzw.withUnsafeBufferPointer { b in
+                rh.withUnsafeBufferPointer { th in rw.withUnsafeBufferPointer { tw in
+                    BLAS.sgemm(m: rows, n: C, k: 2 * h - 1, a: a.baseAddress!, lda: 2 * h - 1, b: th.baseAddress!, ldb: C,
+                               beta: 1, c: o.baseAddress!, ldc: C)
+                    BLAS.sgemm(m: rows, n: C, k: 2 * w - 1, a: b.baseAddress!, lda: 2 * w - 1, b: tw.baseAddress!, ldb: C,
+                               beta: 1, c: o.baseAddress!, ldc: C)
+                } }
+            } } }
+        }
+        let dRH = need[3] ? MatMul.linearWeightGrad(r.dZh!, q2, n: 2 * h - 1) : nil
+        let dRW = need[4] ? MatMul.linearWeightGrad(r.dZw!, q2, n: 2 * w - 1) : nil
+        return [dq, r.dk, r.dv, dRH, dRW]
     } }
 }
 

@@ -101,11 +101,10 @@ public enum EngineBenchmark {
         let rw = Variable(Tensor.normal([27, hd], std: 0.02, using: &g), requiresGrad: true)
         let attnFlop = 3 * 2 * 2 * Double(B * N * N * hd) / 1e9
         add("attention.window.fwd+bwd", "300×[196,64], rel-pos bias", attnFlop) {
-            let bias = decomposedRelativePosition(q, relH: rh, relW: rw, h: 14, w: 14)
-            attention(q, k, v, bias: bias, scale: 0.125).backward(seed: Tensor(shape: [B, N, hd], repeating: 1e-3))
+            attention(q, k, v, relH: rh, relW: rw, h: 14, w: 14, scale: 0.125).backward(seed: Tensor(shape: [B, N, hd], repeating: 1e-3))
         }
         add("attention.window.fwd", "300×[196,64], no bias", 2 * 2 * Double(B * N * N * hd) / 1e9) {
-            _ = Attention.forward(q: q.value, k: k.value, v: v.value, bias: nil, scale: 0.125)
+            _ = Attention.forward(q: q.value, k: k.value, v: v.value, bias: .none, scale: 0.125)
         }
         add("relpos.window.fwd+bwd", "300×[196,64] → [300,196,196]", 0) {
             decomposedRelativePosition(q, relH: rh, relW: rw, h: 14, w: 14).backward(seed: Tensor(shape: [B, N, N], repeating: 1e-3))
@@ -207,8 +206,7 @@ public final class ViTBlock: Module {
         let q = t.slice(axis: 0, 0..<1).reshaped([nb * heads, n, hd])
         let k = t.slice(axis: 0, 1..<2).reshaped([nb * heads, n, hd])
         let v = t.slice(axis: 0, 2..<3).reshaped([nb * heads, n, hd])
-        let bias = decomposedRelativePosition(q, relH: relH.variable, relW: relW.variable, h: side1, w: side2)
-        var o = attention(q, k, v, bias: bias, scale: 1 / Float(hd).squareRoot())
+        var o = attention(q, k, v, relH: relH.variable, relW: relW.variable, h: side1, w: side2, scale: 1 / Float(hd).squareRoot())
             .reshaped([nb, heads, side1, side2, hd]).permuted([0, 2, 3, 1, 4]).reshaped([nb, side1, side2, D])
         o = proj(o)
         if window > 0 { o = windowUnpartition(o, window: window, paddedH: hp, paddedW: wp, h: Hs, w: Ws) }

@@ -1,72 +1,165 @@
 import CEngineKernels
 
-/// Scaled dot-product attention over a batch of heads with an optional additive bias:
-/// `P = softmax(scale · q·kᵀ + bias)`, `out = P·v` for `q [B, N, d]`, `k [B, M, d]`, `v [B, M, dv]`,
-/// `bias [B, N, M]`. The probabilities `P [B, N, M]` are kept for backward. Each batch item (one
-/// head of one window) is computed start to finish on one core (`BLAS.forEachItem`), so its
-/// `N×M` block stays in cache between the GEMMs and the softmax.
+/// The additive term of attention scores.
+public enum AttentionBias {
+    case none
+    /// A dense bias `[B, N, M]`.
+    case tensor(Tensor)
+    /// SAM's decomposed relative position: `zh = q·relHᵀ [B·N, 2h − 1]`, `zw = q·relWᵀ [B·N, 2w − 1]`
+    /// (unscaled q), with `N == M == h·w`; the bias of query `(qh, qw)` and key `(kh, kw)` is
+    /// `zh[row, qh − kh + h − 1] + zw[row, qw − kw + w − 1]`. Never materialised as `[B, N, M]`.
+    case relative(zh: Tensor, zw: Tensor, h: Int, w: Int)
+}
+
+/// Scaled dot-product attention over a batch of heads: `P = softmax(scale · q·kᵀ + bias)`,
+/// `out = P·v` for `q [B, N, d]`, `k [B, M, d]`, `v [B, M, dv]`.
+///
+/// Each batch item (one head of one window) is computed start to finish on one core
+/// (`BLAS.forEachItem`), so its `N×M` block stays in cache between the GEMMs and the softmax.
+/// The probabilities are kept for backward only when small (`B·N·M ≤ storeLimit`); otherwise
+/// backward recomputes each item's scores (one more GEMM per item), so global attention over
+/// 4096 tokens needs no `[heads, 4096, 4096]` storage.
 public enum Attention {
-    public static func forward(q: Tensor, k: Tensor, v: Tensor, bias: Tensor?, scale: Float) -> (out: Tensor, probs: Tensor) {
-        let (B, N, d) = (q.shape[0], q.shape[1], q.shape[2])
-        let M = k.shape[1], dv = v.shape[2]
-        precondition(k.shape == [B, M, d] && v.shape[0] == B && v.shape[1] == M, "attention: q \(q.shape) k \(k.shape) v \(v.shape)")
-        if let bias { precondition(bias.shape == [B, N, M], "attention: bias \(bias.shape), expected \([B, N, M])") }
-        var probs = Tensor(shape: [B, N, M], unsafeUninitialized: { _ in })
-        let beta: Float = bias == nil ? 0 : 1
-        var out = Tensor(shape: [B, N, dv], unsafeUninitialized: { _ in })
-        q.withUnsafeBufferPointer { qb in k.withUnsafeBufferPointer { kb in v.withUnsafeBufferPointer { vb in
-            probs.withUnsafeMutableBufferPointer { pb in out.withUnsafeMutableBufferPointer { ob in
-                let P = pb.baseAddress!, Q = qb.baseAddress!, K = kb.baseAddress!, V = vb.baseAddress!, O = ob.baseAddress!
-                let biasBox = UnsafeSendableBox(bias)
-                BLAS.forEachItem(B) { i in
-                    let Pi = P + i * N * M
-                    if let b = biasBox.value { b.withUnsafeBufferPointer { Pi.update(from: $0.baseAddress! + i * N * M, count: N * M) } }
-                    BLAS.sgemm(transB: true, m: N, n: M, k: d, alpha: scale, a: Q + i * N * d, lda: d,
-                               b: K + i * M * d, ldb: d, beta: beta, c: Pi, ldc: M)
-                    engine_softmax_rows(Pi, N, M)
-                    BLAS.sgemm(m: N, n: dv, k: M, a: Pi, lda: M, b: V + i * M * dv, ldb: dv, c: O + i * N * dv, ldc: dv)
+    /// Largest `B·N·M` (elements) for which the forward keeps the probabilities (64 MB).
+    public static let storeLimit = 16 << 20
+
+    /// Writes item `i`'s scores `scale · q·kᵀ + bias` and their row softmax into `P [N, M]`.
+    static func probabilities(_ i: Int, _ P: UnsafeMutablePointer<Float>, _ Q: UnsafePointer<Float>, _ K: UnsafePointer<Float>,
+                              _ N: Int, _ M: Int, _ d: Int, _ scale: Float, _ bias: AttentionBias) {
+        var beta: Float = 1
+        switch bias {
+        case .none: beta = 0
+        case .tensor(let b): b.withUnsafeBufferPointer { P.update(from: $0.baseAddress! + i * N * M, count: N * M) }
+        case let .relative(zh, zw, h, w):
+            let TH = 2 * h - 1, TW = 2 * w - 1
+            zh.withUnsafeBufferPointer { hb in zw.withUnsafeBufferPointer { wb in
+                for r in 0..<N {
+                    let row = i * N + r, qh = r / w, qw = r % w
+                    let zhr = hb.baseAddress! + row * TH + qh + h - 1, zwr = wb.baseAddress! + row * TW + qw + w - 1
+                    let o = P + r * M
+                    for kh in 0..<h { let a = zhr[-kh], line = o + kh * w; for kw in 0..<w { line[kw] = a + zwr[-kw] } }
                 }
             } }
+        }
+        BLAS.sgemm(transB: true, m: N, n: M, k: d, alpha: scale, a: Q + i * N * d, lda: d, b: K + i * M * d, ldb: d,
+                   beta: beta, c: P, ldc: M)
+        engine_softmax_rows(P, N, M)
+    }
+
+    static func check(_ q: Tensor, _ k: Tensor, _ v: Tensor, _ bias: AttentionBias) {
+        let (B, N, d) = (q.shape[0], q.shape[1], q.shape[2])
+        let M = k.shape[1]
+        precondition(q.rank == 3 && k.shape == [B, M, d] && v.rank == 3 && v.shape[0] == B && v.shape[1] == M,
+                     "attention: q \(q.shape) k \(k.shape) v \(v.shape)")
+        switch bias {
+        case .none: break
+        case .tensor(let b): precondition(b.shape == [B, N, M], "attention: bias \(b.shape), expected \([B, N, M])")
+        case let .relative(zh, zw, h, w):
+            precondition(N == h * w && M == N && zh.shape == [B * N, 2 * h - 1] && zw.shape == [B * N, 2 * w - 1],
+                         "attention: relative bias \(zh.shape) \(zw.shape) for \(h)x\(w) and q \(q.shape)")
+        }
+    }
+
+    /// Output `[B, N, dv]`, and the probabilities `[B, N, M]` when they are kept (see `storeLimit`;
+    /// `keepProbabilities` overrides the size rule).
+    public static func forward(q: Tensor, k: Tensor, v: Tensor, bias: AttentionBias, scale: Float,
+                               keepProbabilities: Bool? = nil) -> (out: Tensor, probs: Tensor?) {
+        check(q, k, v, bias)
+        let (B, N, d) = (q.shape[0], q.shape[1], q.shape[2])
+        let M = k.shape[1], dv = v.shape[2]
+        let keep = keepProbabilities ?? (B * N * M <= storeLimit)
+        var probs: Tensor? = keep ? Tensor(shape: [B, N, M], unsafeUninitialized: { _ in }) : nil
+        var out = Tensor(shape: [B, N, dv], unsafeUninitialized: { _ in })
+        let biasBox = UnsafeSendableBox(bias)
+        q.withUnsafeBufferPointer { qb in k.withUnsafeBufferPointer { kb in v.withUnsafeBufferPointer { vb in
+            out.withUnsafeMutableBufferPointer { ob in
+                let Q = qb.baseAddress!, K = kb.baseAddress!, V = vb.baseAddress!, O = ob.baseAddress!
+                let store: UnsafeMutablePointer<Float>? = probs == nil ? nil : probs!.withUnsafeMutableBufferPointer { $0.baseAddress! }
+                BLAS.forEachItem(B) { i in
+                    let P = store.map { $0 + i * N * M } ?? UnsafeMutablePointer<Float>.allocate(capacity: N * M)
+                    defer { if store == nil { P.deallocate() } }
+                    probabilities(i, P, Q, K, N, M, d, scale, biasBox.value)
+                    BLAS.sgemm(m: N, n: dv, k: M, a: P, lda: M, b: V + i * M * dv, ldb: dv, c: O + i * N * dv, ldc: dv)
+                }
+            }
         } } }
+        _ = probs?.count   // keep `probs` (whose storage `store` points into) alive through the loop
         return (out, probs)
     }
 
-    /// Gradients for q, k, v and the bias (`dbias = dS`, the pre-softmax gradient).
-    public static func backward(q: Tensor, k: Tensor, v: Tensor, probs: Tensor, g: Tensor, scale: Float,
+    /// Gradients of `forward` for the upstream `g [B, N, dv]`: dq, dk, dv, and the gradient of the
+    /// bias — `dS [B, N, M]` for a tensor bias, or `(gZh, gZw)` (same layouts as `zh`, `zw`) for a
+    /// relative bias. `probs` is the forward's kept probabilities, or nil to recompute them.
+    public static func backward(q: Tensor, k: Tensor, v: Tensor, bias: AttentionBias, scale: Float, probs: Tensor?, g: Tensor,
                                 need: (q: Bool, k: Bool, v: Bool, bias: Bool))
-        -> (dq: Tensor?, dk: Tensor?, dv: Tensor?, dbias: Tensor?) {
+        -> (dq: Tensor?, dk: Tensor?, dv: Tensor?, dBias: Tensor?, dZh: Tensor?, dZw: Tensor?) {
+        check(q, k, v, bias)
         let (B, N, d) = (q.shape[0], q.shape[1], q.shape[2])
         let M = k.shape[1], dvn = v.shape[2]
-        var dS = Tensor(shape: [B, N, M], unsafeUninitialized: { _ in })
         var dq = need.q ? Tensor(shape: q.shape, unsafeUninitialized: { _ in }) : Tensor(0)
         var dk = need.k ? Tensor(shape: k.shape, unsafeUninitialized: { _ in }) : Tensor(0)
         var dV = need.v ? Tensor(shape: v.shape, unsafeUninitialized: { _ in }) : Tensor(0)
-        q.withUnsafeBufferPointer { qb in k.withUnsafeBufferPointer { kb in v.withUnsafeBufferPointer { vb in
-            probs.withUnsafeBufferPointer { pb in g.withUnsafeBufferPointer { gb in dS.withUnsafeMutableBufferPointer { sb in
-                dq.withUnsafeMutableBufferPointer { dqb in dk.withUnsafeMutableBufferPointer { dkb in dV.withUnsafeMutableBufferPointer { dvb in
-                    let P = pb.baseAddress!, S = sb.baseAddress!, G = gb.baseAddress!
-                    let Q = qb.baseAddress!, K = kb.baseAddress!, V = vb.baseAddress!
-                    let DQ = dqb.baseAddress!, DK = dkb.baseAddress!, DV = dvb.baseAddress!
-                    BLAS.forEachItem(B) { i in
-                        let Pi = P + i * N * M, Si = S + i * N * M, Gi = G + i * N * dvn
-                        // dP[N, M] = g · vᵀ ; dV[M, dv] = Pᵀ · g
-                        BLAS.sgemm(transB: true, m: N, n: M, k: dvn, a: Gi, lda: dvn, b: V + i * M * dvn, ldb: dvn, c: Si, ldc: M)
-                        if need.v {
-                            BLAS.sgemm(transA: true, m: M, n: dvn, k: N, a: Pi, lda: M, b: Gi, ldb: dvn, c: DV + i * M * dvn, ldc: dvn)
-                        }
-                        engine_softmax_backward_rows(Pi, Si, N, M)
-                        if need.q {  // dq = scale · dS · k
-                            BLAS.sgemm(m: N, n: d, k: M, alpha: scale, a: Si, lda: M, b: K + i * M * d, ldb: d, c: DQ + i * N * d, ldc: d)
-                        }
-                        if need.k {  // dk = scale · dSᵀ · q
-                            BLAS.sgemm(transA: true, m: M, n: d, k: N, alpha: scale, a: Si, lda: M, b: Q + i * N * d, ldb: d,
-                                       c: DK + i * M * d, ldc: d)
+        var dBias: Tensor? = nil, dZh: Tensor? = nil, dZw: Tensor? = nil
+        var relH = 0, relW = 0
+        if need.bias {
+            switch bias {
+            case .none: break
+            case .tensor: dBias = Tensor(shape: [B, N, M], unsafeUninitialized: { _ in })
+            case let .relative(zh, zw, h, w):
+                dZh = Tensor(shape: zh.shape, repeating: 0); dZw = Tensor(shape: zw.shape, repeating: 0); relH = h; relW = w
+            }
+        }
+        let biasBox = UnsafeSendableBox(bias)
+        func ptr(_ t: inout Tensor?) -> UnsafeMutablePointer<Float>? { t == nil ? nil : t!.withUnsafeMutableBufferPointer { $0.baseAddress! } }
+        let DB = ptr(&dBias), DZH = ptr(&dZh), DZW = ptr(&dZw)
+        q.withUnsafeBufferPointer { qb in k.withUnsafeBufferPointer { kb in v.withUnsafeBufferPointer { vb in g.withUnsafeBufferPointer { gb in
+            dq.withUnsafeMutableBufferPointer { dqb in dk.withUnsafeMutableBufferPointer { dkb in dV.withUnsafeMutableBufferPointer { dvb in
+                let Q = qb.baseAddress!, K = kb.baseAddress!, V = vb.baseAddress!, G = gb.baseAddress!
+                let DQ = dqb.baseAddress!, DK = dkb.baseAddress!, DV = dvb.baseAddress!
+                let stored: UnsafePointer<Float>? = probs?.withUnsafeBufferPointer { $0.baseAddress! }
+                BLAS.forEachItem(B) { i in
+                    let scratch = UnsafeMutablePointer<Float>.allocate(capacity: (stored == nil ? 2 : 1) * N * M)
+                    defer { scratch.deallocate() }
+                    let S = scratch
+                    let P: UnsafePointer<Float>
+                    if let stored { P = stored + i * N * M } else {
+                        let p = scratch + N * M
+                        probabilities(i, p, Q, K, N, M, d, scale, biasBox.value)
+                        P = UnsafePointer(p)
+                    }
+                    let Gi = G + i * N * dvn
+                    // dP[N, M] = g · vᵀ ; dV[M, dv] = Pᵀ · g
+                    BLAS.sgemm(transB: true, m: N, n: M, k: dvn, a: Gi, lda: dvn, b: V + i * M * dvn, ldb: dvn, c: S, ldc: M)
+                    if need.v {
+                        BLAS.sgemm(transA: true, m: M, n: dvn, k: N, a: P, lda: M, b: Gi, ldb: dvn, c: DV + i * M * dvn, ldc: dvn)
+                    }
+                    engine_softmax_backward_rows(P, S, N, M)   // S = dScores
+                    if need.q {
+                        BLAS.sgemm(m: N, n: d, k: M, alpha: scale, a: S, lda: M, b: K + i * M * d, ldb: d, c: DQ + i * N * d, ldc: d)
+                    }
+                    if need.k {
+                        BLAS.sgemm(transA: true, m: M, n: d, k: N, alpha: scale, a: S, lda: M, b: Q + i * N * d, ldb: d,
+                                   c: DK + i * M * d, ldc: d)
+                    }
+                    if let DB { (DB + i * N * M).update(from: S, count: N * M) }
+                    if let DZH, let DZW {
+                        let h = relH, w = relW, TH = 2 * h - 1, TW = 2 * w - 1
+                        for r in 0..<N {
+                            let row = i * N + r, qh = r / w, qw = r % w
+                            let src = S + r * M, zh = DZH + row * TH + qh + h - 1, zw = DZW + row * TW + qw + w - 1
+                            for kh in 0..<h {
+                                let line = src + kh * w
+                                var s: Float = 0
+                                for kw in 0..<w { s += line[kw]; zw[-kw] += line[kw] }
+                                zh[-kh] = s
+                            }
                         }
                     }
-                } } }
+                }
+                _ = probs?.count
             } } }
-        } } }
-        return (need.q ? dq : nil, need.k ? dk : nil, need.v ? dV : nil, need.bias ? dS : nil)
+        } } } }
+        return (need.q ? dq : nil, need.k ? dk : nil, need.v ? dV : nil, dBias, dZh, dZw)
     }
 }
 
