@@ -114,4 +114,28 @@ final class LayerOpTests: XCTestCase {
         assertClose(r2.dv, r1.dv!, rtol: 0, atol: 0, "dv")
         assertClose(r2.dBias, r1.dBias!, rtol: 0, atol: 0, "dbias")
     }
+
+    /// Long keys force several query-row blocks; the blocked kernel (stored and recomputed) equals
+    /// the composition of matmul, softmax and matmul, with gradients.
+    func testRowBlockedAttentionEqualsComposition() {
+        var g = SeededGenerator(seed: 31)
+        let (B, N, M, d) = (2, 70, 8192, 3)
+        XCTAssertLessThan(Attention.rowBlock(N, M), N, "several blocks")
+        let ts = [Tensor.normal([B, N, d], using: &g), Tensor.normal([B, M, d], using: &g), Tensor.normal([B, M, 2], using: &g),
+                  Tensor.normal([B, N, M], using: &g)]
+        let R = Tensor.normal([B, N, 2], using: &g)
+        let a = ts.map { Variable($0, requiresGrad: true) }, b = ts.map { Variable($0, requiresGrad: true) }
+        let fused = attention(a[0], a[1], a[2], bias: a[3], scale: 0.7)
+        let composed = matmul(softmax(matmul(b[0], b[1], transB: true, alpha: 0.7) + b[3]), b[2])
+        assertClose(fused.value, composed.value, rtol: 1e-5, atol: 1e-6, "forward")
+        fused.backward(seed: R)
+        composed.backward(seed: R)
+        for i in 0..<4 { assertClose(a[i].grad, b[i].grad!, rtol: 1e-4, atol: 1e-6, "grad \(i)") }
+        let up = Tensor.normal([B, N, 2], using: &g), bias = AttentionBias.tensor(ts[3])
+        let r1 = Attention.backward(q: ts[0], k: ts[1], v: ts[2], bias: bias, scale: 0.7, probs: nil, g: up, need: (true, true, true, true))
+        let stored = Attention.forward(q: ts[0], k: ts[1], v: ts[2], bias: bias, scale: 0.7, keepProbabilities: true)
+        let r2 = Attention.backward(q: ts[0], k: ts[1], v: ts[2], bias: bias, scale: 0.7, probs: stored.probs, g: up, need: (true, true, true, true))
+        assertClose(r1.dk, r2.dk!, rtol: 0, atol: 0, "recomputed dk")
+        assertClose(r1.dBias, r2.dBias!, rtol: 0, atol: 0, "recomputed dbias")
+    }
 }

@@ -15,7 +15,8 @@ public enum AttentionBias {
 /// `out = P·v` for `q [B, N, d]`, `k [B, M, d]`, `v [B, M, dv]`.
 ///
 /// Each batch item (one head of one window) is computed start to finish on one core
-/// (`BLAS.forEachItem`), so its `N×M` block stays in cache between the GEMMs and the softmax.
+/// (`BLAS.forEachItem`) in blocks of query rows (`rowBlock`), so each block of scores stays in
+/// cache between its GEMMs and its softmax.
 /// The probabilities are kept for backward only when small (`B·N·M ≤ storeLimit`); otherwise
 /// backward recomputes each item's scores (one more GEMM per item), so global attention over
 /// 4096 tokens needs no `[heads, 4096, 4096]` storage.
@@ -23,27 +24,31 @@ public enum Attention {
     /// Largest `B·N·M` (elements) for which the forward keeps the probabilities (64 MB).
     public static let storeLimit = 16 << 20
 
-    /// Writes item `i`'s scores `scale · q·kᵀ + bias` and their row softmax into `P [N, M]`.
-    static func probabilities(_ i: Int, _ P: UnsafeMutablePointer<Float>, _ Q: UnsafePointer<Float>, _ K: UnsafePointer<Float>,
-                              _ N: Int, _ M: Int, _ d: Int, _ scale: Float, _ bias: AttentionBias) {
+    /// Query rows per block: a block of scores (`rows × M`) is about 1 MB, so it stays in L2
+    /// between its GEMMs and its softmax (window attention: one block of all 196 rows).
+    public static func rowBlock(_ N: Int, _ M: Int) -> Int { Swift.min(N, Swift.max(16, (256 * 1024) / Swift.max(M, 1))) }
+
+    /// Writes rows `r0 ..< r0 + n` of item `i`'s scores `scale · q·kᵀ + bias`, row-softmaxed, into `P [n, M]`.
+    static func probabilities(_ i: Int, _ r0: Int, _ n: Int, _ P: UnsafeMutablePointer<Float>, _ Q: UnsafePointer<Float>,
+                              _ K: UnsafePointer<Float>, _ N: Int, _ M: Int, _ d: Int, _ scale: Float, _ bias: AttentionBias) {
         var beta: Float = 1
         switch bias {
         case .none: beta = 0
-        case .tensor(let b): b.withUnsafeBufferPointer { P.update(from: $0.baseAddress! + i * N * M, count: N * M) }
+        case .tensor(let b): b.withUnsafeBufferPointer { P.update(from: $0.baseAddress! + (i * N + r0) * M, count: n * M) }
         case let .relative(zh, zw, h, w):
             let TH = 2 * h - 1, TW = 2 * w - 1
             zh.withUnsafeBufferPointer { hb in zw.withUnsafeBufferPointer { wb in
-                for r in 0..<N {
+                for r in r0..<(r0 + n) {
                     let row = i * N + r, qh = r / w, qw = r % w
                     let zhr = hb.baseAddress! + row * TH + qh + h - 1, zwr = wb.baseAddress! + row * TW + qw + w - 1
-                    let o = P + r * M
+                    let o = P + (r - r0) * M
                     for kh in 0..<h { let a = zhr[-kh], line = o + kh * w; for kw in 0..<w { line[kw] = a + zwr[-kw] } }
                 }
             } }
         }
-        BLAS.sgemm(transB: true, m: N, n: M, k: d, alpha: scale, a: Q + i * N * d, lda: d, b: K + i * M * d, ldb: d,
+        BLAS.sgemm(transB: true, m: n, n: M, k: d, alpha: scale, a: Q + (i * N + r0) * d, lda: d, b: K + i * M * d, ldb: d,
                    beta: beta, c: P, ldc: M)
-        engine_softmax_rows(P, N, M)
+        engine_softmax_rows(P, n, M)
     }
 
     static func check(_ q: Tensor, _ k: Tensor, _ v: Tensor, _ bias: AttentionBias) {
@@ -75,11 +80,16 @@ public enum Attention {
             out.withUnsafeMutableBufferPointer { ob in
                 let Q = qb.baseAddress!, K = kb.baseAddress!, V = vb.baseAddress!, O = ob.baseAddress!
                 let store: UnsafeMutablePointer<Float>? = probs == nil ? nil : probs!.withUnsafeMutableBufferPointer { $0.baseAddress! }
+                let rb = rowBlock(N, M)
                 BLAS.forEachItem(B) { i in
-                    let P = store.map { $0 + i * N * M } ?? UnsafeMutablePointer<Float>.allocate(capacity: N * M)
-                    defer { if store == nil { P.deallocate() } }
-                    probabilities(i, P, Q, K, N, M, d, scale, biasBox.value)
-                    BLAS.sgemm(m: N, n: dv, k: M, a: P, lda: M, b: V + i * M * dv, ldb: dv, c: O + i * N * dv, ldc: dv)
+                    let scratch: UnsafeMutablePointer<Float>? = store == nil ? .allocate(capacity: rb * M) : nil
+                    defer { scratch?.deallocate() }
+                    for r0 in stride(from: 0, to: N, by: rb) {
+                        let n = Swift.min(rb, N - r0)
+                        let P = store.map { $0 + (i * N + r0) * M } ?? scratch!
+                        probabilities(i, r0, n, P, Q, K, N, M, d, scale, biasBox.value)
+                        BLAS.sgemm(m: n, n: dv, k: M, a: P, lda: M, b: V + i * M * dv, ldb: dv, c: O + (i * N + r0) * dv, ldc: dv)
+                    }
                 }
             }
         } } }
@@ -117,41 +127,46 @@ public enum Attention {
                 let Q = qb.baseAddress!, K = kb.baseAddress!, V = vb.baseAddress!, G = gb.baseAddress!
                 let DQ = dqb.baseAddress!, DK = dkb.baseAddress!, DV = dvb.baseAddress!
                 let stored: UnsafePointer<Float>? = probs?.withUnsafeBufferPointer { $0.baseAddress! }
+                let rb = rowBlock(N, M)
                 BLAS.forEachItem(B) { i in
-                    let scratch = UnsafeMutablePointer<Float>.allocate(capacity: (stored == nil ? 2 : 1) * N * M)
+                    let scratch = UnsafeMutablePointer<Float>.allocate(capacity: (stored == nil ? 2 : 1) * rb * M)
                     defer { scratch.deallocate() }
                     let S = scratch
-                    let P: UnsafePointer<Float>
-                    if let stored { P = stored + i * N * M } else {
-                        let p = scratch + N * M
-                        probabilities(i, p, Q, K, N, M, d, scale, biasBox.value)
-                        P = UnsafePointer(p)
-                    }
-                    let Gi = G + i * N * dvn
-                    // dP[N, M] = g · vᵀ ; dV[M, dv] = Pᵀ · g
-                    BLAS.sgemm(transB: true, m: N, n: M, k: dvn, a: Gi, lda: dvn, b: V + i * M * dvn, ldb: dvn, c: S, ldc: M)
-                    if need.v {
-                        BLAS.sgemm(transA: true, m: M, n: dvn, k: N, a: P, lda: M, b: Gi, ldb: dvn, c: DV + i * M * dvn, ldc: dvn)
-                    }
-                    engine_softmax_backward_rows(P, S, N, M)   // S = dScores
-                    if need.q {
-                        BLAS.sgemm(m: N, n: d, k: M, alpha: scale, a: S, lda: M, b: K + i * M * d, ldb: d, c: DQ + i * N * d, ldc: d)
-                    }
-                    if need.k {
-                        BLAS.sgemm(transA: true, m: M, n: d, k: N, alpha: scale, a: S, lda: M, b: Q + i * N * d, ldb: d,
-                                   c: DK + i * M * d, ldc: d)
-                    }
-                    if let DB { (DB + i * N * M).update(from: S, count: N * M) }
-                    if let DZH, let DZW {
-                        let h = relH, w = relW, TH = 2 * h - 1, TW = 2 * w - 1
-                        for r in 0..<N {
-                            let row = i * N + r, qh = r / w, qw = r % w
-                            let src = S + r * M, zh = DZH + row * TH + qh + h - 1, zw = DZW + row * TW + qw + w - 1
-                            for kh in 0..<h {
-                                let line = src + kh * w
-                                var s: Float = 0
-                                for kw in 0..<w { s += line[kw]; zw[-kw] += line[kw] }
-                                zh[-kh] = s
+                    for r0 in stride(from: 0, to: N, by: rb) {
+                        let n = Swift.min(rb, N - r0), beta: Float = r0 == 0 ? 0 : 1
+                        let P: UnsafePointer<Float>
+                        if let stored { P = stored + (i * N + r0) * M } else {
+                            let p = scratch + rb * M
+                            probabilities(i, r0, n, p, Q, K, N, M, d, scale, biasBox.value)
+                            P = UnsafePointer(p)
+                        }
+                        let Gb = G + (i * N + r0) * dvn, Qb = Q + (i * N + r0) * d
+                        // dP[n, M] = g · vᵀ ; dV[M, dv] += Pᵀ · g
+                        BLAS.sgemm(transB: true, m: n, n: M, k: dvn, a: Gb, lda: dvn, b: V + i * M * dvn, ldb: dvn, c: S, ldc: M)
+                        if need.v {
+                            BLAS.sgemm(transA: true, m: M, n: dvn, k: n, a: P, lda: M, b: Gb, ldb: dvn, beta: beta,
+                                       c: DV + i * M * dvn, ldc: dvn)
+                        }
+                        engine_softmax_backward_rows(P, S, n, M)   // S = dScores
+                        if need.q {   // dq = scale · dS · k
+                            BLAS.sgemm(m: n, n: d, k: M, alpha: scale, a: S, lda: M, b: K + i * M * d, ldb: d, c: DQ + (i * N + r0) * d, ldc: d)
+                        }
+                        if need.k {   // dk += scale · dSᵀ · q
+                            BLAS.sgemm(transA: true, m: M, n: d, k: n, alpha: scale, a: S, lda: M, b: Qb, ldb: d, beta: beta,
+                                       c: DK + i * M * d, ldc: d)
+                        }
+                        if let DB { (DB + (i * N + r0) * M).update(from: S, count: n * M) }
+                        if let DZH, let DZW {
+                            let h = relH, w = relW, TH = 2 * h - 1, TW = 2 * w - 1
+                            for r in r0..<(r0 + n) {
+                                let row = i * N + r, qh = r / w, qw = r % w
+                                let src = S + (r - r0) * M, zh = DZH + row * TH + qh + h - 1, zw = DZW + row * TW + qw + w - 1
+                                for kh in 0..<h {
+                                    let line = src + kh * w
+                                    var s: Float = 0
+                                    for kw in 0..<w { s += line[kw]; zw[-kw] += line[kw] }
+                                    zh[-kh] = s
+                                }
                             }
                         }
                     }
