@@ -138,4 +138,37 @@ final class LayerOpTests: XCTestCase {
         assertClose(r1.dk, r2.dk!, rtol: 0, atol: 0, "recomputed dk")
         assertClose(r1.dBias, r2.dBias!, rtol: 0, atol: 0, "recomputed dbias")
     }
+
+    func testAttentionBiasTable() {
+        // table [2 heads, 3 offsets]; 2x2 attention with offsets |i - j| for a 1-D toy layout.
+        let table = Variable(Tensor(shape: [2, 3], values: [0, 1, 2, 10, 11, 12]), requiresGrad: true)
+        let idx = [0, 1, 1, 0]
+        let b = attentionBias(table: table, indices: idx, n: 2, m: 2, repeats: 2)
+        XCTAssertEqual(b.shape, [4, 2, 2])
+        XCTAssertEqual(b.value.scalars, [0, 1, 1, 0, 10, 11, 11, 10, 0, 1, 1, 0, 10, 11, 11, 10])
+        b.backward(seed: .ones([4, 2, 2]))
+        XCTAssertEqual(table.grad!.scalars, [4, 4, 0, 4, 4, 0], "each used offset: 2 positions × 2 repeats")
+    }
+
+    /// Finite differences (Float ops, central difference, Double objective) for the remaining ops.
+    func testMoreFiniteDifferences() {
+        var g = SeededGenerator(seed: 37)
+        let img = Tensor.normal([1, 2, 5, 4], using: &g)
+        finiteDifferenceCheck(inputs: [img]) { adaptiveAveragePool2d($0[0], size: (3, 3)) }
+        finiteDifferenceCheck(inputs: [img]) { interpolate($0[0], size: (8, 7), mode: .nearest) }
+        finiteDifferenceCheck(inputs: [img, Tensor.normal([2], using: &g), Tensor.normal([2], using: &g)]) { layerNorm2d($0[0], $0[1], $0[2], eps: 1e-6) }
+        finiteDifferenceCheck(inputs: [Tensor.normal([5, 3], using: &g)]) { embedding($0[0], indices: [4, 0, 4, 2], shape: [2, 2]) }
+        finiteDifferenceCheck(inputs: [Tensor.normal([2, 3], using: &g)]) { attentionBias(table: $0[0], indices: [0, 2, 1, 1, 2, 0], n: 2, m: 3, repeats: 3) }
+        finiteDifferenceCheck(inputs: [Tensor.normal([2, 5, 4, 3], using: &g)]) { x in
+            let (w, hp, wp) = windowPartition(x[0], window: 3)
+            return windowUnpartition(w * w, window: 3, paddedH: hp, paddedW: wp, h: 5, w: 4)
+        }
+        let pos = Tensor.uniform([3, 4], low: 0.5, high: 2, using: &g), other = Tensor.uniform([3, 4], low: 0.5, high: 2, using: &g)
+        finiteDifferenceCheck(inputs: [pos, other]) { log($0[0]) + exp($0[1]) - $0[0] / $0[1] }
+        // relu away from its kink (|x| ≥ 0.1 > h)
+        let away = Tensor.normal([3, 4], using: &g).map { $0 >= 0 ? $0 + 0.1 : $0 - 0.1 }
+        finiteDifferenceCheck(inputs: [away]) { relu($0[0]) }
+        finiteDifferenceCheck(inputs: [Tensor.normal([2, 3, 4], using: &g)]) { Variable.stack([$0[0], $0[0] * 3], axis: 1).sum(axes: [0, 3], keepDims: true) }
+        finiteDifferenceCheck(inputs: [Tensor.normal([2, 3], using: &g)]) { $0[0].mean() * 2 + $0[0].mean(axes: [1]).sum() }
+    }
 }

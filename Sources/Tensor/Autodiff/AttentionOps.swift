@@ -76,3 +76,27 @@ public func windowUnpartition(_ windows: Variable, window ws: Int, paddedH Hp: I
     if Wp > W { x = x.slice(axis: 2, 0..<W) }
     return x
 }
+
+/// An attention bias gathered from a learned table (TinyViT's `attention_biases[:, attention_bias_idxs]`):
+/// `out[r·H + h, i, j] = table[h, indices[i·m + j]]` for `table [H, T]`, `indices` of `n·m` entries in
+/// `0..<T`, repeated for `repeats` windows/images → `[repeats·H, n, m]` (the layout `attention(bias:)` takes).
+/// The gradient scatter-adds into the table, summed over the repeats.
+public func attentionBias(table: Variable, indices: [Int], n: Int, m: Int, repeats: Int = 1) -> Variable {
+    let (H, T) = (table.shape[0], table.shape[1])
+    precondition(indices.count == n * m && indices.allSatisfy { $0 >= 0 && $0 < T }, "attentionBias: indices for \(n)x\(m) in 0..<\(T)")
+    let tv = table.value
+    let one = tv.withUnsafeBufferPointer { tb in
+        Tensor(shape: [H, n, m]) { o in for h in 0..<H { for (p, idx) in indices.enumerated() { o[h * n * m + p] = tb[h * T + idx] } } }
+    }
+    let out = repeats == 1 ? one : Tensor.concat([Tensor](repeating: one, count: repeats), axis: 0)
+    return Variable.record(out, [table]) { _ in { g in
+        var d = Tensor(shape: [H, T], repeating: 0)
+        g.withUnsafeBufferPointer { gb in d.withUnsafeMutableBufferPointer { db in
+            for r in 0..<repeats { for h in 0..<H {
+                let src = gb.baseAddress! + (r * H + h) * n * m
+                for (p, idx) in indices.enumerated() { db[h * T + idx] += src[p] }
+            } }
+        } }
+        return [d]
+    } }
+}
