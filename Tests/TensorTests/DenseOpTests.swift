@@ -126,4 +126,18 @@ final class DenseOpTests: XCTestCase {
             assertClose(one, all.slice(axis: 0, i..<(i + 1)), rtol: 1e-6, atol: 1e-6, "item \(i)")
         }
     }
+
+    func testWithoutGradientsRecordsNothingEvenForTrainableParameters() {
+        var g = SeededGenerator(seed: 41)
+        let w = Parameter("w", Tensor.normal([3, 4], using: &g))
+        let x = Variable(Tensor.normal([2, 4], using: &g))
+        let y = withoutGradients { gelu(linear(x, w.variable)) }
+        XCTAssertFalse(y.requiresGrad)
+        XCTAssertNil(y.pullback)
+        XCTAssertTrue(GradientMode.isEnabled, "restored afterwards")
+        XCTAssertNotNil(linear(x, w.variable).pullback)
+        // detached() cuts the graph
+        let z = (linear(x, w.variable).detached() * 2).sum()
+        XCTAssertFalse(z.requiresGrad)
+    }
 }

@@ -37,6 +37,10 @@ extension Variable {
     public static func + (a: Variable, s: Float) -> Variable {
         record(a.value + s, [a]) { _ in { g in [g] } }
     }
+    public static func - (a: Variable, s: Float) -> Variable { a + (-s) }
+    public static func * (s: Float, a: Variable) -> Variable { a * s }
+    public static func + (s: Float, a: Variable) -> Variable { a + s }
+    public static func - (s: Float, a: Variable) -> Variable { (-a) + s }
     public static prefix func - (a: Variable) -> Variable {
         record(-a.value, [a]) { _ in { g in [-g] } }
     }

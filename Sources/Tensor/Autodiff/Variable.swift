@@ -6,7 +6,8 @@ import Dispatch
 /// Design: there is no global tape. An op records its pullback only when one of its inputs
 /// `requiresGrad`; otherwise the result is a plain constant node and nothing is allocated for
 /// backward (the no-gradient mode for inference is simply "use inputs that do not require
-/// gradients", e.g. frozen parameters or `Variable(tensor)`). `backward()` walks the recorded
+/// gradients", e.g. frozen parameters or `Variable(tensor)`, or run inside `withoutGradients`).
+/// `backward()` walks the recorded
 /// graph in reverse topological order; each node's pullback, its captured activations and its
 /// gradient are released as soon as they have been consumed. Leaf gradients accumulate into
 /// `Parameter.grad` (or `Variable.grad` for non-parameter leaves).
@@ -27,6 +28,9 @@ public final class Variable {
     var inputs: [Variable]
     var pullback: Pullback?
 
+    /// The same value as a constant (cut from the graph, like PyTorch's `detach()`).
+    public func detached() -> Variable { Variable(value) }
+
     /// A leaf holding `value`; `requiresGrad` makes its gradient available in `grad` after backward.
     public init(_ value: Tensor, requiresGrad: Bool = false) {
         self.value = value
@@ -38,7 +42,7 @@ public final class Variable {
     /// A leaf reading a parameter; it requires a gradient exactly when the parameter is trainable.
     public init(_ parameter: Parameter) {
         self.value = parameter.value
-        self.requiresGrad = parameter.trainable
+        self.requiresGrad = parameter.trainable && GradientMode.isEnabled
         self.parameter = parameter
         self.inputs = []
     }
@@ -59,7 +63,7 @@ public final class Variable {
                               _ makePullback: ([Bool]) -> Pullback) -> Variable {
         var any = false
         for v in inputs where v.requiresGrad { any = true; break }
-        if !any { return Variable(value) }
+        if !any || !GradientMode.isEnabled { return Variable(value) }
         return Variable(value: value, inputs: inputs, pullback: makePullback(inputs.map(\.requiresGrad)))
     }
 
