@@ -30,14 +30,14 @@ final class EndToEndTests: XCTestCase {
         func callAsFunction(_ x: Variable) -> Variable {
             let (B, N, hd) = (x.shape[0], x.shape[1], dim / heads)
             let qkvOut = qkv(norm1(x)).reshaped([B, N, 3, heads, hd]).permuted([2, 0, 3, 1, 4]).reshaped([3, B * heads, N, hd])
-            let q = qkvOut.slice(axis: 0, 0..<1).reshaped([B * heads, N, hd])
-            let k = qkvOut.slice(axis: 0, 1..<2).reshaped([B * heads, N, hd])
-            let v = qkvOut.slice(axis: 0, 2..<3).reshaped([B * heads, N, hd])
             let scale = 1 / Float(hd).squareRoot()
             let a: Variable
-            if let relH, let relW {   // the fused SAM path
-                a = attention(q, k, v, relH: relH.variable, relW: relW.variable, h: 4, w: 4, scale: scale)
-            } else {
+            if let relH, let relW {   // the fused SAM path on packed qkv
+                a = attention(qkv: qkvOut, relativePosition: (relH.variable, relW.variable, 4, 4), scale: scale)
+            } else {                  // separate q, k, v
+                let q = qkvOut.slice(axis: 0, 0..<1).reshaped([B * heads, N, hd])
+                let k = qkvOut.slice(axis: 0, 1..<2).reshaped([B * heads, N, hd])
+                let v = qkvOut.slice(axis: 0, 2..<3).reshaped([B * heads, N, hd])
                 a = attention(q, k, v, scale: scale)
             }
             let o = a.reshaped([B, heads, N, hd]).permuted([0, 2, 1, 3]).reshaped([B, N, dim])

@@ -171,4 +171,26 @@ final class LayerOpTests: XCTestCase {
         finiteDifferenceCheck(inputs: [Tensor.normal([2, 3, 4], using: &g)]) { Variable.stack([$0[0], $0[0] * 3], axis: 1).sum(axes: [0, 3], keepDims: true) }
         finiteDifferenceCheck(inputs: [Tensor.normal([2, 3], using: &g)]) { $0[0].mean() * 2 + $0[0].mean(axes: [1]).sum() }
     }
+
+    /// Packed-qkv attention equals slicing q, k, v, with and without relative position; gradients too.
+    func testPackedAttentionEqualsSplit() {
+        var g = SeededGenerator(seed: 43)
+        let (B, h, w, d) = (3, 2, 3, 4)
+        let packed = Tensor.normal([3, B, h * w, d], using: &g)
+        let tables = [Tensor.normal([2 * h - 1, d], using: &g), Tensor.normal([2 * w - 1, d], using: &g)]
+        let R = Tensor.normal([B, h * w, d], using: &g)
+        for withRel in [false, true] {
+            let p = Variable(packed, requiresGrad: true), s = Variable(packed, requiresGrad: true)
+            let ta = tables.map { Variable($0, requiresGrad: true) }, tb = tables.map { Variable($0, requiresGrad: true) }
+            let a = attention(qkv: p, relativePosition: withRel ? (ta[0], ta[1], h, w) : nil, scale: 0.5)
+            let q = s.slice(axis: 0, 0..<1).reshaped([B, h * w, d]), k = s.slice(axis: 0, 1..<2).reshaped([B, h * w, d])
+            let v = s.slice(axis: 0, 2..<3).reshaped([B, h * w, d])
+            let b = withRel ? attention(q, k, v, relH: tb[0], relW: tb[1], h: h, w: w, scale: 0.5) : attention(q, k, v, scale: 0.5)
+            assertClose(a.value, b.value, rtol: 1e-6, atol: 1e-6, "forward rel=\(withRel)")
+            a.backward(seed: R)
+            b.backward(seed: R)
+            assertClose(p.grad, s.grad!, rtol: 1e-5, atol: 1e-6, "dqkv rel=\(withRel)")
+            if withRel { for i in 0..<2 { assertClose(ta[i].grad, tb[i].grad!, rtol: 1e-5, atol: 1e-6, "table \(i)") } }
+        }
+    }
 }

@@ -45,6 +45,63 @@ public func attention(_ q: Variable, _ k: Variable, _ v: Variable, relH: Variabl
     } }
 }
 
+/// Self-attention on a packed `qkv [3, B, N, d]` (SAM's `qkv(x).reshape(B, N, 3, heads, hd).permute(2, 0, 3, 1, 4)`
+/// with B = images·heads), optionally with SAM's decomposed relative position (`relH [2h−1, d]`,
+/// `relW [2w−1, d]`, `N = h·w`). Equivalent to slicing q, k, v and calling `attention`, without the
+/// slice copies; the gradient is one packed `[3, B, N, d]` tensor. Output `[B, N, d]`.
+public func attention(qkv: Variable, relativePosition: (relH: Variable, relW: Variable, h: Int, w: Int)? = nil, scale: Float) -> Variable {
+    let t = qkv.value
+    precondition(t.rank == 4 && t.shape[0] == 3, "attention: packed qkv \(t.shape), expected [3, B, N, d]")
+    let (B, N, C) = (t.shape[1], t.shape[2], t.shape[3]), rows = B * N
+    var bias = AttentionBias.none
+    var zh = Tensor(0), zw = Tensor(0)
+    if let rp = relativePosition {
+        let th = 2 * rp.h - 1, tw = 2 * rp.w - 1
+        zh = Tensor(shape: [rows, th], unsafeUninitialized: { _ in }); zw = Tensor(shape: [rows, tw], unsafeUninitialized: { _ in })
+        t.withUnsafeBufferPointer { q in rp.relH.value.withUnsafeBufferPointer { a in rp.relW.value.withUnsafeBufferPointer { b in
+            zh.withUnsafeMutableBufferPointer { o in
+                BLAS.sgemm(transB: true, m: rows, n: th, k: C, a: q.baseAddress!, lda: C, b: a.baseAddress!, ldb: C, c: o.baseAddress!, ldc: th)
+            }
+            zw.withUnsafeMutableBufferPointer { o in
+                BLAS.sgemm(transB: true, m: rows, n: tw, k: C, a: q.baseAddress!, lda: C, b: b.baseAddress!, ldb: C, c: o.baseAddress!, ldc: tw)
+            }
+        } } }
+        bias = .relative(zh: zh, zw: zw, h: rp.h, w: rp.w)
+    }
+    let (out, probs) = Attention.forward(packed: t, bias: bias, scale: scale)
+    let inputs = relativePosition.map { [qkv, $0.relH, $0.relW] } ?? [qkv]
+    let b = bias
+    return Variable.record(out, inputs) { need in { g in
+        let needBias = relativePosition != nil && (need[0] || need[1] || need[2])
+        var r = Attention.backward(packed: t, bias: b, scale: scale, probs: probs, g: g, needBias: needBias)
+        guard let rp = relativePosition, let gzh = r.dZh, let gzw = r.dZw else { return [r.dqkv] }
+        let th = 2 * rp.h - 1, tw = 2 * rp.w - 1
+        var d = r.dqkv
+        r.dqkv = Tensor(0)   // keep `d` uniquely referenced
+        // dq (the first third) += gZh · relH + gZw · relW ; dRelH = gZhᵀ · q ; dRelW = gZwᵀ · q
+        d.withUnsafeMutableBufferPointer { o in gzh.withUnsafeBufferPointer { a in gzw.withUnsafeBufferPointer { bw in
+            rp.relH.value.withUnsafeBufferPointer { hb in rp.relW.value.withUnsafeBufferPointer { wb in
+                BLAS.sgemm(m: rows, n: C, k: th, a: a.baseAddress!, lda: th, b: hb.baseAddress!, ldb: C, beta: 1, c: o.baseAddress!, ldc: C)
+                BLAS.sgemm(m: rows, n: C, k: tw, a: bw.baseAddress!, lda: tw, b: wb.baseAddress!, ldb: C, beta: 1, c: o.baseAddress!, ldc: C)
+            } }
+        } } }
+        var dRH: Tensor? = nil, dRW: Tensor? = nil
+        t.withUnsafeBufferPointer { q in
+            if need[1] {
+                dRH = Tensor(shape: [th, C]) { o in gzh.withUnsafeBufferPointer { a in
+                    BLAS.sgemm(transA: true, m: th, n: C, k: rows, a: a.baseAddress!, lda: th, b: q.baseAddress!, ldb: C, c: o.baseAddress!, ldc: C)
+                } }
+            }
+            if need[2] {
+                dRW = Tensor(shape: [tw, C]) { o in gzw.withUnsafeBufferPointer { a in
+                    BLAS.sgemm(transA: true, m: tw, n: C, k: rows, a: a.baseAddress!, lda: tw, b: q.baseAddress!, ldb: C, c: o.baseAddress!, ldc: C)
+                } }
+            }
+        }
+        return [need[0] ? d : nil, dRH, dRW]
+    } }
+}
+
 /// SAM's decomposed relative-position bias `[B, h·w, h·w]` from `q [B, h·w, C]` and tables `[2h−1, C]`, `[2w−1, C]`.
 public func decomposedRelativePosition(_ q: Variable, relH: Variable, relW: Variable, h: Int, w: Int) -> Variable {
     let qv = q.value, rh = relH.value, rw = relW.value

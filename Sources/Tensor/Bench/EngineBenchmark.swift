@@ -203,10 +203,7 @@ public final class ViTBlock: Module {
         if window > 0 { (h, hp, wp) = windowPartition(h, window: window) }
         let nb = h.shape[0], side1 = h.shape[1], side2 = h.shape[2], n = side1 * side2, hd = D / heads
         let t = qkv(h).reshaped([nb, n, 3, heads, hd]).permuted([2, 0, 3, 1, 4]).reshaped([3, nb * heads, n, hd])
-        let q = t.slice(axis: 0, 0..<1).reshaped([nb * heads, n, hd])
-        let k = t.slice(axis: 0, 1..<2).reshaped([nb * heads, n, hd])
-        let v = t.slice(axis: 0, 2..<3).reshaped([nb * heads, n, hd])
-        var o = attention(q, k, v, relH: relH.variable, relW: relW.variable, h: side1, w: side2, scale: 1 / Float(hd).squareRoot())
+        var o = attention(qkv: t, relativePosition: (relH.variable, relW.variable, side1, side2), scale: 1 / Float(hd).squareRoot())
             .reshaped([nb, heads, side1, side2, hd]).permuted([0, 2, 3, 1, 4]).reshaped([nb, side1, side2, D])
         o = proj(o)
         if window > 0 { o = windowUnpartition(o, window: window, paddedH: hp, paddedW: wp, h: Hs, w: Ws) }
