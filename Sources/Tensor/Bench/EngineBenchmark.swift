@@ -29,6 +29,8 @@ public struct EngineBenchmarkReport: Codable, Sendable {
     /// Measured single-precision FMA peak over all worker threads, GFLOP/s.
     public var fmaPeakGFLOPS: Double
     public var entries: [Entry]
+    /// ViT-B window block fwd+bwd GFLOP/s over the GEMM GFLOP/s (the issue's aim: ≥ 0.6).
+    public var windowBlockFractionOfGEMM: Double?
 
     /// GFLOP/s of the named entry.
     public func rate(_ name: String) -> Double? { entries.first { $0.name == name }?.gflops }
@@ -62,9 +64,10 @@ public enum EngineBenchmark {
         var report = EngineBenchmarkReport(openBLASCore: BLAS.coreName, openBLASThreads: BLAS.threadCount,
                                            workerThreads: Parallel.workerCount,
                                            openBLASCoreTypeEnvironment: ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"],
-                                           fmaWidth: Int(engine_fma_width()), fmaPeakGFLOPS: fmaPeak(), entries: [])
+                                           fmaWidth: Int(engine_fma_width()), fmaPeakGFLOPS: fmaPeak(), entries: [],
+                                           windowBlockFractionOfGEMM: nil)
         progress(String(format: "FMA peak %.1f GFLOP/s, OpenBLAS core %@", report.fmaPeakGFLOPS, report.openBLASCore))
-        func add(_ name: String, _ shape: String, _ gflop: Double, _ body: () -> Void) {
+        func add(_ name: String, _ shape: String, _ gflop: Double, repetitions: Int = repetitions, _ body: () -> Void) {
             body()
             var best = Double.infinity
             for _ in 0..<max(1, repetitions) { best = min(best, time(body)) }
@@ -77,7 +80,9 @@ public enum EngineBenchmark {
 
         // GEMM: x[4096, 768] · W[3072, 768]ᵀ.
         let x = Tensor.normal([T, D], using: &g), w = Tensor.normal([H, D], std: 0.02, using: &g)
-        add("gemm", "[4096,768]·[3072,768]ᵀ", 2 * Double(T * D * H) / 1e9) { _ = MatMul.linear(x, w, nil) }
+        // The GEMM rate is the reference for the block ratio: best of more runs, re-measured at the end.
+        let gemmRuns = max(5, 2 * repetitions)
+        add("gemm", "[4096,768]·[3072,768]ᵀ", 2 * Double(T * D * H) / 1e9, repetitions: gemmRuns) { _ = MatMul.linear(x, w, nil) }
 
         // Neck 3×3 conv 256→256 on 64×64 (im2col + GEMM), forward + backward (dx, dw).
         let cx = Variable(Tensor.normal([1, 256, 64, 64], using: &g), requiresGrad: true)
@@ -129,6 +134,11 @@ public enum EngineBenchmark {
                 for p in block.parameters { p.grad = nil }
             }
         }
+        let again = (0..<gemmRuns).map { _ in time { _ = MatMul.linear(x, w, nil) } }.min()!
+        if let i = report.entries.firstIndex(where: { $0.name == "gemm" }), again < report.entries[i].seconds {
+            report.entries[i] = EngineBenchmarkReport.Entry(name: "gemm", shape: report.entries[i].shape, gflop: report.entries[i].gflop, seconds: again)
+        }
+        if let g = report.rate("gemm"), let b = report.rate("vit_b.block.window.fwd+bwd") { report.windowBlockFractionOfGEMM = b / g }
         return report
     }
 
