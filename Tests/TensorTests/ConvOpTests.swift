@@ -60,4 +60,31 @@ final class ConvOpTests: XCTestCase {
             convTranspose2d($0[0], $0[1], $0[2], stride: 2)
         }
     }
+
+    /// The direct depthwise kernel equals per-channel convolutions through the im2col path, for
+    /// strides, paddings and dilations (values and all gradients), and passes finite differences.
+    func testDepthwiseMatchesPerChannelIm2col() {
+        var g = SeededGenerator(seed: 51)
+        for (s, p, d, k) in [(1, 1, 1, 3), (2, 1, 1, 3), (2, 3, 2, 3), (1, 0, 1, 2), (3, 2, 1, 5)] {
+            let (B, C, H, W) = (2, 3, 9, 8)
+            let x = Tensor.normal([B, C, H, W], using: &g), w = Tensor.normal([C, 1, k, k], using: &g), b = Tensor.normal([C], using: &g)
+            XCTAssertTrue(DepthwiseConv2d.applies(channels: C, weight: w.shape, Conv2dGeometry(stride: s, padding: p, dilation: d, groups: C)))
+            let xv = Variable(x, requiresGrad: true), wv = Variable(w, requiresGrad: true), bv = Variable(b, requiresGrad: true)
+            let y = conv2d(xv, wv, bv, stride: s, padding: p, dilation: d, groups: C)
+            let R = Tensor.normal(y.shape, using: &g)
+            y.backward(seed: R)
+            let xs = (0..<C).map { Variable(x.slice(axis: 1, $0..<($0 + 1)), requiresGrad: true) }
+            let ws = (0..<C).map { Variable(w.slice(axis: 0, $0..<($0 + 1)), requiresGrad: true) }
+            let bs = (0..<C).map { Variable(b.slice(axis: 0, $0..<($0 + 1)), requiresGrad: true) }
+            let ref = Variable.concat((0..<C).map { conv2d(xs[$0], ws[$0], bs[$0], stride: s, padding: p, dilation: d) }, axis: 1)
+            assertClose(y.value, ref.value, rtol: 1e-5, atol: 1e-5, "forward s\(s) p\(p) d\(d) k\(k)")
+            ref.backward(seed: R)
+            assertClose(xv.grad, Tensor.concat(xs.map { $0.grad! }, axis: 1), rtol: 1e-4, atol: 1e-5, "dx s\(s) p\(p) d\(d)")
+            assertClose(wv.grad, Tensor.concat(ws.map { $0.grad! }, axis: 0), rtol: 1e-4, atol: 1e-5, "dw s\(s) p\(p) d\(d)")
+            assertClose(bv.grad, Tensor.concat(bs.map { $0.grad! }, axis: 0), rtol: 1e-4, atol: 1e-5, "db")
+        }
+        finiteDifferenceCheck(inputs: [Tensor.normal([1, 2, 5, 6], using: &g), Tensor.normal([2, 1, 3, 3], using: &g), Tensor.normal([2], using: &g)]) {
+            conv2d($0[0], $0[1], $0[2], stride: 2, padding: 1, groups: 2)
+        }
+    }
 }

@@ -18,6 +18,7 @@ public enum Conv2d {
         precondition(x.rank == 4 && C == Cg * G && O % G == 0, "conv2d: x \(x.shape) w \(w.shape) groups \(G)")
         let Ho = geo.outputExtent(H, kernel: KH), Wo = geo.outputExtent(W, kernel: KW)
         let L = Ho * Wo, K = Cg * KH * KW, Og = O / G
+        if DepthwiseConv2d.applies(channels: C, weight: w.shape, geo) { return DepthwiseConv2d.forward(x, w, b, geo) }
         if isPatchify(x.shape, w.shape, geo) {
             // [B, C, Ho, KH, Wo, KW] -> [B, Ho, Wo, C, KH, KW] rows, times wᵀ, -> [B, O, Ho, Wo]
             let rows = x.reshaped([B, C, Ho, KH, Wo, KW]).permuted([0, 2, 4, 1, 3, 5]).reshaped([B * L, C * KH * KW])
@@ -111,6 +112,9 @@ public enum Conv2d {
         let (O, Cg, KH, KW) = (w.shape[0], w.shape[1], w.shape[2], w.shape[3])
         let G = geo.groups, Ho = g.shape[2], Wo = g.shape[3]
         let L = Ho * Wo, K = Cg * KH * KW, Og = O / G
+        if DepthwiseConv2d.applies(channels: C, weight: w.shape, geo) {
+            return DepthwiseConv2d.backward(x, w, g, geo, needX: needX, needW: needW, needB: needB)
+        }
         let db: Tensor? = needB ? g.sum(axes: [0, 2, 3]) : nil
         if isPatchify(x.shape, w.shape, geo) {
             let gRows = g.permuted([0, 2, 3, 1]).reshaped([B * L, O])
