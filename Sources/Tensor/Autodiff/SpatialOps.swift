@@ -45,8 +45,8 @@ public func batchNorm2d(_ x: Variable, _ w: Variable?, _ b: Variable?, runningMe
     if !training {
         let (scale, shift) = BatchNorm.evalScaleShift(wv, b?.value, runningMean: runningMean, runningVar: runningVar, eps: eps)
         let y = BatchNorm.affine(xv, scale, shift)
-        let rstd = scale.enumerated().map { i, s in s / (wv?.scalars[i] ?? 1) }
-        let rm = runningMean.scalars
+        let rm = runningMean.scalars, rv = runningVar.scalars
+        let rstd = (0..<C).map { 1 / (rv[$0] + eps).squareRoot() }
         return Variable.record(y, inputs) { need in { g in
             var out: [Tensor?] = [need[0] ? BatchNorm.affine(g, scale, [Float](repeating: 0, count: C)) : nil]
             if w != nil {
