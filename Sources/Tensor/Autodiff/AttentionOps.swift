@@ -116,22 +116,18 @@ public func decomposedRelativePosition(_ q: Variable, relH: Variable, relW: Vari
 /// SAM window partition: `x [B, H, W, C]` zero-padded at the bottom/right to multiples of `window`,
 /// split into `[B·nH·nW, window, window, C]` (window-row major). Returns the padded extents too.
 public func windowPartition(_ x: Variable, window ws: Int) -> (windows: Variable, paddedH: Int, paddedW: Int) {
-    let (B, H, W, C) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
-    let ph = (ws - H % ws) % ws, pw = (ws - W % ws) % ws
-    let xp = (ph > 0 || pw > 0) ? x.padded([(0, ph), (0, pw), (0, 0)]) : x
-    let Hp = H + ph, Wp = W + pw
-    let win = xp.reshaped([B, Hp / ws, ws, Wp / ws, ws, C]).permuted([0, 1, 3, 2, 4, 5]).reshaped([-1, ws, ws, C])
-    return (win, Hp, Wp)
+    let (H, W) = (x.shape[1], x.shape[2])
+    let Hp = (H + ws - 1) / ws * ws, Wp = (W + ws - 1) / ws * ws
+    let y = Variable.record(Windows.partition(x.value, window: ws), [x]) { _ in { g in [Windows.unpartition(g, window: ws, h: H, w: W)] } }
+    return (y, Hp, Wp)
 }
 
 /// Inverse of `windowPartition`: `[B·nH·nW, ws, ws, C]` back to `[B, H, W, C]` (padding cropped).
 public func windowUnpartition(_ windows: Variable, window ws: Int, paddedH Hp: Int, paddedW Wp: Int, h H: Int, w W: Int) -> Variable {
-    let C = windows.shape[3]
-    let B = windows.shape[0] / ((Hp / ws) * (Wp / ws))
-    var x = windows.reshaped([B, Hp / ws, Wp / ws, ws, ws, C]).permuted([0, 1, 3, 2, 4, 5]).reshaped([B, Hp, Wp, C])
-    if Hp > H { x = x.slice(axis: 1, 0..<H) }
-    if Wp > W { x = x.slice(axis: 2, 0..<W) }
-    return x
+    precondition(Hp == (H + ws - 1) / ws * ws && Wp == (W + ws - 1) / ws * ws, "windowUnpartition: padded \(Hp)x\(Wp) for \(H)x\(W)")
+    return Variable.record(Windows.unpartition(windows.value, window: ws, h: H, w: W), [windows]) { _ in { g in
+        [Windows.partition(g, window: ws)]
+    } }
 }
 
 /// An attention bias gathered from a learned table (TinyViT's `attention_biases[:, attention_bias_idxs]`):
