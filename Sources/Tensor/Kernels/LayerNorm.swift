@@ -74,16 +74,20 @@ public enum LayerNorm {
         }
         var dw: Tensor? = nil, dbias: Tensor? = nil
         if needParams {
+            // Parallel over columns; each column sums all rows serially (in Double): thread-count independent.
             var gw = [Double](repeating: 0, count: d), gb = [Double](repeating: 0, count: d)
             x.withUnsafeBufferPointer { xb in g.withUnsafeBufferPointer { gbuf in
-                for i in 0..<rows {
-                    let m = stats.mean[i], q = stats.rstd[i]
-                    for j in 0..<d {
-                        let gv = gbuf[i * d + j]
-                        gw[j] += Double(gv * (xb[i * d + j] - m) * q)
-                        gb[j] += Double(gv)
-                    }
-                }
+                stats.mean.withUnsafeBufferPointer { mb in stats.rstd.withUnsafeBufferPointer { rb in
+                    gw.withUnsafeMutableBufferPointer { gwb in gb.withUnsafeMutableBufferPointer { gbb in
+                        let X = xb.baseAddress!, G = gbuf.baseAddress!, GW = gwb.baseAddress!, GB = gbb.baseAddress!
+                        Parallel.forEach(d, grain: 32) { r in
+                            for i in 0..<rows {
+                                let m = mb[i], q = rb[i], xr = X + i * d, gr = G + i * d
+                                for j in r { let gv = gr[j]; GW[j] += Double(gv * (xr[j] - m) * q); GB[j] += Double(gv) }
+                            }
+                        }
+                    } }
+                } }
             } }
             dw = Tensor(shape: [d], values: gw.map { Float($0) })
             dbias = Tensor(shape: [d], values: gb.map { Float($0) })

@@ -82,14 +82,7 @@ extension Tensor {
         if shape == target { return self }
         let tn = Tensor.elementCount(target)
         if tn == 1 { return Tensor(shape: target, values: [sum().item]) }
-        if Tensor.isSuffix(target, of: shape) {
-            return withUnsafeBufferPointer { x in
-                Tensor(shape: target) { o in
-                    for j in 0..<tn { o[j] = 0 }
-                    for r in 0..<(count / tn) { let b = r * tn; for j in 0..<tn { o[j] += x[b + j] } }
-                }
-            }
-        }
+        if Tensor.isSuffix(target, of: shape) { return MatMul.columnSums(self, n: tn).reshaped(target) }
         // General: strides of target within self's shape (0 on summed axes).
         let st = Broadcast.strides(target, to: shape)
         let r = rank
