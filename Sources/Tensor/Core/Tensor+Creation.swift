@@ -45,7 +45,4 @@ extension Tensor {
         precondition(count == 1, "Tensor.item: shape \(shape) has \(count) elements")
         return storage.base[0]
     }
-
-    /// Raw pointer to the first element, for kernels (valid while `self` is alive and unmodified).
-    @inlinable public var unsafePointer: UnsafePointer<Float> { UnsafePointer(storage.base) }
 }
