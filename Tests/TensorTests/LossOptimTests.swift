@@ -85,4 +85,24 @@ final class LossOptimTests: XCTestCase {
         XCTAssertEqual(clipGradientNorm([a, b], maxNorm: 10), 1, accuracy: 1e-5)
         XCTAssertEqual(b.grad!.scalars[0], 4 / (5 + 1e-6), accuracy: 1e-6, "no change below the limit")
     }
+
+    /// Large parameters are updated in parallel chunks; the result equals updating small pieces serially.
+    func testParallelOptimizerStepsEqualSerialPieces() {
+        var g = SeededGenerator(seed: 61)
+        let n = 300_000, pieces = 10
+        let p0 = Tensor.normal([n], using: &g)
+        let grads = (0..<3).map { _ in Tensor.normal([n], using: &g) }
+        for make in [{ (ps: [Parameter]) -> any Optimizer in Adam.adamW(ps, learningRate: 0.01, weightDecay: 0.1) },
+                     { (ps: [Parameter]) -> any Optimizer in SGD(ps, learningRate: 0.1, momentum: 0.9, weightDecay: 0.01) }] {
+            let big = Parameter("big", p0)
+            let small = (0..<pieces).map { Parameter("p\($0)", p0.slice(axis: 0, ($0 * n / pieces)..<(($0 + 1) * n / pieces))) }
+            let o1 = make([big]), o2 = make(small)
+            for gr in grads {
+                big.grad = gr
+                for (i, q) in small.enumerated() { q.grad = gr.slice(axis: 0, (i * n / pieces)..<((i + 1) * n / pieces)) }
+                o1.step(); o2.step()
+            }
+            assertClose(Tensor.concat(small.map(\.value), axis: 0), big.value, rtol: 0, atol: 0, "chunked == serial")
+        }
+    }
 }

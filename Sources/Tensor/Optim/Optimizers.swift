@@ -43,19 +43,26 @@ public final class SGD: Optimizer {
     public func step() {
         for p in parameters where p.trainable {
             guard let g = p.grad else { continue }
-            let gs = g.scalars
             let key = p.name + ".momentum_buffer"
             let first = buffers[key] == nil
-            var buf = buffers[key] ?? [Float](repeating: 0, count: gs.count)
-            p.value.withUnsafeMutableBufferPointer { w in
-                for i in 0..<w.count {
-                    var d = gs[i]
-                    if weightDecay != 0 { d += weightDecay * w[i] }
-                    if momentum != 0 {
-                        buf[i] = first ? d : momentum * buf[i] + (1 - dampening) * d
-                        d = buf[i]
+            var buf = buffers.removeValue(forKey: key) ?? [Float](repeating: 0, count: momentum != 0 ? g.count : 0)
+            let mu = momentum, damp = dampening, wd = weightDecay, lr = learningRate
+            g.withUnsafeBufferPointer { gb in
+                p.value.withUnsafeMutableBufferPointer { w in
+                    buf.withUnsafeMutableBufferPointer { bb in
+                        let G = gb.baseAddress!, W = w.baseAddress!, Bp = bb.baseAddress
+                        Parallel.forEach(w.count, grain: 65536) { r in
+                            for i in r {
+                                var d = G[i]
+                                if wd != 0 { d += wd * W[i] }
+                                if mu != 0, let Bp {
+                                    Bp[i] = first ? d : mu * Bp[i] + (1 - damp) * d
+                                    d = Bp[i]
+                                }
+                                W[i] -= lr * d
+                            }
+                        }
                     }
-                    w[i] -= learningRate * d
                 }
             }
             if momentum != 0 { buffers[key] = buf }
@@ -100,22 +107,28 @@ public final class Adam: Optimizer {
             guard let grad = p.grad else { continue }
             let t = (steps[p.name] ?? 0) + 1
             steps[p.name] = t
-            var mm = m[p.name] ?? [Float](repeating: 0, count: p.value.count)
-            var vv = v[p.name] ?? [Float](repeating: 0, count: p.value.count)
+            // Take the moments out of the dictionaries so they are uniquely referenced (no copy on write).
+            var mm = m.removeValue(forKey: p.name) ?? [Float](repeating: 0, count: p.value.count)
+            var vv = v.removeValue(forKey: p.name) ?? [Float](repeating: 0, count: p.value.count)
             let bc1 = 1 - Foundation.pow(Double(beta1), Double(t)), bc2 = 1 - Foundation.pow(Double(beta2), Double(t))
             let stepSize = Float(Double(learningRate) / bc1)
             let bc2sqrt = Float(bc2.squareRoot())
             let b1 = beta1, b2 = beta2, eps = epsilon, wd = weightDecay, lr = learningRate, decoupled = decoupledWeightDecay
             grad.withUnsafeBufferPointer { gb in
                 p.value.withUnsafeMutableBufferPointer { w in
-                    for i in 0..<w.count {
-                        var g = gb[i]
-                        if wd != 0 { if decoupled { w[i] *= 1 - lr * wd } else { g += wd * w[i] } }
-                        mm[i] += (1 - b1) * (g - mm[i])
-                        vv[i] = vv[i] * b2 + (1 - b2) * g * g
-                        let denom = vv[i].squareRoot() / bc2sqrt + eps
-                        w[i] += -stepSize * (mm[i] / denom)
-                    }
+                    mm.withUnsafeMutableBufferPointer { mb in vv.withUnsafeMutableBufferPointer { vb in
+                        let G = gb.baseAddress!, W = w.baseAddress!, Mp = mb.baseAddress!, Vp = vb.baseAddress!
+                        Parallel.forEach(w.count, grain: 65536) { r in
+                            for i in r {
+                                var g = G[i]
+                                if wd != 0 { if decoupled { W[i] *= 1 - lr * wd } else { g += wd * W[i] } }
+                                Mp[i] += (1 - b1) * (g - Mp[i])
+                                Vp[i] = Vp[i] * b2 + (1 - b2) * g * g
+                                let denom = Vp[i].squareRoot() / bc2sqrt + eps
+                                W[i] += -stepSize * (Mp[i] / denom)
+                            }
+                        }
+                    } }
                 }
             }
             m[p.name] = mm; v[p.name] = vv
