@@ -99,18 +99,23 @@ final class DenseOpTests: XCTestCase {
         }
     }
 
-    /// Intermediate nodes (and the activations their pullbacks captured) are freed by backward.
-    func testBackwardReleasesIntermediateNodes() {
+    /// Graph nodes (and the activations their pullbacks captured) are freed by backward; values no
+    /// pullback captured are freed as soon as the forward code drops them.
+    func testBackwardReleasesNodesAndUncapturedValuesAreFreedEarly() {
         let x = Variable(Tensor.ones([4, 4]), requiresGrad: true)
-        weak var mid: Variable?
+        weak var midNode: Node?
+        weak var uncaptured: TensorStorage?
         let loss: Variable = {
-            let m = gelu(x * x)
-            mid = m
+            let a = x * 2            // `* scalar` captures nothing: a's value is not needed by backward
+            uncaptured = a.value.storage
+            let m = gelu(a + 1)      // gelu captures its input (a + 1)
+            midNode = m.node
             return m.sum()
         }()
-        XCTAssertNotNil(mid, "alive while the graph is")
+        XCTAssertNil(uncaptured, "an intermediate value no pullback needs is freed after forward")
+        XCTAssertNotNil(midNode, "nodes live while the graph does")
         loss.backward()
-        XCTAssertNil(mid, "released after backward consumed it")
+        XCTAssertNil(midNode, "released after backward consumed it")
         XCTAssertNotNil(x.grad)
     }
 
