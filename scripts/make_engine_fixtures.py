@@ -253,8 +253,64 @@ def e2e_fixture():
     print("e2e losses", losses[0], losses[-1])
 
 
+class E2EUpscaler(torch.nn.Module):
+    """SAM-decoder-like: depthwise + 1x1 conv, BN (train), conv-transpose 2x2 s2, LayerNorm2d, GELU,
+    bilinear resize, a hypernetwork-style batched matmul, trained with SGD momentum + focal + BCE."""
+
+    def __init__(self):
+        super().__init__()
+        self.dw = torch.nn.Conv2d(4, 4, 3, padding=1, groups=4)
+        self.pw = torch.nn.Conv2d(4, 8, 1)
+        self.bn = torch.nn.BatchNorm2d(8)
+        self.up = torch.nn.ConvTranspose2d(8, 6, 2, stride=2)
+        self.ln_w = torch.nn.Parameter(torch.ones(6))
+        self.ln_b = torch.nn.Parameter(torch.zeros(6))
+        self.hyper = torch.nn.Linear(4, 6)
+
+    def forward(self, x, tokens):
+        y = F.relu(self.bn(self.pw(self.dw(x))))
+        y = self.up(y)
+        u = y.mean(1, keepdim=True)
+        s = (y - u).pow(2).mean(1, keepdim=True)
+        y = (y - u) / torch.sqrt(s + 1e-6) * self.ln_w[:, None, None] + self.ln_b[:, None, None]
+        y = F.gelu(y)
+        y = F.interpolate(y, size=(12, 12), mode="bilinear", align_corners=False)
+        B = y.shape[0]
+        h = self.hyper(tokens)                          # [B, 1, 6]
+        return (h @ y.reshape(B, 6, 144)).reshape(B, 1, 12, 12)
+
+
+def e2e_upscaler_fixture():
+    torch.manual_seed(1)
+    model = E2EUpscaler()
+    init = {k: v.detach().clone() for k, v in model.state_dict().items() if k in dict(model.named_parameters())}
+    g = torch.Generator().manual_seed(80)
+    x = torch.randn(2, 4, 5, 5, generator=g)
+    tokens = torch.randn(2, 1, 4, generator=g)
+    target = (torch.randn(2, 1, 12, 12, generator=g) > 0).float()
+    opt = torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.9)
+    losses = []
+    for step in range(30):
+        logits = model(x, tokens)
+        p = torch.sigmoid(logits)
+        ce = F.binary_cross_entropy_with_logits(logits, target, reduction="none")
+        p_t = p * target + (1 - p) * (1 - target)
+        focal = ((0.25 * target + 0.75 * (1 - target)) * ce * (1 - p_t) ** 2).mean()
+        loss = focal + F.binary_cross_entropy_with_logits(logits, target)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        losses.append(loss.item())
+    tensors = {"param." + k: v for k, v in init.items()}
+    tensors.update({"x": x, "tokens": tokens, "target": target, "losses": torch.tensor(losses),
+                    "running_mean": model.bn.running_mean, "running_var": model.bn.running_var})
+    write("e2e_upscaler", tensors, {"lr": 0.05, "momentum": 0.9, "steps": 30})
+    print("e2e upscaler losses", losses[0], losses[-1])
+
+
 if __name__ == "__main__":
     main()
     optim_fixtures()
     e2e_fixture()
+    e2e_upscaler_fixture()
     print("wrote", OUT)

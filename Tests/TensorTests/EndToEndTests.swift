@@ -106,4 +106,58 @@ final class EndToEndTests: XCTestCase {
             XCTAssertGreaterThan(block.flop, 0)
         }
     }
+
+    /// A SAM-decoder-like stack (depthwise + 1×1 conv, training-mode batch norm, conv-transpose 2×2 s2,
+    /// LayerNorm2d, GELU, bilinear resize, hypernetwork batched matmul) trained for 30 SGD-momentum
+    /// steps on focal + BCE: per-step losses and the final batch-norm running statistics match PyTorch.
+    func testUpscalerThirtySGDStepsMatchPyTorch() throws {
+        let f = try Fixture("e2e_upscaler")
+        var g = SeededGenerator(seed: 0)
+        final class Upscaler: Module {
+            let dw, pw: Conv2dLayer
+            let bnW = Parameter("bn.weight", .ones([8])), bnB = Parameter("bn.bias", .zeros([8]))
+            let upW = Parameter("up.weight", .zeros([8, 6, 2, 2])), upB = Parameter("up.bias", .zeros([6]))
+            let lnW = Parameter("ln_w", .ones([6])), lnB = Parameter("ln_b", .zeros([6]))
+            let hyper: Linear
+            var runningMean = Tensor.zeros([8]), runningVar = Tensor.ones([8])
+            init(_ g: inout SeededGenerator) {
+                dw = Conv2dLayer("dw", inChannels: 4, outChannels: 4, kernel: 3, padding: 1, groups: 4, generator: &g)
+                pw = Conv2dLayer("pw", inChannels: 4, outChannels: 8, kernel: 1, generator: &g)
+                hyper = Linear("hyper", inFeatures: 4, outFeatures: 6, generator: &g)
+            }
+            var parameters: [Parameter] { dw.parameters + pw.parameters + [bnW, bnB, upW, upB, lnW, lnB] + hyper.parameters }
+            func callAsFunction(_ x: Variable, _ tokens: Variable) -> Variable {
+                var y = pw(dw(x))
+                y = relu(batchNorm2d(y, bnW.variable, bnB.variable, runningMean: &runningMean, runningVar: &runningVar, training: true))
+                y = convTranspose2d(y, upW.variable, upB.variable, stride: 2)
+                y = gelu(layerNorm2d(y, lnW.variable, lnB.variable, eps: 1e-6))
+                y = interpolate(y, size: (12, 12), mode: .bilinear)
+                let B = y.shape[0]
+                return matmul(hyper(tokens), y.reshaped([B, 6, 144])).reshaped([B, 1, 12, 12])
+            }
+        }
+        let model = Upscaler(&g)
+        var state: [String: Tensor] = [:]
+        for (k, v) in f.tensors where k.hasPrefix("param.") { state[String(k.dropFirst(6))] = v }
+        XCTAssertEqual(Set(state.keys), Set(model.parameters.map(\.name)))
+        try model.load(state)
+        let opt = SGD(model.parameters, learningRate: f.float("lr"), momentum: f.float("momentum"))
+        let x = Variable(f["x"]), tokens = Variable(f["tokens"]), target = f["target"]
+        let expected = f["losses"].scalars
+        XCTAssertEqual(expected.count, 30)
+        var worst: Float = 0
+        for i in 0..<30 {
+            let logits = model(x, tokens)
+            let loss = Loss.focal(logits, target: target) + Loss.bceWithLogits(logits, target: target)
+            XCTAssertEqual(loss.value.item, expected[i], accuracy: 1e-4, "step \(i)")
+            worst = max(worst, abs(loss.value.item - expected[i]))
+            opt.zeroGrad()
+            loss.backward()
+            opt.step()
+        }
+        print("e2e upscaler: worst per-step difference from PyTorch \(worst)")
+        XCTAssertLessThan(expected[29], expected[0], "the model trains")
+        assertClose(model.runningMean, f["running_mean"], rtol: 1e-4, atol: 1e-5, "running mean")
+        assertClose(model.runningVar, f["running_var"], rtol: 1e-4, atol: 1e-5, "running var")
+    }
 }
