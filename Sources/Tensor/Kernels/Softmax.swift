@@ -1,10 +1,9 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import CEngineKernels
 
-/// Softmax over the last axis.
+/// Softmax over the last axis, row by row in C (vectorised exp; see `engine_softmax_rows`),
+/// parallel over rows.
 public enum Softmax {
+    /// `y = exp(x − max) / Σ exp(x − max)` per row of `x [..., n]`.
     public static func forward(_ x: Tensor) -> Tensor {
         let n = x.shape.last!, rows = x.count / Swift.max(n, 1)
         return x.withUnsafeBufferPointer { xb in
@@ -18,19 +17,9 @@ public enum Softmax {
         }
     }
 
-    /// Softmax of one row in place-safe form (`x` and `y` may alias).
-    @inline(__always)
-    public static func row(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ n: Int) {
-        var m = -Float.infinity
-        for j in 0..<n { m = Swift.max(m, x[j]) }
-        var s: Float = 0
-        for j in 0..<n { let e = expf(x[j] - m); y[j] = e; s += e }
-        let inv = 1 / s
-        for j in 0..<n { y[j] *= inv }
-    }
-
     /// `dx = y ⊙ (g − Σ g⊙y)` per row, from the output `y`.
     public static func backward(output y: Tensor, _ g: Tensor) -> Tensor {
+        precondition(y.shape == g.shape, "softmax backward: \(y.shape) vs \(g.shape)")
         let n = y.shape.last!, rows = y.count / Swift.max(n, 1)
         return y.withUnsafeBufferPointer { yb in g.withUnsafeBufferPointer { gb in
             Tensor(shape: y.shape) { db in
@@ -41,12 +30,5 @@ public enum Softmax {
                 }
             }
         } }
-    }
-
-    @inline(__always)
-    public static func rowBackward(_ y: UnsafePointer<Float>, _ g: UnsafePointer<Float>, _ d: UnsafeMutablePointer<Float>, _ n: Int) {
-        var dot: Float = 0
-        for j in 0..<n { dot += g[j] * y[j] }
-        for j in 0..<n { d[j] = y[j] * (g[j] - dot) }
     }
 }
