@@ -89,8 +89,13 @@ static void softmax_bwd_scalar(const float *y, float *g, long rows, long n) {
     }
 }
 
+static int force_portable = 0;
+
+void engine_use_portable_kernels(int on) { force_portable = on; }
+
 static int has_avx512(void) {
     static int cached = -1;
+    if (force_portable) return 0;
     if (cached < 0) { __builtin_cpu_init(); cached = __builtin_cpu_supports("avx512f") ? 1 : 0; }
     return cached;
 }

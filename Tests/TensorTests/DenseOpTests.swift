@@ -1,4 +1,5 @@
 import XCTest
+import CEngineKernels
 @testable import Tensor
 
 /// linear, batched matmul, softmax, layer norm and activations against PyTorch fixtures
@@ -75,8 +76,17 @@ final class DenseOpTests: XCTestCase {
         XCTAssertEqual(x.grad!.scalars, [2 + 3, 4 + 12])
     }
 
-    /// The vectorised C kernels (GELU, softmax) against Double references over wide ranges and odd lengths.
+    /// The vectorised C kernels (GELU, softmax) against Double references over wide ranges and odd
+    /// lengths, on the AVX-512 path (when the CPU has it) and on the portable path.
     func testVectorisedKernelsAgainstDouble() {
+        for portable: Int32 in [0, 1] {
+            engine_use_portable_kernels(portable)
+            defer { engine_use_portable_kernels(0) }
+            checkKernelsAgainstDouble()
+        }
+    }
+
+    func checkKernelsAgainstDouble() {
         let n = 1001
         let x = Tensor(shape: [n], values: (0..<n).map { -8 + 16 * Float($0) / Float(n - 1) })
         let y = Activation.gelu(x).scalars, dy = Activation.geluGrad(x, .ones([n])).scalars

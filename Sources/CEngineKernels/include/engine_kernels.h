@@ -15,6 +15,9 @@ int engine_fma_width(void);
 void engine_softmax_rows(float *x, long rows, long n);
 /// Softmax backward per row, in place on `g`: g = y * (g - sum(g * y)).
 void engine_softmax_backward_rows(const float *y, float *g, long rows, long n);
+/// Tests only: nonzero makes softmax and GELU take the portable (libm) path, as on CPUs without
+/// AVX-512. Not synchronised; set it while no kernel runs.
+void engine_use_portable_kernels(int on);
 #endif
 
 #ifndef ENGINE_KERNELS_GELU_H
