@@ -11,19 +11,19 @@ int engine_fma_width(void);
 #ifndef ENGINE_KERNELS_ROWS_H
 #define ENGINE_KERNELS_ROWS_H
 /// In-place softmax of `rows` contiguous rows of length `n`: y = exp(x - max) / sum.
-/// Vectorised exp (Cephes polynomial, about 1 ulp) on AVX-512 or AVX2, libm expf otherwise.
+/// Vectorised exp (Cephes polynomial, about 1 ulp) on AVX-512 or AVX2+FMA, libm expf otherwise.
 void engine_softmax_rows(float *x, long rows, long n);
 /// Softmax backward per row, in place on `g`: g = y * (g - sum(g * y)).
 void engine_softmax_backward_rows(const float *y, float *g, long rows, long n);
-/// Tests only: nonzero makes softmax and GELU take the portable (libm) path, as on CPUs without
-/// AVX-512. Not synchronised; set it while no kernel runs.
+/// Tests only: 1 makes softmax and GELU take the portable (libm) path, 2 caps them at AVX2 (as on
+/// CPUs without AVX-512), 0 restores detection. Not synchronised; set it while no kernel runs.
 void engine_use_portable_kernels(int on);
 #endif
 
 #ifndef ENGINE_KERNELS_GELU_H
 #define ENGINE_KERNELS_GELU_H
 /// y = 0.5 x (1 + erf(x / sqrt 2)) for n elements (erf: Abramowitz-Stegun 7.1.26 with |error| < 1.5e-7
-/// on AVX-512, the same approximation PyTorch's vectorised CPU GELU uses; libm erff otherwise).
+/// on AVX-512 and AVX2, the same approximation PyTorch's vectorised CPU GELU uses; libm erff otherwise).
 void engine_gelu(const float *x, float *y, long n);
 /// dx = g (Phi(x) + x phi(x)) for n elements.
 void engine_gelu_backward(const float *x, const float *g, float *dx, long n);
