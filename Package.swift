@@ -26,8 +26,10 @@ let package = Package(
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         // C shims that keep libpng's longjmp and libtiff's error handlers away from Swift frames.
         .target(name: "CCodecShims", dependencies: ["CPNG", "CTIFF"]),
+        // Small C kernels for the engine (FMA peak probe for `aims bench engine`).
+        .target(name: "CEngineKernels", cSettings: [.unsafeFlags(["-O2"])]),
 
-        .target(name: "Tensor", dependencies: ["COpenBLAS", "CZlib"], swiftSettings: optimize),
+        .target(name: "Tensor", dependencies: ["COpenBLAS", "CZlib", "CEngineKernels"], swiftSettings: optimize),
         .target(name: "ImageIO", dependencies: ["Tensor", "CCodecShims", "CPNG", "CTIFF", "CZlib"], swiftSettings: optimize),
         .target(name: "Transforms", dependencies: ["Tensor"], swiftSettings: optimize),
         .target(name: "Modalities", dependencies: ["Tensor", "ImageIO", "Transforms"], swiftSettings: optimize),

@@ -1,3 +1,5 @@
+import CEngineKernels
+
 /// A reference-counted, 64-byte aligned block of `Float32` values: the storage behind `Tensor`.
 ///
 /// Storage is never shared between two tensors that are both mutated: `Tensor` copies it on write
@@ -14,6 +16,7 @@ public final class TensorStorage: @unchecked Sendable {
     /// Allocates `count` elements, uninitialised.
     public init(uninitializedCount count: Int) {
         precondition(count >= 0, "TensorStorage: negative element count \(count)")
+        _ = TensorStorage.allocatorConfigured
         self.count = count
         let raw = UnsafeMutableRawPointer.allocate(byteCount: max(count, 1) * MemoryLayout<Float>.stride,
                                                    alignment: TensorStorage.alignment)
@@ -36,4 +39,12 @@ public final class TensorStorage: @unchecked Sendable {
     public var buffer: UnsafeMutableBufferPointer<Float> { UnsafeMutableBufferPointer(start: base, count: count) }
 
     deinit { UnsafeMutableRawPointer(base).deallocate() }
+
+    /// Keeps large freed buffers in the process for reuse instead of returning them to the kernel:
+    /// glibc would otherwise `mmap` every buffer above 32 MB afresh and page-fault on first touch,
+    /// which costs as much as a GEMM on activation-sized tensors. Runs once, on first allocation.
+    static let allocatorConfigured: Bool = {
+        engine_configure_allocator()
+        return true
+    }()
 }

@@ -1,0 +1,11 @@
+#include "engine_kernels.h"
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
+
+void engine_configure_allocator(void) {
+#if defined(__GLIBC__)
+    mallopt(M_MMAP_THRESHOLD, 1 << 30);
+    mallopt(M_TRIM_THRESHOLD, 0x7fffffff);
+#endif
+}

@@ -1,0 +1,155 @@
+/// `softmax(scale · q·kᵀ + bias) · v` for `q [B, N, d]`, `k [B, M, d]`, `v [B, M, dv]`, `bias [B, N, M]`.
+public func attention(_ q: Variable, _ k: Variable, _ v: Variable, bias: Variable? = nil, scale: Float) -> Variable {
+    let qv = q.value, kv = k.value, vv = v.value
+    let b: AttentionBias = bias.map { .tensor($0.value) } ?? .none
+    let (out, probs) = Attention.forward(q: qv, k: kv, v: vv, bias: b, scale: scale)
+    let inputs = bias.map { [q, k, v, $0] } ?? [q, k, v]
+    return Variable.record(out, inputs) { need in { g in
+        let r = Attention.backward(q: qv, k: kv, v: vv, bias: b, scale: scale, probs: probs, g: g,
+                                   need: (need[0], need[1], need[2], need.count == 4 && need[3]))
+        return need.count == 4 ? [r.dq, r.dk, r.dv, r.dBias] : [r.dq, r.dk, r.dv]
+    } }
+}
+
+/// SAM attention with decomposed relative position, fused: `softmax(scale·q·kᵀ + relpos(q)) · v`
+/// where `relpos` is `decomposedRelativePosition(q, relH, relW, h, w)` on the *unscaled* q. The
+/// `[B, N, N]` bias is never materialised. `q, k [B, h·w, d]`, `v [B, h·w, dv]`, `relH [2h−1, d]`, `relW [2w−1, d]`.
+public func attention(_ q: Variable, _ k: Variable, _ v: Variable, relH: Variable, relW: Variable, h: Int, w: Int,
+                      scale: Float) -> Variable {
+    let qv = q.value, kv = k.value, vv = v.value, rh = relH.value, rw = relW.value
+    let rows = qv.shape[0] * qv.shape[1], C = qv.shape[2]
+    let q2 = qv.reshaped([rows, C])
+    let zh = MatMul.linear(q2, rh, nil), zw = MatMul.linear(q2, rw, nil)
+    let bias = AttentionBias.relative(zh: zh, zw: zw, h: h, w: w)
+    let (out, probs) = Attention.forward(q: qv, k: kv, v: vv, bias: bias, scale: scale)
+    return Variable.record(out, [q, k, v, relH, relW]) { need in { g in
+        let needBias = need[0] || need[3] || need[4]
+        var r = Attention.backward(q: qv, k: kv, v: vv, bias: bias, scale: scale, probs: probs, g: g,
+                                   need: (need[0], need[1], need[2], needBias))
+        var dq = r.dq
+        r.dq = nil   // keep dq uniquely referenced: the GEMMs below add into it in place
+        if need[0], let gzh = r.dZh, let gzw = r.dZw {
+            // dq += gZh · relH + gZw · relW
+            dq!.withUnsafeMutableBufferPointer { o in gzh.withUnsafeBufferPointer { a in gzw.withUnsafeBufferPointer { b in
+                rh.withUnsafeBufferPointer { th in rw.withUnsafeBufferPointer { tw in
+                    BLAS.sgemm(m: rows, n: C, k: 2 * h - 1, a: a.baseAddress!, lda: 2 * h - 1, b: th.baseAddress!, ldb: C,
+                               beta: 1, c: o.baseAddress!, ldc: C)
+                    BLAS.sgemm(m: rows, n: C, k: 2 * w - 1, a: b.baseAddress!, lda: 2 * w - 1, b: tw.baseAddress!, ldb: C,
+                               beta: 1, c: o.baseAddress!, ldc: C)
+                } }
+            } } }
+        }
+        let dRH = need[3] ? MatMul.linearWeightGrad(r.dZh!, q2, n: 2 * h - 1) : nil
+        let dRW = need[4] ? MatMul.linearWeightGrad(r.dZw!, q2, n: 2 * w - 1) : nil
+        return [dq, r.dk, r.dv, dRH, dRW]
+    } }
+}
+
+/// Self-attention on a packed `qkv [3, B, N, d]` (SAM's `qkv(x).reshape(B, N, 3, heads, hd).permute(2, 0, 3, 1, 4)`
+/// with B = images·heads), optionally with SAM's decomposed relative position (`relH [2h−1, d]`,
+/// `relW [2w−1, d]`, `N = h·w`). Equivalent to slicing q, k, v and calling `attention`, without the
+/// slice copies; the gradient is one packed `[3, B, N, d]` tensor. Output `[B, N, d]`.
+public func attention(qkv: Variable, relativePosition: (relH: Variable, relW: Variable, h: Int, w: Int)? = nil, scale: Float) -> Variable {
+    let t = qkv.value
+    precondition(t.rank == 4 && t.shape[0] == 3, "attention: packed qkv \(t.shape), expected [3, B, N, d]")
+    let (B, N, C) = (t.shape[1], t.shape[2], t.shape[3]), rows = B * N
+    var bias = AttentionBias.none
+    var zh = Tensor(0), zw = Tensor(0)
+    if let rp = relativePosition {
+        let th = 2 * rp.h - 1, tw = 2 * rp.w - 1
+        zh = Tensor(shape: [rows, th], unsafeUninitialized: { _ in }); zw = Tensor(shape: [rows, tw], unsafeUninitialized: { _ in })
+        t.withUnsafeBufferPointer { q in rp.relH.value.withUnsafeBufferPointer { a in rp.relW.value.withUnsafeBufferPointer { b in
+            zh.withUnsafeMutableBufferPointer { o in
+                BLAS.sgemm(transB: true, m: rows, n: th, k: C, a: q.baseAddress!, lda: C, b: a.baseAddress!, ldb: C, c: o.baseAddress!, ldc: th)
+            }
+            zw.withUnsafeMutableBufferPointer { o in
+                BLAS.sgemm(transB: true, m: rows, n: tw, k: C, a: q.baseAddress!, lda: C, b: b.baseAddress!, ldb: C, c: o.baseAddress!, ldc: tw)
+            }
+        } } }
+        bias = .relative(zh: zh, zw: zw, h: rp.h, w: rp.w)
+    }
+    let (out, probs) = Attention.forward(packed: t, bias: bias, scale: scale)
+    let inputs = relativePosition.map { [qkv, $0.relH, $0.relW] } ?? [qkv]
+    let b = bias
+    return Variable.record(out, inputs) { need in { g in
+        let needBias = relativePosition != nil && (need[0] || need[1] || need[2])
+        var r = Attention.backward(packed: t, bias: b, scale: scale, probs: probs, g: g, needBias: needBias)
+        guard let rp = relativePosition, let gzh = r.dZh, let gzw = r.dZw else { return [r.dqkv] }
+        let th = 2 * rp.h - 1, tw = 2 * rp.w - 1
+        var d = r.dqkv
+        r.dqkv = Tensor(0)   // keep `d` uniquely referenced
+        // dq (the first third) += gZh · relH + gZw · relW ; dRelH = gZhᵀ · q ; dRelW = gZwᵀ · q
+        d.withUnsafeMutableBufferPointer { o in gzh.withUnsafeBufferPointer { a in gzw.withUnsafeBufferPointer { bw in
+            rp.relH.value.withUnsafeBufferPointer { hb in rp.relW.value.withUnsafeBufferPointer { wb in
+                BLAS.sgemm(m: rows, n: C, k: th, a: a.baseAddress!, lda: th, b: hb.baseAddress!, ldb: C, beta: 1, c: o.baseAddress!, ldc: C)
+                BLAS.sgemm(m: rows, n: C, k: tw, a: bw.baseAddress!, lda: tw, b: wb.baseAddress!, ldb: C, beta: 1, c: o.baseAddress!, ldc: C)
+            } }
+        } } }
+        var dRH: Tensor? = nil, dRW: Tensor? = nil
+        t.withUnsafeBufferPointer { q in
+            if need[1] {
+                dRH = Tensor(shape: [th, C]) { o in gzh.withUnsafeBufferPointer { a in
+                    BLAS.sgemm(transA: true, m: th, n: C, k: rows, a: a.baseAddress!, lda: th, b: q.baseAddress!, ldb: C, c: o.baseAddress!, ldc: C)
+                } }
+            }
+            if need[2] {
+                dRW = Tensor(shape: [tw, C]) { o in gzw.withUnsafeBufferPointer { a in
+                    BLAS.sgemm(transA: true, m: tw, n: C, k: rows, a: a.baseAddress!, lda: tw, b: q.baseAddress!, ldb: C, c: o.baseAddress!, ldc: C)
+                } }
+            }
+        }
+        return [need[0] ? d : nil, dRH, dRW]
+    } }
+}
+
+/// SAM's decomposed relative-position bias `[B, h·w, h·w]` from `q [B, h·w, C]` and tables `[2h−1, C]`, `[2w−1, C]`.
+public func decomposedRelativePosition(_ q: Variable, relH: Variable, relW: Variable, h: Int, w: Int) -> Variable {
+    let qv = q.value, rh = relH.value, rw = relW.value
+    let y = RelativePosition.forward(q: qv, relH: rh, relW: rw, h: h, w: w)
+    return Variable.record(y, [q, relH, relW]) { need in { g in
+        let r = RelativePosition.backward(q: qv, relH: rh, relW: rw, h: h, w: w, g: g,
+                                          needQ: need[0], needTables: need[1] || need[2])
+        return [r.dq, need[1] ? r.dRelH : nil, need[2] ? r.dRelW : nil]
+    } }
+}
+
+/// SAM window partition: `x [B, H, W, C]` zero-padded at the bottom/right to multiples of `window`,
+/// split into `[B·nH·nW, window, window, C]` (window-row major). Returns the padded extents too.
+public func windowPartition(_ x: Variable, window ws: Int) -> (windows: Variable, paddedH: Int, paddedW: Int) {
+    let (H, W) = (x.shape[1], x.shape[2])
+    let Hp = (H + ws - 1) / ws * ws, Wp = (W + ws - 1) / ws * ws
+    let y = Variable.record(Windows.partition(x.value, window: ws), [x]) { _ in { g in [Windows.unpartition(g, window: ws, h: H, w: W)] } }
+    return (y, Hp, Wp)
+}
+
+/// Inverse of `windowPartition`: `[B·nH·nW, ws, ws, C]` back to `[B, H, W, C]` (padding cropped).
+public func windowUnpartition(_ windows: Variable, window ws: Int, paddedH Hp: Int, paddedW Wp: Int, h H: Int, w W: Int) -> Variable {
+    precondition(Hp == (H + ws - 1) / ws * ws && Wp == (W + ws - 1) / ws * ws, "windowUnpartition: padded \(Hp)x\(Wp) for \(H)x\(W)")
+    return Variable.record(Windows.unpartition(windows.value, window: ws, h: H, w: W), [windows]) { _ in { g in
+        [Windows.partition(g, window: ws)]
+    } }
+}
+
+/// An attention bias gathered from a learned table (TinyViT's `attention_biases[:, attention_bias_idxs]`):
+/// `out[r·H + h, i, j] = table[h, indices[i·m + j]]` for `table [H, T]`, `indices` of `n·m` entries in
+/// `0..<T`, repeated for `repeats` windows/images → `[repeats·H, n, m]` (the layout `attention(bias:)` takes).
+/// The gradient scatter-adds into the table, summed over the repeats.
+public func attentionBias(table: Variable, indices: [Int], n: Int, m: Int, repeats: Int = 1) -> Variable {
+    let (H, T) = (table.shape[0], table.shape[1])
+    precondition(indices.count == n * m && indices.allSatisfy { $0 >= 0 && $0 < T }, "attentionBias: indices for \(n)x\(m) in 0..<\(T)")
+    let tv = table.value
+    let one = tv.withUnsafeBufferPointer { tb in
+        Tensor(shape: [H, n, m]) { o in for h in 0..<H { for (p, idx) in indices.enumerated() { o[h * n * m + p] = tb[h * T + idx] } } }
+    }
+    let out = repeats == 1 ? one : Tensor.concat([Tensor](repeating: one, count: repeats), axis: 0)
+    return Variable.record(out, [table]) { _ in { g in
+        var d = Tensor(shape: [H, T], repeating: 0)
+        g.withUnsafeBufferPointer { gb in d.withUnsafeMutableBufferPointer { db in
+            for r in 0..<repeats { for h in 0..<H {
+                let src = gb.baseAddress! + (r * H + h) * n * m
+                for (p, idx) in indices.enumerated() { db[h * T + idx] += src[p] }
+            } }
+        } }
+        return [d]
+    } }
+}

@@ -1,0 +1,28 @@
+/// `F.conv2d(x [B, Cin, H, W], w [Cout, Cin/groups, kh, kw], b [Cout])` → `[B, Cout, Ho, Wo]`.
+public func conv2d(_ x: Variable, _ w: Variable, _ b: Variable? = nil, stride: Int = 1, padding: Int = 0,
+                   dilation: Int = 1, groups: Int = 1) -> Variable {
+    let geo = Conv2dGeometry(stride: stride, padding: padding, dilation: dilation, groups: groups)
+    let xv = x.value, wv = w.value
+    let y = Conv2d.forward(xv, wv, b?.value, geo)
+    let inputs = b.map { [x, w, $0] } ?? [x, w]
+    return Variable.record(y, inputs) { need in { g in
+        let r = Conv2d.backward(xv, wv, g, geo, needX: need[0], needW: need[1], needB: need.count == 3 && need[2])
+        return need.count == 3 ? [r.dx, r.dw, r.db] : [r.dx, r.dw]
+    } }
+}
+
+/// `F.conv_transpose2d(x [B, Cin, H, W], w [Cin, Cout, s, s], b, stride: s)` → `[B, Cout, H·s, W·s]`.
+public func convTranspose2d(_ x: Variable, _ w: Variable, _ b: Variable? = nil, stride: Int) -> Variable {
+    let xv = x.value, wv = w.value
+    let y = ConvTranspose2d.forward(xv, wv, b?.value, stride: stride)
+    let inputs = b.map { [x, w, $0] } ?? [x, w]
+    return Variable.record(y, inputs) { need in { g in
+        let r = ConvTranspose2d.backward(xv, wv, g, stride: stride, needX: need[0], needW: need[1], needB: need.count == 3 && need[2])
+        return need.count == 3 ? [r.dx, r.dw, r.db] : [r.dx, r.dw]
+    } }
+}
+
+/// SAM's `LayerNorm2d`: normalises `x [B, C, H, W]` over C per pixel, then `w[c]·x + b[c]`.
+public func layerNorm2d(_ x: Variable, _ w: Variable, _ b: Variable, eps: Float) -> Variable {
+    layerNorm(x.permuted([0, 2, 3, 1]), w, b, eps: eps).permuted([0, 3, 1, 2])
+}

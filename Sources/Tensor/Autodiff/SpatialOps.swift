@@ -1,0 +1,84 @@
+/// Differentiable resizing, pooling, embedding and batch norm.
+
+/// `F.interpolate(x [..., H, W], size: (outH, outW), mode, align_corners=False)` for bilinear,
+/// bicubic and nearest (legacy `'nearest'`: `src = floor(dst · in / out)`).
+public func interpolate(_ x: Variable, size: (Int, Int), mode: Resample.Mode) -> Variable {
+    let r = x.value.rank, H = x.shape[r - 2], W = x.shape[r - 1]
+    let mh = Resample.matrix(mode, input: H, output: size.0), mw = Resample.matrix(mode, input: W, output: size.1)
+    let y = Resample.apply(x.value, mh: mh, mw: mw, outH: size.0, outW: size.1, inH: H, inW: W)
+    return Variable.record(y, [x]) { _ in { g in
+        [Resample.apply(g, mh: mh, mw: mw, outH: size.0, outW: size.1, transpose: true, inH: H, inW: W)]
+    } }
+}
+
+/// `F.adaptive_avg_pool2d(x [..., H, W], (outH, outW))`.
+public func adaptiveAveragePool2d(_ x: Variable, size: (Int, Int)) -> Variable { interpolate(x, size: size, mode: .adaptiveAverage) }
+
+/// Rows of `table [V, D]` picked by integer `indices` (any shape) → `[indices..., D]`; the gradient
+/// scatters-adds into the table.
+public func embedding(_ table: Variable, indices: [Int], shape: [Int]) -> Variable {
+    let V = table.shape[0], D = table.shape[1]
+    precondition(indices.allSatisfy { $0 >= 0 && $0 < V }, "embedding: index out of 0..<\(V)")
+    let y = table.value.withUnsafeBufferPointer { tb in
+        Tensor(shape: shape + [D]) { o in
+            for (i, idx) in indices.enumerated() { (o.baseAddress! + i * D).update(from: tb.baseAddress! + idx * D, count: D) }
+        }
+    }
+    return Variable.record(y, [table]) { _ in { g in
+        var d = Tensor(shape: [V, D], repeating: 0)
+        g.withUnsafeBufferPointer { gb in d.withUnsafeMutableBufferPointer { db in
+            for (i, idx) in indices.enumerated() { for j in 0..<D { db[idx * D + j] += gb[i * D + j] } }
+        } }
+        return [d]
+    } }
+}
+
+/// Batch norm on `[B, C, H, W]`. Training mode uses batch statistics and updates the running
+/// statistics in place; eval mode uses the running statistics.
+public func batchNorm2d(_ x: Variable, _ w: Variable?, _ b: Variable?, runningMean: inout Tensor, runningVar: inout Tensor,
+                        training: Bool, momentum: Float = 0.1, eps: Float = 1e-5) -> Variable {
+    let xv = x.value, wv = w?.value
+    var inputs = [x]
+    if let w { inputs.append(w) }
+    if let b { inputs.append(b) }
+    let (B, C) = (xv.shape[0], xv.shape[1]), L = xv.count / Swift.max(B * C, 1)
+    if !training {
+        let (scale, shift) = BatchNorm.evalScaleShift(wv, b?.value, runningMean: runningMean, runningVar: runningVar, eps: eps)
+        let y = BatchNorm.affine(xv, scale, shift)
+        let rm = runningMean.scalars, rv = runningVar.scalars
+        let rstd = (0..<C).map { 1 / (rv[$0] + eps).squareRoot() }
+        return Variable.record(y, inputs) { need in { g in
+            var out: [Tensor?] = [need[0] ? BatchNorm.affine(g, scale, [Float](repeating: 0, count: C)) : nil]
+            if w != nil {
+                let xhat = BatchNorm.affine(xv, rstd, (0..<C).map { -rm[$0] * rstd[$0] })
+                out.append((g * xhat).sum(axes: [0, 2, 3]))
+            }
+            if b != nil { out.append(g.sum(axes: [0, 2, 3])) }
+            return out
+        } }
+    }
+    let (y, mean, rstd) = BatchNorm.forwardTrain(xv, wv, b?.value, eps: eps, momentum: momentum,
+                                                 runningMean: &runningMean, runningVar: &runningVar)
+    return Variable.record(y, inputs) { need in { g in
+        // x̂ = (x − μ)·rstd; dx = rstd·w·(g − mean(g) − x̂·mean(g·x̂)) per channel.
+        let xhat = BatchNorm.affine(xv, rstd, (0..<C).map { -mean[$0] * rstd[$0] })
+        let gs = g.sum(axes: [0, 2, 3]).scalars, gxs = (g * xhat).sum(axes: [0, 2, 3]).scalars
+        let n = Float(B * L)
+        var out: [Tensor?] = []
+        if need[0] {
+            let wsc = wv?.scalars
+            let dx = g.withUnsafeBufferPointer { gb in xhat.withUnsafeBufferPointer { hb in
+                Tensor(shape: xv.shape) { o in
+                    for p in 0..<(B * C) {
+                        let c = p % C, k = rstd[c] * (wsc?[c] ?? 1), a = gs[c] / n, m = gxs[c] / n
+                        for i in 0..<L { o[p * L + i] = k * (gb[p * L + i] - a - hb[p * L + i] * m) }
+                    }
+                }
+            } }
+            out.append(dx)
+        } else { out.append(nil) }
+        if w != nil { out.append(Tensor(shape: [C], values: gxs)) }
+        if b != nil { out.append(Tensor(shape: [C], values: gs)) }
+        return out
+    } }
+}

@@ -1,0 +1,224 @@
+import CEngineKernels
+import Dispatch
+import Foundation
+
+/// Result of `EngineBenchmark.run`: GFLOP/s of the engine's hot paths on SAM ViT-B shapes, beside
+/// the machine's FMA peak and the OpenBLAS core measured in the same run.
+public struct EngineBenchmarkReport: Codable, Sendable {
+    public struct Entry: Codable, Sendable {
+        /// What was timed, e.g. `gemm`, `attention.window.fwd+bwd`.
+        public var name: String
+        /// Shapes in words.
+        public var shape: String
+        /// Floating-point operations per run (GEMM-type work only: 2 per multiply-add), in 1e9.
+        public var gflop: Double
+        /// Best wall time of the repetitions, seconds.
+        public var seconds: Double
+        /// `gflop / seconds`.
+        public var gflops: Double
+        public init(name: String, shape: String, gflop: Double, seconds: Double) {
+            self.name = name; self.shape = shape; self.gflop = gflop; self.seconds = seconds; self.gflops = gflop / seconds
+        }
+    }
+    public var openBLASCore: String
+    public var openBLASThreads: Int
+    public var workerThreads: Int
+    public var openBLASCoreTypeEnvironment: String?
+    /// Vector width (floats) of the FMA used by the peak probe.
+    public var fmaWidth: Int
+    /// Measured single-precision FMA peak over all worker threads, GFLOP/s.
+    public var fmaPeakGFLOPS: Double
+    public var entries: [Entry]
+    /// ViT-B window block fwd+bwd GFLOP/s over the GEMM GFLOP/s (the issue's aim: ≥ 0.6).
+    public var windowBlockFractionOfGEMM: Double?
+
+    /// GFLOP/s of the named entry.
+    public func rate(_ name: String) -> Double? { entries.first { $0.name == name }?.gflops }
+
+    /// Human-readable table.
+    public var text: String {
+        var s = "OpenBLAS core: \(openBLASCore) (threads \(openBLASThreads))"
+        if let e = openBLASCoreTypeEnvironment { s += "  [OPENBLAS_CORETYPE=\(e) is set: it can halve OpenBLAS on AVX-512 CPUs]" }
+        s += "\nworker threads: \(workerThreads); FMA peak (\(fmaWidth)-wide): \(String(format: "%.1f", fmaPeakGFLOPS)) GFLOP/s\n"
+        for e in entries {
+            s += "  " + e.name.padding(toLength: 30, withPad: " ", startingAt: 0)
+                + (e.gflop > 0 ? String(format: "%8.1f GFLOP/s  %8.2f GFLOP", e.gflops, e.gflop) : String(repeating: " ", count: 30))
+                + String(format: "  %8.4f s  ", e.seconds) + e.shape + "\n"
+        }
+        if let g = rate("gemm"), let b = rate("vit_b.block.window.fwd+bwd") {
+            s += String(format: "ViT-B window block fwd+bwd at %.0f %% of the GEMM rate", 100 * b / g)
+            if let gb = rate("vit_b.block.global.fwd+bwd") { s += String(format: "; global block %.0f %%", 100 * gb / g) }
+            s += "\n"
+        }
+        return s
+    }
+}
+
+/// Times GEMM, conv, attention and full ViT-B blocks (forward + backward) on SAM ViT-B shapes.
+public enum EngineBenchmark {
+    /// - Parameters:
+    ///   - repetitions: timed runs per entry (the best is kept), after one warm-up run.
+    ///   - includeGlobal: also time global attention over 4096 tokens (≈ 2.5 GB of probabilities and gradients).
+    ///   - progress: receives one line per finished entry.
+    public static func run(repetitions: Int = 3, includeGlobal: Bool = true, progress: (String) -> Void = { _ in }) -> EngineBenchmarkReport {
+        var report = EngineBenchmarkReport(openBLASCore: BLAS.coreName, openBLASThreads: BLAS.threadCount,
+                                           workerThreads: Parallel.workerCount,
+                                           openBLASCoreTypeEnvironment: ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"],
+                                           fmaWidth: Int(engine_fma_width()), fmaPeakGFLOPS: fmaPeak(), entries: [],
+                                           windowBlockFractionOfGEMM: nil)
+        progress(String(format: "FMA peak %.1f GFLOP/s, OpenBLAS core %@", report.fmaPeakGFLOPS, report.openBLASCore))
+        func add(_ name: String, _ shape: String, _ gflop: Double, repetitions: Int = repetitions, _ body: () -> Void) {
+            body()
+            var best = Double.infinity
+            for _ in 0..<max(1, repetitions) { best = min(best, time(body)) }
+            let e = EngineBenchmarkReport.Entry(name: name, shape: shape, gflop: gflop, seconds: best)
+            report.entries.append(e)
+            progress(String(format: "%@: %.1f GFLOP/s", name, e.gflops))
+        }
+        var g = SeededGenerator(seed: 1)
+        let D = 768, T = 4096, H = 3072
+
+        // GEMM: x[4096, 768] · W[3072, 768]ᵀ.
+        let x = Tensor.normal([T, D], using: &g), w = Tensor.normal([H, D], std: 0.02, using: &g)
+        // The GEMM rate is the reference for the block ratio: best of more runs, re-measured at the end.
+        let gemmRuns = max(5, 2 * repetitions)
+        add("gemm", "[4096,768]·[3072,768]ᵀ", 2 * Double(T * D * H) / 1e9, repetitions: gemmRuns) { _ = MatMul.linear(x, w, nil) }
+
+        // Neck 3×3 conv 256→256 on 64×64 (im2col + GEMM), forward + backward (dx, dw).
+        let cx = Variable(Tensor.normal([1, 256, 64, 64], using: &g), requiresGrad: true)
+        let cw = Variable(Tensor.normal([256, 256, 3, 3], std: 0.02, using: &g), requiresGrad: true)
+        add("conv3x3.fwd+bwd", "[1,256,64,64] * [256,256,3,3] pad 1", 3 * 2 * Double(256 * 256 * 9 * 4096) / 1e9) {
+            conv2d(cx, cw, padding: 1).backward(seed: Tensor(shape: [1, 256, 64, 64], repeating: 1e-3))
+        }
+        // Patch embedding 16×16 stride 16 (reshape + GEMM), forward + weight gradient (the image needs none).
+        let px = Variable(Tensor.normal([1, 3, 1024, 1024], using: &g))
+        let pw = Variable(Tensor.normal([768, 3, 16, 16], std: 0.02, using: &g), requiresGrad: true)
+        add("patch_embed.fwd+bwd", "[1,3,1024,1024] * [768,3,16,16] stride 16", 2 * 2 * Double(4096 * 768 * 768) / 1e9) {
+            conv2d(px, pw, stride: 16).backward(seed: Tensor(shape: [1, 768, 64, 64], repeating: 1e-3))
+        }
+
+        // Window attention: 25 windows × 12 heads of 196 tokens, head dim 64, with decomposed rel-pos bias.
+        let B = 300, N = 196, hd = 64
+        let q = Variable(Tensor.normal([B, N, hd], using: &g), requiresGrad: true)
+        let k = Variable(Tensor.normal([B, N, hd], using: &g), requiresGrad: true)
+        let v = Variable(Tensor.normal([B, N, hd], using: &g), requiresGrad: true)
+        let rh = Variable(Tensor.normal([27, hd], std: 0.02, using: &g), requiresGrad: true)
+        let rw = Variable(Tensor.normal([27, hd], std: 0.02, using: &g), requiresGrad: true)
+        let attnFlop = 3 * 2 * 2 * Double(B * N * N * hd) / 1e9
+        add("attention.window.fwd+bwd", "300×[196,64], rel-pos bias", attnFlop) {
+            attention(q, k, v, relH: rh, relW: rw, h: 14, w: 14, scale: 0.125).backward(seed: Tensor(shape: [B, N, hd], repeating: 1e-3))
+        }
+        add("attention.window.fwd", "300×[196,64], no bias", 2 * 2 * Double(B * N * N * hd) / 1e9) {
+            _ = Attention.forward(q: q.value, k: k.value, v: v.value, bias: .none, scale: 0.125)
+        }
+        add("relpos.window.fwd+bwd", "300×[196,64] → [300,196,196]", 0) {
+            decomposedRelativePosition(q, relH: rh, relW: rw, h: 14, w: 14).backward(seed: Tensor(shape: [B, N, N], repeating: 1e-3))
+        }
+        if includeGlobal {
+            let gq = Variable(Tensor.normal([12, T, hd], using: &g), requiresGrad: true)
+            let gk = Variable(Tensor.normal([12, T, hd], using: &g), requiresGrad: true)
+            let gv = Variable(Tensor.normal([12, T, hd], using: &g), requiresGrad: true)
+            add("attention.global.fwd+bwd", "12×[4096,64]", 3 * 2 * 2 * Double(12 * T * T * hd) / 1e9) {
+                attention(gq, gk, gv, scale: 0.125).backward(seed: Tensor(shape: [12, T, hd], repeating: 1e-3))
+            }
+        }
+
+        // Full ViT-B blocks, forward + backward, all weights trainable.
+        for global in includeGlobal ? [false, true] : [false] {
+            let block = ViTBlock(prefix: "block", dim: D, heads: 12, mlp: H, window: global ? 0 : 14, tokens: 64, generator: &g)
+            let input = Variable(Tensor.normal([1, 64, 64, D], using: &g), requiresGrad: true)
+            let seed = Tensor(shape: [1, 64, 64, D], repeating: 1e-3)
+            add(global ? "vit_b.block.global.fwd+bwd" : "vit_b.block.window.fwd+bwd",
+                global ? "[1,64,64,768], global attention" : "[1,64,64,768], 25 windows of 14×14", block.flop / 1e9) {
+                block(input).backward(seed: seed)
+                for p in block.parameters { p.grad = nil }
+            }
+        }
+        let again = (0..<gemmRuns).map { _ in time { _ = MatMul.linear(x, w, nil) } }.min()!
+        if let i = report.entries.firstIndex(where: { $0.name == "gemm" }), again < report.entries[i].seconds {
+            report.entries[i] = EngineBenchmarkReport.Entry(name: "gemm", shape: report.entries[i].shape, gflop: report.entries[i].gflop, seconds: again)
+        }
+        if let g = report.rate("gemm"), let b = report.rate("vit_b.block.window.fwd+bwd") { report.windowBlockFractionOfGEMM = b / g }
+        return report
+    }
+
+    static func time(_ body: () -> Void) -> Double {
+        let t0 = DispatchTime.now().uptimeNanoseconds
+        body()
+        return Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
+    }
+
+    /// FMA peak over all worker threads: each runs the C FMA burn loop.
+    public static func fmaPeak() -> Double {
+        let n = Parallel.workerCount
+        let iterations = 20_000_000
+        _ = engine_fma_burn(1_000_000)
+        var best = 0.0
+        for _ in 0..<3 {
+            let flops = UnsafeSendableBox(UnsafeMutablePointer<Double>.allocate(capacity: n))
+            let t = time {
+                DispatchQueue.concurrentPerform(iterations: n) { i in flops.value[i] = engine_fma_burn(iterations) }
+            }
+            var total = 0.0
+            for i in 0..<n { total += flops.value[i] }
+            flops.value.deallocate()
+            best = max(best, total / t / 1e9)
+        }
+        return best
+    }
+}
+
+/// A SAM ViT-B image-encoder block (pre-norm; window or global attention with decomposed relative
+/// position; MLP with GELU) on `[B, H, W, D]` tokens, used by the benchmark.
+public final class ViTBlock: Module {
+    public let norm1, norm2: LayerNormLayer
+    public let qkv, proj, fc1, fc2: Linear
+    public let relH, relW: Parameter
+    public let heads: Int, window: Int, tokens: Int
+
+    /// - Parameters: window: 0 for global attention; tokens: the grid side (64 for SAM at 1024).
+    public init(prefix: String, dim: Int, heads: Int, mlp: Int, window: Int, tokens: Int, generator g: inout SeededGenerator) {
+        norm1 = LayerNormLayer(dotted(prefix, "norm1"), dim: dim, eps: 1e-6)
+        norm2 = LayerNormLayer(dotted(prefix, "norm2"), dim: dim, eps: 1e-6)
+        qkv = Linear(dotted(prefix, "attn.qkv"), inFeatures: dim, outFeatures: 3 * dim, generator: &g)
+        proj = Linear(dotted(prefix, "attn.proj"), inFeatures: dim, outFeatures: dim, generator: &g)
+        fc1 = Linear(dotted(prefix, "mlp.lin1"), inFeatures: dim, outFeatures: mlp, generator: &g)
+        fc2 = Linear(dotted(prefix, "mlp.lin2"), inFeatures: mlp, outFeatures: dim, generator: &g)
+        let side = window > 0 ? window : tokens
+        relH = Parameter(dotted(prefix, "attn.rel_pos_h"), Tensor.normal([2 * side - 1, dim / heads], std: 0.02, using: &g))
+        relW = Parameter(dotted(prefix, "attn.rel_pos_w"), Tensor.normal([2 * side - 1, dim / heads], std: 0.02, using: &g))
+        self.heads = heads; self.window = window; self.tokens = tokens
+    }
+
+    public var parameters: [Parameter] {
+        norm1.parameters + qkv.parameters + [relH, relW] + proj.parameters + norm2.parameters + fc1.parameters + fc2.parameters
+    }
+
+    /// GEMM-type floating-point operations of one forward + backward on a `[1, tokens, tokens, D]` input.
+    public var flop: Double {
+        let D = Double(qkv.weight.value.shape[1]), M = Double(fc1.weight.value.shape[0])
+        let side = window > 0 ? ((tokens + window - 1) / window) * window : tokens
+        let attnTokens = Double(side * side)
+        let n = Double(window > 0 ? window * window : tokens * tokens), groups = attnTokens / n * Double(heads)
+        let hd = D / Double(heads)
+        let linear = 2 * attnTokens * D * 3 * D + 2 * attnTokens * D * D + 2 * 2 * Double(tokens * tokens) * D * M
+        let attn = groups * 2 * 2 * n * n * hd
+        return 3 * (linear + attn)
+    }
+
+    public func callAsFunction(_ x: Variable) -> Variable {
+        let (B, Hs, Ws, D) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
+        var h = norm1(x)
+        var hp = Hs, wp = Ws
+        if window > 0 { (h, hp, wp) = windowPartition(h, window: window) }
+        let nb = h.shape[0], side1 = h.shape[1], side2 = h.shape[2], n = side1 * side2, hd = D / heads
+        let t = qkv(h).reshaped([nb, n, 3, heads, hd]).permuted([2, 0, 3, 1, 4]).reshaped([3, nb * heads, n, hd])
+        var o = attention(qkv: t, relativePosition: (relH.variable, relW.variable, side1, side2), scale: 1 / Float(hd).squareRoot())
+            .reshaped([nb, heads, side1, side2, hd]).permuted([0, 2, 3, 1, 4]).reshaped([nb, side1, side2, D])
+        o = proj(o)
+        if window > 0 { o = windowUnpartition(o, window: window, paddedH: hp, paddedW: wp, h: Hs, w: Ws) }
+        let y = x + o
+        _ = B
+        return y + fc2(gelu(fc1(norm2(y))))
+    }
+}

@@ -1,0 +1,231 @@
+import CEngineKernels
+
+/// The additive term of attention scores.
+public enum AttentionBias {
+    case none
+    /// A dense bias `[B, N, M]`.
+    case tensor(Tensor)
+    /// SAM's decomposed relative position: `zh = q·relHᵀ [B·N, 2h − 1]`, `zw = q·relWᵀ [B·N, 2w − 1]`
+    /// (unscaled q), with `N == M == h·w`; the bias of query `(qh, qw)` and key `(kh, kw)` is
+    /// `zh[row, qh − kh + h − 1] + zw[row, qw − kw + w − 1]`. Never materialised as `[B, N, M]`.
+    case relative(zh: Tensor, zw: Tensor, h: Int, w: Int)
+}
+
+/// Scaled dot-product attention over a batch of heads: `P = softmax(scale · q·kᵀ + bias)`,
+/// `out = P·v` for `q [B, N, d]`, `k [B, M, d]`, `v [B, M, dv]`.
+///
+/// Each batch item (one head of one window) is computed start to finish on one core
+/// (`BLAS.forEachItem`) in blocks of query rows (`rowBlock`), so each block of scores stays in
+/// cache between its GEMMs and its softmax.
+/// The probabilities are kept for backward only when small (`B·N·M ≤ storeLimit`); otherwise
+/// backward recomputes each item's scores (one more GEMM per item), so global attention over
+/// 4096 tokens needs no `[heads, 4096, 4096]` storage.
+public enum Attention {
+    /// Largest `B·N·M` (elements) for which the forward keeps the probabilities (64 MB).
+    public static let storeLimit = 16 << 20
+
+    /// Query rows per block: a block of scores (`rows × M`) is about 1 MB, so it stays in L2
+    /// between its GEMMs and its softmax (window attention: one block of all 196 rows).
+    public static func rowBlock(_ N: Int, _ M: Int) -> Int { Swift.min(N, Swift.max(16, (256 * 1024) / Swift.max(M, 1))) }
+
+    /// Writes rows `r0 ..< r0 + n` of item `i`'s scores `scale · q·kᵀ + bias`, row-softmaxed, into `P [n, M]`.
+    static func probabilities(_ i: Int, _ r0: Int, _ n: Int, _ P: UnsafeMutablePointer<Float>, _ Q: UnsafePointer<Float>,
+                              _ K: UnsafePointer<Float>, _ N: Int, _ M: Int, _ d: Int, _ scale: Float, _ bias: AttentionBias) {
+        var beta: Float = 1
+        switch bias {
+        case .none: beta = 0
+        case .tensor(let b): b.withUnsafeBufferPointer { P.update(from: $0.baseAddress! + (i * N + r0) * M, count: n * M) }
+        case let .relative(zh, zw, h, w):
+            let TH = 2 * h - 1, TW = 2 * w - 1
+            zh.withUnsafeBufferPointer { hb in zw.withUnsafeBufferPointer { wb in
+                for r in r0..<(r0 + n) {
+                    let row = i * N + r, qh = r / w, qw = r % w
+                    let zhr = hb.baseAddress! + row * TH + qh + h - 1, zwr = wb.baseAddress! + row * TW + qw + w - 1
+                    let o = P + (r - r0) * M
+                    for kh in 0..<h { let a = zhr[-kh], line = o + kh * w; for kw in 0..<w { line[kw] = a + zwr[-kw] } }
+                }
+            } }
+        }
+        BLAS.sgemm(transB: true, m: n, n: M, k: d, alpha: scale, a: Q + (i * N + r0) * d, lda: d, b: K + i * M * d, ldb: d,
+                   beta: beta, c: P, ldc: M)
+        engine_softmax_rows(P, n, M)
+    }
+
+    static func check(_ q: Tensor, _ k: Tensor, _ v: Tensor, _ bias: AttentionBias) {
+        let (B, N, d) = (q.shape[0], q.shape[1], q.shape[2])
+        let M = k.shape[1]
+        precondition(q.rank == 3 && k.shape == [B, M, d] && v.rank == 3 && v.shape[0] == B && v.shape[1] == M,
+                     "attention: q \(q.shape) k \(k.shape) v \(v.shape)")
+        checkBias(bias, B, N, M)
+    }
+
+    static func checkBias(_ bias: AttentionBias, _ B: Int, _ N: Int, _ M: Int) {
+        switch bias {
+        case .none: break
+        case .tensor(let b): precondition(b.shape == [B, N, M], "attention: bias \(b.shape), expected \([B, N, M])")
+        case let .relative(zh, zw, h, w):
+            precondition(N == h * w && M == N && zh.shape == [B * N, 2 * h - 1] && zw.shape == [B * N, 2 * w - 1],
+                         "attention: relative bias \(zh.shape) \(zw.shape) for \(h)x\(w) and \(B) items of \(N) queries")
+        }
+    }
+
+    /// Pointers and extents of one attention problem: `q [B, N, d]`, `k [B, M, d]`, `v [B, M, dv]`.
+    struct Operands {
+        var Q, K, V: UnsafePointer<Float>
+        var B, N, M, d, dv: Int
+    }
+
+    /// Output `[B, N, dv]`, and the probabilities `[B, N, M]` when they are kept (see `storeLimit`;
+    /// `keepProbabilities` overrides the size rule).
+    public static func forward(q: Tensor, k: Tensor, v: Tensor, bias: AttentionBias, scale: Float,
+                               keepProbabilities: Bool? = nil) -> (out: Tensor, probs: Tensor?) {
+        check(q, k, v, bias)
+        return q.withUnsafeBufferPointer { qb in k.withUnsafeBufferPointer { kb in v.withUnsafeBufferPointer { vb in
+            forward(Operands(Q: qb.baseAddress!, K: kb.baseAddress!, V: vb.baseAddress!, B: q.shape[0], N: q.shape[1], M: k.shape[1],
+                             d: q.shape[2], dv: v.shape[2]), bias, scale, keepProbabilities)
+        } } }
+    }
+
+    /// Self-attention on a packed `qkv [3, B, N, d]` (q, k, v stacked on the first axis, as SAM's
+    /// `qkv.reshape(B, N, 3, heads, hd).permute(2, 0, 3, 1, 4)` gives) without splitting it.
+    public static func forward(packed qkv: Tensor, bias: AttentionBias, scale: Float,
+                               keepProbabilities: Bool? = nil) -> (out: Tensor, probs: Tensor?) {
+        precondition(qkv.rank == 4 && qkv.shape[0] == 3, "attention: packed qkv \(qkv.shape), expected [3, B, N, d]")
+        let (B, N, d) = (qkv.shape[1], qkv.shape[2], qkv.shape[3]), third = B * N * d
+        checkBias(bias, B, N, N)
+        return qkv.withUnsafeBufferPointer { b in
+            forward(Operands(Q: b.baseAddress!, K: b.baseAddress! + third, V: b.baseAddress! + 2 * third, B: B, N: N, M: N, d: d, dv: d),
+                    bias, scale, keepProbabilities)
+        }
+    }
+
+    static func forward(_ o: Operands, _ bias: AttentionBias, _ scale: Float, _ keepProbabilities: Bool?) -> (out: Tensor, probs: Tensor?) {
+        let (B, N, M, d, dv) = (o.B, o.N, o.M, o.d, o.dv)
+        let keep = keepProbabilities ?? (B * N * M <= storeLimit)
+        var probs: Tensor? = keep ? Tensor(shape: [B, N, M], unsafeUninitialized: { _ in }) : nil
+        var out = Tensor(shape: [B, N, dv], unsafeUninitialized: { _ in })
+        let biasBox = UnsafeSendableBox(bias)
+        out.withUnsafeMutableBufferPointer { ob in
+            let Q = o.Q, K = o.K, V = o.V, O = ob.baseAddress!
+            let store: UnsafeMutablePointer<Float>? = probs == nil ? nil : probs!.withUnsafeMutableBufferPointer { $0.baseAddress! }
+            let rb = rowBlock(N, M)
+            BLAS.forEachItem(B) { i in
+                let scratch: UnsafeMutablePointer<Float>? = store == nil ? .allocate(capacity: rb * M) : nil
+                defer { scratch?.deallocate() }
+                for r0 in stride(from: 0, to: N, by: rb) {
+                    let n = Swift.min(rb, N - r0)
+                    let P = store.map { $0 + (i * N + r0) * M } ?? scratch!
+                    probabilities(i, r0, n, P, Q, K, N, M, d, scale, biasBox.value)
+                    BLAS.sgemm(m: n, n: dv, k: M, a: P, lda: M, b: V + i * M * dv, ldb: dv, c: O + (i * N + r0) * dv, ldc: dv)
+                }
+            }
+        }
+        _ = probs?.count   // keep `probs` (whose storage `store` points into) alive through the loop
+        return (out, probs)
+    }
+
+    /// Gradients of `forward` for the upstream `g [B, N, dv]`: dq, dk, dv, and the gradient of the
+    /// bias — `dS [B, N, M]` for a tensor bias, or `(gZh, gZw)` (same layouts as `zh`, `zw`) for a
+    /// relative bias. `probs` is the forward's kept probabilities, or nil to recompute them.
+    public static func backward(q: Tensor, k: Tensor, v: Tensor, bias: AttentionBias, scale: Float, probs: Tensor?, g: Tensor,
+                                need: (q: Bool, k: Bool, v: Bool, bias: Bool))
+        -> (dq: Tensor?, dk: Tensor?, dv: Tensor?, dBias: Tensor?, dZh: Tensor?, dZw: Tensor?) {
+        check(q, k, v, bias)
+        var dq = need.q ? Tensor(shape: q.shape, unsafeUninitialized: { _ in }) : nil
+        var dk = need.k ? Tensor(shape: k.shape, unsafeUninitialized: { _ in }) : nil
+        var dV = need.v ? Tensor(shape: v.shape, unsafeUninitialized: { _ in }) : nil
+        let r = q.withUnsafeBufferPointer { qb in k.withUnsafeBufferPointer { kb in v.withUnsafeBufferPointer { vb in
+            backward(Operands(Q: qb.baseAddress!, K: kb.baseAddress!, V: vb.baseAddress!, B: q.shape[0], N: q.shape[1], M: k.shape[1],
+                              d: q.shape[2], dv: v.shape[2]),
+                     DQ: pointer(&dq), DK: pointer(&dk), DV: pointer(&dV), bias, scale, probs, g, need.bias)
+        } } }
+        _ = (dq?.count, dk?.count, dV?.count)
+        return (dq, dk, dV, r.dBias, r.dZh, r.dZw)
+    }
+
+    /// Backward of `forward(packed:)`: the gradient of the packed `qkv [3, B, N, d]` (and of the bias).
+    public static func backward(packed qkv: Tensor, bias: AttentionBias, scale: Float, probs: Tensor?, g: Tensor, needBias: Bool)
+        -> (dqkv: Tensor, dBias: Tensor?, dZh: Tensor?, dZw: Tensor?) {
+        let (B, N, d) = (qkv.shape[1], qkv.shape[2], qkv.shape[3]), third = B * N * d
+        var dqkv: Tensor? = Tensor(shape: qkv.shape, unsafeUninitialized: { _ in })
+        let D = pointer(&dqkv)!
+        let r = qkv.withUnsafeBufferPointer { b in
+            backward(Operands(Q: b.baseAddress!, K: b.baseAddress! + third, V: b.baseAddress! + 2 * third, B: B, N: N, M: N, d: d, dv: d),
+                     DQ: D, DK: D + third, DV: D + 2 * third, bias, scale, probs, g, needBias)
+        }
+        return (dqkv!, r.dBias, r.dZh, r.dZw)
+    }
+
+    /// Base address of a uniquely referenced tensor's storage (valid while the tensor lives unmodified).
+    static func pointer(_ t: inout Tensor?) -> UnsafeMutablePointer<Float>? {
+        t == nil ? nil : t!.withUnsafeMutableBufferPointer { $0.baseAddress! }
+    }
+
+    static func backward(_ o: Operands, DQ: UnsafeMutablePointer<Float>?, DK: UnsafeMutablePointer<Float>?, DV: UnsafeMutablePointer<Float>?,
+                         _ bias: AttentionBias, _ scale: Float, _ probs: Tensor?, _ g: Tensor, _ needBias: Bool)
+        -> (dBias: Tensor?, dZh: Tensor?, dZw: Tensor?) {
+        let (B, N, M, d, dvn) = (o.B, o.N, o.M, o.d, o.dv)
+        precondition(g.shape == [B, N, dvn], "attention backward: upstream \(g.shape), expected \([B, N, dvn])")
+        var dBias: Tensor? = nil, dZh: Tensor? = nil, dZw: Tensor? = nil
+        var relH = 0, relW = 0
+        if needBias {
+            switch bias {
+            case .none: break
+            case .tensor: dBias = Tensor(shape: [B, N, M], unsafeUninitialized: { _ in })
+            case let .relative(zh, zw, h, w):
+                dZh = Tensor(shape: zh.shape, repeating: 0); dZw = Tensor(shape: zw.shape, repeating: 0); relH = h; relW = w
+            }
+        }
+        let biasBox = UnsafeSendableBox(bias)
+        let DB = pointer(&dBias), DZH = pointer(&dZh), DZW = pointer(&dZw)
+        g.withUnsafeBufferPointer { gb in
+            let Q = o.Q, K = o.K, V = o.V, G = gb.baseAddress!
+            let stored: UnsafePointer<Float>? = probs?.withUnsafeBufferPointer { $0.baseAddress! }
+            let rb = rowBlock(N, M)
+            BLAS.forEachItem(B) { i in
+                let scratch = UnsafeMutablePointer<Float>.allocate(capacity: (stored == nil ? 2 : 1) * rb * M)
+                defer { scratch.deallocate() }
+                let S = scratch
+                for r0 in stride(from: 0, to: N, by: rb) {
+                    let n = Swift.min(rb, N - r0), beta: Float = r0 == 0 ? 0 : 1
+                    let P: UnsafePointer<Float>
+                    if let stored { P = stored + (i * N + r0) * M } else {
+                        let p = scratch + rb * M
+                        probabilities(i, r0, n, p, Q, K, N, M, d, scale, biasBox.value)
+                        P = UnsafePointer(p)
+                    }
+                    let Gb = G + (i * N + r0) * dvn, Qb = Q + (i * N + r0) * d
+                    // dP[n, M] = g · vᵀ ; dV[M, dv] += Pᵀ · g
+                    BLAS.sgemm(transB: true, m: n, n: M, k: dvn, a: Gb, lda: dvn, b: V + i * M * dvn, ldb: dvn, c: S, ldc: M)
+                    if let DV {
+                        BLAS.sgemm(transA: true, m: M, n: dvn, k: n, a: P, lda: M, b: Gb, ldb: dvn, beta: beta, c: DV + i * M * dvn, ldc: dvn)
+                    }
+                    engine_softmax_backward_rows(P, S, n, M)   // S = dScores
+                    if let DQ {   // dq = scale · dS · k
+                        BLAS.sgemm(m: n, n: d, k: M, alpha: scale, a: S, lda: M, b: K + i * M * d, ldb: d, c: DQ + (i * N + r0) * d, ldc: d)
+                    }
+                    if let DK {   // dk += scale · dSᵀ · q
+                        BLAS.sgemm(transA: true, m: M, n: d, k: n, alpha: scale, a: S, lda: M, b: Qb, ldb: d, beta: beta,
+                                   c: DK + i * M * d, ldc: d)
+                    }
+                    if let DB { (DB + (i * N + r0) * M).update(from: S, count: n * M) }
+                    if let DZH, let DZW {
+                        let h = relH, w = relW, TH = 2 * h - 1, TW = 2 * w - 1
+                        for r in r0..<(r0 + n) {
+                            let row = i * N + r, qh = r / w, qw = r % w
+                            let src = S + (r - r0) * M, zh = DZH + row * TH + qh + h - 1, zw = DZW + row * TW + qw + w - 1
+                            for kh in 0..<h {
+                                let line = src + kh * w
+                                var s: Float = 0
+                                for kw in 0..<w { s += line[kw]; zw[-kw] += line[kw] }
+                                zh[-kh] = s
+                            }
+                        }
+                    }
+                }
+            }
+            _ = probs?.count
+        }
+        return (dBias, dZh, dZw)
+    }
+}

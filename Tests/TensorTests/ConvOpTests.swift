@@ -1,0 +1,90 @@
+import XCTest
+@testable import Tensor
+
+/// conv2d (basic, strided+dilated+grouped, depthwise, patchify, 1×1), conv-transpose 2×2 s2 and
+/// LayerNorm2d against PyTorch fixtures, plus finite differences.
+final class ConvOpTests: XCTestCase {
+    func checkConv(_ name: String) throws {
+        let f = try Fixture(name)
+        let x = Variable(f["x"], requiresGrad: true), w = Variable(f["w"], requiresGrad: true), b = Variable(f["b"], requiresGrad: true)
+        let y = conv2d(x, w, b, stride: f.int("stride"), padding: f.int("padding"), dilation: f.int("dilation"), groups: f.int("groups"))
+        assertClose(y.value, f["out"], rtol: 1e-5, atol: 1e-5, "\(name) forward")
+        y.backward(seed: f["R"])
+        assertClose(x.grad, f["grad_x"], rtol: 1e-4, atol: 1e-4, "\(name) dx")
+        assertClose(w.grad, f["grad_w"], rtol: 1e-4, atol: 1e-4, "\(name) dw")
+        assertClose(b.grad, f["grad_b"], rtol: 1e-4, atol: 1e-4, "\(name) db")
+    }
+
+    func testConvBasic() throws { try checkConv("conv2d_basic") }
+    func testConvStrideDilationGroups() throws { try checkConv("conv2d_stride_dil") }
+    func testConvDepthwise() throws { try checkConv("conv2d_depthwise") }
+    func testConvPatchify() throws {
+        XCTAssertTrue(Conv2d.isPatchify([2, 3, 8, 8], [8, 3, 4, 4], Conv2dGeometry(stride: 4)))
+        try checkConv("conv2d_patchify")
+    }
+    func testConv1x1() throws { try checkConv("conv2d_1x1") }
+
+    func testConvTranspose() throws {
+        let f = try Fixture("conv_transpose2d")
+        let x = Variable(f["x"], requiresGrad: true), w = Variable(f["w"], requiresGrad: true), b = Variable(f["b"], requiresGrad: true)
+        let y = convTranspose2d(x, w, b, stride: 2)
+        assertClose(y.value, f["out"], rtol: 1e-5, atol: 1e-5, "forward")
+        y.backward(seed: f["R"])
+        assertClose(x.grad, f["grad_x"], rtol: 1e-4, atol: 1e-4, "dx")
+        assertClose(w.grad, f["grad_w"], rtol: 1e-4, atol: 1e-4, "dw")
+        assertClose(b.grad, f["grad_b"], rtol: 1e-4, atol: 1e-4, "db")
+    }
+
+    func testLayerNorm2d() throws {
+        let f = try Fixture("layernorm2d")
+        let x = Variable(f["x"], requiresGrad: true), w = Variable(f["w"], requiresGrad: true), b = Variable(f["b"], requiresGrad: true)
+        let y = layerNorm2d(x, w, b, eps: f.float("eps"))
+        assertClose(y.value, f["out"], rtol: 1e-5, atol: 1e-5, "forward")
+        y.backward(seed: f["R"])
+        assertClose(x.grad, f["grad_x"], rtol: 1e-4, atol: 1e-4, "dx")
+        assertClose(w.grad, f["grad_w"], rtol: 1e-4, atol: 1e-4, "dw")
+        assertClose(b.grad, f["grad_b"], rtol: 1e-4, atol: 1e-4, "db")
+    }
+
+    func testFiniteDifferences() {
+        var g = SeededGenerator(seed: 11)
+        let x = Tensor.normal([1, 2, 5, 5], using: &g)
+        finiteDifferenceCheck(inputs: [x, Tensor.normal([3, 2, 3, 3], using: &g), Tensor.normal([3], using: &g)]) {
+            conv2d($0[0], $0[1], $0[2], stride: 2, padding: 1)
+        }
+        finiteDifferenceCheck(inputs: [x, Tensor.normal([2, 1, 3, 3], using: &g)]) { conv2d($0[0], $0[1], padding: 2, dilation: 2, groups: 2) }
+        finiteDifferenceCheck(inputs: [Tensor.normal([1, 2, 4, 4], using: &g), Tensor.normal([3, 2, 2, 2], using: &g)]) {
+            conv2d($0[0], $0[1], stride: 2)
+        }
+        finiteDifferenceCheck(inputs: [x, Tensor.normal([2, 3, 2, 2], using: &g), Tensor.normal([3], using: &g)]) {
+            convTranspose2d($0[0], $0[1], $0[2], stride: 2)
+        }
+    }
+
+    /// The direct depthwise kernel equals per-channel convolutions through the im2col path, for
+    /// strides, paddings and dilations (values and all gradients), and passes finite differences.
+    func testDepthwiseMatchesPerChannelIm2col() {
+        var g = SeededGenerator(seed: 51)
+        for (s, p, d, k) in [(1, 1, 1, 3), (2, 1, 1, 3), (2, 3, 2, 3), (1, 0, 1, 2), (3, 2, 1, 5)] {
+            let (B, C, H, W) = (2, 3, 9, 8)
+            let x = Tensor.normal([B, C, H, W], using: &g), w = Tensor.normal([C, 1, k, k], using: &g), b = Tensor.normal([C], using: &g)
+            XCTAssertTrue(DepthwiseConv2d.applies(channels: C, weight: w.shape, Conv2dGeometry(stride: s, padding: p, dilation: d, groups: C)))
+            let xv = Variable(x, requiresGrad: true), wv = Variable(w, requiresGrad: true), bv = Variable(b, requiresGrad: true)
+            let y = conv2d(xv, wv, bv, stride: s, padding: p, dilation: d, groups: C)
+            let R = Tensor.normal(y.shape, using: &g)
+            y.backward(seed: R)
+            let xs = (0..<C).map { Variable(x.slice(axis: 1, $0..<($0 + 1)), requiresGrad: true) }
+            let ws = (0..<C).map { Variable(w.slice(axis: 0, $0..<($0 + 1)), requiresGrad: true) }
+            let bs = (0..<C).map { Variable(b.slice(axis: 0, $0..<($0 + 1)), requiresGrad: true) }
+            let ref = Variable.concat((0..<C).map { conv2d(xs[$0], ws[$0], bs[$0], stride: s, padding: p, dilation: d) }, axis: 1)
+            assertClose(y.value, ref.value, rtol: 1e-5, atol: 1e-5, "forward s\(s) p\(p) d\(d) k\(k)")
+            ref.backward(seed: R)
+            assertClose(xv.grad, Tensor.concat(xs.map { $0.grad! }, axis: 1), rtol: 1e-4, atol: 1e-5, "dx s\(s) p\(p) d\(d)")
+            assertClose(wv.grad, Tensor.concat(ws.map { $0.grad! }, axis: 0), rtol: 1e-4, atol: 1e-5, "dw s\(s) p\(p) d\(d)")
+            assertClose(bv.grad, Tensor.concat(bs.map { $0.grad! }, axis: 0), rtol: 1e-4, atol: 1e-5, "db")
+        }
+        finiteDifferenceCheck(inputs: [Tensor.normal([1, 2, 5, 6], using: &g), Tensor.normal([2, 1, 3, 3], using: &g), Tensor.normal([2], using: &g)]) {
+            conv2d($0[0], $0[1], $0[2], stride: 2, padding: 1, groups: 2)
+        }
+    }
+}

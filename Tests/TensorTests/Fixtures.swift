@@ -1,0 +1,85 @@
+import Foundation
+import XCTest
+@testable import Tensor
+
+/// Loads a PyTorch truth fixture written by scripts/make_engine_fixtures.py (fixtures/engine/<name>.json).
+struct Fixture {
+    let tensors: [String: Tensor]
+    let attrs: [String: Any]
+
+    static let directory: URL = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("fixtures/engine")
+
+    init(_ name: String) throws {
+        let url = Fixture.directory.appendingPathComponent(name + ".json")
+        let data = try Data(contentsOf: url)
+        let root = try JSONSerialization.jsonObject(with: data) as! [String: Any]
+        var ts: [String: Tensor] = [:]
+        for (k, v) in root["tensors"] as! [String: Any] {
+            let d = v as! [String: Any]
+            let shape = (d["shape"] as! [NSNumber]).map { $0.intValue }
+            let values = (d["data"] as! [NSNumber]).map { $0.floatValue }
+            ts[k] = Tensor(shape: shape, values: values)
+        }
+        tensors = ts
+        attrs = root["attrs"] as? [String: Any] ?? [:]
+    }
+
+    subscript(_ name: String) -> Tensor { tensors[name]! }
+    func int(_ k: String) -> Int { (attrs[k] as! NSNumber).intValue }
+    func float(_ k: String) -> Float { (attrs[k] as! NSNumber).floatValue }
+    func ints(_ k: String) -> [Int] { (attrs[k] as! [NSNumber]).map { $0.intValue } }
+}
+
+/// Asserts `actual ≈ expected` elementwise: |a − e| ≤ atol + rtol·|e| (and equal shapes).
+func assertClose(_ actual: Tensor?, _ expected: Tensor, rtol: Float = 1e-5, atol: Float = 1e-6,
+                 _ what: String = "", file: StaticString = #filePath, line: UInt = #line) {
+    guard let actual else { XCTFail("\(what): no value", file: file, line: line); return }
+    guard actual.shape == expected.shape else {
+        XCTFail("\(what): shape \(actual.shape) vs expected \(expected.shape)", file: file, line: line); return
+    }
+    let a = actual.scalars, e = expected.scalars
+    var worst = 0, worstErr: Float = 0
+    for i in 0..<a.count {
+        let err = abs(a[i] - e[i]) - rtol * abs(e[i])
+        if !(err <= atol) && (err > worstErr || err.isNaN) { worst = i; worstErr = err.isNaN ? .infinity : err }
+    }
+    if worstErr > 0 {
+        XCTFail("\(what): element \(worst): \(a[worst]) vs expected \(e[worst]) (exceeds by \(worstErr))", file: file, line: line)
+    }
+}
+
+/// Finite-difference check of a backward pass: perturb-and-evaluate with the *Float* op and a
+/// central difference of step `h`; the objective `sum(op(x) * R)` is accumulated in Double. With
+/// Float evaluation the tolerance is necessarily loose (default 1e-2 relative to the largest gradient).
+func finiteDifferenceCheck(inputs: [Tensor], seed: UInt64 = 7, h: Float = 1e-2, tol: Float = 1e-2,
+                           file: StaticString = #filePath, line: UInt = #line,
+                           _ op: ([Variable]) -> Variable) {
+    let vars = inputs.map { Variable($0, requiresGrad: true) }
+    let out = op(vars)
+    var g = SeededGenerator(seed: seed)
+    let R = Tensor.normal(out.shape, using: &g)
+    out.backward(seed: R)
+    func objective(_ xs: [Tensor]) -> Double {
+        let o = op(xs.map { Variable($0) }).value.scalars, r = R.scalars
+        var s = 0.0
+        for i in 0..<o.count { s += Double(o[i]) * Double(r[i]) }
+        return s
+    }
+    for (n, x) in inputs.enumerated() {
+        guard let analytic = vars[n].grad else { XCTFail("input \(n): no gradient", file: file, line: line); continue }
+        let a = analytic.scalars
+        let scale = max(1, a.map { abs($0) }.max() ?? 0)
+        for i in 0..<x.count {
+            var xp = inputs, xm = inputs
+            xp[n].withUnsafeMutableBufferPointer { $0[i] += h }
+            xm[n].withUnsafeMutableBufferPointer { $0[i] -= h }
+            let numeric = Float((objective(xp) - objective(xm)) / Double(2 * h))
+            if abs(numeric - a[i]) > tol * scale {
+                XCTFail("input \(n) element \(i): analytic \(a[i]) vs numeric \(numeric)", file: file, line: line)
+                return
+            }
+        }
+    }
+}
