@@ -39,8 +39,13 @@ let package = Package(
                           swiftSettings: optimize),
 
         .testTarget(name: "TensorTests", dependencies: ["Tensor"]),
+        .testTarget(name: "TensorFileTests", dependencies: ["Tensor"]),
         .testTarget(name: "ImageIOTests", dependencies: ["ImageIO", "Tensor"]),
         .testTarget(name: "LayeringTests", dependencies: []),
+        .testTarget(name: "AIMSTests", dependencies: ["AIMS"]),
+        .testTarget(name: "TransformsTests", dependencies: ["Transforms", "Tensor"]),
+        // Runs the built `aims` executable end to end.
+        .testTarget(name: "CLITests", dependencies: ["aims-cli"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -13,6 +13,9 @@ public struct RawImage: Sendable, Equatable {
     public var dtype: DType
     /// Packed samples, `height * width * channels * dtype.byteSize` bytes, host byte order.
     public var bytes: [UInt8]
+    /// What the file said about this image (format, bit depth, compression, ...); nil for
+    /// images built in memory. Writers ignore it.
+    public var info: ImageInfo? = nil
 
     public init(width: Int, height: Int, channels: Int, dtype: DType, bytes: [UInt8]) {
         precondition(bytes.count == width * height * channels * dtype.byteSize,
@@ -44,7 +47,7 @@ public struct RawImage: Sendable, Equatable {
     }
 
     /// A raw image from a `[C, H, W]` tensor, converting each value to `dtype`
-    /// (integers round to nearest and saturate).
+    /// (integers round half to even and saturate).
     public init(tensor: Tensor, dtype: DType) {
         precondition(tensor.rank == 3, "RawImage(tensor:): expected [C, H, W], got \(tensor.shape)")
         let c = tensor.shape[0], h = tensor.shape[1], w = tensor.shape[2]

@@ -60,8 +60,8 @@ public enum DType: String, Sendable, CaseIterable, Codable {
         }
     }
 
-    /// Converts `count` floats to packed elements of this type (integers round to nearest and
-    /// saturate at the type's range; bool is `value != 0`).
+    /// Converts `count` floats to packed elements of this type. Integers round half to even (as
+    /// NumPy's `rint` and `torch.round`) and saturate at the type's range; bool is `value != 0`.
     public func encode(_ source: UnsafePointer<Float>, count: Int, littleEndian: Bool,
                        into destination: UnsafeMutableRawPointer) {
         let swap = littleEndian != (1.littleEndian == 1)
@@ -69,7 +69,7 @@ public enum DType: String, Sendable, CaseIterable, Codable {
             destination.storeBytes(of: swap ? v.byteSwapped : v, toByteOffset: i * MemoryLayout<T>.size, as: T.self)
         }
         @inline(__always) func int<T: FixedWidthInteger>(_ x: Float, _: T.Type) -> T {
-            let r = Double(x).rounded()
+            let r = Double(x).rounded(.toNearestOrEven)
             if r.isNaN { return 0 }
             if r <= Double(T.min) { return T.min }
             if r >= Double(T.max) { return T.max }

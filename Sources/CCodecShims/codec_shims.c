@@ -1,2 +1,0 @@
-#include "codec_shims.h"
-int aims_codec_shims_version(void) { return 1; }

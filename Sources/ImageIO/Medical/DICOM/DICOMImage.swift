@@ -1,0 +1,171 @@
+import Foundation
+import Tensor
+
+/// A DICOM image: the attributes of the image pixel module and the modality LUT, and the pixel
+/// data decoded to its native type. Native (uncompressed) transfer syntaxes are decoded:
+/// implicit and explicit VR little endian, explicit VR big endian and deflated explicit VR.
+/// Compressed syntaxes (JPEG, JPEG-LS, JPEG 2000, RLE) give `ImageIOError.unsupported`.
+public struct DICOMImage: Sendable {
+    public let file: String
+    public let dataSet: DICOMDataSet
+    public let transferSyntax: String
+    public let rows: Int
+    public let columns: Int
+    public let samplesPerPixel: Int
+    public let frames: Int
+    public let bitsAllocated: Int
+    public let bitsStored: Int
+    /// True for two's-complement pixels (PixelRepresentation 1).
+    public let signedPixels: Bool
+    /// e.g. `MONOCHROME2`, `RGB`.
+    public let photometricInterpretation: String
+    /// Modality LUT: stored value × slope + intercept gives the output unit (HU for CT).
+    public let rescaleSlope: Double
+    public let rescaleIntercept: Double
+    /// VOI window centres and widths stored in the file (may be empty).
+    public let windowCenters: [Double]
+    public let windowWidths: [Double]
+    /// `CT`, `MR`, `US`, ...
+    public let modality: String?
+    /// Row and column spacing in millimetres, if stored.
+    public let pixelSpacing: [Double]
+
+    /// Reads and parses a DICOM Part 10 file.
+    public init(contentsOf url: URL) throws {
+        try self.init(bytes: try FileBytes.read(url), file: ImageIOError.name(url))
+    }
+
+    /// Parses DICOM bytes; `file` names the source in errors.
+    public init(bytes: [UInt8], file: String) throws {
+        let parsed = try DICOMParser(file: file).parse(bytes)
+        let ds = parsed.dataSet
+        self.file = file
+        self.dataSet = ds
+        self.transferSyntax = parsed.transferSyntax
+        func required(_ tag: DICOMTag, _ name: String, _ range: ClosedRange<Int>) throws -> Int {
+            guard let v = ds.unsigned16(tag) else {
+                throw ImageIOError.invalidField(file: file, field: "\(name) \(tag)", expected: "present", got: "missing")
+            }
+            guard range.contains(v) else {
+                throw ImageIOError.invalidField(file: file, field: "\(name) \(tag)", expected: "\(range)", got: "\(v)")
+            }
+            return v
+        }
+        rows = try required(.rows, "Rows", 1...65535)
+        columns = try required(.columns, "Columns", 1...65535)
+        samplesPerPixel = ds.unsigned16(.samplesPerPixel) ?? 1
+        guard samplesPerPixel == 1 || samplesPerPixel == 3 else {
+            throw ImageIOError.invalidField(file: file, field: "SamplesPerPixel \(DICOMTag.samplesPerPixel)",
+                                                 expected: "1 or 3", got: "\(samplesPerPixel)")
+        }
+        frames = max(1, Int(ds.numbers(.numberOfFrames).first ?? 1))
+        bitsAllocated = try required(.bitsAllocated, "BitsAllocated", 1...64)
+        bitsStored = ds.unsigned16(.bitsStored) ?? bitsAllocated
+        guard (1...bitsAllocated).contains(bitsStored) else {
+            throw ImageIOError.invalidField(file: file, field: "BitsStored \(DICOMTag.bitsStored)",
+                                                 expected: "1...\(bitsAllocated)", got: "\(bitsStored)")
+        }
+        signedPixels = (ds.unsigned16(.pixelRepresentation) ?? 0) == 1
+        photometricInterpretation = ds.string(.photometricInterpretation) ?? "MONOCHROME2"
+        // Enhanced multi-frame images keep the modality LUT in the shared functional groups.
+        let lutSource = ds[.rescaleSlope] != nil || ds[.rescaleIntercept] != nil ? ds
+            : ds.firstItem(.sharedFunctionalGroupsSequence)?.firstItem(.pixelValueTransformationSequence) ?? ds
+        rescaleSlope = lutSource.numbers(.rescaleSlope).first ?? 1
+        rescaleIntercept = lutSource.numbers(.rescaleIntercept).first ?? 0
+        windowCenters = ds.numbers(.windowCenter)
+        windowWidths = ds.numbers(.windowWidth)
+        modality = ds.string(.modality)
+        pixelSpacing = ds.numbers(.pixelSpacing)
+    }
+
+    /// Element type of the decoded pixels.
+    public var pixelType: DType {
+        switch (bitsAllocated, signedPixels) {
+        case (8, false): return .uint8
+        case (8, true): return .int8
+        case (16, false): return .uint16
+        case (16, true): return .int16
+        case (32, false): return .uint32
+        default: return .int32
+        }
+    }
+
+    /// The stored pixel values, `[frames, rows, columns, samples]`, in their native type: signed
+    /// values are sign-extended from `bitsStored`, unsigned ones masked to `bitsStored`
+    /// (as pydicom's `pixel_array`). Planar colour data is interleaved.
+    public func storedPixels() throws -> RawVolume {
+        guard let element = dataSet[.pixelData] else {
+            throw ImageIOError.invalidField(file: file, field: "PixelData \(DICOMTag.pixelData)",
+                                                 expected: "present", got: "missing")
+        }
+        if element.fragments != nil {
+            throw ImageIOError.unsupported(file: file, field: "TransferSyntaxUID \(DICOMTag.transferSyntaxUID)",
+                                                value: "\(transferSyntax) (compressed, encapsulated pixel data)",
+                                           supported: "uncompressed syntaxes: implicit/explicit VR little endian, explicit VR big endian, deflated; convert with e.g. `gdcmconv --raw`")
+        }
+        guard [8, 16, 32].contains(bitsAllocated) else {
+            throw ImageIOError.unsupported(file: file, field: "BitsAllocated \(DICOMTag.bitsAllocated)",
+                                                value: "\(bitsAllocated)", supported: "8, 16, 32")
+        }
+        let bytesPer = bitsAllocated / 8
+        let samples = rows * columns * samplesPerPixel * frames
+        guard element.value.count >= samples * bytesPer else {
+            throw ImageIOError.invalidField(file: file, field: "PixelData \(DICOMTag.pixelData) length",
+                                                 expected: "\(samples * bytesPer) bytes for \(frames)x\(rows)x\(columns)x\(samplesPerPixel) \(bitsAllocated)-bit",
+                                                 got: "\(element.value.count) bytes")
+        }
+        let dtype = pixelType
+        var values = [Float](repeating: 0, count: samples)
+        element.value.withUnsafeBytes { raw in
+            values.withUnsafeMutableBufferPointer {
+                dtype.decode(raw.baseAddress!, count: samples, littleEndian: dataSet.littleEndian, into: $0.baseAddress!)
+            }
+        }
+        if bitsStored < bitsAllocated {
+            let shift = Int64(bitsAllocated - bitsStored)
+            let mask = (Int64(1) << Int64(bitsStored)) - 1
+            for i in 0..<samples {
+                let v = Int64(values[i])
+                if signedPixels {
+                    let u = v & ((Int64(1) << Int64(bitsAllocated)) - 1)
+                    values[i] = Float(((u << (64 - Int64(bitsAllocated))) << shift) >> (64 - Int64(bitsStored)))
+                } else {
+                    values[i] = Float(v & mask)
+                }
+            }
+        }
+        if samplesPerPixel > 1 && (dataSet.unsigned16(.planarConfiguration) ?? 0) == 1 {
+            // Planar: per frame, all R then all G then all B. Interleave to R G B R G B ...
+            let plane = rows * columns, s = samplesPerPixel
+            var out = values
+            for f in 0..<frames {
+                let base = f * plane * s
+                for p in 0..<plane { for k in 0..<s { out[base + p * s + k] = values[base + k * plane + p] } }
+            }
+            values = out
+        }
+        var bytes = [UInt8](repeating: 0, count: samples * bytesPer)
+        bytes.withUnsafeMutableBytes { dst in
+            values.withUnsafeBufferPointer {
+                dtype.encode($0.baseAddress!, count: samples, littleEndian: 1.littleEndian == 1, into: dst.baseAddress!)
+            }
+        }
+        return RawVolume(dims: [frames, rows, columns, samplesPerPixel], dtype: dtype, bytes: bytes)
+    }
+
+    /// One frame in modality units (stored value × slope + intercept; Hounsfield units for CT),
+    /// as `[samples, rows, columns]`.
+    public func modalityValues(frame: Int = 0) throws -> Tensor {
+        guard (0..<frames).contains(frame) else {
+            throw ImageIOError.invalidField(file: file, field: "frame index", expected: "0..<\(frames)", got: "\(frame)")
+        }
+        let all = try storedPixels().toTensor(slope: Float(rescaleSlope), intercept: Float(rescaleIntercept))
+        let s = samplesPerPixel, hw = rows * columns
+        return all.withUnsafeBufferPointer { src in
+            Tensor(shape: [s, rows, columns]) { out in
+                let base = frame * hw * s
+                for p in 0..<hw { for k in 0..<s { out[k * hw + p] = src[base + p * s + k] } }
+            }
+        }
+    }
+}

@@ -1,0 +1,34 @@
+import Tensor
+
+/// An n-dimensional array of voxels in a file's native element type, C order (the last axis
+/// varies fastest), host byte order. A NIfTI volume of `nx × ny × nz` voxels is `dims = [nz, ny, nx]`
+/// (x fastest, as on disk); a multi-frame DICOM is `[frames, rows, columns, samples]`.
+public struct RawVolume: Sendable, Equatable {
+    /// Extents, slowest axis first.
+    public var dims: [Int]
+    public var dtype: DType
+    /// `product(dims) * dtype.byteSize` bytes.
+    public var bytes: [UInt8]
+
+    public init(dims: [Int], dtype: DType, bytes: [UInt8]) {
+        precondition(bytes.count == dims.reduce(1, *) * dtype.byteSize,
+                     "RawVolume: \(bytes.count) bytes for \(dims) \(dtype)")
+        self.dims = dims
+        self.dtype = dtype
+        self.bytes = bytes
+    }
+
+    public var voxelCount: Int { dims.reduce(1, *) }
+
+    /// The voxels as Float, same shape, scaled as `value * slope + intercept`.
+    public func toTensor(slope: Float = 1, intercept: Float = 0) -> Tensor {
+        Tensor(shape: dims) { out in
+            bytes.withUnsafeBytes { raw in
+                dtype.decode(raw.baseAddress!, count: voxelCount, littleEndian: 1.littleEndian == 1, into: out.baseAddress!)
+            }
+            if slope != 1 || intercept != 0 {
+                for i in 0..<out.count { out[i] = out[i] * slope + intercept }
+            }
+        }
+    }
+}

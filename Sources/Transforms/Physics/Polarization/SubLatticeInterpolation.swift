@@ -1,0 +1,41 @@
+/// Where a channel is sampled on a mosaic with period 2.
+@usableFromInline
+enum SubLattice: Sendable {
+    /// Samples at `(row & 1, col & 1) == (row, col)`: one pixel per 2×2 superpixel.
+    case rectangular(row: Int, col: Int)
+    /// Samples where `(row + col) & 1 == parity`: the green lattice of a Bayer pattern.
+    case quincunx(parity: Int)
+}
+
+/// Bilinear interpolation of one sub-lattice, with OpenCV's `Bayer2RGB_` geometry: the interior
+/// `1...H-2 × 1...W-2` is interpolated, then columns 0 and W-1 copy columns 1 and W-2 and rows 0
+/// and H-1 copy rows 1 and H-2. `src` and `dst` are `height × width` row-major planes and must not
+/// overlap; `height, width ≥ 3`. With `roundHalfUp` each value becomes `floor(v + 0.5)`.
+func interpolateSubLattice(src: UnsafePointer<Float>, dst: UnsafeMutablePointer<Float>,
+                           height h: Int, width w: Int, lattice: SubLattice, roundHalfUp: Bool) {
+    let s = SharedReadPointer(src), d = SharedPointer(dst)
+    forEachRow(h - 2, cost: w * 4) { r in
+        let y = r + 1
+        let row = s.base + y * w, up = row - w, down = row + w
+        let out = d.base + y * w
+        for x in 1..<(w - 1) {
+            var v: Float
+            switch lattice {
+            case let .rectangular(py, px):
+                switch ((y - py) & 1, (x - px) & 1) {
+                case (0, 0): v = row[x]
+                case (0, _): v = (row[x - 1] + row[x + 1]) * 0.5
+                case (_, 0): v = (up[x] + down[x]) * 0.5
+                default: v = (up[x - 1] + up[x + 1] + down[x - 1] + down[x + 1]) * 0.25
+                }
+            case let .quincunx(parity):
+                if (y + x) & 1 == parity { v = row[x] } else { v = (up[x] + down[x] + row[x - 1] + row[x + 1]) * 0.25 }
+            }
+            out[x] = roundHalfUp ? (v + 0.5).rounded(.down) : v
+        }
+        out[0] = out[1]
+        out[w - 1] = out[w - 2]
+    }
+    dst.update(from: dst + w, count: w)
+    (dst + (h - 1) * w).update(from: dst + (h - 2) * w, count: w)
+}

@@ -1,0 +1,127 @@
+import Tensor
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Raw radiometric counts ⇄ object temperature for FLIR-style cameras.
+///
+/// The model is flirpy 0.6.2's `raw2temp` (itself ported from Thermimage's `raw2temp.R`, after Minkina and Dudzik),
+/// whose core is the usual ExifTool-forum FLIR formula: the measured counts are a mix of the object's
+/// emission, the reflected surroundings, the atmosphere (transmission τ over half the object distance on each
+/// side of a window at the midpoint) and the window; removing the others leaves the object's counts,
+///
+///     raw_obj = raw / (E·τ1·IRT·τ2) − (1−E)/E·raw(T_refl) − (1−τ1)/(E·τ1)·raw(T_atm)
+///               − (1−IRT)/(E·τ1·IRT)·raw(T_win) − (1−τ2)/(E·τ1·IRT·τ2)·raw(T_atm)
+///     T = B / ln(R1 / (R2·(raw_obj + O)) + F) − 273.15   [°C]
+///
+/// where raw(T) = R1 / (R2·(exp(B/T) − F)) − O, τ1 = τ2 = X·exp(−√(d/2)·(α1 + β1·√w)) + (1−X)·exp(−√(d/2)·(α2 + β2·√w)),
+/// w = RH·exp(1.5587 + 0.06939·T_atm − 0.00027816·T_atm² + 6.8455e-7·T_atm³) (water vapour, mmHg, T_atm in °C)
+/// and the window's reflectivity is 0. With no window (IRT = 1) and d = 0 it reduces to
+/// `raw_obj = (raw − (1−E)·raw(T_refl)) / E`.
+///
+/// Difference from flirpy: flirpy takes "Relative Humidity" as given and divides by 100 only when the value exceeds
+/// 100 (%), so ExifTool's "30.0 %" enters as 30, not 0.30; here the humidity is always a fraction.
+public struct PlanckRadiometry: Sendable, Equatable {
+    public let constants: PlanckConstants
+    public let conditions: ThermalViewingConditions
+    /// Atmospheric transmission τ1 = τ2 over half the object distance, dimensionless.
+    public let atmosphericTransmission: Double
+    /// Count scale 1 / (E·τ1·IRT·τ2).
+    @usableFromInline let countScale: Double
+    /// Counts from everything but the object, in object-count units (subtracted after scaling).
+    @usableFromInline let offset: Double
+
+    /// - Throws: `PhysicsTransformError.parameter` for emissivity or window transmission outside (0, 1], humidity
+    ///   outside [0, 1], a negative distance, or non-positive Planck R1, R2 or B.
+    public init(constants: PlanckConstants, conditions: ThermalViewingConditions) throws {
+        let c = conditions
+        func check(_ ok: Bool, _ field: String, _ expected: String, _ v: Double) throws {
+            if !ok { throw PhysicsTransformError.parameter(field: field, expected: expected, got: v) }
+        }
+        try check(c.emissivity > 0 && c.emissivity <= 1, "emissivity", "a value in (0, 1]", c.emissivity)
+        try check(c.windowTransmission > 0 && c.windowTransmission <= 1, "IR window transmission", "a value in (0, 1]",
+                  c.windowTransmission)
+        try check(c.relativeHumidity >= 0 && c.relativeHumidity <= 1, "relative humidity", "a fraction in [0, 1]",
+                  c.relativeHumidity)
+        try check(c.objectDistanceMeters >= 0, "object distance", "metres ≥ 0", c.objectDistanceMeters)
+        try check(constants.r1 > 0, "Planck R1", "> 0", constants.r1)
+        try check(constants.r2 > 0, "Planck R2", "> 0", constants.r2)
+        try check(constants.b > 0, "Planck B", "> 0 K", constants.b)
+        self.constants = constants
+        self.conditions = conditions
+
+        let ta = c.atmosphericTemperatureCelsius
+        let water = c.relativeHumidity * exp(1.5587 + 0.06939 * ta - 0.00027816 * ta * ta + 0.00000068455 * ta * ta * ta)
+        let a = c.atmosphere
+        let h = (c.objectDistanceMeters / 2).squareRoot()
+        let tau = a.x * exp(-h * (a.alpha1 + a.beta1 * water.squareRoot()))
+            + (1 - a.x) * exp(-h * (a.alpha2 + a.beta2 * water.squareRoot()))
+        atmosphericTransmission = tau
+        let e = c.emissivity, irt = c.windowTransmission
+        let rawRefl = constants.rawCounts(blackbodyKelvin: c.reflectedApparentTemperatureCelsius + 273.15)
+        let rawAtm = constants.rawCounts(blackbodyKelvin: ta + 273.15)
+        let rawWin = constants.rawCounts(blackbodyKelvin: c.windowTemperatureCelsius + 273.15)
+        let einv = 1 / e / tau / irt
+        let ediv = einv / tau
+        countScale = ediv
+        offset = (1 - e) / e * rawRefl
+            + (1 - tau) / e / tau * rawAtm
+            + (1 - irt) * einv * rawWin
+            + (1 - tau) * ediv * rawAtm
+    }
+
+    /// Object temperature in °C for `raw` sensor counts; NaN outside the calibrated range.
+    @inlinable public func temperatureCelsius(rawCounts raw: Double) -> Double {
+        constants.blackbodyKelvin(rawCounts: raw * countScale - offset) - 273.15
+    }
+
+    /// Raw sensor counts an object at `celsius` produces under these conditions (the inverse of `temperatureCelsius`).
+    @inlinable public func rawCounts(temperatureCelsius celsius: Double) -> Double {
+        (constants.rawCounts(blackbodyKelvin: celsius + 273.15) + offset) / countScale
+    }
+
+    /// Elementwise `temperatureCelsius(rawCounts:)`: any shape (e.g. `[H, W]` counts) → same shape, °C (computed in Float64).
+    public func temperatureCelsius(rawCounts raw: Tensor) -> Tensor {
+        map(raw) { temperatureCelsius(rawCounts: $0) }
+    }
+
+    /// Elementwise `rawCounts(temperatureCelsius:)`: any shape, °C → counts.
+    public func rawCounts(temperatureCelsius t: Tensor) -> Tensor {
+        map(t) { rawCounts(temperatureCelsius: $0) }
+    }
+
+    private func map(_ t: Tensor, _ f: @Sendable (Double) -> Double) -> Tensor {
+        let n = t.count
+        return t.withUnsafeBufferPointer { src in
+            Tensor(shape: t.shape) { out in
+                let s = SharedReadPointer(src.baseAddress!), d = SharedPointer(out.baseAddress!)
+                let rows = max(1, min(n / 4096, 64))
+                forEachRow(rows, cost: n / rows * 16) { r in
+                    for i in (n * r / rows)..<(n * (r + 1) / rows) { d.base[i] = Float(f(Double(s.base[i]))) }
+                }
+            }
+        }
+    }
+}
+
+extension PlanckRadiometry {
+    /// A one-channel temperature image: `rawCounts` `[H, W]` (or `[1, H, W]`) → `[1, H, W]` in °C, kind `.temperature`,
+    /// with a valid mask that is 0 where the counts fall outside the calibrated range (temperature NaN, stored as 0).
+    public func temperatureImage(rawCounts: Tensor) throws -> ChannelImage {
+        let s = rawCounts.shape
+        guard s.count == 2 || (s.count == 3 && s[0] == 1) else {
+            throw PhysicsTransformError.shape(field: "raw thermal counts", expected: "[H, W] or [1, H, W]", got: s)
+        }
+        let h = s[s.count - 2], w = s[s.count - 1]
+        var t = temperatureCelsius(rawCounts: rawCounts).scalars
+        var mask = [Float](repeating: 1, count: t.count)
+        var anyInvalid = false
+        for i in t.indices where !t[i].isFinite { t[i] = 0; mask[i] = 0; anyInvalid = true }
+        return ChannelImage(values: Tensor(shape: [1, h, w], values: t),
+                            channels: [ChannelDescriptor(name: "temperature", unit: "°C", kind: .temperature)],
+                            validMask: anyInvalid ? Tensor(shape: [h, w], values: mask) : nil)
+    }
+}

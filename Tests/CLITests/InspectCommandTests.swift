@@ -1,0 +1,55 @@
+import Foundation
+import XCTest
+
+/// `aims inspect` end to end on fixtures whose values a reference reader recorded.
+final class InspectCommandTests: XCTestCase {
+    private func json(_ text: String) throws -> [[String: Any]] {
+        try text.split(separator: "\n").map { try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any] }
+    }
+
+    func testJSONOfARealSentinelCropMatchesTifffile() throws {
+        // fixtures/images/ref holds tifffile's decode of the crop as raw little-endian [H, W, C] uint16.
+        let r = try AimsProcess.run(["inspect", "--json", "fixtures/images/real_sentinel2_crop.tif"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let report = try XCTUnwrap(try json(r.stdout).first)
+        XCTAssertEqual(report["format"] as? String, "tiff")
+        let item = try XCTUnwrap((report["items"] as? [[String: Any]])?.first)
+        XCTAssertEqual(item["shape"] as? [Int], [4, 48, 40])
+        XCTAssertEqual(item["dtype"] as? String, "uint16")
+        let refURL = AimsProcess.repository.appendingPathComponent("fixtures/images/ref/real_sentinel2_crop_tif.bin")
+        let raw = try Data(contentsOf: refURL)
+        let values = raw.withUnsafeBytes { b in (0..<(raw.count / 2)).map { Double(UInt16(littleEndian: b.load(fromByteOffset: 2 * $0, as: UInt16.self))) } }
+        let channels = item["channels"] as! [[String: Any]]
+        for c in 0..<4 {
+            let plane = stride(from: c, to: values.count, by: 4).map { values[$0] }
+            XCTAssertEqual(channels[c]["min"] as? Double, plane.min(), "channel \(c)")
+            XCTAssertEqual(channels[c]["max"] as? Double, plane.max(), "channel \(c)")
+            XCTAssertEqual(channels[c]["mean"] as! Double, plane.reduce(0, +) / Double(plane.count), accuracy: 1e-9)
+        }
+    }
+
+    func testEveryKindOfFileIsRecognised() throws {
+        let files = ["fixtures/images/png_rgba16.png", "fixtures/images/pnm_gray16.pgm", "fixtures/medical/CT_small.dcm",
+                     "fixtures/medical/anatomical.nii", "fixtures/thermal/flir_e60_IR_moving_car.jpg",
+                     "fixtures/tensors/mixed.safetensors"]
+        let r = try AimsProcess.run(["inspect", "--json"] + files)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertEqual(try json(r.stdout).map { $0["format"] as! String }, ["png", "pnm", "dicom", "nifti", "flir", "safetensors"])
+    }
+
+    func testFailuresNameTheFileAndExitNonZero() throws {
+        let r = try AimsProcess.run(["inspect", "fixtures/README.md", "fixtures/images/png_gray8.png", "no-such-file.png"])
+        XCTAssertEqual(r.status, 1)
+        XCTAssertTrue(r.stderr.contains("README.md: not an NPY, safetensors or PyTorch zip file"), r.stderr)
+        XCTAssertTrue(r.stderr.contains("no-such-file.png: cannot open"), r.stderr)
+        XCTAssertTrue(r.stdout.contains("png_gray8.png: png"), "the readable file in between is still reported")
+    }
+
+    func testUsageErrors() throws {
+        XCTAssertEqual(try AimsProcess.run(["inspect"]).status, 64)
+        XCTAssertEqual(try AimsProcess.run(["no-such-command"]).status, 64)
+        let help = try AimsProcess.run(["inspect", "--help"])
+        XCTAssertEqual(help.status, 0)
+        XCTAssertTrue(help.stdout.contains("Usage: aims inspect"))
+    }
+}
