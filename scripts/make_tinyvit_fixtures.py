@@ -14,7 +14,8 @@ Writes:
       float32), `channel_abs_max` [256]. The whole embedding (4 MB) would exceed the fixture budget.
   (b) tiny_{train,eval}.safetensors: a small seeded random TinyViT (TinyViTConfiguration.testTiny),
       every parameter and buffer randomised, input [2,3,64,64]; its `out`, the loss weights `r`
-      (loss = sum(out * r)), the gradient of the loss w.r.t. every parameter (`grad.<name>`) and the
+      (loss = sum(out * r)), the gradient (in eval mode with the attention-bias path differentiable,
+      see make_tiny) of the loss w.r.t. every parameter (`grad.<name>`) and the
       input (`grad_input`); in train mode also the running statistics after the step (`after.<name>`).
       tiny_weights.safetensors holds the parameters and buffers before the step.
   (c) litemedsam_e2e.safetensors: the full LiteMedSAM (encoder + prompt encoder + mask decoder as
@@ -216,6 +217,14 @@ def make_tiny(reference):
     for mode in ("eval", "train"):
         m.load_state_dict({k[len(prefix):]: v for k, v in weights.items()}, strict=False)
         m.train(mode == "train")
+        if mode == "eval":
+            # PyTorch's eval-mode Attention reads `ab`, a copy of attention_biases[:, idxs] cached by
+            # train(False) under no_grad, so attention_biases get no gradient in eval mode. The Swift
+            # encoder keeps that path differentiable; to record its gradient, the Attention modules
+            # (which have no other train/eval behaviour) take the training path: the same values.
+            for mod in m.modules():
+                if type(mod).__name__ == "Attention":
+                    mod.training = True
         m.zero_grad(set_to_none=True)
         x = x0.clone().requires_grad_(True)
         out = m(x)
@@ -224,7 +233,8 @@ def make_tiny(reference):
         (out * r).sum().backward()
         t = {"input": x0, "out": out, "r": r, "grad_input": x.grad}
         for k, p in m.named_parameters():
-            t["grad." + prefix + k] = p.grad if p.grad is not None else torch.zeros_like(p)
+            assert p.grad is not None, k
+            t["grad." + prefix + k] = p.grad
         if mode == "train":
             for k, v in m.state_dict().items():
                 if k.endswith(("running_mean", "running_var")):
