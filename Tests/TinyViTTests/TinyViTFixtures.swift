@@ -56,5 +56,6 @@ func assertClose(_ actual: Tensor, _ expected: Tensor, tolerance: Double, floor:
     XCTAssertEqual(actual.count, expected.count, "\(what): \(actual.shape) vs \(expected.shape)", file: file, line: line)
     guard actual.count == expected.count else { return }
     let e = relativeMaxError(actual, expected, floor: floor)
+    if ProcessInfo.processInfo.environment["TINYVIT_VERBOSE"] == "1" { print("\(what): relative max error \(e)") }
     XCTAssertLessThanOrEqual(e, tolerance, "\(what): max |Δ| / max(max |expected|, \(floor)) = \(e)", file: file, line: line)
 }

@@ -59,7 +59,8 @@ extension TinyViT {
     /// (`attention_biases [heads, window²]`), window sizes, MLP/MBConv ratios, local-conv kernel, the
     /// stem (1×1 or 3×3 kernels), input and neck channels. Not in the shapes, so by convention:
     /// PatchMerging strides follow `tiny_vit_sam.py`'s rule (`officialMergeStrides`), and `imageSize`
-    /// is 256 for a 1×1 stem (LiteMedSAM) and 1024 for a 3×3 stem (MobileSAM) unless given.
+    /// is 256 for a 1×1 stem (LiteMedSAM) and 1024 for a 3×3 stem (MobileSAM) unless given. Stage 0's
+    /// `numHeads`/`windowSizes` entries (unused by the conv stage) are 1.
     public static func inferConfiguration(from archive: TensorArchive, prefix: String = "image_encoder",
                                           imageSize: Int? = nil) throws -> TinyViTConfiguration {
         func shape(_ name: String) throws -> [Int] {
