@@ -22,6 +22,9 @@ final class TinyViTLoadingTests: XCTestCase {
         XCTAssertTrue(model.buffers.allSatisfy { !$0.trainable })
         XCTAssertTrue(model.parameters.allSatisfy(\.trainable))
         XCTAssertEqual(model.parameters.count, Set(model.parameters.map(\.name)).count, "names are unique")
+        let tiny = try XCTUnwrap(try TinyViTFixtures.reference()["tiny"] as? [String: Any])
+        XCTAssertEqual(model.parameterCount, try XCTUnwrap(tiny["parameter_count"] as? Int))
+        XCTAssertEqual(model.parameters.count, 137)
     }
 
     func testEveryProblemIsListedInOneErrorAndNothingIsLoaded() throws {
