@@ -1,0 +1,65 @@
+import Tensor
+
+/// TinyViT's window `Attention` (attn_ratio 1, key_dim = dim / heads) with a learned bias per head
+/// and per relative offset `(|Δrow|, |Δcol|)`: `softmax(q·kᵀ/√key_dim + attention_biases[:, attention_bias_idxs]) · v`.
+/// Parameters `<prefix>.norm.*` (LayerNorm, eps 1e-5, applied first), `<prefix>.qkv.*` (`[3·dim, dim]`,
+/// laid out per head as `[heads, (q | k | v), key_dim]`), `<prefix>.proj.*`, `<prefix>.attention_biases [heads, offsets]`.
+/// `x [B, N, dim]` with `N = resolution²` → `[B, N, dim]`.
+public final class TinyViTAttention: Module {
+    public let norm: LayerNormLayer
+    public let qkv: Linear
+    public let proj: Linear
+    public let attentionBiases: Parameter
+    public let heads: Int
+    public let keyDim: Int
+    public let resolution: Int
+    /// `attention_bias_idxs` flattened `[N·N]` (a non-persistent buffer in PyTorch, recomputed here).
+    public let attentionBiasIndices: [Int]
+
+    public init(_ prefix: String, dim: Int, heads: Int, resolution: Int, generator: inout SeededGenerator) {
+        self.heads = heads
+        keyDim = dim / heads
+        self.resolution = resolution
+        norm = LayerNormLayer(dotted(prefix, "norm"), dim: dim)
+        qkv = Linear(dotted(prefix, "qkv"), inFeatures: dim, outFeatures: 3 * dim, generator: &generator)
+        proj = Linear(dotted(prefix, "proj"), inFeatures: dim, outFeatures: dim, generator: &generator)
+        let (indices, offsets) = TinyViTAttention.biasIndices(resolution: resolution)
+        attentionBiasIndices = indices
+        attentionBiases = Parameter(dotted(prefix, "attention_biases"), .zeros([heads, offsets]))
+        // `_init_weights`: Linear weights trunc_normal(std 0.02), biases 0.
+        for l in [qkv, proj] {
+            l.weight.value = Tensor.normal(l.weight.value.shape, std: 0.02, using: &generator).clamped(min: -2, max: 2)
+            l.bias?.value = .zeros(l.bias!.value.shape)
+        }
+    }
+
+    public var parameters: [Parameter] { [attentionBiases] + norm.parameters + qkv.parameters + proj.parameters }
+
+    /// `attention_bias_idxs` for a `resolution × resolution` window: offsets numbered in first-seen
+    /// order over `itertools.product(points, points)` (row-major points). Returns the `N·N` indices
+    /// and the number of distinct offsets (`resolution²` for a square window).
+    public static func biasIndices(resolution r: Int) -> (indices: [Int], offsetCount: Int) {
+        var seen: [Int: Int] = [:]
+        var idx: [Int] = []
+        idx.reserveCapacity(r * r * r * r)
+        for p1 in 0..<(r * r) {
+            for p2 in 0..<(r * r) {
+                let key = abs(p1 / r - p2 / r) * r + abs(p1 % r - p2 % r)
+                if let i = seen[key] { idx.append(i) } else { seen[key] = seen.count; idx.append(seen.count - 1) }
+            }
+        }
+        return (idx, seen.count)
+    }
+
+    public func callAsFunction(_ x: Variable) -> Variable {
+        let (B, N, C) = (x.shape[0], x.shape[1], x.shape[2])
+        precondition(N == resolution * resolution, "TinyViTAttention: \(N) tokens for a \(resolution)×\(resolution) window")
+        let packed = qkv(norm(x)).reshaped([B, N, heads, 3, keyDim]).permuted([3, 0, 2, 1, 4]).reshaped([3, B * heads, N, keyDim])
+        let q = packed.slice(axis: 0, 0..<1).reshaped([B * heads, N, keyDim])
+        let k = packed.slice(axis: 0, 1..<2).reshaped([B * heads, N, keyDim])
+        let v = packed.slice(axis: 0, 2..<3).reshaped([B * heads, N, keyDim])
+        let bias = attentionBias(table: attentionBiases.variable, indices: attentionBiasIndices, n: N, m: N, repeats: B)
+        let out = attention(q, k, v, bias: bias, scale: 1 / Float(keyDim).squareRoot())   // [B·heads, N, kd]
+        return proj(out.reshaped([B, heads, N, keyDim]).permuted([0, 2, 1, 3]).reshaped([B, N, C]))
+    }
+}

@@ -1,0 +1,61 @@
+import Foundation
+import XCTest
+import Tensor
+
+/// fixtures/tinyvit (written by scripts/make_tinyvit_fixtures.py from PyTorch; see fixtures/README.md).
+enum TinyViTFixtures {
+    static let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("fixtures/tinyvit")
+
+    static func archive(_ name: String) throws -> TensorArchive { try TensorFiles.read(directory.appendingPathComponent(name)) }
+
+    static func tensor(_ archive: TensorArchive, _ name: String) throws -> Tensor {
+        try XCTUnwrap(archive[name], "fixture tensor \(name) is missing")
+    }
+
+    /// reference.json
+    static func reference() throws -> [String: Any] {
+        let data = try Data(contentsOf: directory.appendingPathComponent("reference.json"))
+        return try XCTUnwrap(JSONSerialization.jsonObject(with: data) as? [String: Any])
+    }
+
+    struct MissingWeights: Error, CustomStringConvertible { let message: String; var description: String { message } }
+
+    /// `${AIMS_CACHE:-~/.cache/aims}/lite_medsam.pth`, or a skip (a failure with AIMS_REQUIRE_WEIGHTS=1).
+    static func checkpointURL() throws -> URL {
+        let env = ProcessInfo.processInfo.environment
+        let cache = env["AIMS_CACHE"].map { URL(fileURLWithPath: $0) }
+            ?? FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache/aims")
+        let url = cache.appendingPathComponent("lite_medsam.pth")
+        if !FileManager.default.fileExists(atPath: url.path) {
+            let message = "\(url.path) is absent; run scripts/fetch-weights to download and cache it"
+            if env["AIMS_REQUIRE_WEIGHTS"] == "1" { throw MissingWeights(message: message + " (AIMS_REQUIRE_WEIGHTS=1)") }
+            throw XCTSkip(message)
+        }
+        return url
+    }
+}
+
+/// The tolerance used throughout: the max-norm relative error
+/// `max_i |actual_i − expected_i| ≤ tolerance · max(max_i |expected_i|, floor)` (one scale per tensor;
+/// `floor` only matters for a tensor whose expected values are ~0, see the gradient tests).
+func relativeMaxError(_ actual: Tensor, _ expected: Tensor, floor: Double = 0) -> Double {
+    precondition(actual.count == expected.count)
+    return actual.withUnsafeBufferPointer { a in expected.withUnsafeBufferPointer { e in
+        var diff = 0.0, scale = 0.0
+        for i in 0..<a.count {
+            diff = max(diff, abs(Double(a[i]) - Double(e[i])))
+            scale = max(scale, abs(Double(e[i])))
+        }
+        return diff / max(scale, floor, 1e-30)
+    } }
+}
+
+func assertClose(_ actual: Tensor, _ expected: Tensor, tolerance: Double, floor: Double = 0, _ what: String,
+                 file: StaticString = #filePath, line: UInt = #line) {
+    XCTAssertEqual(actual.count, expected.count, "\(what): \(actual.shape) vs \(expected.shape)", file: file, line: line)
+    guard actual.count == expected.count else { return }
+    let e = relativeMaxError(actual, expected, floor: floor)
+    if ProcessInfo.processInfo.environment["TINYVIT_VERBOSE"] == "1" { print("\(what): relative max error \(e)") }
+    XCTAssertLessThanOrEqual(e, tolerance, "\(what): max |Δ| / max(max |expected|, \(floor)) = \(e)", file: file, line: line)
+}
