@@ -34,7 +34,6 @@ from functools import partial
 
 from safetensors.torch import save_file
 from segment_anything.modeling import ImageEncoderViT, MaskDecoder, PromptEncoder, Sam, TwoWayTransformer
-from segment_anything.modeling.image_encoder import get_rel_pos
 
 OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fixtures", "sam")
 
@@ -160,7 +159,6 @@ def main():
         out["wide_image"], out["wide_embeddings"] = wide, enc.neck(x.permute(0, 3, 1, 2))
         out["wide_pos_embed"] = pos
         rp = enc.blocks[GLOBAL[0]].attn.rel_pos_w
-        out["wide_rel_pos_w"] = get_rel_pos(x.shape[2], x.shape[2], rp)[:, 0, :]   # row q=0: table[k'] reversed
         out["wide_rel_pos_w_table"] = F.interpolate(rp.reshape(1, rp.shape[0], -1).permute(0, 2, 1),
                                                     size=2 * x.shape[2] - 1, mode="linear").reshape(-1, 2 * x.shape[2] - 1).permute(1, 0)
 
@@ -192,5 +190,35 @@ def main():
     print("parameters:", n, "tensors:", len(sd))
 
 
+def processing(sam):
+    """Pre/post-processing truths (fixtures/sam/processing.safetensors)."""
+    from segment_anything.utils.transforms import ResizeLongestSide
+    g = torch.Generator().manual_seed(2)
+    t = ResizeLongestSide(IMG)
+    out = {}
+    # Downscale (antialias active) and upscale cases; the official apply_image_torch passes B and C
+    # to get_preprocess_shape by mistake, so the size is computed from H and W here.
+    for tag, (h, w) in {"down": (77, 101), "up": (20, 30)}.items():
+        img = torch.rand(1, 3, h, w, generator=g) * 255
+        nh, nw = t.get_preprocess_shape(h, w, IMG)
+        out[f"{tag}_image"] = img
+        out[f"{tag}_resized"] = F.interpolate(img, (nh, nw), mode="bilinear", align_corners=False, antialias=True)
+    h, w = 77, 101
+    nh, nw = t.get_preprocess_shape(h, w, IMG)
+    coords = torch.tensor([[[0.0, 0.0], [100.0, 76.0], [37.3, 12.9]]])
+    boxes = torch.tensor([[3.0, 4.0, 90.5, 70.25]])
+    out["coords"], out["coords_resized"] = coords, t.apply_coords_torch(coords, (h, w))
+    out["boxes"], out["boxes_resized"] = boxes, t.apply_boxes_torch(boxes, (h, w))
+    resized = out["down_resized"]
+    out["preprocessed"] = sam.preprocess(resized)          # normalise with SAM's pixel stats, pad to IMG
+    out["stretched"] = F.interpolate(out["down_image"], (IMG, IMG), mode="bilinear", align_corners=False)
+    low = torch.randn(1, 2, 4 * GRID, 4 * GRID, generator=g)
+    out["low_res"] = low
+    with torch.no_grad():
+        out["postprocessed"] = sam.postprocess_masks(low, (nh, nw), (h, w))
+    save_file({k: v.float().contiguous() for k, v in out.items()}, os.path.join(OUT, "processing.safetensors"))
+
+
 if __name__ == "__main__":
     main()
+    processing(build())
