@@ -216,6 +216,17 @@ def processing(sam):
     out["low_res"] = low
     with torch.no_grad():
         out["postprocessed"] = sam.postprocess_masks(low, (nh, nw), (h, w))
+    # The official predictor on the torch-resized image (set_torch_image / predict_torch), two clicks
+    # in original-image pixels, multimask logits at the original size.
+    from segment_anything import SamPredictor
+    predictor = SamPredictor(sam)
+    with torch.no_grad():
+        predictor.set_torch_image(resized, (h, w))
+        clicks, click_labels = torch.tensor([[[30.0, 40.0], [80.0, 20.0]]]), torch.tensor([[1, 0]])
+        m, iou, low = predictor.predict_torch(t.apply_coords_torch(clicks, (h, w)), click_labels,
+                                              multimask_output=True, return_logits=True)
+    out.update(predictor_clicks=clicks, predictor_labels=click_labels.float(), predictor_masks=m,
+               predictor_iou=iou, predictor_low_res=low)
     save_file({k: v.float().contiguous() for k, v in out.items()}, os.path.join(OUT, "processing.safetensors"))
 
 

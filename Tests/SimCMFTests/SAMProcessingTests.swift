@@ -52,3 +52,24 @@ final class SAMProcessingTests: XCTestCase {
         assertClose(out.value, try ref.require("postprocessed"), "postprocessed masks")
     }
 }
+
+/// `SAMPredictor` against the official `SamPredictor` (`set_torch_image` + `predict_torch`).
+final class SAMPredictorTests: XCTestCase {
+    func testPredictorMatchesOfficialPredictor() throws {
+        let ref = try SAMFixtures.archive("processing.safetensors")
+        let predictor = SAMPredictor(model: try SAMFixtures.model())
+        XCTAssertThrowsError(try predictor.predict(points: [(1, 1)], labels: [1]))
+        try predictor.setImage(try ref.require("down_image").reshaped([3, 77, 101]))
+        let clicks = try ref.require("predictor_clicks").scalars
+        let result = try predictor.predict(points: [(clicks[0], clicks[1]), (clicks[2], clicks[3])], labels: [1, 0])
+        assertClose(result.lowResLogits, try ref.require("predictor_low_res").reshaped([3, 32, 32]), "low-res logits")
+        assertClose(result.iou, try ref.require("predictor_iou").reshaped([3]), "iou")
+        assertClose(result.logits, try ref.require("predictor_masks").reshaped([3, 77, 101]), "logits at the original size")
+        XCTAssertEqual(result.masks.shape, [3, 77, 101])
+        // A second prompt on the same embeddings, single-mask, with the previous low-res logits as mask input.
+        let again = try predictor.predict(points: [(5, 5)], labels: [1], maskInput: result.lowResLogits.slice(axis: 0, 0..<1),
+                                          multimaskOutput: false)
+        XCTAssertEqual(again.logits.shape, [1, 77, 101])
+        XCTAssertThrowsError(try predictor.predict(points: [(1, 1)], labels: []))
+    }
+}
