@@ -158,6 +158,13 @@ def main():
             x = blk(x)
         out["wide_image"], out["wide_embeddings"] = wide, enc.neck(x.permute(0, 3, 1, 2))
         out["wide_pos_embed"] = pos
+        # The prompt encoder for that geometry (same weights; grid 8x12, input 64x96) and the decoder.
+        pe_wide = PromptEncoder(embed_dim=PROMPT, image_embedding_size=(GRID, GRID + 4), input_image_size=(IMG, IMG + 32),
+                                mask_in_chans=16)
+        pe_wide.load_state_dict(pe.state_dict())
+        sp, de = pe_wide(points=(pts0, lab0), boxes=None, masks=None)
+        wl, wi = dec(out["wide_embeddings"], pe_wide.get_dense_pe(), sp, de, multimask_output=True)
+        out["wide_sparse"], out["wide_logits"], out["wide_iou"] = sp, wl, wi
         rp = enc.blocks[GLOBAL[0]].attn.rel_pos_w
         out["wide_rel_pos_w_table"] = F.interpolate(rp.reshape(1, rp.shape[0], -1).permute(0, 2, 1),
                                                     size=2 * x.shape[2] - 1, mode="linear").reshape(-1, 2 * x.shape[2] - 1).permute(1, 0)

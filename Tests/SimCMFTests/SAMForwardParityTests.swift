@@ -89,5 +89,15 @@ final class SAMForwardParityTests: XCTestCase {
         let emb = try withoutGradients { try model.encodeImage(Variable(ref.require("wide_image"))) }
         XCTAssertEqual(emb.shape, [1, 32, 8, 12])
         assertClose(emb.value, try ref.require("wide_embeddings"), "64x96 image embeddings")
+        // The prompt encoder and decoder for that geometry: coordinates normalised by 64x96, an 8x12 dense PE.
+        let prompts = SAMPrompts(pointCoordinates: try ref.require("points0"), pointLabels: try ref.require("labels0"))
+        let (sparse, _) = try model.promptEncoder(prompts, inputImageSize: (64, 96), grid: (8, 12))
+        assertClose(sparse.value, try ref.require("wide_sparse"), "sparse embeddings for a 64x96 input")
+        let (logits, iou) = try withoutGradients {
+            try model.decodeMasks(imageEmbeddings: Variable(ref.require("wide_embeddings")), prompts: prompts, multimaskOutput: true)
+        }
+        XCTAssertEqual(logits.shape, [1, 3, 32, 48])
+        assertClose(logits.value, try ref.require("wide_logits"), "64x96 logits")
+        assertClose(iou.value, try ref.require("wide_iou"), "64x96 iou")
     }
 }

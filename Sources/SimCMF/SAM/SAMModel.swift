@@ -39,17 +39,18 @@ public final class SAMModel: Module {
     /// `(sparse [B, N, D], dense [B, D, h, w])` for the prompts.
     public func encodePrompts(_ prompts: SAMPrompts) throws -> (sparse: Variable, dense: Variable) { try promptEncoder(prompts) }
 
-    /// Mask logits `[B, K, 4h, 4w]` and IoU predictions `[B, K]` from image embeddings `[B or 1, D, h, w]`.
-    /// The prompt encoder's grid must match the embeddings' (it is built for `configuration.imageSize`).
+    /// Mask logits `[B, K, 4h, 4w]` and IoU predictions `[B, K]` from image embeddings `[B or 1, D, h, w]`
+    /// and prompts in model-input pixels. The model input is taken to be `(h·p, w·p)` pixels (p = patch
+    /// size): the built size for the built grid, and any other size divisible by p otherwise.
     public func decodeMasks(imageEmbeddings: Variable, prompts: SAMPrompts, multimaskOutput: Bool) throws -> (masks: Variable, iou: Variable) {
-        let grid = promptEncoder.imageEmbeddingSize
-        guard imageEmbeddings.value.rank == 4, imageEmbeddings.shape[2] == grid.h, imageEmbeddings.shape[3] == grid.w else {
-            throw SAMError.shapeMismatch(field: "image embeddings",
-                                         expected: "[B, \(configuration.promptEmbedDim), \(grid.h), \(grid.w)] (the prompt encoder's grid)",
+        guard imageEmbeddings.value.rank == 4, imageEmbeddings.shape[2] > 0, imageEmbeddings.shape[3] > 0 else {
+            throw SAMError.shapeMismatch(field: "image embeddings", expected: "[B, \(configuration.promptEmbedDim), h, w]",
                                          got: imageEmbeddings.shape)
         }
-        let (sparse, dense) = try promptEncoder(prompts)
-        return try maskDecoder(imageEmbeddings: imageEmbeddings, imagePE: Variable(promptEncoder.densePositionalEncoding()),
+        let grid = (h: imageEmbeddings.shape[2], w: imageEmbeddings.shape[3])
+        let p = configuration.patchSize
+        let (sparse, dense) = try promptEncoder(prompts, inputImageSize: (grid.h * p, grid.w * p), grid: grid)
+        return try maskDecoder(imageEmbeddings: imageEmbeddings, imagePE: Variable(promptEncoder.densePositionalEncoding(grid: grid)),
                                sparse: sparse, dense: dense, multimaskOutput: multimaskOutput)
     }
 

@@ -47,11 +47,14 @@ public final class PromptEncoder: Module {
     /// Saved, never trained: `pe_layer.positional_encoding_gaussian_matrix`.
     public var buffers: [Parameter] { [peLayer.gaussianMatrix] }
 
-    /// `get_dense_pe()`: `[1, D, h, w]`.
-    public func densePositionalEncoding() -> Tensor { peLayer.grid(h: imageEmbeddingSize.h, w: imageEmbeddingSize.w) }
+    /// `get_dense_pe()`: `[1, D, h, w]` for the built grid, or for `grid` (another input size).
+    public func densePositionalEncoding(grid: (h: Int, w: Int)? = nil) -> Tensor {
+        let g = grid ?? imageEmbeddingSize
+        return peLayer.grid(h: g.h, w: g.w)
+    }
 
-    /// Checks the prompts' shapes and labels.
-    public func validate(_ p: SAMPrompts) throws {
+    /// Checks the prompts' shapes and labels (mask inputs are `4·grid`).
+    public func validate(_ p: SAMPrompts, grid: (h: Int, w: Int)? = nil) throws {
         let b = p.batchSize
         if let c = p.pointCoordinates {
             guard c.rank == 3, c.shape[2] == 2, c.shape[1] > 0 else {
@@ -70,7 +73,8 @@ public final class PromptEncoder: Module {
         if let bx = p.boxes, bx.shape != [b, 4] {
             throw SAMError.shapeMismatch(field: "boxes", expected: "[\(b), 4]", got: bx.shape)
         }
-        let mh = 4 * imageEmbeddingSize.h, mw = 4 * imageEmbeddingSize.w
+        let g = grid ?? imageEmbeddingSize
+        let mh = 4 * g.h, mw = 4 * g.w
         if let m = p.masks, m.shape != [b, 1, mh, mw] {
             throw SAMError.shapeMismatch(field: "masks", expected: "[\(b), 1, \(mh), \(mw)]", got: m.shape)
         }
@@ -78,27 +82,33 @@ public final class PromptEncoder: Module {
 
     /// `(sparse [B, N', D], dense [B, D, h, w])`; N' = points (+1 padding point when there is no box)
     /// + 2 per box. Differentiable with respect to the learned embeddings and `mask_downscaling`.
-    public func callAsFunction(_ prompts: SAMPrompts) throws -> (sparse: Variable, dense: Variable) {
-        try validate(prompts)
+    ///
+    /// By default the geometry is the built one; for another model-input size pass the input
+    /// `(H, W)` in pixels (coordinates are normalised by it) and the embedding grid `(h, w)` — the
+    /// official module is built with exactly these two values, which carry no weights.
+    public func callAsFunction(_ prompts: SAMPrompts, inputImageSize inputSize: (h: Int, w: Int)? = nil,
+                               grid: (h: Int, w: Int)? = nil) throws -> (sparse: Variable, dense: Variable) {
+        try validate(prompts, grid: grid)
+        let input = inputSize ?? inputImageSize, g = grid ?? imageEmbeddingSize
         let b = prompts.batchSize
         var parts: [Variable] = []
         if let c = prompts.pointCoordinates, let l = prompts.pointLabels {
-            parts.append(embedPoints(c, labels: l, pad: prompts.boxes == nil))
+            parts.append(embedPoints(c, labels: l, pad: prompts.boxes == nil, inputSize: input))
         }
-        if let bx = prompts.boxes { parts.append(embedBoxes(bx)) }
+        if let bx = prompts.boxes { parts.append(embedBoxes(bx, inputSize: input)) }
         let sparse = parts.isEmpty ? Variable(Tensor(shape: [b, 0, embedDim])) : parts.count == 1 ? parts[0] : Variable.concat(parts, axis: 1)
         let dense: Variable
         if let m = prompts.masks {
             dense = embedMasks(Variable(m))
         } else {
             dense = noMaskEmbed.weight.variable.reshaped([1, embedDim, 1, 1])
-                + Variable(Tensor(shape: [b, embedDim, imageEmbeddingSize.h, imageEmbeddingSize.w]))
+                + Variable(Tensor(shape: [b, embedDim, g.h, g.w]))
         }
         return (sparse, dense)
     }
 
     /// Points `[B, N, 2]` with labels `[B, N]` → `[B, N(+1), D]`.
-    func embedPoints(_ coords: Tensor, labels: Tensor, pad: Bool) -> Variable {
+    func embedPoints(_ coords: Tensor, labels: Tensor, pad: Bool, inputSize: (h: Int, w: Int)) -> Variable {
         let (B, N) = (coords.shape[0], coords.shape[1])
         var points = coords + 0.5
         var labelValues = labels.scalars.map { Int($0) }
@@ -108,7 +118,7 @@ public final class PromptEncoder: Module {
             labelValues = (0..<B).flatMap { i in Array(labelValues[(i * N)..<((i + 1) * N)]) + [-1] }
             n += 1
         }
-        let pe = peLayer.encode(pixelCoordinates: points, imageSize: inputImageSize)
+        let pe = peLayer.encode(pixelCoordinates: points, imageSize: inputSize)
         // pe is zeroed for padding points; then each point adds its label's embedding row.
         let keep = Tensor(shape: [B, n, 1], values: labelValues.map { $0 == -1 ? 0 : 1 })
         let table = Variable.concat([notAPointEmbed.weight.variable, pointEmbeddings[0].weight.variable,
@@ -117,10 +127,10 @@ public final class PromptEncoder: Module {
     }
 
     /// Boxes `[B, 4]` → corner embeddings `[B, 2, D]`.
-    func embedBoxes(_ boxes: Tensor) -> Variable {
+    func embedBoxes(_ boxes: Tensor, inputSize: (h: Int, w: Int)) -> Variable {
         let B = boxes.shape[0]
         let corners = (boxes + 0.5).reshaped([B, 2, 2])
-        let pe = peLayer.encode(pixelCoordinates: corners, imageSize: inputImageSize)
+        let pe = peLayer.encode(pixelCoordinates: corners, imageSize: inputSize)
         let cornerEmbeddings = Variable.concat([pointEmbeddings[2].weight.variable, pointEmbeddings[3].weight.variable], axis: 0)
         return Variable(pe) + cornerEmbeddings.reshaped([1, 2, embedDim])
     }
