@@ -60,12 +60,17 @@ public final class ImageEncoderViT: Module {
     /// `image [B, in, H, W]` → image embeddings `[B, D, H/p, W/p]` (D = `promptEmbedDim`).
     public func callAsFunction(_ image: Variable) throws -> Variable {
         try validate(image: image.shape)
-        return forward(tokens: embedPatches(image))
+        return try forward(tokens: embedPatches(image))
     }
 
     /// The blocks and the neck on tokens `[B, h, w, C]` → `[B, D, h, w]` (for callers that build the
-    /// tokens themselves, e.g. an alignment module replacing the patch embedding).
-    public func forward(tokens: Variable) -> Variable {
+    /// tokens themselves, e.g. an alignment module replacing the patch embedding; add `pos_embed` first,
+    /// see `embedPatches` and `PositionTables`).
+    public func forward(tokens: Variable) throws -> Variable {
+        let s = tokens.shape
+        guard s.count == 4, s[0] > 0, s[1] > 0, s[2] > 0, s[3] == configuration.encoderEmbedDim else {
+            throw SAMError.shapeMismatch(field: "tokens", expected: "[B, h, w, \(configuration.encoderEmbedDim)]", got: s)
+        }
         var x = tokens
         for block in blocks { x = block(x) }
         return neck3(neck2(neck1(neck0(x.permuted([0, 3, 1, 2])))))
