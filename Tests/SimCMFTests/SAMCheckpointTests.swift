@@ -115,6 +115,21 @@ final class SAMCheckpointTests: XCTestCase {
         XCTAssertEqual(Set(shapes.keys).count, 314, "no duplicate names")
     }
 
+    func testSavedSafetensorsRoundTripInBothNamings() throws {
+        let model = try SAMFixtures.model()
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("sam-roundtrip-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        for naming in [SAMStateDict.Naming.official, .huggingFace] {
+            let url = dir.appendingPathComponent("\(naming.rawValue).safetensors")
+            try model.saveSafetensors(to: url, naming: naming)
+            let state = try SAMCheckpoint.stateDict(contentsOf: url)
+            XCTAssertEqual(state.naming, naming)
+            let loaded = try SAMCheckpoint.load(state, decoderHeads: 4)
+            for (a, b) in zip(model.stateTensors, loaded.stateTensors) { XCTAssertEqual(a.value.scalars, b.value.scalars, a.name) }
+        }
+    }
+
     /// The tiny model's state-dict order equals torch's.
     func testStateDictOrderMatchesTorch() throws {
         let archive = try TensorFiles.read(SAMFixtures.pth)
