@@ -44,6 +44,7 @@ let package = Package(
         .testTarget(name: "LayeringTests", dependencies: []),
         .testTarget(name: "AIMSTests", dependencies: ["AIMS"]),
         .testTarget(name: "TransformsTests", dependencies: ["Transforms", "Tensor"]),
+        .testTarget(name: "SimCMFTests", dependencies: ["SimCMF", "Tensor"]),
         .testTarget(name: "TinyViTTests", dependencies: ["SimCMF", "Tensor"]),
         // Runs the built `aims` executable end to end.
         .testTarget(name: "CLITests", dependencies: ["aims-cli"]),

@@ -1,10 +1,11 @@
 import Foundation
 import Tensor
 
-/// `aims bench engine [--json] [--quick]`: GFLOP/s of the tensor engine on SAM ViT-B shapes.
+/// `aims bench engine [--json] [--quick]`: GFLOP/s of the tensor engine on SAM ViT-B shapes;
+/// `aims bench sam …`: SAM encoder / fine-tuning step times (see `SAMBench`).
 enum BenchCommand: Command {
     static let name = "bench"
-    static let summary = "measure the tensor engine (GEMM, conv, attention, ViT-B block) against the FMA peak"
+    static let summary = "measure the tensor engine against the FMA peak, or SAM encoder/training speed"
     static let usage = """
     Usage: aims bench engine [--json] [--quick] [--repetitions N] [--profile]
 
@@ -17,11 +18,13 @@ enum BenchCommand: Command {
       --quick          skip the global-attention entries (they need about 3 GB)
       --repetitions N  timed runs per entry, the best is kept (default 3)
       --profile        instead, the time of each stage of one ViT-B window block forward and its backward
-    """
+
+    """ + SAMBench.usage
 
     static func run(_ arguments: [String]) throws -> Int32 {
+        if arguments.first == "sam" { return try SAMBench.run(Array(arguments.dropFirst())) }
         let args = try Arguments(arguments, valueOptions: ["repetitions"], flagOptions: ["json", "quick", "profile"])
-        guard args.positional == ["engine"] else { throw UsageError(message: "expected `aims bench engine`") }
+        guard args.positional == ["engine"] else { throw UsageError(message: "expected `aims bench engine` or `aims bench sam`") }
         var reps = 3
         if let r = args.value("repetitions") {
             guard let n = Int(r), n > 0 else { throw UsageError(message: "--repetitions needs a positive integer") }

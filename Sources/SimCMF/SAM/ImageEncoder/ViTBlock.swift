@@ -1,0 +1,52 @@
+import Tensor
+
+/// The encoder's `MLPBlock`: `lin2(GELU(lin1(x)))`, `x [..., C]` → `[..., C]`.
+public final class ViTMLP: Module {
+    public let lin1: Linear, lin2: Linear
+
+    public init(_ prefix: String, dim: Int, hiddenDim: Int, generator: inout SeededGenerator) {
+        lin1 = Linear(dotted(prefix, "lin1"), inFeatures: dim, outFeatures: hiddenDim, generator: &generator)
+        lin2 = Linear(dotted(prefix, "lin2"), inFeatures: hiddenDim, outFeatures: dim, generator: &generator)
+    }
+
+    public var parameters: [Parameter] { lin1.parameters + lin2.parameters }
+    public func callAsFunction(_ x: Variable) -> Variable { lin2(gelu(lin1(x))) }
+}
+
+/// One pre-norm transformer block of `ImageEncoderViT` (`image_encoder.blocks.{i}`):
+/// `x = x + attn(norm1(x))` (windowed when `windowSize > 0`: zero-pad bottom/right after `norm1`,
+/// attend per window, unpad), then `x = x + mlp(norm2(x))`. LayerNorm eps 1e-6.
+public final class ViTBlock: Module {
+    public let norm1: LayerNormLayer, norm2: LayerNormLayer
+    public let attn: ViTAttention
+    public let mlp: ViTMLP
+    /// 0 for a global-attention block.
+    public let windowSize: Int
+
+    public init(_ prefix: String, dim: Int, heads: Int, mlpRatio: Int, windowSize: Int, gridSize: Int,
+                generator: inout SeededGenerator) {
+        norm1 = LayerNormLayer(dotted(prefix, "norm1"), dim: dim, eps: 1e-6)
+        attn = ViTAttention(dotted(prefix, "attn"), dim: dim, heads: heads,
+                            inputSize: windowSize > 0 ? windowSize : gridSize, generator: &generator)
+        norm2 = LayerNormLayer(dotted(prefix, "norm2"), dim: dim, eps: 1e-6)
+        mlp = ViTMLP(dotted(prefix, "mlp"), dim: dim, hiddenDim: dim * mlpRatio, generator: &generator)
+        self.windowSize = windowSize
+    }
+
+    // State-dict order: norm1, attn, norm2, mlp.
+    public var parameters: [Parameter] { norm1.parameters + attn.parameters + norm2.parameters + mlp.parameters }
+
+    /// `x [B, H, W, C]` → `[B, H, W, C]`.
+    public func callAsFunction(_ x: Variable) -> Variable {
+        var y = norm1(x)
+        if windowSize > 0 {
+            let (H, W) = (x.shape[1], x.shape[2])
+            let (windows, hp, wp) = windowPartition(y, window: windowSize)
+            y = windowUnpartition(attn(windows), window: windowSize, paddedH: hp, paddedW: wp, h: H, w: W)
+        } else {
+            y = attn(y)
+        }
+        let h = x + y
+        return h + mlp(norm2(h))
+    }
+}

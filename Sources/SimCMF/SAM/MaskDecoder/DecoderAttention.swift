@@ -1,0 +1,32 @@
+import Tensor
+
+/// The mask decoder's `Attention(dim, heads, downsample_rate)`: `q/k/v_proj` Linear(dim → dim/ds),
+/// `out_proj` Linear(dim/ds → dim); `softmax(q·kᵀ / √headDim)·v` with heads split from the internal dim.
+public final class DecoderAttention: Module {
+    public let qProj: Linear, kProj: Linear, vProj: Linear, outProj: Linear
+    public let heads: Int
+    public let internalDim: Int
+
+    public init(_ prefix: String, dim: Int, heads: Int, downsampleRate: Int = 1, generator: inout SeededGenerator) {
+        internalDim = dim / downsampleRate
+        self.heads = heads
+        qProj = Linear(dotted(prefix, "q_proj"), inFeatures: dim, outFeatures: internalDim, generator: &generator)
+        kProj = Linear(dotted(prefix, "k_proj"), inFeatures: dim, outFeatures: internalDim, generator: &generator)
+        vProj = Linear(dotted(prefix, "v_proj"), inFeatures: dim, outFeatures: internalDim, generator: &generator)
+        outProj = Linear(dotted(prefix, "out_proj"), inFeatures: internalDim, outFeatures: dim, generator: &generator)
+    }
+
+    public var parameters: [Parameter] { qProj.parameters + kProj.parameters + vProj.parameters + outProj.parameters }
+
+    /// `q [B, Nq, dim]`, `k, v [B, Nk, dim]` → `[B, Nq, dim]`.
+    public func callAsFunction(q: Variable, k: Variable, v: Variable) -> Variable {
+        let hd = internalDim / heads
+        func separate(_ x: Variable) -> Variable {
+            let (B, N) = (x.shape[0], x.shape[1])
+            return x.reshaped([B, N, heads, hd]).permuted([0, 2, 1, 3]).reshaped([B * heads, N, hd])
+        }
+        let (B, Nq) = (q.shape[0], q.shape[1])
+        let out = attention(separate(qProj(q)), separate(kProj(k)), separate(vProj(v)), scale: 1 / Float(hd).squareRoot())
+        return outProj(out.reshaped([B, heads, Nq, hd]).permuted([0, 2, 1, 3]).reshaped([B, Nq, internalDim]))
+    }
+}
