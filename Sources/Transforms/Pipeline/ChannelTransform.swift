@@ -31,8 +31,8 @@ public protocol ChannelTransform: Sendable {
     func apply(_ sample: TransformSample, generator: inout SeededGenerator) throws -> TransformSample
 }
 
-/// Transforms applied in order.
-public struct TransformPipeline: Sendable {
+/// Transforms applied in order. A pipeline is itself a `ChannelTransform`, so pipelines nest.
+public struct TransformPipeline: ChannelTransform {
     public var steps: [any ChannelTransform]
 
     public init(_ steps: [any ChannelTransform] = []) { self.steps = steps }
