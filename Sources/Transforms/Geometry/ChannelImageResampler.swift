@@ -23,10 +23,11 @@ public enum ResizeInterpolation: Sendable, Equatable, Hashable, Codable, CustomS
 /// The kind-aware resize of a `ChannelImage` (see `Resize` for the rules).
 enum ChannelImageResampler {
     static func resize(_ image: ChannelImage, height outH: Int, width outW: Int,
-                       interpolation: ResizeInterpolation, labelRule: NearestRule) -> ChannelImage {
+                       interpolation: ResizeInterpolation, labelRule: NearestRule,
+                       depthHolesInvalidateMask: Bool) -> ChannelImage {
         let (C, H, W) = (image.channelCount, image.height, image.width)
         let plane = H * W, outPlane = outH * outW
-        let validity = effectiveValidity(image)
+        let validity = effectiveValidity(image, includingDepthHoles: depthHolesInvalidateMask)
         let labelRows = labelRule.indices(input: H, output: outH), labelColumns = labelRule.indices(input: W, output: outW)
         var outMask: Tensor?
 
@@ -86,12 +87,13 @@ enum ChannelImageResampler {
         }
     }
 
-    /// `[H·W]` with 1 where the pixel is valid in every channel: the valid mask (if any) and, for
-    /// each depth channel, a finite depth > 0. `nil` when every pixel is valid and there is no mask.
-    static func effectiveValidity(_ image: ChannelImage) -> [Float]? {
+    /// `[H·W]` with 1 where the pixel is valid: the valid mask (if any) and, when
+    /// `includingDepthHoles`, a finite depth > 0 in every depth channel. `nil` when every pixel is
+    /// valid and there is no mask.
+    static func effectiveValidity(_ image: ChannelImage, includingDepthHoles: Bool) -> [Float]? {
         let plane = image.height * image.width
         var v: [Float]? = image.validMask.map { m in m.scalars.map { $0 != 0 ? 1 : 0 } }
-        let depthChannels = image.channels.indices.filter { image.channels[$0].kind == .depth }
+        let depthChannels = includingDepthHoles ? image.channels.indices.filter { image.channels[$0].kind == .depth } : []
         guard !depthChannels.isEmpty else { return v }
         image.values.withUnsafeBufferPointer { vb in
             for c in depthChannels {

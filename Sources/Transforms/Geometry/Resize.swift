@@ -14,10 +14,14 @@ import Tensor
 /// - label: nearest neighbour with `labelRule`.
 ///
 /// The valid mask is resampled **conservatively**: with `.bilinear`/`.area` an output pixel is valid
-/// only if every input pixel with a positive weight was valid, where "valid" means mask set and every
-/// depth channel finite and > 0 (a mask is created when the input has none but a depth channel has
-/// holes); with `.nearest` it is the nearest input pixel's validity. The label map uses nearest with
-/// `labelRule`. Prompt points scale with the pixel grid: `x' = x·W'/W`, `y' = y·H'/H` (pixel centres
+/// only if every input pixel with a positive weight was valid; with `.nearest` it is the nearest
+/// input pixel's validity. The mask stands for whole-pixel validity (padding, sensor-wide
+/// invalidity); depth holes stay in-band (depth 0) by default, because folding them into the one
+/// shared mask would also invalidate — and `Normalize` would zero — the other channels (RGB of
+/// RGB-D) wherever depth is missing. With `depthHolesInvalidateMask` the depth holes (finite depth
+/// ≤ 0 or non-finite, in any depth channel) count as invalid pixels for the mask too, so an output
+/// without a valid depth neighbour gets mask 0 (a mask is created if needed). The label map uses
+/// nearest with `labelRule`. Prompt points scale with the pixel grid: `x' = x·W'/W`, `y' = y·H'/H` (pixel centres
 /// at +0.5 map to pixel centres).
 public struct Resize: ChannelTransform {
     public var height: Int
@@ -26,12 +30,16 @@ public struct Resize: ChannelTransform {
     /// Nearest rule for label channels and the label map (the reference: Pillow for 1024,
     /// `torchLegacy` for its 256 training target).
     public var labelRule: NearestRule
+    /// Whether depth holes also clear the valid mask (see above); off by default.
+    public var depthHolesInvalidateMask: Bool
 
-    public init(height: Int, width: Int, interpolation: ResizeInterpolation = .bilinear, labelRule: NearestRule = .pillow) {
+    public init(height: Int, width: Int, interpolation: ResizeInterpolation = .bilinear, labelRule: NearestRule = .pillow,
+                depthHolesInvalidateMask: Bool = false) {
         self.height = height
         self.width = width
         self.interpolation = interpolation
         self.labelRule = labelRule
+        self.depthHolesInvalidateMask = depthHolesInvalidateMask
     }
 
     public var description: String { "resize(\(height)x\(width), \(interpolation), labels \(labelRule.rawValue))" }
@@ -43,7 +51,8 @@ public struct Resize: ChannelTransform {
         let (H, W) = (sample.image.height, sample.image.width)
         var out = sample
         out.image = ChannelImageResampler.resize(sample.image, height: height, width: width,
-                                                 interpolation: interpolation, labelRule: labelRule)
+                                                 interpolation: interpolation, labelRule: labelRule,
+                                                 depthHolesInvalidateMask: depthHolesInvalidateMask)
         out.label = sample.label.map { ChannelImageResampler.resizeLabel($0, height: height, width: width, rule: labelRule) }
         let sx = Double(width) / Double(W), sy = Double(height) / Double(H)
         out.points = sample.points.map { SIMD2($0.x * sx, $0.y * sy) }

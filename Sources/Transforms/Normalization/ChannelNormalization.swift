@@ -5,16 +5,16 @@ import Tensor
 /// Rules:
 /// - Label channels (`ChannelKind.label`) are passed through unchanged (their entries are ignored).
 /// - Invalid pixels are set to 0 after normalising: pixels whose valid mask is 0 (all channels),
-///   and in a depth channel the pixels with a non-finite or non-positive depth. 0 in normalised
-///   units is the dataset mean, the value SAM's padding also gets. Because a normalised depth of 0
-///   no longer marks a hole, depth holes are folded into the output's valid mask (a mask is created
-///   when needed).
+///   and in a depth channel also its holes (non-finite or ≤ 0 depth; other channels keep their
+///   values there). 0 in normalised units is the dataset mean, the value SAM's padding also gets.
+///   The mask is passed through unchanged.
 /// - The output descriptors keep their names; their unit becomes `"1"` and every non-label kind
 ///   becomes `.intensity`: normalised values are plain numbers (an angle minus its mean is no longer
 ///   periodic, a normalised depth 0 is not a hole), so later geometric transforms interpolate them
 ///   linearly and rely on the mask. `denormalize` restores the original descriptors.
-/// - `denormalize(normalize(x)) == x` (up to Float rounding) on valid pixels; invalid pixels come
-///   back as 0 (for depth, the hole value; for other kinds the original number is lost).
+/// - `denormalize(normalize(x)) == x` (up to Float rounding) on valid pixels; pixels with mask 0
+///   come back as 0 and depth holes as the mean depth (a normalised 0 carries no hole marker; fold
+///   holes into the mask first, e.g. `Resize(depthHolesInvalidateMask: true)`, if they must survive).
 public struct ChannelNormalization: Sendable, Equatable, Codable {
     public var means: [Double]
     public var standardDeviations: [Double]
@@ -49,22 +49,21 @@ public struct ChannelNormalization: Sendable, Equatable, Codable {
     public func normalize(_ image: ChannelImage) throws -> ChannelImage {
         try check(image, "normalize")
         let (C, plane) = (image.channelCount, image.height * image.width)
-        let mask = ChannelImageResampler.effectiveValidity(image)
+        let maskValues = image.validMask?.scalars ?? [Float](repeating: 1, count: plane)
         var values = image.values
         values.withUnsafeMutableBufferPointer { b in
             for c in 0..<C where image.channels[c].kind != .label {
                 let mean = Float(means[c]), sd = Float(standardDeviations[c])   // divide, as torchvision's sub_().div_()
+                let isDepth = image.channels[c].kind == .depth
                 let p = SharedPointer(b.baseAddress! + c * plane)
-                if let mask {
-                    mask.withUnsafeBufferPointer { vb in
-                        let v = SharedReadPointer(vb.baseAddress!)
-                        forEachRange(plane, cost: 2) { r in
-                            for i in r { p.base[i] = v.base[i] != 0 ? (p.base[i] - mean) / sd : 0 }
-                        }
-                    }
-                } else {
+                maskValues.withUnsafeBufferPointer { mb in
+                    let m = SharedReadPointer(mb.baseAddress!)
                     forEachRange(plane, cost: 2) { r in
-                        for i in r { p.base[i] = (p.base[i] - mean) / sd }
+                        for i in r {
+                            let x = p.base[i]
+                            let valid = m.base[i] != 0 && (!isDepth || (x > 0 && x.isFinite))
+                            p.base[i] = valid ? (x - mean) / sd : 0
+                        }
                     }
                 }
             }
@@ -72,7 +71,7 @@ public struct ChannelNormalization: Sendable, Equatable, Codable {
         let channels = image.channels.map { d in
             d.kind == .label ? d : ChannelDescriptor(name: d.name, unit: "1", kind: .intensity)
         }
-        return ChannelImage(values: values, channels: channels, validMask: mask.map { Tensor(shape: [image.height, image.width], values: $0) })
+        return ChannelImage(values: values, channels: channels, validMask: image.validMask)
     }
 
     /// The inverse: `x = x'·std[c] + mean[c]` on valid pixels, 0 on invalid ones, with the
@@ -83,14 +82,13 @@ public struct ChannelNormalization: Sendable, Equatable, Codable {
             throw GeometryError.channelCount(field: "denormalize: restored descriptors", expected: image.channelCount, got: channels.count)
         }
         let (C, plane) = (image.channelCount, image.height * image.width)
-        let mask = image.validMask?.scalars
+        let maskValues = image.validMask?.scalars ?? [Float](repeating: 1, count: plane)
         var values = image.values
         values.withUnsafeMutableBufferPointer { b in
             for c in 0..<C where channels[c].kind != .label {
                 let mean = Float(means[c]), sd = Float(standardDeviations[c])
                 for i in 0..<plane {
-                    let valid = mask.map { $0[i] != 0 } ?? true
-                    b[c * plane + i] = valid ? b[c * plane + i] * sd + mean : 0
+                    b[c * plane + i] = maskValues[i] != 0 ? b[c * plane + i] * sd + mean : 0
                 }
             }
         }

@@ -18,7 +18,11 @@ final class DepthAndMaskTests: XCTestCase {
             let out = try applyOnce(Resize(height: 1, width: 1, interpolation: interpolation),
                                     TransformSample(image: depthImage([1, 2, 3, 0], 2, 2)))
             XCTAssertEqual(out.image.values.scalars, [2], "\(interpolation)")
-            XCTAssertEqual(out.image.validMask?.scalars, [0], "a hole contributed: conservatively invalid")
+            XCTAssertNil(out.image.validMask, "depth holes stay in-band by default")
+            let folded = try applyOnce(Resize(height: 1, width: 1, interpolation: interpolation, depthHolesInvalidateMask: true),
+                                       TransformSample(image: depthImage([1, 2, 3, 0], 2, 2)))
+            XCTAssertEqual(folded.image.values.scalars, [2])
+            XCTAssertEqual(folded.image.validMask?.scalars, [0], "a hole contributed: conservatively invalid")
             // The same with the hole given by the mask (its stored depth 100 must not leak in).
             let masked = try applyOnce(Resize(height: 1, width: 1, interpolation: interpolation),
                                        TransformSample(image: depthImage([1, 2, 3, 100], 2, 2, mask: [1, 1, 1, 0])))
@@ -33,7 +37,8 @@ final class DepthAndMaskTests: XCTestCase {
         let image = depthImage(row + row + row, 3, 8)
         for (h, w) in [(3, 16), (5, 13), (3, 5), (2, 3), (7, 29)] {
             for interpolation in [ResizeInterpolation.bilinear, .area] {
-                let out = try applyOnce(Resize(height: h, width: w, interpolation: interpolation), TransformSample(image: image))
+                let out = try applyOnce(Resize(height: h, width: w, interpolation: interpolation, depthHolesInvalidateMask: true),
+                                        TransformSample(image: image))
                 let mask = out.image.validMask?.scalars ?? []
                 for (i, v) in out.image.values.scalars.enumerated() {
                     if interpolation == .bilinear {
@@ -57,12 +62,16 @@ final class DepthAndMaskTests: XCTestCase {
         for (y, x) in [(0, 0), (0, 1), (1, 0), (1, 1)] { v[y * 4 + x] = 0 }
         v[2] = 4; v[3] = 6
         let out = try applyOnce(Resize(height: 2, width: 2, interpolation: .area), TransformSample(image: depthImage(v, 4, 4)))
-        XCTAssertEqual(out.image.values.scalars, [0, 4, 3, 3])
-        XCTAssertEqual(out.image.validMask?.scalars, [0, 1, 1, 1])
+        XCTAssertEqual(out.image.values.scalars, [0, 4, 3, 3], "no valid neighbour → the depth invalid value 0")
+        XCTAssertNil(out.image.validMask)
+        let folded = try applyOnce(Resize(height: 2, width: 2, interpolation: .area, depthHolesInvalidateMask: true),
+                                   TransformSample(image: depthImage(v, 4, 4)))
+        XCTAssertEqual(folded.image.values.scalars, [0, 4, 3, 3])
+        XCTAssertEqual(folded.image.validMask?.scalars, [0, 1, 1, 1])
     }
 
     func testDepthNearestKeepsValuesAndMask() throws {
-        let out = try applyOnce(Resize(height: 4, width: 4, interpolation: .nearest(.pillow)),
+        let out = try applyOnce(Resize(height: 4, width: 4, interpolation: .nearest(.pillow), depthHolesInvalidateMask: true),
                                 TransformSample(image: depthImage([1, 0, 3, 4], 2, 2)))
         XCTAssertEqual(out.image.values.scalars, [1, 1, 0, 0, 1, 1, 0, 0, 3, 3, 4, 4, 3, 3, 4, 4])
         XCTAssertEqual(out.image.validMask?.scalars, [1, 1, 0, 0, 1, 1, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1])
@@ -93,7 +102,8 @@ final class DepthAndMaskTests: XCTestCase {
                                  channels: [ChannelDescriptor(name: "I", unit: "1", kind: .intensity), depth,
                                             ChannelDescriptor(name: "AoLP", unit: "rad", kind: .angle(period: .pi)),
                                             ChannelDescriptor(name: "class", unit: "1", kind: .label)])
-        let out = try applyOnce(Resize(height: 1, width: 2, interpolation: .area), TransformSample(image: image))
+        let out = try applyOnce(Resize(height: 1, width: 2, interpolation: .area, depthHolesInvalidateMask: true),
+                                TransformSample(image: image))
         let v = out.image.values.scalars
         XCTAssertEqual(Array(v[0..<2]), [2, 10])
         XCTAssertEqual(Array(v[2..<4]), [1, 3])
