@@ -19,6 +19,19 @@ public struct TransformSample: Sendable {
         self.label = label
         self.points = points
     }
+
+    /// The same, for untrusted input: a label map whose shape is not `[H, W]` of the image, or
+    /// non-finite points, give a typed error instead of stopping the process.
+    public init(validating image: ChannelImage, label: Tensor? = nil, points: [SIMD2<Double>] = []) throws {
+        if let label, label.shape != [image.height, image.width] {
+            throw GeometryError.shape(field: "sample: label map", expected: "[\(image.height), \(image.width)]", got: label.shape)
+        }
+        if let bad = points.firstIndex(where: { !($0.x.isFinite && $0.y.isFinite) }) {
+            throw GeometryError.parameter(field: "sample: prompt point \(bad)", expected: "finite coordinates",
+                                          got: points[bad].x.isFinite ? points[bad].y : points[bad].x)
+        }
+        self.init(image: image, label: label, points: points)
+    }
 }
 
 /// One step of a pipeline (resize, crop, flip, normalise, a physics conversion, ...). A transform

@@ -45,3 +45,16 @@ final class GeometryErrorTests: XCTestCase {
         expect(Resize(height: 2, width: 2), e, mentions: "height and width ≥ 1")
     }
 }
+
+final class SampleValidationTests: XCTestCase {
+    func testValidatingInitialiser() {
+        let image = ChannelImage(values: Tensor.zeros([1, 2, 3]), channels: [ChannelDescriptor(name: "I", unit: "1", kind: .intensity)])
+        XCTAssertThrowsError(try TransformSample(validating: image, label: Tensor.zeros([3, 2]))) { e in
+            XCTAssertEqual(e as? GeometryError, .shape(field: "sample: label map", expected: "[2, 3]", got: [3, 2]))
+        }
+        XCTAssertThrowsError(try TransformSample(validating: image, points: [SIMD2(1, 1), SIMD2(.nan, 0)])) { e in
+            XCTAssert(e.localizedDescription.contains("prompt point 1"), e.localizedDescription)
+        }
+        XCTAssertNoThrow(try TransformSample(validating: image, label: Tensor.zeros([2, 3]), points: [SIMD2(0.5, 0.5)]))
+    }
+}
