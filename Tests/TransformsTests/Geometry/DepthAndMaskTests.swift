@@ -113,3 +113,21 @@ final class DepthAndMaskTests: XCTestCase {
         XCTAssertEqual(out.image.validMask?.scalars, [1, 0])
     }
 }
+
+final class LinearKindTests: XCTestCase {
+    /// Temperature and Hounsfield channels interpolate exactly like intensity (plain linear), and
+    /// a depth channel without holes does too (renormalising by weights that sum to 1).
+    func testLinearKindsMatchIntensity() throws {
+        var g = SeededGenerator(seed: 2)
+        let plane = (0..<(6 * 7)).map { _ in 1 + g.nextUniform() }
+        for interpolation in [ResizeInterpolation.bilinear, .area] {
+            let reference = try applyOnce(Resize(height: 4, width: 11, interpolation: interpolation),
+                                          TransformSample(image: intensityImage(Tensor(shape: [1, 6, 7], values: plane))))
+            for kind in [ChannelKind.temperature, .hounsfield, .depth] {
+                let image = ChannelImage(values: Tensor(shape: [1, 6, 7], values: plane), channels: [ChannelDescriptor(name: "x", unit: "u", kind: kind)])
+                let out = try applyOnce(Resize(height: 4, width: 11, interpolation: interpolation), TransformSample(image: image))
+                assertClose(out.image.values, reference.image.values, tolerance: 1e-6, "\(kind) \(interpolation)")
+            }
+        }
+    }
+}
