@@ -16,7 +16,7 @@ final class LiteMedSAMEndToEndTests: XCTestCase {
         let expectedMask = try TinyViTFixtures.tensor(e2e, "mask")
 
         let logits = try withoutGradients {
-            try model.segment(imageEmbeddings: try model.encodeImage(Variable(input)), boxes: box).value
+            try model.segment(imageEmbeddings: try model.encodeImage(Variable(input)), prompts: SAMPrompts(boxes: box)).masks.value
         }
         XCTAssertEqual(logits.shape, [1, 1, 256, 256])
         assertClose(logits, expectedLogits, tolerance: 1e-4, "low-resolution logits")  // measured 5e-6

