@@ -44,6 +44,7 @@ let package = Package(
         .testTarget(name: "LayeringTests", dependencies: []),
         .testTarget(name: "AIMSTests", dependencies: ["AIMS"]),
         .testTarget(name: "TransformsTests", dependencies: ["Transforms", "Tensor"]),
+        .testTarget(name: "ModalitiesTests", dependencies: ["Modalities", "ImageIO", "Transforms", "Tensor"]),
         // Runs the built `aims` executable end to end.
         .testTarget(name: "CLITests", dependencies: ["aims-cli"]),
     ],

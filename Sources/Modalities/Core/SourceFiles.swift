@@ -15,14 +15,14 @@ public enum SourceFiles {
     }
 
     /// A PNG, TIFF or PNM image in its native dtype (`page` for multi-page TIFF).
-    public static func image(_ path: String, root: URL, page: Int = 0) throws -> RawImage {
-        let u = try url(path, root: root)
+    public static func image(_ path: String, root: URL, page: Int = 0, sample: String? = nil) throws -> RawImage {
+        let u = try url(path, root: root, sample: sample)
         return try ModalityError.wrapping(path) { try ImageReader.read(u, page: page) }
     }
 
     /// The single array of an `.npy` file (or the first tensor of a safetensors / `.pth` file), as Float32.
-    public static func array(_ path: String, root: URL) throws -> Tensor {
-        let u = try url(path, root: root)
+    public static func array(_ path: String, root: URL, sample: String? = nil) throws -> Tensor {
+        let u = try url(path, root: root, sample: sample)
         let archive = try ModalityError.wrapping(path) { try TensorFiles.read(u) }
         guard let first = archive.tensors.first else {
             throw ModalityError.invalidContent(file: path, field: "tensors", expected: "at least one array", got: "none")

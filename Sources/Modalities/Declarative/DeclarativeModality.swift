@@ -113,9 +113,9 @@ public struct DeclarativeModality: Modality {
         }
         switch format {
         case "image":
-            return try SourceFiles.image(path, root: root, page: c.page ?? 0).toTensor()
+            return try SourceFiles.image(path, root: root, page: c.page ?? 0, sample: sample).toTensor()
         case "npy":
-            let t = try SourceFiles.array(path, root: root)
+            let t = try SourceFiles.array(path, root: root, sample: sample)
             if t.rank == 2 { return t.reshaped([1] + t.shape) }
             guard t.rank == 3 else {
                 throw ModalityError.invalidContent(file: path, field: "array shape", expected: "[H, W] or [C, H, W]", got: "\(t.shape)")

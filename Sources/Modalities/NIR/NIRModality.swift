@@ -84,7 +84,7 @@ public struct NIRModality: Modality {
     public func decode(_ sample: SampleFiles, root: URL) throws -> ChannelImage {
         guard sample.inputs.count == 1 else { throw ModalityError.inputCount(sample: sample.id, expected: 1, got: sample.inputs.count) }
         let path = sample.inputs[0]
-        let raw = try SourceFiles.image(path, root: root)
+        let raw = try SourceFiles.image(path, root: root, sample: sample.id)
         let b = bandIndex
         guard b < raw.channels else {
             throw ModalityError.invalidContent(file: path, field: "band", expected: "an index below the \(raw.channels) bands", got: "\(b)")

@@ -143,7 +143,7 @@ public struct PolarizationModality: Modality {
             guard sample.inputs.count == 4 else { throw ModalityError.inputCount(sample: sample.id, expected: 4, got: sample.inputs.count) }
             var planes: [Tensor] = []
             for path in sample.inputs {
-                let raw = try SourceFiles.image(path, root: root)
+                let raw = try SourceFiles.image(path, root: root, sample: sample.id)
                 let ok = colours == 1 ? raw.channels == 1 : (raw.channels == 3 || raw.channels == 4)
                 guard ok else {
                     throw ModalityError.invalidContent(file: path, field: "channels", expected: colours == 1 ? "1 (grey)" : "3 (RGB)",
@@ -160,7 +160,7 @@ public struct PolarizationModality: Modality {
         case .monoMosaic(let layout), .colourMosaic(let layout):
             guard sample.inputs.count == 1 else { throw ModalityError.inputCount(sample: sample.id, expected: 1, got: sample.inputs.count) }
             let path = sample.inputs[0]
-            let raw = try SourceFiles.image(path, root: root)
+            let raw = try SourceFiles.image(path, root: root, sample: sample.id)
             guard raw.channels == 1 else {
                 throw ModalityError.invalidContent(file: path, field: "channels", expected: "1 (a raw sensor mosaic)", got: "\(raw.channels)")
             }

@@ -35,7 +35,7 @@ public struct RGBModality: Modality {
     public func decode(_ sample: SampleFiles, root: URL) throws -> ChannelImage {
         guard sample.inputs.count == 1 else { throw ModalityError.inputCount(sample: sample.id, expected: 1, got: sample.inputs.count) }
         let path = sample.inputs[0]
-        let raw = try SourceFiles.image(path, root: root)
+        let raw = try SourceFiles.image(path, root: root, sample: sample.id)
         guard raw.channels == 3 || raw.channels == 4 else {
             throw ModalityError.invalidContent(file: path, field: "channels", expected: "3 (RGB) or 4 (RGBA)", got: "\(raw.channels)")
         }

@@ -61,14 +61,14 @@ public struct ThermalModality: Modality {
         let path = sample.inputs[0]
         let url = try SourceFiles.url(path, root: root, sample: sample.id)
         if SourceFiles.isRasterImage(url) {
-            let raw = try SourceFiles.image(path, root: root)
+            let raw = try SourceFiles.image(path, root: root, sample: sample.id)
             guard raw.channels == 1 else {
                 throw ModalityError.invalidContent(file: path, field: "channels", expected: "1 (a thermal image)", got: "\(raw.channels)")
             }
             return mapped(raw.toTensor(), imageEncoding)
         }
         if SourceFiles.isNPY(url) {
-            let plane = try SourceFiles.singlePlane(try SourceFiles.array(path, root: root), file: path, field: "array shape")
+            let plane = try SourceFiles.singlePlane(try SourceFiles.array(path, root: root, sample: sample.id), file: path, field: "array shape")
             return mapped(plane, arrayEncoding)
         }
         let frames = try ModalityError.wrapping(path) { try FLIRFile.frames(contentsOf: url) }
