@@ -7,7 +7,6 @@ enum ImageScaling {
     static func unitRange(_ image: RawImage) -> Tensor {
         let t = image.toTensor()
         guard !image.dtype.isFloatingPoint, let m = image.dtype.integerMaximum else { return t }
-        let inv = Float(1 / m)
-        return t.withUnsafeBufferPointer { src in Tensor(shape: t.shape) { out in for i in 0..<src.count { out[i] = src[i] * inv } } }
+        return t.withUnsafeBufferPointer { src in Tensor(shape: t.shape) { out in for i in 0..<src.count { out[i] = Float(Double(src[i]) / m) } } }
     }
 }

@@ -94,17 +94,18 @@ public struct NIRModality: Modality {
                                                got: "\(raw.channels)")
         }
         let stored = raw.toTensor().slice(axis: 0, b..<(b + 1))
-        let (scale, offset): (Double, Double)
+        // value × scale / divisor + offset, the divisor being the dtype maximum for `.unitRange`.
+        let (scale, divisor, offset): (Double, Double, Double)
         switch scaling {
-        case .unitRange: (scale, offset) = (raw.dtype.isFloatingPoint ? 1 : 1 / (raw.dtype.integerMaximum ?? 1), 0)
-        case let .linear(s, o): (scale, offset) = (s, o)
+        case .unitRange: (scale, divisor, offset) = (1, raw.dtype.isFloatingPoint ? 1 : (raw.dtype.integerMaximum ?? 1), 0)
+        case let .linear(s, o): (scale, divisor, offset) = (s, 1, o)
         }
         var v = stored.scalars
         var mask = [Float](repeating: 1, count: v.count)
         var invalid = false
         for i in v.indices {
             if !v[i].isFinite || nodata.map({ Double(v[i]) == $0 }) == true { v[i] = 0; mask[i] = 0; invalid = true }
-            else { v[i] = Float(Double(v[i]) * scale + offset) }
+            else { v[i] = Float(Double(v[i]) * scale / divisor + offset) }
         }
         return ChannelImage(values: Tensor(shape: stored.shape, values: v), channels: channels,
                             validMask: invalid ? Tensor(shape: [raw.height, raw.width], values: mask) : nil)
