@@ -8,8 +8,8 @@ import Transforms
 /// - four files per sample behind polarizers at 0°, 45°, 90°, 135° (grey or RGB, e.g. ZJU-RGBP), or
 /// - one raw division-of-focal-plane mosaic per sample: Sony IMX250MZR (mono) or IMX250MYR (colour).
 ///
-/// Output (`ChannelSet.stokes`), C colours (1 or 3): S0 × C (unit of the input, `"counts"`), DoLP × C (`"1"`, [0, 1]
-/// up to noise), AoLP × C (`"rad"`, [0, π), kind `.angle(period: π)`), optionally cos 2·AoLP × C and sin 2·AoLP × C.
+/// Output (`ChannelSet.stokes`), C colours (1 or 3): S0 × C (unit of the input, `"counts"`), DoLP × C (`"1"`, clamped
+/// to [0, 1] unless `clampDoLP` is false: interpolation noise at edges can push √(S1²+S2²) above S0), AoLP × C (`"rad"`, [0, π), kind `.angle(period: π)`), optionally cos 2·AoLP × C and sin 2·AoLP × C.
 /// `ChannelSet.zju` gives SimCMF's ZJU-RGBP encoding instead: I × C, AoLP × C in (−π/4, π/4) (period π/2), DoLP × C.
 public struct PolarizationModality: Modality {
     /// How a sample was captured.
@@ -43,6 +43,8 @@ public struct PolarizationModality: Modality {
     public var channelSet: ChannelSet
     /// Interpolation of the mosaic (unused for four-angle captures).
     public var method: PolarizationDemosaicMethod
+    /// Caps DoLP at 1 (physical bound); false keeps the raw ratio, which reveals noise or miscalibration.
+    public var clampDoLP: Bool
     public var layout: SampleLayout
 
     /// - Parameters:
@@ -50,7 +52,8 @@ public struct PolarizationModality: Modality {
     ///     `0/{id}_0°.png` … `135/{id}_135°.png`, or `polarization/{id}.*` for a mosaic.
     ///   - label: label pattern; default ZJU's `label_sam/{id}.png` for four-angle captures, else `labels/{id}.*`.
     public init(identifier: String, capture: Capture, channelSet: ChannelSet = .stokes(doubledAngle: false),
-                method: PolarizationDemosaicMethod = .bilinear, patterns: [String]? = nil, label: String?? = nil) throws {
+                method: PolarizationDemosaicMethod = .bilinear, clampDoLP: Bool = true, patterns: [String]? = nil,
+                label: String?? = nil) throws {
         let defaults: [String]
         let defaultLabel: String
         if case .fourAngles(let c) = capture {
@@ -71,6 +74,7 @@ public struct PolarizationModality: Modality {
         self.capture = capture
         self.channelSet = channelSet
         self.method = method
+        self.clampDoLP = clampDoLP
         let labelPattern: String? = label ?? defaultLabel
         layout = SampleLayout(inputs: try p.enumerated().map { try SamplePattern($1, field: "patterns[\($0)]", file: identifier) },
                               label: try labelPattern.map { try SamplePattern($0, field: "label", file: identifier) })
@@ -124,11 +128,15 @@ public struct PolarizationModality: Modality {
             let values = try ModalityError.wrapping(file) { try ZJUPolarizationCompatibility.encode(angleImages: angles) }
             return ChannelImage(values: values, channels: channels)
         case .stokes(let doubled):
-            let image = try ModalityError.wrapping(file) {
+            var image = try ModalityError.wrapping(file) {
                 try PolarizationChannels.image(angleImages: angles, unit: "counts", colourNames: colourNames)
             }
-            guard doubled else { return image }
             let c = capture.colours
+            if clampDoLP {
+                let plane = c * image.height * image.width
+                image.values.withUnsafeMutableBufferPointer { v in for i in plane..<(2 * plane) where v[i] > 1 { v[i] = 1 } }
+            }
+            guard doubled else { return image }
             let aolp = image.values.slice(axis: 0, (2 * c)..<(3 * c))
             let encoded = LinearStokes.doubledAngleEncoding(aolp: aolp)  // [2, C, H, W]
             let extra = encoded.reshaped([2 * c, image.height, image.width])
