@@ -92,3 +92,30 @@ final class MedicalModalityTests: XCTestCase {
         XCTAssertEqual(message { _ = try far.decode(s, root: data.root) }, "volumes/brain.nii: slice index along axis 2: expected 0..<25, got 25")
     }
 }
+
+/// A real label volume: the AAL atlas over the Colin-27 T1 it is aligned with (fixtures/modalities, nibabel's slices).
+final class NIfTILabelVolumeTests: XCTestCase {
+    func testAtlasSlicesGiveImageAndLabelMaskLikeNibabel() throws {
+        let data = try ScratchDataset()
+        try data.copy(fixture: "modalities/colin_t1_crop.nii.gz", to: "volumes/colin.nii.gz")
+        try data.copy(fixture: "modalities/aal_labels_crop.nii.gz", to: "labels/colin.nii.gz")
+        let files = try XCTUnwrap(Fixtures.json("modalities/reference.json")["files"] as? [String: [String: Any]])
+        let t1 = try XCTUnwrap(files["colin_t1_crop.nii.gz"]), aal = try XCTUnwrap(files["aal_labels_crop.nii.gz"])
+        let atlasIDs = Set(try XCTUnwrap(aal["label_ids"] as? [Int]))
+        for (axis, key, shape) in [(2, "axial_middle", [60, 60]), (0, "sagittal_middle", [30, 60])] {
+            let m = try NIfTISliceModality(identifier: "brain", axis: axis)
+            let samples = try m.samples(in: data.root)
+            XCTAssertEqual(samples, [SampleFiles(id: "colin", inputs: ["volumes/colin.nii.gz"], label: "labels/colin.nii.gz")])
+            let t = try m.transformSample(samples[0], root: data.root)
+            XCTAssertEqual(t.image.values.shape, [1] + shape)
+            XCTAssertEqual(t.image.values.scalars, try XCTUnwrap(t1[key] as? [Int]).map(Float.init), key)
+            let label = try XCTUnwrap(t.label)
+            XCTAssertEqual(label.scalars, try XCTUnwrap(aal[key] as? [Int]).map(Float.init), key)
+            let ids = Set(label.scalars.map { Int($0) })
+            XCTAssertTrue(ids.isSubset(of: atlasIDs))
+            XCTAssertGreaterThan(ids.count, 5, "several brain regions in the \(key) slice")
+            // Atlas regions are brain tissue, never the zero background of the template.
+            XCTAssertTrue(zip(t.image.values.scalars, label.scalars).allSatisfy { $0.1 == 0 || $0.0 > 0 })
+        }
+    }
+}
