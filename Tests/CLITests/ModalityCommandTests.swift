@@ -187,3 +187,25 @@ final class ModalityCommandTests: XCTestCase {
         XCTAssertTrue(missing.stderr.contains("--cy is required"))
     }
 }
+
+extension ModalityCommandTests {
+    func testPluginsFolderIsListedAndMissingDatasetIsNamed() throws {
+        let plugins = FileManager.default.temporaryDirectory.appendingPathComponent("aims-cli-plugins-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: plugins, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: plugins) }
+        let spec = """
+        {"identifier": "lwir-8bit", "summary": "an 8-bit LWIR camera in centikelvin", "channels": [
+          {"name": "temperature", "unit": "°C", "kind": "temperature", "file": "lwir/{id}.png", "scale": 0.01, "offset": -273.15}]}
+        """
+        try Data(spec.utf8).write(to: plugins.appendingPathComponent("lwir.json"))
+        let r = try AimsProcess.run(["modalities", "--plugins", plugins.path, "--json"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let list = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [[String: Any]])
+        let lwir = try XCTUnwrap(list.first { $0["identifier"] as? String == "lwir-8bit" })
+        XCTAssertEqual(lwir["summary"] as? String, "an 8-bit LWIR camera in centikelvin")
+        XCTAssertEqual((lwir["channels"] as? [[String: Any]])?.first?["kind"] as? String, "temperature")
+        let missing = try AimsProcess.run(["modalities", "check", plugins.appendingPathComponent("lwir.json").path, "/no/such/dataset"])
+        XCTAssertEqual(missing.status, 1)
+        XCTAssertTrue(missing.stderr.contains("/no/such/dataset: no such folder"), missing.stderr)
+    }
+}

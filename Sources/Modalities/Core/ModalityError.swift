@@ -9,6 +9,8 @@ public enum ModalityError: Error, LocalizedError, Equatable, Sendable {
     case invalidSpec(file: String, field: String, expected: String, got: String)
     /// A sample's file does not exist.
     case missingFile(file: String, sample: String)
+    /// The dataset folder does not exist or is not a folder.
+    case missingFolder(path: String)
     /// Two files match one sample id for the same input.
     case ambiguousFiles(pattern: String, sample: String, files: [String])
     /// A file was read but its content does not fit the modality (wrong channel count, dtype, ...).
@@ -28,6 +30,8 @@ public enum ModalityError: Error, LocalizedError, Equatable, Sendable {
             return "\(file): \(field): expected \(expected), got \(got)"
         case let .missingFile(file, sample):
             return "\(file): no such file (sample \(sample))"
+        case let .missingFolder(path):
+            return "\(path): no such folder"
         case let .ambiguousFiles(pattern, sample, files):
             return "\(pattern): sample \(sample): expected one file, got \(files.count): \(files.joined(separator: ", "))"
         case let .invalidContent(file, field, expected, got):

@@ -106,7 +106,7 @@ public enum DatasetListing {
     public static func files(under root: URL) throws -> [String] {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: root.path, isDirectory: &isDirectory), isDirectory.boolValue else {
-            throw ModalityError.missingFile(file: root.path, sample: "dataset folder")
+            throw ModalityError.missingFolder(path: root.path)
         }
         let base = root.standardizedFileURL.path
         guard let e = FileManager.default.enumerator(at: root, includingPropertiesForKeys: [.isRegularFileKey],
