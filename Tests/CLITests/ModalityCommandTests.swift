@@ -209,3 +209,34 @@ extension ModalityCommandTests {
         XCTAssertTrue(missing.stderr.contains("/no/such/dataset: no such folder"), missing.stderr)
     }
 }
+
+extension ModalityCommandTests {
+    /// IMX250MYR colour: every channel per colour, PNG names carry the colour, values from the physics module.
+    func testConvertColourMosaicWritesPerColourChannels() throws {
+        let rawBytes = try Data(contentsOf: fixture("physics/polrgb_raw.bin"))  // [24, 32] uint8 (synthetic mosaic)
+        let mosaic = Tensor(shape: [24, 32], values: rawBytes.map(Float.init))
+        let input = scratch.appendingPathComponent("in/rgb.png")
+        try FileManager.default.createDirectory(at: input.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try PNGCodec.write(RawImage(tensor: mosaic.reshaped([1, 24, 32]), dtype: .uint8), to: input)
+        let out = scratch.appendingPathComponent("out")
+        let r = try AimsProcess.run(["convert", "polarization", "--layout", "imx250myr", input.path, "--out", out.path,
+                                     "--channels", "aolp,sin2aolp", "--format", "png", "--json"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let summary = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+        XCTAssertEqual(summary["channels"] as? [String], ["AoLP R", "AoLP G", "AoLP B", "sin 2AoLP R", "sin 2AoLP G", "sin 2AoLP B"])
+        XCTAssertEqual(allFiles(out), ["rgb_aolp_b.png", "rgb_aolp_g.png", "rgb_aolp_r.png",
+                                       "rgb_sin2aolp_b.png", "rgb_sin2aolp_g.png", "rgb_sin2aolp_r.png"])
+        let angles = try PolarizationDemosaicing.demosaicColor(mosaic, layout: .sonyIMX250)
+        let truth = try PolarizationChannels.image(angleImages: angles).values.scalars
+        let n = 24 * 32
+        for (c, colour) in ["r", "g", "b"].enumerated() {
+            let aolp = try ImageReader.read(out.appendingPathComponent("rgb_aolp_\(colour).png")).toTensor().scalars
+            let sin2 = try ImageReader.read(out.appendingPathComponent("rgb_sin2aolp_\(colour).png")).toTensor().scalars
+            for i in 0..<n {
+                let a = Double(truth[(6 + c) * n + i])
+                XCTAssertEqual(Double(aolp[i]), a / .pi * 65535, accuracy: 0.5 + 1e-3)
+                XCTAssertEqual(Double(sin2[i]), (sin(2 * a) + 1) / 2 * 65535, accuracy: 0.5 + 0.02)
+            }
+        }
+    }
+}
