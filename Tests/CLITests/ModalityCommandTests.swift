@@ -61,6 +61,7 @@ final class ModalityCommandTests: XCTestCase {
         XCTAssertEqual(report["samples"] as? Int, 3)
         XCTAssertEqual(report["decoded"] as? Int, 2)
         XCTAssertEqual(report["shapes"] as? [String: Int], ["1x48x40": 2])
+        XCTAssertEqual(report["shapesAgree"] as? Bool, true)
         let failures = try XCTUnwrap(report["failures"] as? [[String: Any]])
         XCTAssertEqual(failures.first?["sample"] as? String, "c")
         XCTAssertEqual(failures.first?["error"] as? String, "tiles/c.tif: channels[0].band: expected below the file's 1 channels, got 3")

@@ -72,6 +72,7 @@ enum ModalitiesCommand: Command {
             print("\(report.identifier): \(report.samples) samples in \(dataset.path), \(report.decoded) decoded, \(report.labelled) with labels, "
                   + "\(report.failures.count) failed")
             for (shape, n) in report.shapes.sorted(by: { $0.key < $1.key }) { print("  shape \(shape): \(n)") }
+            if !report.shapesAgree { print("  note: samples differ in shape") }
             for s in report.statistics {
                 guard let lo = s.min, let hi = s.max, let mean = s.mean else { print("  \(s.name): no valid pixels"); continue }
                 print(String(format: "  %@: min %.6g  max %.6g  mean %.6g  (%d valid pixels)", s.name, lo, hi, mean, s.validPixels))
@@ -116,6 +117,24 @@ struct ModalityListing: Encodable {
 }
 
 struct CheckReport: Encodable {
+    enum CodingKeys: String, CodingKey {
+        case identifier, dataset, channels, samples, decoded, labelled, shapes, shapesAgree, statistics, failures
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(identifier, forKey: .identifier)
+        try c.encode(dataset, forKey: .dataset)
+        try c.encode(channels, forKey: .channels)
+        try c.encode(samples, forKey: .samples)
+        try c.encode(decoded, forKey: .decoded)
+        try c.encode(labelled, forKey: .labelled)
+        try c.encode(shapes, forKey: .shapes)
+        try c.encode(shapesAgree, forKey: .shapesAgree)
+        try c.encode(statistics, forKey: .statistics)
+        try c.encode(failures, forKey: .failures)
+    }
+
     struct Failure: Encodable { var sample: String; var error: String }
     struct Statistics: Encodable {
         var name: String
@@ -133,6 +152,8 @@ struct CheckReport: Encodable {
     var labelled: Int
     /// "CxHxW" → number of samples.
     var shapes: [String: Int]
+    /// True when every decoded sample has the same shape.
+    var shapesAgree: Bool { shapes.count <= 1 }
     var statistics: [Statistics]
     var failures: [Failure]
 }
