@@ -50,7 +50,8 @@ public struct PolarizationModality: Modality {
     /// - Parameters:
     ///   - patterns: four patterns (0°, 45°, 90°, 135°) for `.fourAngles`, one for a mosaic. Defaults: ZJU-RGBP's
     ///     `0/{id}_0°.png` … `135/{id}_135°.png`, or `polarization/{id}.*` for a mosaic.
-    ///   - label: label pattern; default ZJU's `label_sam/{id}.png` for four-angle captures, else `labels/{id}.*`.
+    ///   - label: label pattern; `nil` (the default) means ZJU's `label_sam/{id}.png` for four-angle captures, else
+    ///     `labels/{id}.*`; `.some(nil)` means the samples have no labels.
     public init(identifier: String, capture: Capture, channelSet: ChannelSet = .stokes(doubledAngle: false),
                 method: PolarizationDemosaicMethod = .bilinear, clampDoLP: Bool = true, patterns: [String]? = nil,
                 label: String?? = nil) throws {
