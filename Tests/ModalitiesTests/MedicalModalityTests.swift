@@ -119,3 +119,21 @@ final class NIfTILabelVolumeTests: XCTestCase {
         }
     }
 }
+
+extension NIfTILabelVolumeTests {
+    func testEverySliceAsASample() throws {
+        let data = try ScratchDataset()
+        try data.copy(fixture: "modalities/colin_t1_crop.nii.gz", to: "volumes/colin.nii.gz")
+        try data.copy(fixture: "modalities/aal_labels_crop.nii.gz", to: "labels/colin.nii.gz")
+        let files = try XCTUnwrap(Fixtures.json("modalities/reference.json")["files"] as? [String: [String: Any]])
+        let m = try NIfTISliceModality(axis: 2, slice: .all)
+        let samples = try m.samples(in: data.root)
+        XCTAssertEqual(samples.count, 30)
+        XCTAssertEqual(samples.first?.id, "colin@00")
+        XCTAssertEqual(samples[15], SampleFiles(id: "colin@15", inputs: ["volumes/colin.nii.gz"], label: "labels/colin.nii.gz", frame: 15))
+        let t = try m.transformSample(samples[15], root: data.root)
+        XCTAssertEqual(t.image.values.scalars, try XCTUnwrap(files["colin_t1_crop.nii.gz"]?["axial_middle"] as? [Int]).map(Float.init))
+        XCTAssertEqual(t.label?.scalars, try XCTUnwrap(files["aal_labels_crop.nii.gz"]?["axial_middle"] as? [Int]).map(Float.init))
+        XCTAssertNotEqual(try m.decode(samples[0], root: data.root).values.scalars, t.image.values.scalars)
+    }
+}

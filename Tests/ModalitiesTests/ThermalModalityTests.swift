@@ -97,3 +97,19 @@ final class ThermalModalityTests: XCTestCase {
         XCTAssertThrowsError(try ThermalModality(imageEncoding: .counts))
     }
 }
+
+extension ThermalModalityTests {
+    func testEveryFrameAsASample() throws {
+        let data = try ScratchDataset()
+        try data.copy(fixture: "thermal/two_frames.seq", to: "thermal/clip.seq")
+        try data.copy(fixture: "thermal/flir_i7_four_ducks.jpg", to: "thermal/ducks.jpg")
+        let m = try ThermalModality(framesAsSamples: true)
+        let samples = try m.samples(in: data.root)
+        XCTAssertEqual(samples.map(\.id), ["clip@0", "clip@1", "ducks@0"])
+        XCTAssertEqual(samples[1].frame, 1)
+        let second = try m.decode(samples[1], root: data.root)
+        XCTAssertEqual(second.values.scalars, try ThermalModality(frameIndex: 1).decode(SampleFiles(id: "clip", inputs: ["thermal/clip.seq"]),
+                                                                                         root: data.root).values.scalars)
+        XCTAssertNotEqual(second.values.scalars, try m.decode(samples[0], root: data.root).values.scalars)
+    }
+}

@@ -13,12 +13,16 @@ public struct SampleFiles: Sendable, Equatable, Codable {
     public var label: String?
     /// For a composite modality: each part's own sample, in part order (empty otherwise).
     public var parts: [SampleFiles]
+    /// The frame or slice inside a multi-frame input (a FLIR SEQ frame, a volume slice) when each is its own sample;
+    /// nil when the modality's configured one applies.
+    public var frame: Int?
 
-    public init(id: String, inputs: [String], label: String? = nil, parts: [SampleFiles] = []) {
+    public init(id: String, inputs: [String], label: String? = nil, parts: [SampleFiles] = [], frame: Int? = nil) {
         self.id = id
         self.inputs = inputs
         self.label = label
         self.parts = parts
+        self.frame = frame
     }
 
     public init(from decoder: any Decoder) throws {
@@ -27,6 +31,7 @@ public struct SampleFiles: Sendable, Equatable, Codable {
         inputs = try c.decode([String].self, forKey: .inputs)
         label = try c.decodeIfPresent(String.self, forKey: .label)
         parts = try c.decodeIfPresent([SampleFiles].self, forKey: .parts) ?? []
+        frame = try c.decodeIfPresent(Int.self, forKey: .frame)
     }
 }
 

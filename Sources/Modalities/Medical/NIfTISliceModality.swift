@@ -12,6 +12,9 @@ public struct NIfTISliceModality: Modality {
         /// `extent / 2`.
         case middle
         case index(Int)
+        /// Every slice is a sample, id `<volume id>@<k>` with `SampleFiles.frame = k`. Listing reads each volume once
+        /// for its extent; decoding a slice reads its volume again (no cache).
+        case all
     }
 
     public var identifier: String
@@ -45,23 +48,39 @@ public struct NIfTISliceModality: Modality {
         [hounsfield ? ChannelDescriptor(name: "HU", unit: "HU", kind: .hounsfield) : ChannelDescriptor(name: "value", unit: "1", kind: .intensity)]
     }
 
-    public func samples(in root: URL) throws -> [SampleFiles] { try layout.samples(in: root) }
+    public func samples(in root: URL) throws -> [SampleFiles] {
+        let volumes = try layout.samples(in: root)
+        guard slice == .all else { return volumes }
+        return try volumes.flatMap { v -> [SampleFiles] in
+            let path = v.inputs[0]
+            let url = try SourceFiles.url(path, root: root, sample: v.id)
+            let dims = try ModalityError.wrapping(path) { try NIfTIVolume(contentsOf: url) }.header.dimensions
+            guard dims.count >= 3 else {
+                throw ModalityError.invalidContent(file: path, field: "dim", expected: "a volume of rank >= 3", got: "\(dims)")
+            }
+            let digits = String(dims[axis] - 1).count
+            return (0..<dims[axis]).map { k in
+                let padded = String(repeating: "0", count: digits - String(k).count) + String(k)
+                return SampleFiles(id: "\(v.id)@\(padded)", inputs: v.inputs, label: v.label, frame: k)
+            }
+        }
+    }
 
     public func decode(_ sample: SampleFiles, root: URL) throws -> ChannelImage {
         guard sample.inputs.count == 1 else { throw ModalityError.inputCount(sample: sample.id, expected: 1, got: sample.inputs.count) }
-        let plane = try sliceValues(sample.inputs[0], root: root, sample: sample.id)
+        let plane = try sliceValues(sample.inputs[0], root: root, sample: sample.id, frame: sample.frame)
         return ChannelImage(values: plane.reshaped([1] + plane.shape), channels: channels)
     }
 
     /// The label volume's slice, rounded to integers.
     public func label(_ sample: SampleFiles, root: URL) throws -> Tensor? {
         guard let path = sample.label else { return nil }
-        let plane = try sliceValues(path, root: root, sample: sample.id)
+        let plane = try sliceValues(path, root: root, sample: sample.id, frame: sample.frame)
         return plane.withUnsafeBufferPointer { src in Tensor(shape: plane.shape) { out in for i in 0..<src.count { out[i] = src[i].rounded() } } }
     }
 
-    /// The slice `[rows, cols]` of the volume at `root/path`.
-    public func sliceValues(_ path: String, root: URL, sample: String) throws -> Tensor {
+    /// The slice `[rows, cols]` of the volume at `root/path`: slice `frame` when given, else the configured one.
+    public func sliceValues(_ path: String, root: URL, sample: String, frame: Int? = nil) throws -> Tensor {
         let url = try SourceFiles.url(path, root: root, sample: sample)
         let volume = try ModalityError.wrapping(path) { try NIfTIVolume(contentsOf: url) }
         let dims = volume.header.dimensions
@@ -69,9 +88,10 @@ public struct NIfTISliceModality: Modality {
             throw ModalityError.invalidContent(file: path, field: "dim", expected: "a volume of rank >= 3", got: "\(dims)")
         }
         let index: Int
-        switch slice {
-        case .middle: index = dims[axis] / 2
-        case .index(let i): index = i
+        switch (frame, slice) {
+        case (let f?, _): index = f
+        case (nil, .index(let i)): index = i
+        case (nil, _): index = dims[axis] / 2
         }
         guard index < dims[axis] else {
             throw ModalityError.invalidContent(file: path, field: "slice index along axis \(axis)", expected: "0..<\(dims[axis])", got: "\(index)")

@@ -27,10 +27,13 @@ public struct ThermalModality: Modality {
     public var arrayEncoding: Encoding
     /// The frame of a multi-frame FLIR SEQ file to decode.
     public var frameIndex: Int
+    /// When true, every frame of a FLIR file is a sample (id `<id>@<k>`, `SampleFiles.frame = k`); listing then
+    /// parses each FLIR file once.
+    public var framesAsSamples: Bool
     public var layout: SampleLayout
 
     public init(identifier: String = "thermal", imageEncoding: Encoding = .linear(scale: 1, offset: 0),
-                arrayEncoding: Encoding = .linear(scale: 1, offset: 0), frameIndex: Int = 0,
+                arrayEncoding: Encoding = .linear(scale: 1, offset: 0), frameIndex: Int = 0, framesAsSamples: Bool = false,
                 pattern: String = "thermal/{id}.*", label: String? = "labels/{id}.*") throws {
         guard frameIndex >= 0 else {
             throw ModalityError.invalidSpec(file: identifier, field: "frameIndex", expected: ">= 0", got: "\(frameIndex)")
@@ -43,6 +46,7 @@ public struct ThermalModality: Modality {
         self.imageEncoding = imageEncoding
         self.arrayEncoding = arrayEncoding
         self.frameIndex = frameIndex
+        self.framesAsSamples = framesAsSamples
         layout = SampleLayout(inputs: [try SamplePattern(pattern, field: "thermal pattern", file: identifier)],
                               label: try label.map { try SamplePattern($0, field: "label pattern", file: identifier) })
     }
@@ -54,7 +58,21 @@ public struct ThermalModality: Modality {
             : [ChannelDescriptor(name: "temperature", unit: "°C", kind: .temperature)]
     }
 
-    public func samples(in root: URL) throws -> [SampleFiles] { try layout.samples(in: root) }
+    public func samples(in root: URL) throws -> [SampleFiles] {
+        let files = try layout.samples(in: root)
+        guard framesAsSamples else { return files }
+        return try files.flatMap { s -> [SampleFiles] in
+            let path = s.inputs[0]
+            let url = try SourceFiles.url(path, root: root, sample: s.id)
+            guard !SourceFiles.isRasterImage(url), !SourceFiles.isNPY(url) else { return [s] }
+            let count = try ModalityError.wrapping(path) { try FLIRFile.frames(contentsOf: url) }.count
+            let digits = String(max(count - 1, 0)).count
+            return (0..<count).map { k in
+                SampleFiles(id: "\(s.id)@\(String(repeating: "0", count: digits - String(k).count))\(k)", inputs: s.inputs,
+                            label: s.label, frame: k)
+            }
+        }
+    }
 
     public func decode(_ sample: SampleFiles, root: URL) throws -> ChannelImage {
         guard sample.inputs.count == 1 else { throw ModalityError.inputCount(sample: sample.id, expected: 1, got: sample.inputs.count) }
@@ -72,10 +90,11 @@ public struct ThermalModality: Modality {
             return mapped(plane, arrayEncoding)
         }
         let frames = try ModalityError.wrapping(path) { try FLIRFile.frames(contentsOf: url) }
-        guard frameIndex < frames.count else {
-            throw ModalityError.invalidContent(file: path, field: "frame index", expected: "0..<\(frames.count)", got: "\(frameIndex)")
+        let index = sample.frame ?? frameIndex
+        guard (0..<frames.count).contains(index) else {
+            throw ModalityError.invalidContent(file: path, field: "frame index", expected: "0..<\(frames.count)", got: "\(index)")
         }
-        let frame = frames[frameIndex]
+        let frame = frames[index]
         return try ModalityError.wrapping(path) {
             let counts = try frame.rawCounts()
             if imageEncoding == .counts {
