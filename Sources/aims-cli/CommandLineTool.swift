@@ -12,7 +12,8 @@ protocol Command: Sendable {
 }
 
 enum CommandLineTool {
-    static let commands: [any Command.Type] = [InspectCommand.self, BenchCommand.self]
+    static let commands: [any Command.Type] = [InspectCommand.self, ModalitiesCommand.self, ConvertCommand.self, HHACommand.self,
+                                                BenchCommand.self]
 
     static var overview: String {
         var s = "aims: cross-modal fine-tuning of SAM for any imaging sensor (SimCMF).\n\nUsage: aims <command> [options]\n\nCommands:\n"
