@@ -48,7 +48,7 @@ let package = Package(
         .testTarget(name: "TinyViTTests", dependencies: ["SimCMF", "Tensor"]),
         .testTarget(name: "ModalitiesTests", dependencies: ["Modalities", "ImageIO", "Transforms", "Tensor"]),
         // Runs the built `aims` executable end to end.
-        .testTarget(name: "CLITests", dependencies: ["aims-cli"]),
+        .testTarget(name: "CLITests", dependencies: ["aims-cli", "ImageIO", "Tensor"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,8 +1,8 @@
 import Foundation
 import Tensor
 
-/// Whole-file reads with errors mapped to `ImageIOError.io`.
-enum FileBytes {
+/// Whole-file reads with errors mapped to `ImageIOError.io` (naming the file).
+public enum FileBytes {
     /// The bytes of the file at `url`.
     static func read(_ url: URL) throws -> [UInt8] {
         do {
@@ -13,7 +13,7 @@ enum FileBytes {
     }
 
     /// The first `count` bytes (fewer if the file is shorter).
-    static func readPrefix(_ url: URL, count: Int) throws -> [UInt8] {
+    public static func readPrefix(_ url: URL, count: Int) throws -> [UInt8] {
         guard let handle = FileHandle(forReadingAtPath: url.path) else {
             throw ImageIOError.io(file: ImageIOError.name(url), reason: "cannot open for reading")
         }

@@ -12,7 +12,7 @@ protocol Command: Sendable {
 }
 
 enum CommandLineTool {
-    static let commands: [any Command.Type] = [InspectCommand.self, ModalitiesCommand.self, ConvertCommand.self, HHACommand.self,
+    static let commands: [any Command.Type] = [InspectCommand.self, PredictCommand.self, ModalitiesCommand.self, ConvertCommand.self, HHACommand.self,
                                                 BenchCommand.self]
 
     static var overview: String {

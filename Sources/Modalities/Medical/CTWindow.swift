@@ -37,4 +37,22 @@ public struct CTWindow: Sendable, Equatable, Hashable, Codable {
     public func apply(_ t: Tensor) -> Tensor {
         t.withUnsafeBufferPointer { src in Tensor(shape: t.shape) { out in for i in 0..<src.count { out[i] = Float(apply(Double(src[i]))) } } }
     }
+
+    /// MedSAM's pre-processing of CT (`pre_CT_MR.py`), which LiteMedSAM was trained on: clip to
+    /// `[center − width/2, center + width/2]`, rescale by the clipped image's own minimum and maximum
+    /// to 0…255, and truncate to integers (as NumPy's `astype(np.uint8)`). A constant image gives 0.
+    public func medSAMIntensities(_ t: Tensor) -> Tensor {
+        let lo = center - width / 2, hi = center + width / 2
+        return t.withUnsafeBufferPointer { src in
+            // In Double and in NumPy's order: (x − min) / (max − min) · 255, then truncation.
+            var mn = Double.infinity, mx = -Double.infinity
+            for v in src { let c = Swift.min(Swift.max(Double(v), lo), hi); mn = Swift.min(mn, c); mx = Swift.max(mx, c) }
+            return Tensor(shape: t.shape) { out in
+                for i in 0..<src.count {
+                    let c = Swift.min(Swift.max(Double(src[i]), lo), hi)
+                    out[i] = mx > mn ? Float(((c - mn) / (mx - mn) * 255).rounded(.towardZero)) : 0
+                }
+            }
+        }
+    }
 }

@@ -5,7 +5,7 @@ import Tensor
 /// Recognises a file by its content and builds its `InspectReport` with the matching decoder.
 enum FileInspector {
     static func inspect(_ url: URL) throws -> InspectReport {
-        let head = try prefix(of: url, count: 544)
+        let head = try FileBytes.readPrefix(url, count: 544)
         let name = url.path
         // DICOM first: a DICOM preamble may itself hold a TIFF header (dual-personality files).
         if head.count >= 132, Array(head[128..<132]) == Array("DICM".utf8) { return try dicom(url) }
@@ -96,11 +96,4 @@ enum FileInspector {
         return [348, 540].contains(le) || [348, 540].contains(le.byteSwapped)
     }
 
-    private static func prefix(of url: URL, count: Int) throws -> [UInt8] {
-        guard let h = FileHandle(forReadingAtPath: url.path) else {
-            throw ImageIOError.io(file: url.path, reason: "cannot open for reading (missing or not permitted)")
-        }
-        defer { try? h.close() }
-        return [UInt8](try h.read(upToCount: count) ?? Data())
-    }
 }
