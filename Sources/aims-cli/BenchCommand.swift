@@ -5,7 +5,7 @@ import Tensor
 /// `aims bench sam …`: SAM encoder / fine-tuning step times (see `SAMBench`).
 enum BenchCommand: Command {
     static let name = "bench"
-    static let summary = "measure the tensor engine against the FMA peak, or SAM encoder/training speed"
+    static let summary = "measure the tensor engine against the FMA peak, SAM encoder/training speed, or mosaic conversion"
     static let usage = """
     Usage: aims bench engine [--json] [--quick] [--repetitions N] [--profile]
 
@@ -19,12 +19,13 @@ enum BenchCommand: Command {
       --repetitions N  timed runs per entry, the best is kept (default 3)
       --profile        instead, the time of each stage of one ViT-B window block forward and its backward
 
-    """ + SAMBench.usage
+    """ + SAMBench.usage + "\n" + ConvertBench.usage
 
     static func run(_ arguments: [String]) throws -> Int32 {
         if arguments.first == "sam" { return try SAMBench.run(Array(arguments.dropFirst())) }
+        if arguments.first == "convert" { return try ConvertBench.run(Array(arguments.dropFirst())) }
         let args = try Arguments(arguments, valueOptions: ["repetitions"], flagOptions: ["json", "quick", "profile"])
-        guard args.positional == ["engine"] else { throw UsageError(message: "expected `aims bench engine` or `aims bench sam`") }
+        guard args.positional == ["engine"] else { throw UsageError(message: "expected `aims bench engine`, `aims bench sam` or `aims bench convert`") }
         var reps = 3
         if let r = args.value("repetitions") {
             guard let n = Int(r), n > 0 else { throw UsageError(message: "--repetitions needs a positive integer") }

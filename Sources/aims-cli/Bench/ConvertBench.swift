@@ -1,0 +1,84 @@
+import Foundation
+import ImageIO
+import Tensor
+import Transforms
+
+/// `aims bench convert`: a raw polarization mosaic (2448 × 2048, Sony IMX250MZR) to S0, DoLP and
+/// AoLP, timed by stage. `scripts/bench_convert.py` runs polanalyser + NumPy on the same file in the
+/// same run and prints the ratio.
+enum ConvertBench {
+    static let usage = """
+    Usage: aims bench convert [--input MOSAIC.png] [--repetitions N] [--method bilinear|opencv|edge] [--json]
+
+    Decodes a division-of-focal-plane mosaic, demosaics it (default `opencv`: OpenCV's bilinear, as
+    polanalyser), and computes the Stokes vector, DoLP and AoLP; reports the best of N runs per stage.
+    Without --input, a seeded random 2448x2048 8-bit mosaic is generated in memory (no decode stage).
+    For a comparison with polanalyser on the same file: python3 scripts/bench_convert.py FILE
+    """
+
+    struct Report: Codable {
+        var input: String
+        var width: Int
+        var height: Int
+        var method: String
+        var repetitions: Int
+        var threads: Int
+        /// Best seconds per stage: decode, demosaic, stokes, dolp, aolp.
+        var seconds: [String: Double]
+        var totalSeconds: Double
+        var megapixelsPerSecond: Double
+    }
+
+    static func run(_ arguments: [String]) throws -> Int32 {
+        let args = try Arguments(arguments, valueOptions: ["input", "repetitions", "method"], flagOptions: ["json"])
+        let reps = try args.value("repetitions").map { r -> Int in
+            guard let n = Int(r), n > 0 else { throw UsageError(message: "--repetitions needs a positive integer, got '\(r)'") }
+            return n
+        } ?? 5
+        let methods: [String: PolarizationDemosaicMethod] = ["bilinear": .bilinear, "opencv": .bilinearOpenCV, "edge": .edgeDirected]
+        let methodName = args.value("method") ?? "opencv"
+        guard let method = methods[methodName] else { throw UsageError(message: "--method: expected bilinear, opencv or edge") }
+        let input = args.value("input").map { URL(fileURLWithPath: $0) }
+
+        var best: [String: Double] = [:]
+        func time<T>(_ stage: String, _ body: () throws -> T) rethrows -> T {
+            let t0 = DispatchTime.now().uptimeNanoseconds
+            let r = try body()
+            let s = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
+            best[stage] = min(best[stage] ?? .infinity, s)
+            return r
+        }
+        var mosaic = Tensor(shape: [1, 1])
+        if input == nil {
+            var g = SeededGenerator(seed: 7)
+            mosaic = Tensor(shape: [2048, 2448]) { o in for i in 0..<o.count { o[i] = Float(g.next() % 256) } }
+        }
+        for rep in 0..<reps {
+            if let input {
+                mosaic = try time("decode") {
+                    let t = try ImageReader.read(input).toTensor()
+                    return t.reshaped([t.shape[1], t.shape[2]])
+                }
+            }
+            let angles = try time("demosaic") { try PolarizationDemosaicing.demosaicMono(mosaic, method: method) }
+            let stokes = try time("stokes") { try LinearStokes.stokes(angleImages: angles) }
+            _ = try time("dolp") { try LinearStokes.degreeOfLinearPolarization(stokes: stokes) }
+            _ = try time("aolp") { try LinearStokes.angleOfLinearPolarization(stokes: stokes) }
+            Console.error("bench convert: run \(rep + 1)/\(reps)")
+        }
+        let total = best.values.reduce(0, +)
+        let (h, w) = (mosaic.shape[0], mosaic.shape[1])
+        let report = Report(input: input?.path ?? "synthetic", width: w, height: h, method: methodName, repetitions: reps,
+                            threads: ProcessInfo.processInfo.activeProcessorCount, seconds: best, totalSeconds: total,
+                            megapixelsPerSecond: Double(w * h) / 1e6 / total)
+        if args.flag("json") {
+            try JSONOutput.print(report)
+        } else {
+            for stage in ["decode", "demosaic", "stokes", "dolp", "aolp"] where best[stage] != nil {
+                print(stage.padding(toLength: 10, withPad: " ", startingAt: 0) + String(format: "%8.4f s", best[stage]!))
+            }
+            print(String(format: "total     %8.4f s  (%d x %d, %.1f Mpixel/s)", total, w, h, report.megapixelsPerSecond))
+        }
+        return 0
+    }
+}
