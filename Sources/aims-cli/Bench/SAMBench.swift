@@ -5,11 +5,12 @@ import Tensor
 /// `aims bench sam`: wall time of a SAM image encoder forward, or of one full fine-tuning step.
 enum SAMBench {
     static let usage = """
-    Usage: aims bench sam [--model vit_b|vit_l|vit_h] [--size 1024|512|256|…] [--mode encoder|train-full]
-                          [--batch N] [--repetitions N] [--json]
+    Usage: aims bench sam [--model vit_b|vit_l|vit_h|lite_medsam] [--size 1024|512|256|…] [--mode encoder|train-full]
+                          [--batch N] [--repetitions N] [--weights lite_medsam.pth] [--json]
 
     Builds a randomly initialised SAM for a square input of --size pixels (a multiple of 16; the
-    positional tables are sized for it) and times, best of --repetitions after one warm-up:
+    positional tables are sized for it), or LiteMedSAM from its checkpoint (256 pixels; --weights,
+    default $AIMS_CACHE/lite_medsam.pth), and times, best of --repetitions after one warm-up:
       encoder     the image encoder forward without gradients (inference)
       train-full  one step of full fine-tuning: encoder + prompt encoder (one click per image) + mask
                   decoder (single mask), DiceCE loss on the low-resolution logits, backward into every
@@ -17,6 +18,8 @@ enum SAMBench {
       --batch N        images per step (default 1)
       --repetitions N  timed runs (default 3)
       --json           the report as JSON on stdout
+    The report includes the process's peak resident memory (model, activations, optimiser state).
+    For the same measurement in PyTorch and the ratio: python3 scripts/bench_sam.py --model M --size S --mode X
     """
 
     struct Report: Codable {
@@ -28,14 +31,18 @@ enum SAMBench {
         var seconds: [Double]
         var bestSeconds: Double
         var imagesPerSecond: Double
+        /// Peak resident set size of the whole process, in MiB (getrusage).
+        var peakResidentMiB: Double
     }
 
     static func run(_ arguments: [String]) throws -> Int32 {
-        let args = try Arguments(arguments, valueOptions: ["model", "size", "mode", "batch", "repetitions"], flagOptions: ["json"])
+        let args = try Arguments(arguments, valueOptions: ["model", "size", "mode", "batch", "repetitions", "weights"],
+                                 flagOptions: ["json"])
         guard args.positional.isEmpty else { throw UsageError(message: "unexpected arguments \(args.positional)") }
         let modelName = args.value("model") ?? "vit_b"
+        if modelName == "lite_medsam" { return try runLiteMedSAM(args) }
         guard var configuration = SAMConfiguration.named(modelName) else {
-            throw UsageError(message: "--model must be vit_b, vit_l or vit_h, got \(modelName)")
+            throw UsageError(message: "--model must be vit_b, vit_l, vit_h or lite_medsam, got \(modelName)")
         }
         func positive(_ name: String, _ fallback: Int) throws -> Int {
             guard let text = args.value(name) else { return fallback }
@@ -70,22 +77,68 @@ enum SAMBench {
                 optimizer.zeroGrad()
             }
         }
+        return try report(modelName: modelName, size: size, mode: mode, batch: batch, parameters: model.parameterCount,
+                          repetitions: reps, json: args.flag("json"), step: step)
+        return 0
+    }
+
+    /// LiteMedSAM from its checkpoint at 256 × 256: encoder forward, or a full step with a box prompt.
+    private static func runLiteMedSAM(_ args: Arguments) throws -> Int32 {
+        func positive(_ name: String, _ fallback: Int) throws -> Int {
+            guard let text = args.value(name) else { return fallback }
+            guard let n = Int(text), n > 0 else { throw UsageError(message: "--\(name) needs a positive integer, got \(text)") }
+            return n
+        }
+        let size = try positive("size", LiteMedSAM.inputSize), batch = try positive("batch", 1), reps = try positive("repetitions", 3)
+        guard size == LiteMedSAM.inputSize else { throw UsageError(message: "--size: LiteMedSAM runs at 256, got \(size)") }
+        let mode = args.value("mode") ?? "encoder"
+        guard mode == "encoder" || mode == "train-full" else { throw UsageError(message: "--mode must be encoder or train-full, got \(mode)") }
+        let weights = URL(fileURLWithPath: args.value("weights") ?? PredictCommand.defaultWeights().path)
+        Console.error("loading LiteMedSAM from \(weights.path) …")
+        let model = try LiteMedSAM(contentsOf: weights)
+        var generator = SeededGenerator(seed: 7)
+        let image = Tensor.uniform([batch, 3, size, size], using: &generator)
+        let step: () throws -> Void
+        if mode == "encoder" {
+            step = { _ = try withoutGradients { try model.encodeImage(Variable(image)) } }
+        } else {
+            let target = Tensor.uniform([batch, 1, size, size], using: &generator).gt(0.5)
+            let boxes = Tensor(shape: [batch, 4], values: (0..<batch).flatMap { _ in [64, 64, 192, 192] as [Float] })
+            let optimizer = Adam(model.parameters, learningRate: 1e-5)
+            step = {
+                let (masks, _) = try model.segment(imageEmbeddings: try model.encodeImage(Variable(image)), prompts: SAMPrompts(boxes: boxes))
+                Loss.diceCE(masks, target: target).backward()
+                optimizer.step()
+                optimizer.zeroGrad()
+            }
+        }
+        let parameters = model.parameters.reduce(0) { $0 + $1.value.count }
+        return try report(modelName: "lite_medsam", size: size, mode: mode, batch: batch, parameters: parameters,
+                          repetitions: reps, json: args.flag("json"), step: step)
+    }
+
+    /// Times `step` once to warm up and then `repetitions` times; prints the report.
+    private static func report(modelName: String, size: Int, mode: String, batch: Int, parameters: Int, repetitions: Int,
+                               json: Bool, step: () throws -> Void) throws -> Int32 {
         var times: [Double] = []
-        for run in 0...reps {
+        for run in 0...repetitions {
             let start = DispatchTime.now().uptimeNanoseconds
             try step()
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
             Console.error(run == 0 ? String(format: "warm-up %.3f s", seconds) : String(format: "run %d: %.3f s", run, seconds))
             if run > 0 { times.append(seconds) }
         }
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
         let best = times.min() ?? 0
-        let report = Report(model: modelName, size: size, mode: mode, batch: batch, parameters: model.parameterCount,
-                            seconds: times, bestSeconds: best, imagesPerSecond: best > 0 ? Double(batch) / best : 0)
-        if args.flag("json") {
+        let report = Report(model: modelName, size: size, mode: mode, batch: batch, parameters: parameters,
+                            seconds: times, bestSeconds: best, imagesPerSecond: best > 0 ? Double(batch) / best : 0,
+                            peakResidentMiB: Double(usage.ru_maxrss) / 1024)
+        if json {
             try JSONOutput.print(report)
         } else {
-            Console.error(String(format: "%@ %dx%d %@ (batch %d): best %.3f s, %.2f img/s", modelName, size, size, mode, batch,
-                                 best, report.imagesPerSecond))
+            Console.error(String(format: "%@ %dx%d %@ (batch %d): best %.3f s, %.2f img/s, peak RSS %.0f MiB", modelName, size, size,
+                                 mode, batch, best, report.imagesPerSecond, report.peakResidentMiB))
         }
         return 0
     }
