@@ -59,6 +59,23 @@ final class AlignmentTests: XCTestCase {
         XCTAssertFalse(moved.value.isClose(to: expected.value, rtol: 1e-3, atol: 1e-3))
     }
 
+    func testFromScratchKeepsDefaultInitInsteadOfPretrainedCopies() throws {
+        let sam = try SAMFixtures.model()
+        let summed = sam.imageEncoder.patchEmbed.weight.value.sum(axes: [1], keepDims: true)
+        var g = SeededGenerator(seed: 6)
+        for pretrained in [true, false] {
+            let m = try XCTUnwrap(try makeAlignmentModule(.simcmf, channels: 2, patchEmbed: sam.imageEncoder.patchEmbed, pretrained: pretrained,
+                                                          generator: &g) as? SimCMFProjector)
+            for conv in m.groupPatchEmbedding {
+                XCTAssertEqual(conv.weight.value.scalars == summed.scalars, pretrained, "group_patch_embedding, pretrained: \(pretrained)")
+                XCTAssertEqual(conv.bias!.value.scalars == sam.imageEncoder.patchEmbed.bias!.value.scalars, pretrained)
+            }
+            let c = try XCTUnwrap(try makeAlignmentModule(.baselineC, channels: 2, patchEmbed: sam.imageEncoder.patchEmbed, pretrained: pretrained,
+                                                          generator: &g) as? BaselineCProjector)
+            XCTAssertEqual(c.patchEmbedding.weight.value.scalars == sam.imageEncoder.patchEmbed.weight.value.scalars, pretrained)
+        }
+    }
+
     func testChannelMismatchAndBadInputsAreNamedErrors() throws {
         let sam = try SAMFixtures.model()
         var g = SeededGenerator(seed: 1)

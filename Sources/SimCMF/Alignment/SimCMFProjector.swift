@@ -30,7 +30,9 @@ public final class ProjectorLayerNorm2d: Module {
 /// out  = old + nov                                            [B, H/p, W/p, D]
 /// ```
 /// `group_patch_embedding.i` starts as the pretrained patch-embedding weight summed over its RGB input
-/// channel (and its bias). Parameter count `72C² + (3·… )`: for vit_b `72C² + 197393C + 3`.
+/// channel (and its bias). Parameter count: moe `72C² + 13C`, zip_rgbx `3C + 3`, copies `C·(D·p² + D)`, fc `C`,
+/// i.e. `72C² + C·(D·p² + D + 17) + 3`; for vit_b (D = 768, p = 16) `72C² + 197393C + 3` (REFERENCE.md §3.1).
+/// Everything here always trains; SAM's own patch embedding trains only under full fine-tuning and linear probing.
 public final class SimCMFProjector: AlignmentModule {
     public let kind = AlignmentKind.simcmf
     public let inChannels: Int
