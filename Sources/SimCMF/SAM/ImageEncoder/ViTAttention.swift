@@ -11,6 +11,12 @@ public final class ViTAttention: Module {
     public let relPosW: Parameter
     public let heads: Int
     public let scale: Float
+    /// LoRA on q and v (fine-tuning; nil for plain SAM): added to the projected q/v before `q·scale` and
+    /// before the relative-position term, which therefore also sees the adapted q.
+    public internal(set) var lora: LoRAProjections?
+    /// Visual-prompt or prefix key/value tokens appended after the image keys (fine-tuning; nil for plain
+    /// SAM). The relative-position bias covers only the image keys.
+    public internal(set) var extraTokens: ExtraKeyValueTokens?
 
     /// `inputSize` is the attended extent the tables are sized for (window or grid side).
     public init(_ prefix: String, dim: Int, heads: Int, inputSize: Int, generator: inout SeededGenerator) {
@@ -24,19 +30,60 @@ public final class ViTAttention: Module {
     }
 
     // State-dict order: the module's own tensors first, then its children.
-    public var parameters: [Parameter] { [relPosH, relPosW] + qkv.parameters + proj.parameters }
+    public var parameters: [Parameter] {
+        [relPosH, relPosW] + qkv.parameters + proj.parameters + (lora?.parameters ?? []) + (extraTokens?.parameters ?? [])
+    }
 
     /// `x [B, H, W, C]` → `[B, H, W, C]`; every token attends to every token of its `H × W` grid.
     public func callAsFunction(_ x: Variable) -> Variable {
         let (B, H, W, C) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
         let hd = C / heads
         // qkv(x).reshape(B, H·W, 3, heads, hd).permute(2, 0, 3, 1, 4) → [3, B·heads, H·W, hd]
-        let packed = qkv(x).reshaped([B, H * W, 3, heads, hd]).permuted([2, 0, 3, 1, 4]).reshaped([3, B * heads, H * W, hd])
+        var projected = qkv(x)
+        if let lora {
+            // [q | k | v] + [B_q(A_q(x)) | B_k(A_k(x)) or 0 | B_v(A_v(x))]
+            let zero = Variable(.zeros([B, H, W, C]))
+            projected = projected + Variable.concat([lora.q?(x) ?? zero, lora.k?(x) ?? zero, lora.v?(x) ?? zero], axis: 3)
+        }
+        let packed = projected.reshaped([B, H * W, 3, heads, hd]).permuted([2, 0, 3, 1, 4]).reshaped([3, B * heads, H * W, hd])
         let rh = PositionTables.relativePositionTable(relPosH.variable, size: H)
         let rw = PositionTables.relativePositionTable(relPosW.variable, size: W)
-        let out = attention(qkv: packed, relativePosition: (relH: rh, relW: rw, h: H, w: W), scale: scale)
+        let out: Variable
+        if let extra = extraTokens {
+            out = attentionWithExtraTokens(packed, extra, relH: rh, relW: rw, h: H, w: W, batch: B)
+        } else {
+            out = attention(qkv: packed, relativePosition: (relH: rh, relW: rw, h: H, w: W), scale: scale)
+        }
         // [B·heads, H·W, hd] → [B, heads, H, W, hd] → [B, H, W, heads·hd]
         let merged = out.reshaped([B, heads, H, W, hd]).permuted([0, 2, 3, 1, 4]).reshaped([B, H, W, C])
         return proj(merged)
+    }
+
+    /// `packed [3, B·heads, N, hd]` attended with L extra keys/values per (image, head): prompt tokens go
+    /// through `qkv` (their q part is discarded), prefix tokens are used raw. Scores
+    /// `scale·q·[k; k_x]ᵀ`, plus the decomposed relative position on the first N columns only → `[B·heads, N, hd]`.
+    private func attentionWithExtraTokens(_ packed: Variable, _ extra: ExtraKeyValueTokens, relH: Variable, relW: Variable,
+                                          h: Int, w: Int, batch B: Int) -> Variable {
+        let (BH, N, hd) = (packed.shape[1], packed.shape[2], packed.shape[3])
+        let L = extra.length
+        let q = packed.slice(axis: 0, 0..<1).reshaped([BH, N, hd])
+        let k = packed.slice(axis: 0, 1..<2).reshaped([BH, N, hd])
+        let v = packed.slice(axis: 0, 2..<3).reshaped([BH, N, hd])
+        let kx: Variable, vx: Variable
+        switch extra.kind {
+        case .prompt:
+            let p = qkv(extra.expanded(extra.keys, count: B))                  // [B, L, 3C]
+                .reshaped([B, L, 3, heads, hd]).permuted([2, 0, 3, 1, 4]).reshaped([3, BH, L, hd])
+            kx = p.slice(axis: 0, 1..<2).reshaped([BH, L, hd])
+            vx = p.slice(axis: 0, 2..<3).reshaped([BH, L, hd])
+        case .prefix:
+            func split(_ t: Parameter) -> Variable {
+                extra.expanded(t, count: B).reshaped([B, L, heads, hd]).permuted([0, 2, 1, 3]).reshaped([BH, L, hd])
+            }
+            kx = split(extra.keys)
+            vx = split(extra.values!)
+        }
+        let bias = decomposedRelativePosition(q, relH: relH, relW: relW, h: h, w: w).padded([(0, 0), (0, 0), (0, L)])
+        return attention(q, Variable.concat([k, kx], axis: 1), Variable.concat([v, vx], axis: 1), bias: bias, scale: scale)
     }
 }

@@ -22,6 +22,9 @@ public final class ViTBlock: Module {
     public let mlp: ViTMLP
     /// 0 for a global-attention block.
     public let windowSize: Int
+    /// MLP adapter parallel to the MLP, fed the pre-`norm2` residual stream (fine-tuning; nil for plain SAM):
+    /// `x = h + mlp(norm2(h)) + adapter(h)`.
+    public internal(set) var adapter: MLPAdapter?
 
     public init(_ prefix: String, dim: Int, heads: Int, mlpRatio: Int, windowSize: Int, gridSize: Int,
                 generator: inout SeededGenerator) {
@@ -34,7 +37,9 @@ public final class ViTBlock: Module {
     }
 
     // State-dict order: norm1, attn, norm2, mlp.
-    public var parameters: [Parameter] { norm1.parameters + attn.parameters + norm2.parameters + mlp.parameters }
+    public var parameters: [Parameter] {
+        norm1.parameters + attn.parameters + norm2.parameters + mlp.parameters + (adapter?.parameters ?? [])
+    }
 
     /// `x [B, H, W, C]` → `[B, H, W, C]`.
     public func callAsFunction(_ x: Variable) -> Variable {
@@ -47,6 +52,7 @@ public final class ViTBlock: Module {
             y = attn(y)
         }
         let h = x + y
+        if let adapter { return h + mlp(norm2(h)) + adapter(h) }
         return h + mlp(norm2(h))
     }
 }

@@ -6,6 +6,11 @@ public final class DecoderAttention: Module {
     public let qProj: Linear, kProj: Linear, vProj: Linear, outProj: Linear
     public let heads: Int
     public let internalDim: Int
+    /// LoRA on q and v (fine-tuning; nil for plain SAM): `q = q_proj(q_in) + B_q(A_q(q_in))`, likewise v.
+    public internal(set) var lora: LoRAProjections?
+    /// Visual-prompt or prefix tokens concatenated to the key and value *inputs* before `k_proj`/`v_proj`
+    /// (fine-tuning; nil for plain SAM). A prompt is concatenated twice with independent dropout draws.
+    public internal(set) var extraTokens: ExtraKeyValueTokens?
 
     public init(_ prefix: String, dim: Int, heads: Int, downsampleRate: Int = 1, generator: inout SeededGenerator) {
         internalDim = dim / downsampleRate
@@ -16,7 +21,10 @@ public final class DecoderAttention: Module {
         outProj = Linear(dotted(prefix, "out_proj"), inFeatures: internalDim, outFeatures: dim, generator: &generator)
     }
 
-    public var parameters: [Parameter] { qProj.parameters + kProj.parameters + vProj.parameters + outProj.parameters }
+    public var parameters: [Parameter] {
+        qProj.parameters + kProj.parameters + vProj.parameters + outProj.parameters + (lora?.parameters ?? [])
+            + (extraTokens?.parameters ?? [])
+    }
 
     /// `q [B, Nq, dim]`, `k, v [B, Nk, dim]` → `[B, Nq, dim]`.
     public func callAsFunction(q: Variable, k: Variable, v: Variable) -> Variable {
@@ -26,7 +34,18 @@ public final class DecoderAttention: Module {
             return x.reshaped([B, N, heads, hd]).permuted([0, 2, 1, 3]).reshaped([B * heads, N, hd])
         }
         let (B, Nq) = (q.shape[0], q.shape[1])
-        let out = attention(separate(qProj(q)), separate(kProj(k)), separate(vProj(v)), scale: 1 / Float(hd).squareRoot())
+        var kIn = k, vIn = v
+        if let extra = extraTokens {
+            kIn = Variable.concat([k, extra.expanded(extra.keys, count: B)], axis: 1)
+            vIn = Variable.concat([v, extra.expanded(extra.values ?? extra.keys, count: B)], axis: 1)
+        }
+        var qp = qProj(q), kp = kProj(kIn), vp = vProj(vIn)
+        if let lora {
+            if let a = lora.q { qp = qp + a(q) }
+            if let a = lora.k { kp = kp + a(kIn) }
+            if let a = lora.v { vp = vp + a(vIn) }
+        }
+        let out = attention(separate(qp), separate(kp), separate(vp), scale: 1 / Float(hd).squareRoot())
         return outProj(out.reshaped([B, heads, Nq, hd]).permuted([0, 2, 1, 3]).reshaped([B, Nq, internalDim]))
     }
 }

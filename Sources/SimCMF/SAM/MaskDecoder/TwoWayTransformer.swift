@@ -14,6 +14,9 @@ public final class TwoWayAttentionBlock: Module {
     public let norm4: LayerNormLayer
     public let crossAttnImageToToken: DecoderAttention
     public let skipFirstLayerPE: Bool
+    /// MLP adapter (fine-tuning; nil for plain SAM): `a = adapter(queries)` on the pre-`norm2` stream after
+    /// the token→image residual, then `queries = norm2(queries); queries = queries + mlp(queries) + a`.
+    public internal(set) var adapter: MLPAdapter?
 
     public init(_ prefix: String, dim: Int, heads: Int, mlpDim: Int, downsampleRate: Int, skipFirstLayerPE: Bool,
                 generator: inout SeededGenerator) {
@@ -34,7 +37,7 @@ public final class TwoWayAttentionBlock: Module {
     public var parameters: [Parameter] {
         var all = selfAttn.parameters + norm1.parameters + crossAttnTokenToImage.parameters + norm2.parameters
         all += lin1.parameters + lin2.parameters + norm3.parameters + norm4.parameters
-        return all + crossAttnImageToToken.parameters
+        return all + crossAttnImageToToken.parameters + (adapter?.parameters ?? [])
     }
 
     /// `queries [B, T, D]`, `keys [B, hw, D]` with their positional encodings → updated `(queries, keys)`.
@@ -47,8 +50,15 @@ public final class TwoWayAttentionBlock: Module {
             queries = q0 + selfAttn(q: q, k: q, v: q0)
         }
         queries = norm1(queries)
-        queries = norm2(queries + crossAttnTokenToImage(q: queries + queryPE, k: k0 + keyPE, v: k0))
-        queries = norm3(queries + lin2(relu(lin1(queries))))
+        queries = queries + crossAttnTokenToImage(q: queries + queryPE, k: k0 + keyPE, v: k0)
+        if let adapter {
+            let a = adapter(queries)
+            queries = norm2(queries)
+            queries = norm3(queries + lin2(relu(lin1(queries))) + a)
+        } else {
+            queries = norm2(queries)
+            queries = norm3(queries + lin2(relu(lin1(queries))))
+        }
         let keys = norm4(k0 + crossAttnImageToToken(q: k0 + keyPE, k: queries + queryPE, v: queries))
         return (queries, keys)
     }
