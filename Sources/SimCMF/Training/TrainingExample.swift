@@ -75,13 +75,9 @@ public struct TrainingExample: Sendable {
 public protocol ExampleSource {
     var count: Int { get }
     func example(at index: Int) throws -> TrainingExample
-    /// The label map of example `index` alone (the default loads the whole example).
-    func label(at index: Int) throws -> LabelMap
 }
 
 extension ExampleSource {
-    public func label(at index: Int) throws -> LabelMap { try example(at: index).label }
-
     /// Checks example `index` against a model: image `[C, S, S]`, label `[S, S]`.
     func validated(_ index: Int, for model: any SegmentationModel) throws -> TrainingExample {
         let e = try example(at: index)

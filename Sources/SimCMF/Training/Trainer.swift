@@ -1,0 +1,247 @@
+import Foundation
+import Tensor
+
+/// A progress report after each optimiser step.
+public struct TrainingProgress: Sendable {
+    public var epoch: Int
+    /// Step within the epoch (1-based) and steps per epoch.
+    public var step: Int
+    public var stepsPerEpoch: Int
+    /// Mean DiceCE loss of the step's batch.
+    public var loss: Double
+    public var learningRate: Float
+    public var imagesPerSecond: Double
+    /// Estimated seconds until the last epoch ends (training steps only).
+    public var etaSeconds: Double
+}
+
+/// One epoch's outcome.
+public struct EpochSummary: Sendable, Equatable {
+    public var epoch: Int
+    public var meanLoss: Double
+    public var learningRate: Float
+    /// The validation run before this epoch's training, if any.
+    public var validation: EvaluationResult?
+}
+
+/// SimCMF's training loop (REFERENCE.md §5): per epoch, validation first (epochs 0, N, 2N, … and the
+/// last), then one pass over the examples in batches: one sampled region and click per example,
+/// single-mask logits, DiceCE against the nearest-resized region mask, Adam step per batch
+/// (gradients of micro-batches accumulated), StepLR per epoch.
+///
+/// With a run folder it writes `config.json`, `metrics.jsonl`, `checkpoints/last.*` after every
+/// epoch and `checkpoints/best.*` when validation mIoU improves; `resume()` restores the last
+/// checkpoint so that the continued run is bit-identical to an uninterrupted one.
+public final class Trainer {
+    public let model: any SegmentationModel
+    public let configuration: TrainingConfiguration
+    public let runFolder: URL?
+    public let optimizer: Adam
+    public private(set) var generator: SeededGenerator
+    /// Epochs completed.
+    public private(set) var epoch = 0
+    public private(set) var bestMIoU: Double?
+    public private(set) var bestEpoch: Int?
+    /// Called after each optimiser step.
+    public var progress: ((TrainingProgress) -> Void)?
+    /// Human-readable notes (skipped examples, checkpoints).
+    public var log: ((String) -> Void)?
+
+    public init(model: any SegmentationModel, configuration: TrainingConfiguration, runFolder: URL? = nil) throws {
+        try configuration.validate()
+        guard !model.trainableParameters.isEmpty else { throw TrainingError.empty(field: "trainable parameters of the model") }
+        self.model = model
+        self.configuration = configuration
+        self.runFolder = runFolder
+        optimizer = Adam(model.trainableParameters, learningRate: configuration.learningRate, beta1: configuration.beta1,
+                         beta2: configuration.beta2, epsilon: configuration.epsilon)
+        generator = SeededGenerator(seed: configuration.seed)
+    }
+
+    var checkpointFolder: URL? { runFolder?.appendingPathComponent("checkpoints", isDirectory: true) }
+    public var lastCheckpoint: URL? { checkpointFolder?.appendingPathComponent("last.safetensors") }
+    public var bestCheckpoint: URL? { checkpointFolder?.appendingPathComponent("best.safetensors") }
+
+    var state: TrainingState {
+        TrainingState(epoch: epoch, generator: generator, bestMIoU: bestMIoU, bestEpoch: bestEpoch, configuration: configuration)
+    }
+
+    /// Restores `checkpoints/last.safetensors` if the run folder has one; returns whether it did.
+    /// The recorded configuration must equal this trainer's (apart from `epochs`).
+    @discardableResult
+    public func resume() throws -> Bool {
+        guard let url = lastCheckpoint, FileManager.default.fileExists(atPath: url.path) else { return false }
+        try resume(from: url)
+        return true
+    }
+
+    /// Restores the tensors, optimiser, generator, epoch and best score from a checkpoint.
+    public func resume(from url: URL) throws {
+        let s = try TrainingCheckpoint.load(from: url, into: model, optimizer: optimizer)
+        var a = s.configuration, b = configuration
+        a.epochs = 0; b.epochs = 0
+        guard a == b else {
+            throw TrainingError.checkpoint(file: url.lastPathComponent, field: "configuration",
+                                           problem: "differs from this run's (only epochs may change)")
+        }
+        epoch = s.epoch; generator = s.generator; bestMIoU = s.bestMIoU; bestEpoch = s.bestEpoch
+        log?("resumed from \(url.path) after epoch \(epoch)")
+    }
+
+    /// Indices of examples with at least one training region (others are skipped and counted).
+    func trainableIndices(_ source: any ExampleSource) throws -> [Int] {
+        var keep: [Int] = []
+        for i in 0..<source.count {
+            let e = try source.example(at: i)
+            if let p = e.prompts { if !p.isEmpty { keep.append(i) }; continue }
+            if !ClickSampling.trainingCandidates(e.label, minimumPixels: configuration.minimumPixels).isEmpty { keep.append(i) }
+        }
+        return keep
+    }
+
+    /// The object of one training example: a uniformly chosen candidate region (or given prompt)
+    /// and a uniformly random pixel of it; a box (jittered) when the prompt kind uses one.
+    func sampleObject(_ e: TrainingExample) -> ObjectPrompt? {
+        let region: Int32, click: Click
+        if let given = e.prompts, !given.isEmpty {
+            let p = given[ClickSampling.uniformIndex(given.count, using: &generator)]
+            region = p.region; click = p.click
+        } else {
+            let cands = ClickSampling.trainingCandidates(e.label, minimumPixels: configuration.minimumPixels)
+            guard !cands.isEmpty else { return nil }
+            region = cands[ClickSampling.uniformIndex(cands.count, using: &generator)]
+            guard let c = ClickSampling.randomClick(of: region, in: e.label, using: &generator) else { return nil }
+            click = c
+        }
+        var box: Box?
+        if configuration.promptKind != .click, let b = ClickSampling.boundingBox(of: region, in: e.label) {
+            box = ClickSampling.jittered(b, shift: configuration.boxJitter, width: e.label.width, height: e.label.height, using: &generator)
+        }
+        return ObjectPrompt(region: region, click: click, box: box)
+    }
+
+    /// One optimiser step on `indices` (a batch): returns the batch's mean loss.
+    func step(_ indices: [Int], source: any ExampleSource) throws -> Double {
+        model.zeroGrad()
+        let m = model.maskSize
+        var total = 0.0
+        var start = 0
+        while start < indices.count {
+            let chunk = Array(indices[start..<Swift.min(start + configuration.micro, indices.count)])
+            start += chunk.count
+            var images: [Tensor] = [], targets: [Tensor] = [], objects: [ObjectPrompt] = []
+            for i in chunk {
+                let e = try source.validated(i, for: model)
+                guard let o = sampleObject(e) else { throw TrainingError.empty(field: "training regions of example \(i) (\(e.id))") }
+                images.append(e.image)
+                targets.append(e.label.resizedNearest(height: m, width: m).mask(of: o.region))
+                objects.append(o)
+            }
+            let x = Variable(Tensor.stack(images))
+            let logits = try model.decode(embeddings: try model.embed(x), prompts: objects.samPrompts(kind: configuration.promptKind))
+            guard logits.shape == [chunk.count, 1, m, m] else {
+                throw TrainingError.exampleShape(index: chunk[0], field: "model logits", expected: "[\(chunk.count), 1, \(m), \(m)]", got: logits.shape)
+            }
+            let loss = Loss.diceCE(logits, target: Tensor.stack(targets).reshaped([chunk.count, 1, m, m]))
+            // DiceCE is a mean over batch items, so the batch loss is the size-weighted sum of micro-batch losses.
+            let weighted = loss * (Float(chunk.count) / Float(indices.count))
+            weighted.backward()
+            total += Double(weighted.value.item)
+        }
+        optimizer.step()
+        return total
+    }
+
+    /// Trains the remaining epochs (from `epoch` to `configuration.epochs`), validating on
+    /// `validation` as the reference does. Returns one summary per epoch run.
+    @discardableResult
+    public func run(training: any ExampleSource, validation: (any ExampleSource)? = nil) throws -> [EpochSummary] {
+        guard training.count > 0 else { throw TrainingError.empty(field: "training examples") }
+        let valid = try trainableIndices(training)
+        if valid.count < training.count { log?("skipping \(training.count - valid.count) of \(training.count) training examples without a region of >= \(configuration.minimumPixels ?? 1) pixels") }
+        guard !valid.isEmpty else { throw TrainingError.empty(field: "training examples with a valid region") }
+        try prepareRunFolder()
+        let b = configuration.batchSize
+        let stepsPerEpoch = (valid.count + b - 1) / b
+        var summaries: [EpochSummary] = []
+        var stepsDone = 0
+        let t0 = Date()
+        while epoch < configuration.epochs {
+            let e = epoch
+            var validationResult: EvaluationResult?
+            if let validation, configuration.validates(before: e) {
+                validationResult = try validate(on: validation, before: e)
+            }
+            let lr = configuration.schedule.learningRate(base: configuration.learningRate, epoch: e)
+            optimizer.learningRate = lr
+            let order = configuration.referenceOrder ? valid : ClickSampling.shuffledIndices(valid.count, using: &generator).map { valid[$0] }
+            var losses: [Double] = []
+            let epochStart = Date()
+            for s in 0..<stepsPerEpoch {
+                let batch = Array(order[s * b..<Swift.min((s + 1) * b, order.count)])
+                let loss = try step(batch, source: training)
+                losses.append(loss)
+                stepsDone += 1
+                if let progress {
+                    let elapsed = Date().timeIntervalSince(t0)
+                    let perStep = elapsed / Double(stepsDone)
+                    let remaining = (configuration.epochs - e - 1) * stepsPerEpoch + (stepsPerEpoch - s - 1)
+                    progress(TrainingProgress(epoch: e, step: s + 1, stepsPerEpoch: stepsPerEpoch, loss: loss, learningRate: lr,
+                                              imagesPerSecond: Double(Swift.min((s + 1) * b, order.count)) / Swift.max(Date().timeIntervalSince(epochStart), 1e-9),
+                                              etaSeconds: perStep * Double(remaining)))
+                }
+            }
+            let mean = losses.reduce(0, +) / Double(losses.count)
+            epoch = e + 1
+            try appendMetrics(["kind": "train", "epoch": e, "loss": mean, "lr": Double(lr), "examples": order.count,
+                               "seconds": Date().timeIntervalSince(epochStart)])
+            if let url = lastCheckpoint { try TrainingCheckpoint.save(to: url, model: model, optimizer: optimizer, state: state) }
+            summaries.append(EpochSummary(epoch: e, meanLoss: mean, learningRate: lr, validation: validationResult))
+        }
+        return summaries
+    }
+
+    /// Validation before epoch `e`: evaluates, records the metrics, keeps the best checkpoint.
+    func validate(on source: any ExampleSource, before e: Int) throws -> EvaluationResult {
+        let (result, _) = try Evaluator(options: configuration.evaluation).evaluate(model, on: source)
+        if result.skippedImages > 0 { log?("validation before epoch \(e): skipped \(result.skippedImages) images without a valid region") }
+        try appendMetrics(["kind": "validation", "epoch": e, "mIoU": result.mIoU, "mDice": result.mDice, "loss": result.meanLoss,
+                           "regions": result.regionCount, "images": result.imageCount, "skipped": result.skippedImages])
+        if bestMIoU == nil || result.mIoU > bestMIoU! {
+            bestMIoU = result.mIoU; bestEpoch = e
+            if let url = bestCheckpoint {
+                try TrainingCheckpoint.save(to: url, model: model, optimizer: optimizer, state: state)
+                log?("best mIoU \(result.mIoU) before epoch \(e): \(url.path)")
+            }
+        }
+        return result
+    }
+
+    func prepareRunFolder() throws {
+        guard let runFolder, let ck = checkpointFolder else { return }
+        try FileManager.default.createDirectory(at: ck, withIntermediateDirectories: true)
+        struct RunConfig: Codable {
+            var training: TrainingConfiguration
+            var inputChannels: Int, inputSize: Int, maskSize: Int
+            var trainableParameters: [String]
+            var trainableValues: Int
+        }
+        let enc = JSONEncoder(); enc.outputFormatting = [.sortedKeys, .prettyPrinted]
+        let trainable = model.trainableParameters
+        let config = RunConfig(training: configuration, inputChannels: model.inputChannels, inputSize: model.inputSize, maskSize: model.maskSize,
+                               trainableParameters: trainable.map(\.name), trainableValues: trainable.reduce(0) { $0 + $1.value.count })
+        try AtomicFile.write(try enc.encode(config), to: runFolder.appendingPathComponent("config.json"))
+    }
+
+    /// Appends one JSON object line to `metrics.jsonl` (keys sorted).
+    func appendMetrics(_ fields: [String: Any]) throws {
+        guard let runFolder else { return }
+        let data = try JSONSerialization.data(withJSONObject: fields, options: [.sortedKeys]) + Data("\n".utf8)
+        let url = runFolder.appendingPathComponent("metrics.jsonl")
+        if !FileManager.default.fileExists(atPath: url.path) { try AtomicFile.write(Data(), to: url) }
+        let h = try FileHandle(forWritingTo: url)
+        defer { try? h.close() }
+        try h.seekToEnd()
+        try h.write(contentsOf: data)
+    }
+}
