@@ -1,7 +1,7 @@
 import Tensor
 
 /// A click `(x, y)` in model-input pixels: `x` = column, `y` = row (the prompt encoder adds 0.5).
-public struct Click: Sendable, Equatable, Codable {
+public struct Click: Sendable, Hashable, Codable {
     public var x: Float
     public var y: Float
     public init(x: Float, y: Float) { self.x = x; self.y = y }
