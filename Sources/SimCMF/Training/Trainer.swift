@@ -122,6 +122,14 @@ public final class Trainer {
 
     /// One optimiser step on `indices` (a batch): returns the batch's mean loss.
     func step(_ indices: [Int], source: any ExampleSource) throws -> Double {
+        let loss = try accumulateGradients(indices, source: source)
+        optimizer.step()
+        return loss
+    }
+
+    /// Zeroes the gradients, then runs the batch `indices` in micro-batches, accumulating each
+    /// micro-batch's loss weighted by its share of the batch; returns the batch's mean loss.
+    func accumulateGradients(_ indices: [Int], source: any ExampleSource) throws -> Double {
         model.zeroGrad()
         let m = model.maskSize
         var total = 0.0
@@ -148,7 +156,6 @@ public final class Trainer {
             weighted.backward()
             total += Double(weighted.value.item)
         }
-        optimizer.step()
         return total
     }
 
