@@ -137,6 +137,10 @@ final class TrainerTests: XCTestCase {
         // Interrupted: 2 epochs, then a fresh process (new model object, new trainer) resumes to 4.
         let dirB = try tmp()
         try Trainer(model: try model(), configuration: configuration(epochs: 2, batch: 2), runFolder: dirB).run(training: data, validation: val)
+        // An interrupted attempt had logged part of epoch 2 after the checkpoint: resume drops it.
+        let metricsB = dirB.appendingPathComponent("metrics.jsonl")
+        try (String(contentsOf: metricsB, encoding: .utf8) + "{\"epoch\":2,\"kind\":\"validation\",\"mIoU\":0.5}\n")
+            .write(to: metricsB, atomically: true, encoding: .utf8)
         let resumed = try model()
         let tb = try Trainer(model: resumed, configuration: configuration(epochs: 4, batch: 2), runFolder: dirB)
         XCTAssertTrue(try tb.resume())
@@ -154,6 +158,10 @@ final class TrainerTests: XCTestCase {
         let kinds = try lines.map { try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any] }
             .map { "\($0["kind"]!)\($0["epoch"]!)" }
         XCTAssertEqual(kinds, ["validation0", "train0", "train1", "validation2", "train2", "validation3", "train3"])
+        // The resumed folder's metrics: the interrupted run's last-epoch validation (epoch 1 was its last) and then the rest.
+        let linesB = try String(contentsOf: dirB.appendingPathComponent("metrics.jsonl"), encoding: .utf8).split(separator: "\n")
+        let kindsB = try linesB.map { try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any] }.map { "\($0["kind"]!)\($0["epoch"]!)" }
+        XCTAssertEqual(kindsB, ["validation0", "train0", "validation1", "train1", "validation2", "train2", "validation3", "train3"])
         // A checkpoint only holds trainable tensors, and loading checks them.
         let archive = try Safetensors.read(dirA.appendingPathComponent("checkpoints/last.safetensors"))
         XCTAssertFalse(archive.names.contains { $0.hasPrefix("model.prompt_encoder.") })

@@ -85,6 +85,7 @@ public final class Trainer {
                                            problem: "differs from this run's (only epochs may change)")
         }
         epoch = s.epoch; generator = s.generator; bestMIoU = s.bestMIoU; bestEpoch = s.bestEpoch
+        try dropMetrics(from: epoch)
         log?("resumed from \(url.path) after epoch \(epoch)")
     }
 
@@ -114,7 +115,8 @@ public final class Trainer {
             click = c
         }
         var box: Box?
-        if configuration.promptKind != .click, let b = ClickSampling.boundingBox(of: region, in: e.label) {
+        if configuration.promptKind != .click {
+            guard let b = ClickSampling.boundingBox(of: region, in: e.label) else { return nil }
             box = ClickSampling.jittered(b, shift: configuration.boxJitter, width: e.label.width, height: e.label.height, using: &generator)
         }
         return ObjectPrompt(region: region, click: click, box: box)
@@ -238,6 +240,18 @@ public final class Trainer {
         let config = RunConfig(training: configuration, inputChannels: model.inputChannels, inputSize: model.inputSize, maskSize: model.maskSize,
                                trainableParameters: trainable.map(\.name), trainableValues: trainable.reduce(0) { $0 + $1.value.count })
         try AtomicFile.write(try enc.encode(config), to: runFolder.appendingPathComponent("config.json"))
+    }
+
+    /// Removes the `metrics.jsonl` lines of epochs `>= epoch` (written by an interrupted attempt
+    /// after the checkpoint it resumes from), so that a resumed run's file equals a straight run's.
+    func dropMetrics(from epoch: Int) throws {
+        guard let url = runFolder?.appendingPathComponent("metrics.jsonl"), FileManager.default.fileExists(atPath: url.path) else { return }
+        let lines = try String(contentsOf: url, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: true)
+        let kept = lines.filter { line in
+            guard let o = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any], let e = o["epoch"] as? Int else { return true }
+            return e < epoch
+        }
+        if kept.count != lines.count { try AtomicFile.write(Data(kept.map { $0 + "\n" }.joined().utf8), to: url) }
     }
 
     /// Appends one JSON object line to `metrics.jsonl` (keys sorted).
