@@ -27,7 +27,8 @@ public struct Evaluator {
     public func objects(of e: TrainingExample) -> [ObjectPrompt] {
         let withBox = options.promptKind != .click
         if let given = e.prompts {
-            return given.map { ObjectPrompt(region: $0.region, click: $0.click, box: withBox ? ClickSampling.boundingBox(of: $0.region, in: e.label) : nil) }
+            return given.map { ObjectPrompt(region: $0.region, click: $0.click,
+                                            box: withBox ? ($0.box ?? ClickSampling.boundingBox(of: $0.region, in: e.label)) : nil) }
         }
         return ClickSampling.evaluationRegions(e.label, minimumPixels: options.minimumPixels).map { r in
             ObjectPrompt(region: r, click: ClickSampling.middleClick(of: r, in: e.label)!,

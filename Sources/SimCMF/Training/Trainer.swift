@@ -104,9 +104,10 @@ public final class Trainer {
     /// and a uniformly random pixel of it; a box (jittered) when the prompt kind uses one.
     func sampleObject(_ e: TrainingExample) -> ObjectPrompt? {
         let region: Int32, click: Click
+        var givenBox: Box?
         if let given = e.prompts, !given.isEmpty {
             let p = given[ClickSampling.uniformIndex(given.count, using: &generator)]
-            region = p.region; click = p.click
+            region = p.region; click = p.click; givenBox = p.box
         } else {
             let cands = ClickSampling.trainingCandidates(e.label, minimumPixels: configuration.minimumPixels)
             guard !cands.isEmpty else { return nil }
@@ -116,7 +117,7 @@ public final class Trainer {
         }
         var box: Box?
         if configuration.promptKind != .click {
-            guard let b = ClickSampling.boundingBox(of: region, in: e.label) else { return nil }
+            guard let b = givenBox ?? ClickSampling.boundingBox(of: region, in: e.label) else { return nil }
             box = ClickSampling.jittered(b, shift: configuration.boxJitter, width: e.label.width, height: e.label.height, using: &generator)
         }
         return ObjectPrompt(region: region, click: click, box: box)

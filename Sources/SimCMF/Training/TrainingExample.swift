@@ -49,8 +49,10 @@ public struct LabelMap: Sendable, Equatable {
 public struct RegionPrompt: Sendable, Equatable {
     public var region: Int32
     public var click: Click
+    /// The box for box prompts (nil: the region's bounding box in the label).
+    public var box: Box?
 
-    public init(region: Int32, click: Click) { self.region = region; self.click = click }
+    public init(region: Int32, click: Click, box: Box? = nil) { self.region = region; self.click = click; self.box = box }
 }
 
 /// One example as the model sees it: no modality, only tensors.
