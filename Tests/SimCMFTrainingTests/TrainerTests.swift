@@ -154,6 +154,8 @@ final class TrainerTests: XCTestCase {
         let files = Set(try FileManager.default.contentsOfDirectory(atPath: dirA.appendingPathComponent("checkpoints").path))
         XCTAssertEqual(files, ["last.safetensors", "last.json", "best.safetensors", "best.json"])
         XCTAssert(FileManager.default.fileExists(atPath: dirA.appendingPathComponent("config.json").path))
+        XCTAssertEqual(Set(try FileManager.default.contentsOfDirectory(atPath: dirA.appendingPathComponent("validation").path)),
+                       ["epoch-0.csv", "epoch-2.csv", "epoch-3.csv"])
         let lines = try String(contentsOf: dirA.appendingPathComponent("metrics.jsonl"), encoding: .utf8).split(separator: "\n")
         let kinds = try lines.map { try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any] }
             .map { "\($0["kind"]!)\($0["epoch"]!)" }

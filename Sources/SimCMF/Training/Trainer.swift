@@ -30,8 +30,12 @@ public struct EpochSummary: Sendable, Equatable {
 /// (gradients of micro-batches accumulated), StepLR per epoch.
 ///
 /// With a run folder it writes `config.json`, `metrics.jsonl`, `checkpoints/last.*` after every
-/// epoch and `checkpoints/best.*` when validation mIoU improves; `resume()` restores the last
-/// checkpoint so that the continued run is bit-identical to an uninterrupted one.
+/// epoch, `checkpoints/best.*` when validation mIoU improves and `validation/epoch-<e>.csv` (per
+/// region) at each validation; `resume()` restores the last checkpoint so that the continued run
+/// is bit-identical to an uninterrupted one.
+///
+/// `run` loads every training example once at the start to find those without a valid region
+/// (skipped and logged); the reference crashes on them (§9.7).
 public final class Trainer {
     public let model: any SegmentationModel
     public let configuration: TrainingConfiguration
@@ -213,7 +217,12 @@ public final class Trainer {
 
     /// Validation before epoch `e`: evaluates, records the metrics, keeps the best checkpoint.
     func validate(on source: any ExampleSource, before e: Int) throws -> EvaluationResult {
-        let (result, _) = try Evaluator(options: configuration.evaluation).evaluate(model, on: source)
+        let (result, regions) = try Evaluator(options: configuration.evaluation).evaluate(model, on: source)
+        if let runFolder {
+            let dir = runFolder.appendingPathComponent("validation", isDirectory: true)
+            try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+            try regions.writeCSV(to: dir.appendingPathComponent("epoch-\(e).csv"))
+        }
         if result.skippedImages > 0 { log?("validation before epoch \(e): skipped \(result.skippedImages) images without a valid region") }
         try appendMetrics(["kind": "validation", "epoch": e, "mIoU": result.mIoU, "mDice": result.mDice, "loss": result.meanLoss,
                            "regions": result.regionCount, "images": result.imageCount, "skipped": result.skippedImages])
