@@ -170,9 +170,11 @@ final class TrainerTests: XCTestCase {
         XCTAssertEqual(archive.names.filter { $0.hasPrefix("model.") }.count, straight.trainableParameters.count)
         // A different configuration refuses to resume.
         var changed = configuration(epochs: 4, batch: 2); changed.learningRate = 5e-4
-        XCTAssertThrowsError(try Trainer(model: try model(), configuration: changed, runFolder: dirB).resume()) {
+        let untouched = try model()
+        XCTAssertThrowsError(try Trainer(model: untouched, configuration: changed, runFolder: dirB).resume()) {
             XCTAssert(($0 as? TrainingError)?.errorDescription?.contains("configuration") == true, "\($0)")
         }
+        XCTAssertEqual(values(untouched), values(try model()), "a refused checkpoint assigns nothing")
     }
 
     func testProgressAndConfigurationErrors() throws {

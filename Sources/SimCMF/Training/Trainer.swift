@@ -56,14 +56,17 @@ public final class Trainer {
         return true
     }
 
-    /// Restores the tensors, optimiser, generator, epoch and best score from a checkpoint.
+    /// Restores the tensors, optimiser, generator, epoch and best score from a checkpoint. The model
+    /// must be built as for the original run (same frozen tensors); nothing is assigned if the
+    /// recorded configuration differs.
     public func resume(from url: URL) throws {
-        let s = try TrainingCheckpoint.load(from: url, into: model, optimizer: optimizer)
-        var a = s.configuration, b = configuration
-        a.epochs = 0; b.epochs = 0
-        guard a == b else {
-            throw TrainingError.checkpoint(file: url.lastPathComponent, field: "configuration",
-                                           problem: "differs from this run's (only epochs may change)")
+        let s = try TrainingCheckpoint.load(from: url, into: model, optimizer: optimizer) { recorded in
+            var a = recorded.configuration, b = configuration
+            a.epochs = 0; b.epochs = 0
+            guard a == b else {
+                throw TrainingError.checkpoint(file: url.lastPathComponent, field: "configuration",
+                                               problem: "differs from this run's (only epochs may change)")
+            }
         }
         epoch = s.epoch; generator = s.generator; bestMIoU = s.bestMIoU; bestEpoch = s.bestEpoch
         try dropMetrics(from: epoch)

@@ -32,14 +32,18 @@ public enum TrainingCheckpoint {
     }
 
     /// Reads `url`, assigns the trainable tensors of `model` and the optimiser state; returns the state.
-    /// Every trainable parameter must be present with its shape (one error lists the first offender).
-    public static func load(from url: URL, into model: any SegmentationModel, optimizer: Adam) throws -> TrainingState {
+    /// `accept` may refuse the recorded state before anything is assigned. Every trainable parameter
+    /// must be present with its shape. Frozen tensors are not in a checkpoint: they come from the
+    /// model as built (e.g. the pretrained SAM).
+    public static func load(from url: URL, into model: any SegmentationModel, optimizer: Adam,
+                            accept: (TrainingState) throws -> Void = { _ in }) throws -> TrainingState {
         let file = url.lastPathComponent
         let archive = try Safetensors.read(url)
         guard let text = archive.metadata[stateKey],
               let state = try? JSONDecoder().decode(TrainingState.self, from: Data(text.utf8)) else {
             throw TrainingError.checkpoint(file: file, field: stateKey, problem: "missing or not a training state")
         }
+        try accept(state)
         var byName: [String: Tensor] = [:]
         for t in archive.tensors { byName[t.name] = t.tensor }
         var missing: [String] = []
