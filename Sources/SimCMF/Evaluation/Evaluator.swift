@@ -40,6 +40,7 @@ public struct Evaluator {
     public func evaluate(_ model: any SegmentationModel, on source: any ExampleSource,
                          progress: ((Int, Int) -> Void)? = nil) throws -> (result: EvaluationResult, regions: [RegionScore]) {
         guard source.count > 0 else { throw TrainingError.empty(field: "evaluation examples") }
+        model.setTraining(false)
         var scores: [RegionScore] = []
         var losses: [Double] = []
         var skipped = 0, images = 0

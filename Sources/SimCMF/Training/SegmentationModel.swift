@@ -19,6 +19,17 @@ public protocol SegmentationModel: Module {
     /// Embeddings `[B, ...]` and prompts for `B` objects (in input pixels) → single-mask logits
     /// `[B, 1, M, M]` (mask token 0, as SimCMF's `multimask_output=False`).
     func decode(embeddings: Variable, prompts: SAMPrompts) throws -> Variable
+    /// Switches layers that behave differently in training (BatchNorm batch statistics, dropout),
+    /// as PyTorch's `model.train()` / `model.eval()`. Default: nothing to switch.
+    func setTraining(_ training: Bool)
+    /// Non-trainable tensors that training changes (BatchNorm running statistics); checkpoints
+    /// save them so that a resume is exact. Default: none.
+    var trainingBuffers: [Parameter] { get }
+}
+
+extension SegmentationModel {
+    public func setTraining(_ training: Bool) {}
+    public var trainingBuffers: [Parameter] { [] }
 }
 
 extension SAMModel: SegmentationModel {
@@ -39,4 +50,7 @@ extension LiteMedSAM: SegmentationModel {
     public func decode(embeddings: Variable, prompts: SAMPrompts) throws -> Variable {
         try segment(imageEmbeddings: embeddings, prompts: prompts).masks
     }
+    /// TinyViT's BatchNorms: batch statistics (running statistics updated) in training, folded otherwise.
+    public func setTraining(_ training: Bool) { imageEncoder.batchNormMode = training ? .training : .evaluationFolded }
+    public var trainingBuffers: [Parameter] { imageEncoder.buffers }
 }

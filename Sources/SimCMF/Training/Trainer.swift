@@ -117,6 +117,8 @@ public final class Trainer {
     /// Zeroes the gradients, then runs the batch `indices` in micro-batches, accumulating each
     /// micro-batch's loss weighted by its share of the batch; returns the batch's mean loss.
     func accumulateGradients(_ indices: [Int], source: any ExampleSource) throws -> Double {
+        model.setTraining(true)
+        defer { model.setTraining(false) }
         model.zeroGrad()
         let m = model.maskSize
         var total = 0.0

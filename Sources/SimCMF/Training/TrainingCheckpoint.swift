@@ -14,7 +14,7 @@ public struct TrainingState: Sendable, Equatable, Codable {
 }
 
 /// A checkpoint: `<name>.safetensors` with the trainable tensors (`model.<state-dict key>`), the
-/// Adam state (`optimizer.<key>.exp_avg|exp_avg_sq|step`) and the `TrainingState` as JSON metadata
+/// training buffers (`buffer.<key>`, e.g. BatchNorm running statistics), the Adam state (`optimizer.<key>.exp_avg|exp_avg_sq|step`) and the `TrainingState` as JSON metadata
 /// (`aims.training_state`); `<name>.json` beside it holds the same state for people. Both files are
 /// written atomically.
 public enum TrainingCheckpoint {
@@ -22,6 +22,7 @@ public enum TrainingCheckpoint {
 
     public static func save(to url: URL, model: any SegmentationModel, optimizer: Adam, state: TrainingState) throws {
         var tensors = model.trainableParameters.map { NamedTensor(name: "model." + $0.name, storedDType: .float32, tensor: $0.value) }
+        tensors += model.trainingBuffers.map { NamedTensor(name: "buffer." + $0.name, storedDType: .float32, tensor: $0.value) }
         for (k, v) in optimizer.stateDict() { tensors.append(NamedTensor(name: "optimizer." + k, storedDType: .float32, tensor: v)) }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
@@ -47,16 +48,17 @@ public enum TrainingCheckpoint {
         var byName: [String: Tensor] = [:]
         for t in archive.tensors { byName[t.name] = t.tensor }
         var missing: [String] = []
-        for p in model.trainableParameters {
-            guard let t = byName["model." + p.name] else { missing.append(p.name); continue }
+        let expected = model.trainableParameters.map { ("model." + $0.name, $0) } + model.trainingBuffers.map { ("buffer." + $0.name, $0) }
+        for (key, p) in expected {
+            guard let t = byName[key] else { missing.append(key); continue }
             guard t.shape == p.value.shape else {
-                throw TrainingError.checkpoint(file: file, field: "model." + p.name, problem: "shape \(t.shape), model has \(p.value.shape)")
+                throw TrainingError.checkpoint(file: file, field: key, problem: "shape \(t.shape), model has \(p.value.shape)")
             }
         }
         guard missing.isEmpty else {
-            throw TrainingError.checkpoint(file: file, field: "model", problem: "missing trainable tensors \(missing.prefix(8).joined(separator: ", "))\(missing.count > 8 ? " (+\(missing.count - 8))" : "")")
+            throw TrainingError.checkpoint(file: file, field: "model", problem: "missing tensors \(missing.prefix(8).joined(separator: ", "))\(missing.count > 8 ? " (+\(missing.count - 8))" : "")")
         }
-        for p in model.trainableParameters { p.value = byName["model." + p.name]! }
+        for (key, p) in expected { p.value = byName[key]! }
         var opt: [String: Tensor] = [:]
         for (k, v) in byName where k.hasPrefix("optimizer.") { opt[String(k.dropFirst("optimizer.".count))] = v }
         do { try optimizer.loadState(opt) } catch {
