@@ -98,11 +98,27 @@ final class TrainerTests: XCTestCase {
         XCTAssertNotEqual(values(a), values(c))
     }
 
+    /// Records the order in which examples are read.
+    final class RecordingSource: ExampleSource {
+        let base: InMemoryExampleSource
+        var reads: [Int] = []
+        init(_ base: InMemoryExampleSource) { self.base = base }
+        var count: Int { base.count }
+        func example(at index: Int) throws -> TrainingExample { reads.append(index); return try base.example(at: index) }
+    }
+
     func testReferenceOrderKeepsTheSourceOrderAndShufflingDoesNot() throws {
+        var c = configuration(epochs: 2, batch: 2)
+        c.referenceOrder = true
+        let fixed = RecordingSource(squares(4))
+        try Trainer(model: try model(), configuration: c).run(training: fixed)
+        XCTAssertEqual(fixed.reads, [0, 1, 2, 3] + [0, 1, 2, 3] + [0, 1, 2, 3], "scan, then the source order every epoch")
+        let shuffled = RecordingSource(squares(4))
+        try Trainer(model: try model(), configuration: configuration(epochs: 2, batch: 2)).run(training: shuffled)
+        let epochs = [Array(shuffled.reads[4..<8]), Array(shuffled.reads[8..<12])]
+        XCTAssertEqual(epochs.map { $0.sorted() }, [[0, 1, 2, 3], [0, 1, 2, 3]], "each epoch is a permutation")
+        XCTAssertNotEqual(epochs[0], epochs[1], "a new order every epoch")
         let t = try Trainer(model: try model(), configuration: configuration(epochs: 1))
-        var g = t.generator
-        let shuffled = ClickSampling.shuffledIndices(8, using: &g)
-        XCTAssertNotEqual(shuffled, Array(0..<8))
         // Sampled objects: only candidate regions (never background), each reachable.
         let label = LabelMap(height: 2, width: 4, ids: [0, 1, 1, 2, 0, 3, 3, 3])
         let e = TrainingExample(id: "x", image: Tensor(shape: [3, 2, 4]), label: label)
