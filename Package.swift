@@ -46,6 +46,7 @@ let package = Package(
         .testTarget(name: "TransformsTests", dependencies: ["Transforms", "Tensor"]),
         .testTarget(name: "SimCMFTests", dependencies: ["SimCMF", "Tensor"]),
         .testTarget(name: "TinyViTTests", dependencies: ["SimCMF", "Tensor"]),
+        .testTarget(name: "SimCMFTrainingTests", dependencies: ["SimCMF", "Tensor"]),
         .testTarget(name: "ModalitiesTests", dependencies: ["Modalities", "ImageIO", "Transforms", "Tensor"]),
         // Runs the built `aims` executable end to end.
         .testTarget(name: "CLITests", dependencies: ["aims-cli", "ImageIO", "Tensor"]),

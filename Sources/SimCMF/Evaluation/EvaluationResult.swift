@@ -1,0 +1,54 @@
+import Foundation
+import Tensor
+
+/// The score of one (image, region) pair.
+public struct RegionScore: Sendable, Equatable, Codable {
+    /// Index of the example in its source, and its identifier.
+    public var exampleIndex: Int
+    public var exampleID: String
+    public var region: Int32
+    /// Pixels of the region in the label at model input size.
+    public var pixelCount: Int
+    /// The click given to the model (input pixels).
+    public var click: Click
+    /// IoU and Dice at the mask resolution (256² for SAM), the reference protocol.
+    public var iou: Double
+    public var dice: Double
+    /// IoU and Dice against the original-resolution label (logits bilinearly upsampled), if asked.
+    public var fullResolutionIoU: Double?
+    public var fullResolutionDice: Double?
+}
+
+/// Summary of an evaluation: means over all (image, region) pairs (object-level, as the reference).
+public struct EvaluationResult: Sendable, Equatable, Codable {
+    public var mIoU: Double
+    public var mDice: Double
+    /// Mean DiceCE loss over the regions (the reference's "total score").
+    public var meanLoss: Double
+    public var fullResolutionMIoU: Double?
+    public var fullResolutionMDice: Double?
+    /// Regions scored and images that had at least one.
+    public var regionCount: Int
+    public var imageCount: Int
+    /// Images without any valid region (skipped; the reference has none or crashes).
+    public var skippedImages: Int
+}
+
+extension Array where Element == RegionScore {
+    /// The per-region CSV: `image_index,image_id,region,pixel_count,click_x,click_y,iou,dice[,iou_full,dice_full]`.
+    public func csv() -> String {
+        let full = contains { $0.fullResolutionIoU != nil }
+        var s = "image_index,image_id,region,pixel_count,click_x,click_y,iou,dice" + (full ? ",iou_full,dice_full" : "") + "\n"
+        for r in self {
+            let id = r.exampleID.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" })
+                ? "\"" + r.exampleID.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : r.exampleID
+            s += "\(r.exampleIndex),\(id),\(r.region),\(r.pixelCount),\(Int(r.click.x)),\(Int(r.click.y)),\(r.iou),\(r.dice)"
+            if full { s += ",\(r.fullResolutionIoU.map { "\($0)" } ?? ""),\(r.fullResolutionDice.map { "\($0)" } ?? "")" }
+            s += "\n"
+        }
+        return s
+    }
+
+    /// Writes `csv()` to `url` atomically.
+    public func writeCSV(to url: URL) throws { try AtomicFile.write(Data(csv().utf8), to: url) }
+}

@@ -1,0 +1,56 @@
+import Tensor
+
+/// The seam between the trainer/evaluator and a promptable segmentation model. The trainer sees
+/// only a channel count, an input size and tensors, never a modality.
+///
+/// A conformer is a `Module` whose `parameters` carry their state-dict names and `trainable`
+/// flags; the trainer updates exactly the trainable ones (a fine-tuning strategy decides which).
+/// A wrapper "alignment module + SAM" conforms by reporting its own `inputChannels` and doing
+/// the alignment inside `embed`.
+public protocol SegmentationModel: Module {
+    /// Channels `C` of the normalised model input.
+    var inputChannels: Int { get }
+    /// Side `S` of the square model input in pixels; clicks and boxes are in these pixels.
+    var inputSize: Int { get }
+    /// Side `M` of the low-resolution mask logits (256 for SAM at 1024 input).
+    var maskSize: Int { get }
+    /// `images [B, C, S, S]` → image embeddings (e.g. `[B, 256, 64, 64]`).
+    func embed(_ images: Variable) throws -> Variable
+    /// Embeddings `[B, ...]` and prompts for `B` objects (in input pixels) → single-mask logits
+    /// `[B, 1, M, M]` (mask token 0, as SimCMF's `multimask_output=False`).
+    func decode(embeddings: Variable, prompts: SAMPrompts) throws -> Variable
+    /// Switches layers that behave differently in training (BatchNorm batch statistics, dropout),
+    /// as PyTorch's `model.train()` / `model.eval()`. Default: nothing to switch.
+    func setTraining(_ training: Bool)
+    /// Non-trainable tensors that training changes (BatchNorm running statistics); checkpoints
+    /// save them so that a resume is exact. Default: none.
+    var trainingBuffers: [Parameter] { get }
+}
+
+extension SegmentationModel {
+    public func setTraining(_ training: Bool) {}
+    public var trainingBuffers: [Parameter] { [] }
+}
+
+extension SAMModel: SegmentationModel {
+    public var inputChannels: Int { configuration.inChannels }
+    public var inputSize: Int { configuration.imageSize }
+    public var maskSize: Int { configuration.lowResMaskSize }
+    public func embed(_ images: Variable) throws -> Variable { try encodeImage(images) }
+    public func decode(embeddings: Variable, prompts: SAMPrompts) throws -> Variable {
+        try decodeMasks(imageEmbeddings: embeddings, prompts: prompts, multimaskOutput: false).masks
+    }
+}
+
+extension LiteMedSAM: SegmentationModel {
+    public var inputChannels: Int { 3 }
+    public var inputSize: Int { LiteMedSAM.inputSize }
+    public var maskSize: Int { 4 * LiteMedSAM.embeddingSize }
+    public func embed(_ images: Variable) throws -> Variable { try encodeImage(images) }
+    public func decode(embeddings: Variable, prompts: SAMPrompts) throws -> Variable {
+        try segment(imageEmbeddings: embeddings, prompts: prompts).masks
+    }
+    /// TinyViT's BatchNorms: batch statistics (running statistics updated) in training, folded otherwise.
+    public func setTraining(_ training: Bool) { imageEncoder.batchNormMode = training ? .training : .evaluationFolded }
+    public var trainingBuffers: [Parameter] { imageEncoder.buffers }
+}
