@@ -65,6 +65,6 @@ public final class CrossModalSAM: Module {
 
     /// `image [B, C, H, W]` and click prompts → low-res mask logits `[B, 1, 4h, 4w]` (single-mask output).
     public func callAsFunction(_ image: Variable, prompts: SAMPrompts) throws -> Variable {
-        try sam.decodeMasks(imageEmbeddings: encodeImage(image), prompts: prompts, multimaskOutput: false).masks
+        try sam.decode(embeddings: encodeImage(image), prompts: prompts)
     }
 }

@@ -54,3 +54,15 @@ extension LiteMedSAM: SegmentationModel {
     public func setTraining(_ training: Bool) { imageEncoder.batchNormMode = training ? .training : .evaluationFolded }
     public var trainingBuffers: [Parameter] { imageEncoder.buffers }
 }
+
+/// SimCMF's model: a cross-modal alignment module in front of a SAM with a fine-tuning strategy.
+/// The trainer drives it like any other model; only the channel count differs.
+extension CrossModalSAM: SegmentationModel {
+    public var inputChannels: Int { projector.inChannels }
+    public var inputSize: Int { sam.inputSize }
+    public var maskSize: Int { sam.maskSize }
+    public func embed(_ images: Variable) throws -> Variable { try encodeImage(images) }
+    public func decode(embeddings: Variable, prompts: SAMPrompts) throws -> Variable {
+        try sam.decode(embeddings: embeddings, prompts: prompts)
+    }
+}
