@@ -49,7 +49,7 @@ let package = Package(
         .testTarget(name: "SimCMFTrainingTests", dependencies: ["SimCMF", "Tensor"]),
         .testTarget(name: "ModalitiesTests", dependencies: ["Modalities", "ImageIO", "Transforms", "Tensor"]),
         // Runs the built `aims` executable end to end.
-        .testTarget(name: "CLITests", dependencies: ["aims-cli", "ImageIO", "Tensor"]),
+        .testTarget(name: "CLITests", dependencies: ["aims-cli", "ImageIO", "SimCMF", "Tensor"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,5 +1,6 @@
 import Foundation
 import ImageIO
+import SimCMF
 import Tensor
 import XCTest
 
@@ -9,12 +10,9 @@ import XCTest
 final class PredictCommandTests: XCTestCase {
     private var weights: URL {
         get throws {
-            let env = ProcessInfo.processInfo.environment
-            let cache = env["AIMS_CACHE"].map { URL(fileURLWithPath: $0) }
-                ?? FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache/aims")
-            let url = cache.appendingPathComponent("lite_medsam.pth")
+            let url = LiteMedSAM.defaultCheckpointURL()
             if !FileManager.default.fileExists(atPath: url.path) {
-                if env["AIMS_REQUIRE_WEIGHTS"] == "1" { XCTFail("\(url.path) absent; run scripts/fetch-weights") }
+                if ProcessInfo.processInfo.environment["AIMS_REQUIRE_WEIGHTS"] == "1" { XCTFail("\(url.path) absent; run scripts/fetch-weights") }
                 throw XCTSkip("\(url.path) absent; run scripts/fetch-weights")
             }
             return url

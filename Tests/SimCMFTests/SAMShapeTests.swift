@@ -48,11 +48,13 @@ final class SAMShapeTests: XCTestCase {
     /// LiteMedSAM's prompt encoder and mask decoder are SAM's (input 256, grid 64): every one of its
     /// non-encoder tensors loads into these modules by name and shape.
     func testLiteMedSAMPromptEncoderAndMaskDecoderLoad() throws {
-        let env = ProcessInfo.processInfo.environment
-        let cache = env["AIMS_CACHE"].map { URL(fileURLWithPath: $0) }
-            ?? FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache/aims")
-        let url = cache.appendingPathComponent("lite_medsam.pth")
-        guard FileManager.default.fileExists(atPath: url.path) else { throw XCTSkip("\(url.path) absent; run scripts/fetch-weights") }
+        let url = LiteMedSAM.defaultCheckpointURL()
+        guard FileManager.default.fileExists(atPath: url.path) else {
+            if ProcessInfo.processInfo.environment["AIMS_REQUIRE_WEIGHTS"] == "1" {
+                return XCTFail("\(url.path) absent; run scripts/fetch-weights (AIMS_REQUIRE_WEIGHTS=1)")
+            }
+            throw XCTSkip("\(url.path) absent; run scripts/fetch-weights")
+        }
         let state = try SAMCheckpoint.stateDict(contentsOf: url)
         var g = SeededGenerator(seed: 0)
         let prompt = PromptEncoder(embedDim: 256, imageEmbeddingSize: (64, 64), inputImageSize: (256, 256), generator: &g)

@@ -10,9 +10,7 @@ final class LiteMedSAMEvaluationTests: XCTestCase {
     /// The real weights (or a skip) and the CT slice as an example whose region 1 is PyTorch's mask for the fixture box.
     func setUpCT() throws -> (LiteMedSAM, TrainingExample) {
         let env = ProcessInfo.processInfo.environment
-        let cache = env["AIMS_CACHE"].map { URL(fileURLWithPath: $0) }
-            ?? FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache/aims")
-        let weights = cache.appendingPathComponent("lite_medsam.pth")
+        let weights = LiteMedSAM.defaultCheckpointURL()
         guard FileManager.default.fileExists(atPath: weights.path) else {
             if env["AIMS_REQUIRE_WEIGHTS"] == "1" { throw TrainingError.empty(field: "\(weights.path) (AIMS_REQUIRE_WEIGHTS=1)") }
             throw XCTSkip("\(weights.path) is absent; run scripts/fetch-weights")

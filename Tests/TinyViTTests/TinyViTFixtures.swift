@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import SimCMF
 import Tensor
 
 /// fixtures/tinyvit (written by scripts/make_tinyvit_fixtures.py from PyTorch; see fixtures/README.md).
@@ -24,9 +25,7 @@ enum TinyViTFixtures {
     /// `${AIMS_CACHE:-~/.cache/aims}/lite_medsam.pth`, or a skip (a failure with AIMS_REQUIRE_WEIGHTS=1).
     static func checkpointURL() throws -> URL {
         let env = ProcessInfo.processInfo.environment
-        let cache = env["AIMS_CACHE"].map { URL(fileURLWithPath: $0) }
-            ?? FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache/aims")
-        let url = cache.appendingPathComponent("lite_medsam.pth")
+        let url = LiteMedSAM.defaultCheckpointURL()
         if !FileManager.default.fileExists(atPath: url.path) {
             let message = "\(url.path) is absent; run scripts/fetch-weights to download and cache it"
             if env["AIMS_REQUIRE_WEIGHTS"] == "1" { throw MissingWeights(message: message + " (AIMS_REQUIRE_WEIGHTS=1)") }

@@ -83,6 +83,13 @@ public struct SampleLayout: Sendable, Equatable, Codable {
         self.label = label
     }
 
+    /// The layout of a single-file modality: one input pattern (named `field` in errors) and an
+    /// optional label pattern, both checked, errors naming `file` (the modality's identifier).
+    public static func single(_ pattern: String, field: String, label: String?, file: String) throws -> SampleLayout {
+        SampleLayout(inputs: [try SamplePattern(pattern, field: field, file: file)],
+                     label: try label.map { try SamplePattern($0, field: "label pattern", file: file) })
+    }
+
     /// The samples under `root`, sorted by id: every id the first pattern matches and every other input pattern
     /// also has a file for. The label is attached when its file exists.
     /// - Throws: `ModalityError.missingFile` when a later input is missing for an id of the first.

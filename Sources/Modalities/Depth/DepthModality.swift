@@ -33,8 +33,7 @@ public struct DepthModality: Modality {
         self.metersPerUnit = metersPerUnit
         self.metersPerFloatUnit = metersPerFloatUnit
         self.holeFilling = holeFilling
-        layout = SampleLayout(inputs: [try SamplePattern(pattern, field: "depth pattern", file: identifier)],
-                              label: try label.map { try SamplePattern($0, field: "label pattern", file: identifier) })
+        layout = try .single(pattern, field: "depth pattern", label: label, file: identifier)
     }
 
     /// Intel RealSense SR300 raw dumps (`.bin`), depth scale 0.000124986647 m per unit.

@@ -28,8 +28,7 @@ public struct DICOMModality: Modality {
         self.hounsfield = hounsfield
         self.windows = windows
         self.frameIndex = frameIndex
-        layout = SampleLayout(inputs: [try SamplePattern(pattern, field: "dicom pattern", file: identifier)],
-                              label: try label.map { try SamplePattern($0, field: "label pattern", file: identifier) })
+        layout = try .single(pattern, field: "dicom pattern", label: label, file: identifier)
     }
 
     public var summary: String {

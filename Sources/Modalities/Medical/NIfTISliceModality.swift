@@ -38,8 +38,7 @@ public struct NIfTISliceModality: Modality {
         self.axis = axis
         self.slice = slice
         self.hounsfield = hounsfield
-        layout = SampleLayout(inputs: [try SamplePattern(pattern, field: "volume pattern", file: identifier)],
-                              label: try label.map { try SamplePattern($0, field: "label pattern", file: identifier) })
+        layout = try .single(pattern, field: "volume pattern", label: label, file: identifier)
     }
 
     public var summary: String { "NIfTI volume, slice along axis \(axis) -> \(hounsfield ? "HU" : "value"); label volumes as masks" }

@@ -45,8 +45,7 @@ public struct NIRModality: Modality {
         self.bandNames = bandNames
         self.scaling = scaling
         self.nodata = nodata
-        layout = SampleLayout(inputs: [try SamplePattern(pattern, field: "nir pattern", file: identifier)],
-                              label: try label.map { try SamplePattern($0, field: "label pattern", file: identifier) })
+        layout = try .single(pattern, field: "nir pattern", label: label, file: identifier)
     }
 
     /// The Sentinel-2 10 m bands as the satsense sample stores them: blue, green, red, NIR (B08); uint16 reflectance

@@ -14,8 +14,7 @@ public struct RGBModality: Modality {
     ///   - label: where its label map is, default `labels/{id}.*`.
     public init(identifier: String = "rgb", pattern: String = "rgb/{id}.*", label: String? = "labels/{id}.*") throws {
         self.identifier = identifier
-        layout = SampleLayout(inputs: [try SamplePattern(pattern, field: "rgb pattern")],
-                              label: try label.map { try SamplePattern($0, field: "label pattern") })
+        layout = try .single(pattern, field: "rgb pattern", label: label, file: identifier)
     }
 
     public var summary: String { "colour image (PNG/TIFF/PNM, 8/16-bit) -> R, G, B in [0, 1]" }

@@ -47,8 +47,7 @@ public struct ThermalModality: Modality {
         self.arrayEncoding = arrayEncoding
         self.frameIndex = frameIndex
         self.framesAsSamples = framesAsSamples
-        layout = SampleLayout(inputs: [try SamplePattern(pattern, field: "thermal pattern", file: identifier)],
-                              label: try label.map { try SamplePattern($0, field: "label pattern", file: identifier) })
+        layout = try .single(pattern, field: "thermal pattern", label: label, file: identifier)
     }
 
     public var summary: String { "thermal (FLIR FFF/SEQ/R-JPEG via Planck radiometry, NPY, 8/16-bit images) -> temperature in °C" }

@@ -30,6 +30,14 @@ public final class LiteMedSAM {
                     scopes: ["prompt_encoder.", "mask_decoder."])
     }
 
+    /// Where `scripts/fetch-weights` caches `lite_medsam.pth`: `$AIMS_CACHE/lite_medsam.pth`, the
+    /// cache defaulting to `~/.cache/aims`.
+    public static func defaultCheckpointURL(environment: [String: String] = ProcessInfo.processInfo.environment) -> URL {
+        let cache = environment["AIMS_CACHE"].map { URL(fileURLWithPath: $0) }
+            ?? FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache/aims")
+        return cache.appendingPathComponent("lite_medsam.pth")
+    }
+
     /// Reads `lite_medsam.pth` (or any file `TensorFiles` reads with the same keys).
     public convenience init(contentsOf url: URL) throws {
         try self.init(checkpoint: try TensorFiles.read(url))

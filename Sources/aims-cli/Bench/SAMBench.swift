@@ -93,7 +93,7 @@ enum SAMBench {
         guard size == LiteMedSAM.inputSize else { throw UsageError(message: "--size: LiteMedSAM runs at 256, got \(size)") }
         let mode = args.value("mode") ?? "encoder"
         guard mode == "encoder" || mode == "train-full" else { throw UsageError(message: "--mode must be encoder or train-full, got \(mode)") }
-        let weights = URL(fileURLWithPath: args.value("weights") ?? PredictCommand.defaultWeights().path)
+        let weights = URL(fileURLWithPath: args.value("weights") ?? LiteMedSAM.defaultCheckpointURL().path)
         Console.error("loading LiteMedSAM from \(weights.path) …")
         let model = try LiteMedSAM(contentsOf: weights)
         var generator = SeededGenerator(seed: 7)

@@ -50,7 +50,7 @@ enum PredictCommand: Command {
             guard let f = Int(v), f >= 0 else { throw UsageError(message: "--frame takes a whole number ≥ 0, got '\(v)'") }
             return f
         } ?? 0
-        let weights = URL(fileURLWithPath: args.value("weights") ?? defaultWeights().path)
+        let weights = URL(fileURLWithPath: args.value("weights") ?? LiteMedSAM.defaultCheckpointURL().path)
         let start = Date()
 
         let input = try PredictInput.load(URL(fileURLWithPath: imagePath), window: window.map { ($0[0], $0[1]) }, frame: frame)
@@ -99,12 +99,6 @@ enum PredictCommand: Command {
         return 0
     }
 
-    static func defaultWeights() -> URL {
-        let env = ProcessInfo.processInfo.environment
-        let cache = env["AIMS_CACHE"].map { URL(fileURLWithPath: $0) }
-            ?? FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache/aims")
-        return cache.appendingPathComponent("lite_medsam.pth")
-    }
 
     private static func numbers(_ text: String, count: Int, option: String) throws -> [Double] {
         let parts = text.split(separator: ",").map { Double($0.trimmingCharacters(in: .whitespaces)) }
