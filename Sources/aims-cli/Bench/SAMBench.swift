@@ -5,7 +5,7 @@ import Tensor
 /// `aims bench sam`: wall time of a SAM image encoder forward, or of one full fine-tuning step.
 enum SAMBench {
     static let usage = """
-    Usage: aims bench sam [--model vit_b|vit_l|vit_h|lite_medsam] [--size 1024|512|256|…] [--mode encoder|train-full]
+    Usage: aims bench sam [--model vit_b|vit_l|vit_h|lite_medsam] [--size 1024|512|256|…] [--mode encoder|train-full|train-lora]
                           [--batch N] [--repetitions N] [--weights lite_medsam.pth] [--json]
 
     Builds a randomly initialised SAM for a square input of --size pixels (a multiple of 16; the
@@ -15,6 +15,8 @@ enum SAMBench {
       train-full  one step of full fine-tuning: encoder + prompt encoder (one click per image) + mask
                   decoder (single mask), DiceCE loss on the low-resolution logits, backward into every
                   parameter, and an Adam step (SimCMF's full-FT setting)
+      train-lora  the same step with the reference's LoRA (rank 100 on q and v of every attention; ViT only):
+                  the encoder is frozen, so backward skips its weight gradients
       --batch N        images per step (default 1)
       --repetitions N  timed runs (default 3)
       --json           the report as JSON on stdout
@@ -54,7 +56,9 @@ enum SAMBench {
             throw UsageError(message: "--size must be a multiple of \(configuration.patchSize), got \(size)")
         }
         let mode = args.value("mode") ?? "encoder"
-        guard mode == "encoder" || mode == "train-full" else { throw UsageError(message: "--mode must be encoder or train-full, got \(mode)") }
+        guard ["encoder", "train-full", "train-lora"].contains(mode) else {
+            throw UsageError(message: "--mode must be encoder, train-full or train-lora, got \(mode)")
+        }
         configuration.imageSize = size
 
         Console.error("building \(modelName) for \(size)x\(size) input …")
@@ -68,18 +72,28 @@ enum SAMBench {
             let low = configuration.lowResMaskSize
             let target = Tensor.uniform([batch, 1, low, low], using: &generator).gt(0.5)
             let clicks = SAMPrompts.clicks((0..<batch).map { i in (Float(size / 2 + i), Float(size / 3)) })
-            let optimizer = Adam(model.parameters, learningRate: 1e-5)
-            step = {
-                let (masks, _) = try model(Variable(image), prompts: clicks, multimaskOutput: false)
-                let loss = Loss.diceCE(masks, target: target)
-                loss.backward()
-                optimizer.step()
-                optimizer.zeroGrad()
+            if mode == "train-lora" {
+                // SimCMF's LoRA setting: the reference's rank-100 LoRA on q and v of every attention,
+                // behind the zero-shot (RGB) alignment, so only the LoRA factors train.
+                let cross = try CrossModalSAM(sam: model, alignment: .zeroshot, channels: 3, strategy: LoRATuning())
+                let optimizer = Adam(cross.trainableParameters, learningRate: 3e-4)
+                step = {
+                    Loss.diceCE(try cross(Variable(image), prompts: clicks), target: target).backward()
+                    optimizer.step()
+                    optimizer.zeroGrad()
+                }
+            } else {
+                let optimizer = Adam(model.parameters, learningRate: 1e-5)
+                step = {
+                    let (masks, _) = try model(Variable(image), prompts: clicks, multimaskOutput: false)
+                    Loss.diceCE(masks, target: target).backward()
+                    optimizer.step()
+                    optimizer.zeroGrad()
+                }
             }
         }
         return try report(modelName: modelName, size: size, mode: mode, batch: batch, parameters: model.parameterCount,
                           repetitions: reps, json: args.flag("json"), step: step)
-        return 0
     }
 
     /// LiteMedSAM from its checkpoint at 256 × 256: encoder forward, or a full step with a box prompt.
