@@ -1,4 +1,5 @@
 #include "engine_kernels.h"
+#include <stdlib.h> /* defines __GLIBC__ (via features.h); without it the #if below was always false */
 #if defined(__GLIBC__)
 #include <malloc.h>
 #endif
