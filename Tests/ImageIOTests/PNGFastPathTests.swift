@@ -39,6 +39,35 @@ final class PNGFastPathTests: XCTestCase {
         }
     }
 
+    /// Smooth ramps (libpng's filter heuristic then picks Sub, Up, Average or Paeth rows; Sub on
+    /// 1-byte pixels takes the vectorised prefix sum) in gray, gray+alpha and RGB, 8 and 16 bits.
+    func testSmoothImagesDecodeIdentically() throws {
+        let dir = try TemporaryDirectory()
+        let (w, h) = (101, 67)
+        for (dtype, channels) in [(DType.uint8, 1), (.uint8, 2), (.uint8, 3), (.uint16, 1)] {
+            let ramps: [(Int, Int) -> Int] = [{ x, _ in 3 * x }, { _, y in 2 * y }, { x, y in x + y + (x * y) % 3 }]
+            for (i, ramp) in ramps.enumerated() {
+                var bytes = [UInt8]()
+                for y in 0..<h { for x in 0..<w { for c in 0..<channels {
+                    let v = ramp(x, y) + 7 * c
+                    if dtype == .uint16 { bytes += [UInt8(truncatingIfNeeded: v * 37), UInt8(truncatingIfNeeded: v)] }
+                    else { bytes.append(UInt8(truncatingIfNeeded: v)) }
+                } } }
+                let image = RawImage(width: w, height: h, channels: channels, dtype: dtype, bytes: bytes)
+                let url = dir.file("ramp_\(dtype)_\(channels)_\(i).png")
+                try PNGCodec.write(image, to: url)
+                try decodeBothWays(url, url.lastPathComponent)
+                XCTAssertEqual(try PNGCodec.read(url).bytes, image.bytes, url.lastPathComponent)
+            }
+        }
+    }
+
+    /// The real full-size polarization capture (Sub-filtered rows of 1-byte pixels), when the shared data is present.
+    func testRealCaptureDecodesIdentically() throws {
+        guard let data = SharedDataTests.data else { throw XCTSkip("shared data folder absent") }
+        try decodeBothWays(data.appendingPathComponent("polarization/polarizer_IMX250MZR.png"), "polarizer_IMX250MZR.png")
+    }
+
     /// A corrupted pixel chunk: the fast path declines and libpng reports the error.
     func testCorruptDataStillFailsThroughLibpng() throws {
         let dir = try TemporaryDirectory()
