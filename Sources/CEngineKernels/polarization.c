@@ -91,17 +91,25 @@ POL_KERNEL(engine_pol_aolp,
 })
 
 POL_KERNEL(engine_pol_polarimetry,
-           (const float *angles, long plane, float *stokes, float *dolp, float *aolp, long lo, long hi),
-           (angles, plane, stokes, dolp, aolp, lo, hi), {
+           (const float *angles, long plane, float *s0, float *s1, float *s2, float *dolp, float *aolp, long lo, long hi),
+           (angles, plane, s0, s1, s2, dolp, aolp, lo, hi), {
     const float *i0 = angles, *i45 = angles + plane, *i90 = angles + 2 * plane, *i135 = angles + 3 * plane;
-    float *o0 = stokes, *o1 = stokes + plane, *o2 = stokes + 2 * plane;
-    for (long k = lo; k < hi; k++) {
-        float s0 = pol_s0(i0[k], i45[k], i90[k], i135[k]), s1 = pol_s1(i0[k], i90[k]), s2 = pol_s2(i45[k], i135[k]);
-        o0[k] = s0;
-        o1[k] = s1;
-        o2[k] = s2;
-        dolp[k] = pol_dolp(s0, s1, s2, 0);
-        aolp[k] = pol_aolp(s1, s2);
+    if (s1 && s2) {
+        for (long k = lo; k < hi; k++) {
+            float v0 = pol_s0(i0[k], i45[k], i90[k], i135[k]), v1 = pol_s1(i0[k], i90[k]), v2 = pol_s2(i45[k], i135[k]);
+            s0[k] = v0;
+            s1[k] = v1;
+            s2[k] = v2;
+            dolp[k] = pol_dolp(v0, v1, v2, 0);
+            aolp[k] = pol_aolp(v1, v2);
+        }
+    } else {
+        for (long k = lo; k < hi; k++) {
+            float v0 = pol_s0(i0[k], i45[k], i90[k], i135[k]), v1 = pol_s1(i0[k], i90[k]), v2 = pol_s2(i45[k], i135[k]);
+            s0[k] = v0;
+            dolp[k] = pol_dolp(v0, v1, v2, 0);
+            aolp[k] = pol_aolp(v1, v2);
+        }
     }
 })
 

@@ -34,7 +34,8 @@ final class PolarizationKernelTests: XCTestCase {
                 s1.withUnsafeMutableBufferPointer { s in
                     d1.withUnsafeMutableBufferPointer { d in
                         a1.withUnsafeMutableBufferPointer { o in
-                            PolarizationKernels.polarimetry(angles: a.baseAddress!, stokes: s.baseAddress!, dolp: d.baseAddress!,
+                            PolarizationKernels.polarimetry(angles: a.baseAddress!, s0: s.baseAddress!,
+                                                            s1s2: (s.baseAddress! + n, s.baseAddress! + 2 * n), dolp: d.baseAddress!,
                                                             aolp: o.baseAddress!, count: n, parallel: false)
                         }
                     }
@@ -55,6 +56,20 @@ final class PolarizationKernelTests: XCTestCase {
         XCTAssertEqual(dolp.scalars, try LinearStokes.degreeOfLinearPolarization(stokes: separate).scalars)
         XCTAssertEqual(aolp.scalars, try LinearStokes.angleOfLinearPolarization(stokes: separate).scalars)
         XCTAssertEqual(dolp.shape, [256, 320])
+        // The channel image (aims convert's S0 / DoLP / AoLP planes) is written by the same fused pass.
+        let image = try PolarizationChannels.image(angleImages: angles)
+        XCTAssertEqual(image.values.scalars, separate.scalars.prefix(256 * 320) + dolp.scalars + aolp.scalars)
+    }
+
+    func testColourChannelImageEqualsSeparateFunctions() throws {
+        var g = SeededGenerator(seed: 3)
+        let mosaic = Tensor(shape: [64, 96]) { o in for i in 0..<o.count { o[i] = Float(g.next() % 4096) } }
+        let angles = try PolarizationDemosaicing.demosaicColor(mosaic, method: .bilinear)  // [4, 3, H, W]
+        let stokes = try LinearStokes.stokes(angleImages: angles)
+        let n = 3 * 64 * 96
+        let expected = Array(stokes.scalars.prefix(n)) + (try LinearStokes.degreeOfLinearPolarization(stokes: stokes).scalars)
+            + (try LinearStokes.angleOfLinearPolarization(stokes: stokes).scalars)
+        XCTAssertEqual(try PolarizationChannels.image(angleImages: angles).values.scalars, expected)
     }
 
     /// Portable, AVX2 and AVX-512 compilations round identically (no FP contraction).

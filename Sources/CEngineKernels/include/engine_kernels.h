@@ -50,7 +50,9 @@ void engine_pol_stokes(const float *angles, long plane, float *stokes, long lo, 
 void engine_pol_dolp(const float *stokes, long plane, int clamped, float *out, long lo, long hi);
 /// AoLP ½·atan2(S2, S1) in [0, π) (0 where S1 = S2 = 0) from `stokes` `[3, plane]`, indices lo ..< hi.
 void engine_pol_aolp(const float *stokes, long plane, float *out, long lo, long hi);
-/// Stokes, DoLP (unclamped) and AoLP in one pass over `angles` `[4, plane]`, indices lo ..< hi:
-/// the same per-pixel functions as the three kernels above, so the results are identical.
-void engine_pol_polarimetry(const float *angles, long plane, float *stokes, float *dolp, float *aolp, long lo, long hi);
+/// S0, S1, S2, DoLP (unclamped) and AoLP in one pass over `angles` `[4, plane]`, indices lo ..< hi, each
+/// into its own plane (`s1`, `s2` may both be NULL: not stored). The same per-pixel functions as the
+/// three kernels above, so the results are identical.
+void engine_pol_polarimetry(const float *angles, long plane, float *s0, float *s1, float *s2, float *dolp, float *aolp,
+                            long lo, long hi);
 #endif

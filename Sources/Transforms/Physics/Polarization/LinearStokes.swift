@@ -41,7 +41,8 @@ public enum LinearStokes {
         let stokes = TensorStorage(uninitializedCount: 3 * n), dolp = TensorStorage(uninitializedCount: n)
         let aolp = TensorStorage(uninitializedCount: n)
         angleImages.withUnsafeBufferPointer { a in
-            PolarizationKernels.polarimetry(angles: a.baseAddress!, stokes: stokes.base, dolp: dolp.base, aolp: aolp.base, count: n)
+            PolarizationKernels.polarimetry(angles: a.baseAddress!, s0: stokes.base, s1s2: (stokes.base + n, stokes.base + 2 * n),
+                                            dolp: dolp.base, aolp: aolp.base, count: n)
         }
         return (Tensor(shape: [3] + plane, storage: stokes), Tensor(shape: plane, storage: dolp), Tensor(shape: plane, storage: aolp))
     }

@@ -51,11 +51,16 @@ enum PolarizationKernels {
         ranges(n, cost: 16, parallel: parallel) { lo, hi in engine_pol_aolp(s.base, n, o.base, lo, hi) }
     }
 
-    /// Stokes `[3, n]`, DoLP `[n]` and AoLP `[n]` in one pass over `[4, n]` angle images.
-    static func polarimetry(angles: UnsafePointer<Float>, stokes: UnsafeMutablePointer<Float>, dolp: UnsafeMutablePointer<Float>,
-                            aolp: UnsafeMutablePointer<Float>, count n: Int, parallel: Bool = true) {
-        let a = SharedReadPointer(angles), s = SharedPointer(stokes), d = SharedPointer(dolp), o = SharedPointer(aolp)
-        ranges(n, cost: 24, parallel: parallel) { lo, hi in engine_pol_polarimetry(a.base, n, s.base, d.base, o.base, lo, hi) }
+    /// S0 `[n]`, optionally S1 and S2 (`s1s2`), DoLP `[n]` and AoLP `[n]` in one pass over `[4, n]` angle images.
+    static func polarimetry(angles: UnsafePointer<Float>, s0: UnsafeMutablePointer<Float>,
+                            s1s2: (UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>)?,
+                            dolp: UnsafeMutablePointer<Float>, aolp: UnsafeMutablePointer<Float>, count n: Int,
+                            parallel: Bool = true) {
+        let a = SharedReadPointer(angles), s0 = SharedPointer(s0), d = SharedPointer(dolp), o = SharedPointer(aolp)
+        let s1 = s1s2.map { SharedPointer($0.0) }, s2 = s1s2.map { SharedPointer($0.1) }
+        ranges(n, cost: 24, parallel: parallel) { lo, hi in
+            engine_pol_polarimetry(a.base, n, s0.base, s1?.base, s2?.base, d.base, o.base, lo, hi)
+        }
     }
 
     /// Runs `body` with the kernels restricted to a vector ISA (`level` 0: portable, 1: at most AVX2;
