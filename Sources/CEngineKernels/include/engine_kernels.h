@@ -1,5 +1,6 @@
 #ifndef ENGINE_KERNELS_H
 #define ENGINE_KERNELS_H
+#include <stddef.h>
 /// Runs `iterations` rounds of independent single-precision FMAs with the widest vector FMA the
 /// CPU supports (AVX-512, else AVX2+FMA, else scalar), on the calling thread.
 /// Returns the number of floating-point operations performed (2 per lane per FMA).
@@ -34,6 +35,13 @@ void engine_gelu_backward(const float *x, const float *g, float *dx, long n);
 /// glibc: serve buffers up to 1 GB from the heap and never trim it, so freed activation buffers are
 /// reused instead of being mmap-ed afresh (and page-faulted) on every allocation. No-op elsewhere.
 void engine_configure_allocator(void);
+/// `bytes` at a 64-byte aligned address, from plain malloc (64 bytes over-allocated, the malloc
+/// pointer kept just below the result); NULL when out of memory. glibc's memalign instead splits
+/// every block into aligned part and leftovers, so freed large buffers could not be reused as
+/// whole blocks: the heap grew to about 3x the live size and new pages kept being faulted in.
+void *engine_aligned_alloc(size_t bytes);
+/// Frees a block from engine_aligned_alloc (NULL is ignored).
+void engine_aligned_free(void *p);
 #endif
 
 #ifndef ENGINE_KERNELS_POLARIZATION_H
