@@ -23,7 +23,7 @@ static inline __attribute__((always_inline)) float pol_dolp(float s0, float s1, 
     return clamped && 1.0f < d ? 1.0f : d;
 }
 
-/// ½·atan2(S2, S1) folded into [0, π); 0 where S1 = S2 = 0.
+/// ½·atan2(S2, S1) folded into [0, π); 0 where S1 = S2 = 0; NaN where either is NaN.
 /// atan on [0, 1] by octant reduction: t = min/max, and for t > tan(π/8) the identity
 /// atan t = π/4 + atan((t − 1)/(t + 1)); the reduced argument goes through Cephes' atanf
 /// polynomial (relative error about 1e-7), so the angle is within a few 1e-8 rad of atan2's.
@@ -41,7 +41,8 @@ static inline __attribute__((always_inline)) float pol_aolp(float s1, float s2) 
     r = s2 < 0 ? -r : r;
     float a = 0.5f * r;
     a = a < 0 ? a + POL_PI : a;
-    return a >= POL_PI ? 0.0f : a;
+    a = a >= POL_PI ? 0.0f : a;
+    return s1 != s1 || s2 != s2 ? s1 + s2 : a;  /* NaN in, NaN out (as atan2) */
 }
 
 // MARK: - ISA variants

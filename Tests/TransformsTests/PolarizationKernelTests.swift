@@ -109,5 +109,7 @@ final class PolarizationKernelTests: XCTestCase {
             worst = max(worst, d)
         }
         XCTAssertLessThan(worst, 3e-7, "max |AoLP − ½ atan2| in radians")
+        let nan = try LinearStokes.angleOfLinearPolarization(stokes: Tensor(shape: [3, 2], values: [1, 1, .nan, 1, 1, .nan]))
+        XCTAssert(nan.scalars.allSatisfy(\.isNaN), "NaN Stokes give NaN AoLP, as atan2")
     }
 }
