@@ -31,7 +31,7 @@ let package = Package(
 
         .target(name: "Tensor", dependencies: ["COpenBLAS", "CZlib", "CEngineKernels"], swiftSettings: optimize),
         .target(name: "ImageIO", dependencies: ["Tensor", "CCodecShims", "CPNG", "CTIFF", "CZlib"], swiftSettings: optimize),
-        .target(name: "Transforms", dependencies: ["Tensor"], swiftSettings: optimize),
+        .target(name: "Transforms", dependencies: ["Tensor", "CEngineKernels"], swiftSettings: optimize),
         .target(name: "Modalities", dependencies: ["Tensor", "ImageIO", "Transforms"], swiftSettings: optimize),
         .target(name: "SimCMF", dependencies: ["Tensor"], swiftSettings: optimize),
         .target(name: "AIMS", dependencies: ["Modalities", "SimCMF", "ImageIO", "Tensor"], swiftSettings: optimize),

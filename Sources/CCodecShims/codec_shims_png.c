@@ -3,6 +3,7 @@
  * Errors and warnings are copied into caller buffers; libpng's defaults (which print) never run.
  */
 #include "codec_shims.h"
+#include "codec_shims_png_fast.h"
 #include <png.h>
 #include <setjmp.h>
 #include <stdio.h>
@@ -117,6 +118,10 @@ int aims_png_decode(const uint8_t *data, size_t size, int header_only,
         copy_message(message, message_capacity, "decoded row layout does not match the output buffer");
         png_destroy_read_struct(&png, &info, NULL);
         return 2;
+    }
+    if (aims_png_fast_decode(data, size, header, out, out_size) == 0) {
+        png_destroy_read_struct(&png, &info, NULL);
+        return 0;
     }
     rows = (png_bytep *)malloc(sizeof(png_bytep) * (size_t)height);
     if (rows == NULL) png_error(png, "out of memory for row pointers");

@@ -1,5 +1,6 @@
 // Row softmax with a vectorised exp for the attention hot path.
 #include "engine_kernels.h"
+#include "isa_level.h"
 #include <immintrin.h>
 #include <math.h>
 #include <float.h>
@@ -180,6 +181,8 @@ static int isa_level(void) {
     }
     return forced_level >= 0 && forced_level < cached ? forced_level : cached;
 }
+
+int engine_isa_level(void) { return isa_level(); }
 
 static int has_avx512(void) { return isa_level() == 2; }
 

@@ -34,7 +34,8 @@ public enum PNGCodec {
             throw ImageIOError.truncated(file: file, field: "IDAT data for \(info.width)x\(info.height)x\(info.channels)",
                                          expectedBytes: count / maxDeflateRatio, availableBytes: bytes.count)
         }
-        var out = [UInt8](repeating: 0, count: count)
+        // Every byte is written by libpng (or the call fails and `out` is dropped): no zero fill.
+        var out = [UInt8](unsafeUninitializedCapacity: count) { _, n in n = count }
         var header = h
         var message = [CChar](repeating: 0, count: 512)
         var warning = [CChar](repeating: 0, count: 512)
@@ -54,6 +55,18 @@ public enum PNGCodec {
         image.info = finalInfo
         return image
     }
+
+    /// Runs `body` with the libdeflate fast path of the decoder on or off (tests compare both;
+    /// `aims_png_use_fast_path`). Returns nil when libdeflate is not installed.
+    static func withFastPath<T>(_ on: Bool, _ body: () throws -> T) rethrows -> T? {
+        defer { aims_png_use_fast_path(1) }
+        aims_png_use_fast_path(on ? 1 : 0)
+        if on && aims_png_fast_path_available() == 0 { return nil }
+        return try body()
+    }
+
+    /// Images decoded through the fast path so far in this process (tests).
+    static var fastPathDecodes: Int { aims_png_fast_path_decodes() }
 
     /// libpng's own per-side limit; the pixel-count limit is checked in Swift before libpng allocates.
     static let maxSide = UInt32(Int32.max)

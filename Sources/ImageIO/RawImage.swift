@@ -34,15 +34,27 @@ public struct RawImage: Sendable, Equatable {
     public func toTensor() -> Tensor {
         let c = channels, h = height, w = width
         let hw = h * w
-        var interleaved = [Float](repeating: 0, count: sampleCount)
-        bytes.withUnsafeBytes { raw in
-            interleaved.withUnsafeMutableBufferPointer { dst in
-                dtype.decode(raw.baseAddress!, count: sampleCount, littleEndian: 1.littleEndian == 1,
-                             into: dst.baseAddress!)
+        let host = 1.littleEndian == 1, size = dtype.byteSize
+        return bytes.withUnsafeBytes { raw in
+            let src = raw.baseAddress!
+            return Tensor(shape: [c, h, w]) { out in
+                let dst = out.baseAddress!
+                if c == 1 {
+                    // Interleaved is planar: convert straight into the tensor, rows split over the cores.
+                    Parallel.forEach(h, grain: max(1, 65_536 / max(w, 1))) { rows in
+                        dtype.decode(src + rows.lowerBound * w * size, count: rows.count * w, littleEndian: host,
+                                     into: dst + rows.lowerBound * w)
+                    }
+                    return
+                }
+                let interleaved = [Float](unsafeUninitializedCapacity: sampleCount) { buf, n in
+                    dtype.decode(src, count: sampleCount, littleEndian: host, into: buf.baseAddress!)
+                    n = sampleCount
+                }
+                interleaved.withUnsafeBufferPointer { i in
+                    for p in 0..<hw { for k in 0..<c { out[k * hw + p] = i[p * c + k] } }
+                }
             }
-        }
-        return Tensor(shape: [c, h, w]) { out in
-            for p in 0..<hw { for k in 0..<c { out[k * hw + p] = interleaved[p * c + k] } }
         }
     }
 

@@ -46,6 +46,18 @@ int aims_png_decode(const uint8_t *data, size_t size, int header_only,
                     char *warning, size_t warning_capacity);
 
 /**
+ * 1 (default) lets aims_png_decode inflate non-interlaced 8/16-bit gray, gray+alpha, RGB and RGBA
+ * images with libdeflate (loaded at run time when installed), unfiltering the rows itself; 0 forces
+ * libpng throughout. The pixels are identical either way; errors and warnings always come from libpng.
+ * Not synchronised: set it while no decode runs (tests).
+ */
+void aims_png_use_fast_path(int on);
+/** 1 if the libdeflate fast path is enabled and libdeflate.so.0 could be loaded. */
+int aims_png_fast_path_available(void);
+/** Number of images decoded through the fast path so far (tests). */
+long aims_png_fast_path_decodes(void);
+
+/**
  * Encodes `height` rows of `width` pixels (interleaved samples, one byte per sample for
  * bit depths 1...8, two host-order bytes for 16) as a PNG at `path`.
  * `color_type` is 0, 2, 4 or 6; `bit_depth` 1/2/4 only for gray (values must be < 2^bit_depth).

@@ -1,5 +1,6 @@
 #ifndef ENGINE_KERNELS_H
 #define ENGINE_KERNELS_H
+#include <stddef.h>
 /// Runs `iterations` rounds of independent single-precision FMAs with the widest vector FMA the
 /// CPU supports (AVX-512, else AVX2+FMA, else scalar), on the calling thread.
 /// Returns the number of floating-point operations performed (2 per lane per FMA).
@@ -34,4 +35,32 @@ void engine_gelu_backward(const float *x, const float *g, float *dx, long n);
 /// glibc: serve buffers up to 1 GB from the heap and never trim it, so freed activation buffers are
 /// reused instead of being mmap-ed afresh (and page-faulted) on every allocation. No-op elsewhere.
 void engine_configure_allocator(void);
+/// `bytes` at a 64-byte aligned address, from plain malloc (64 bytes over-allocated, the malloc
+/// pointer kept just below the result); NULL when out of memory. glibc's memalign instead splits
+/// every block into aligned part and leftovers, so freed large buffers could not be reused as
+/// whole blocks: the heap grew to about 3x the live size and new pages kept being faulted in.
+void *engine_aligned_alloc(size_t bytes);
+/// Frees a block from engine_aligned_alloc (NULL is ignored).
+void engine_aligned_free(void *p);
+#endif
+
+#ifndef ENGINE_KERNELS_POLARIZATION_H
+#define ENGINE_KERNELS_POLARIZATION_H
+/// Bilinear interpolation of `planes` rectangular sub-lattices (period 2) of the `h × w` plane `src`
+/// (h, w ≥ 3): writes rows `y0 ..< y1` of each output plane `out + c * plane_stride`, where plane c
+/// holds the samples at (row, col) parity `phases[2c], phases[2c+1]`. OpenCV's `Bayer2RGB_` geometry:
+/// the outer rows and columns repeat their inner neighbours. `round`: each value becomes floor(v + 0.5).
+void engine_pol_bilinear_rows(const float *src, float *out, long plane_stride, long h, long w, const int *phases,
+                              int planes, int round, long y0, long y1);
+/// Stokes S0, S1, S2 (`stokes`, `[3, plane]`) from I0, I45, I90, I135 (`angles`, `[4, plane]`), indices lo ..< hi.
+void engine_pol_stokes(const float *angles, long plane, float *stokes, long lo, long hi);
+/// DoLP √(S1² + S2²)/S0 (0 where S0 ≤ 0; capped at 1 if `clamped`) from `stokes` `[3, plane]`, indices lo ..< hi.
+void engine_pol_dolp(const float *stokes, long plane, int clamped, float *out, long lo, long hi);
+/// AoLP ½·atan2(S2, S1) in [0, π) (0 where S1 = S2 = 0) from `stokes` `[3, plane]`, indices lo ..< hi.
+void engine_pol_aolp(const float *stokes, long plane, float *out, long lo, long hi);
+/// S0, S1, S2, DoLP (unclamped) and AoLP in one pass over `angles` `[4, plane]`, indices lo ..< hi, each
+/// into its own plane (`s1`, `s2` may both be NULL: not stored). The same per-pixel functions as the
+/// three kernels above, so the results are identical.
+void engine_pol_polarimetry(const float *angles, long plane, float *s0, float *s1, float *s2, float *dolp, float *aolp,
+                            long lo, long hi);
 #endif

@@ -18,8 +18,10 @@ public final class TensorStorage: @unchecked Sendable {
         precondition(count >= 0, "TensorStorage: negative element count \(count)")
         _ = TensorStorage.allocatorConfigured
         self.count = count
-        let raw = UnsafeMutableRawPointer.allocate(byteCount: max(count, 1) * MemoryLayout<Float>.stride,
-                                                   alignment: TensorStorage.alignment)
+        // engine_aligned_alloc (malloc + manual alignment) rather than memalign: see its doc comment.
+        guard let raw = engine_aligned_alloc(max(count, 1) * MemoryLayout<Float>.stride) else {
+            fatalError("TensorStorage: out of memory allocating \(count) floats")
+        }
         self.base = raw.bindMemory(to: Float.self, capacity: max(count, 1))
     }
 
@@ -38,7 +40,7 @@ public final class TensorStorage: @unchecked Sendable {
 
     public var buffer: UnsafeMutableBufferPointer<Float> { UnsafeMutableBufferPointer(start: base, count: count) }
 
-    deinit { UnsafeMutableRawPointer(base).deallocate() }
+    deinit { engine_aligned_free(base) }
 
     /// Keeps large freed buffers in the process for reuse instead of returning them to the kernel:
     /// glibc would otherwise `mmap` every buffer above 32 MB afresh and page-fault on first touch,

@@ -8,10 +8,13 @@ import Transforms
 /// same run and prints the ratio.
 enum ConvertBench {
     static let usage = """
-    Usage: aims bench convert [--input MOSAIC.png] [--repetitions N] [--method bilinear|opencv|edge] [--json]
+    Usage: aims bench convert [--input MOSAIC.png] [--repetitions N] [--method bilinear|opencv|edge]
+                              [--separate] [--json]
 
     Decodes a division-of-focal-plane mosaic, demosaics it (default `opencv`: OpenCV's bilinear, as
     polanalyser), and computes the Stokes vector, DoLP and AoLP; reports the best of N runs per stage.
+    The last three are one fused pass (stage `polarimetry`, LinearStokes.polarimetry), as `aims convert`
+    runs them; --separate times stokes, dolp and aolp one by one instead.
     Without --input, a seeded random 2448x2048 8-bit mosaic is generated in memory (no decode stage).
     For a comparison with polanalyser on the same file: python3 scripts/bench_convert.py FILE
     """
@@ -23,14 +26,14 @@ enum ConvertBench {
         var method: String
         var repetitions: Int
         var threads: Int
-        /// Best seconds per stage: decode, demosaic, stokes, dolp, aolp.
+        /// Best seconds per stage: decode, demosaic, then polarimetry (fused) or stokes, dolp, aolp.
         var seconds: [String: Double]
         var totalSeconds: Double
         var megapixelsPerSecond: Double
     }
 
     static func run(_ arguments: [String]) throws -> Int32 {
-        let args = try Arguments(arguments, valueOptions: ["input", "repetitions", "method"], flagOptions: ["json"])
+        let args = try Arguments(arguments, valueOptions: ["input", "repetitions", "method"], flagOptions: ["json", "separate"])
         let reps = try args.value("repetitions").map { r -> Int in
             guard let n = Int(r), n > 0 else { throw UsageError(message: "--repetitions needs a positive integer, got '\(r)'") }
             return n
@@ -61,9 +64,13 @@ enum ConvertBench {
                 }
             }
             let angles = try time("demosaic") { try PolarizationDemosaicing.demosaicMono(mosaic, method: method) }
-            let stokes = try time("stokes") { try LinearStokes.stokes(angleImages: angles) }
-            _ = try time("dolp") { try LinearStokes.degreeOfLinearPolarization(stokes: stokes) }
-            _ = try time("aolp") { try LinearStokes.angleOfLinearPolarization(stokes: stokes) }
+            if args.flag("separate") {
+                let stokes = try time("stokes") { try LinearStokes.stokes(angleImages: angles) }
+                _ = try time("dolp") { try LinearStokes.degreeOfLinearPolarization(stokes: stokes) }
+                _ = try time("aolp") { try LinearStokes.angleOfLinearPolarization(stokes: stokes) }
+            } else {
+                _ = try time("polarimetry") { try LinearStokes.polarimetry(angleImages: angles) }
+            }
             Console.error("bench convert: run \(rep + 1)/\(reps)")
         }
         let total = best.values.reduce(0, +)
@@ -74,7 +81,7 @@ enum ConvertBench {
         if args.flag("json") {
             try JSONOutput.print(report)
         } else {
-            for stage in ["decode", "demosaic", "stokes", "dolp", "aolp"] where best[stage] != nil {
+            for stage in ["decode", "demosaic", "polarimetry", "stokes", "dolp", "aolp"] where best[stage] != nil {
                 print(stage.padding(toLength: 10, withPad: " ", startingAt: 0) + String(format: "%8.4f s", best[stage]!))
             }
             print(String(format: "total     %8.4f s  (%d x %d, %.1f Mpixel/s)", total, w, h, report.megapixelsPerSecond))

@@ -22,18 +22,29 @@ public enum LinearStokes {
         var shape = angleImages.shape
         shape[0] = 3
         return angleImages.withUnsafeBufferPointer { a in
-            Tensor(shape: shape) { out in
-                let src = SharedReadPointer(a.baseAddress!), dst = SharedPointer(out.baseAddress!)
-                forEachRange(n, cost: 4) { range in
-                    let i0 = src.base, i45 = i0 + n, i90 = i0 + 2 * n, i135 = i0 + 3 * n, o = dst.base
-                    for k in range {
-                        o[k] = (i0[k] + i45[k] + i90[k] + i135[k]) * 0.5
-                        o[n + k] = i0[k] - i90[k]
-                        o[2 * n + k] = i45[k] - i135[k]
-                    }
-                }
-            }
+            Tensor(shape: shape) { out in PolarizationKernels.stokes(angles: a.baseAddress!, stokes: out.baseAddress!, count: n) }
         }
+    }
+
+    /// Stokes parameters, DoLP and AoLP in one pass over the four angle images (no intermediate
+    /// re-reads): the same per-pixel math, and so the same values, as `stokes(angleImages:)`,
+    /// `degreeOfLinearPolarization(stokes:)` (unclamped) and `angleOfLinearPolarization(stokes:)`.
+    /// - Parameter angleImages: `[4, …]` intensities behind polarizers at 0°, 45°, 90°, 135°.
+    /// - Returns: Stokes `[3, …]`, DoLP `[…]` and AoLP `[…]` (radians in [0, π)).
+    public static func polarimetry(angleImages: Tensor) throws -> (stokes: Tensor, dolp: Tensor, aolp: Tensor) {
+        guard angleImages.rank >= 1, angleImages.shape[0] == 4 else {
+            throw PhysicsTransformError.shape(field: "angle images", expected: "[4, ...] (0°, 45°, 90°, 135°)",
+                                              got: angleImages.shape)
+        }
+        let n = angleImages.count / 4
+        let plane = Array(angleImages.shape.dropFirst())
+        let stokes = TensorStorage(uninitializedCount: 3 * n), dolp = TensorStorage(uninitializedCount: n)
+        let aolp = TensorStorage(uninitializedCount: n)
+        angleImages.withUnsafeBufferPointer { a in
+            PolarizationKernels.polarimetry(angles: a.baseAddress!, s0: stokes.base, s1s2: (stokes.base + n, stokes.base + 2 * n),
+                                            dolp: dolp.base, aolp: aolp.base, count: n)
+        }
+        return (Tensor(shape: [3] + plane, storage: stokes), Tensor(shape: plane, storage: dolp), Tensor(shape: plane, storage: aolp))
     }
 
     /// Least-squares Stokes parameters from N ≥ 3 images behind linear polarizers at arbitrary angles.
@@ -88,32 +99,19 @@ public enum LinearStokes {
         let (n, shape) = try split(stokes)
         return stokes.withUnsafeBufferPointer { s in
             Tensor(shape: shape) { out in
-                let src = SharedReadPointer(s.baseAddress!), dst = SharedPointer(out.baseAddress!)
-                forEachRange(n, cost: 8) { range in
-                    let s = src.base
-                    for k in range {
-                        let s0 = s[k], s1 = s[n + k], s2 = s[2 * n + k]
-                        var d: Float = s0 > 0 ? (s1 * s1 + s2 * s2).squareRoot() / s0 : 0
-                        if clamped { d = min(d, 1) }
-                        dst.base[k] = d
-                    }
-                }
+                PolarizationKernels.dolp(stokes: s.baseAddress!, out: out.baseAddress!, count: n, clamped: clamped)
             }
         }
     }
 
     /// Angle of linear polarization `AoLP = ½·atan2(S2, S1)` mapped to `[0, π)` radians, measured from
     /// the polarizer 0° axis towards 45°. Where S1 = S2 = 0 the angle is undefined and 0 is returned.
+    /// atan2 is a vectorised octant-reduced polynomial (Cephes atanf), within about 1e-7 rad of libm's.
     /// - Parameter stokes: `[3, …]`. - Returns: `[…]` radians.
     public static func angleOfLinearPolarization(stokes: Tensor) throws -> Tensor {
         let (n, shape) = try split(stokes)
         return stokes.withUnsafeBufferPointer { s in
-            Tensor(shape: shape) { out in
-                let src = SharedReadPointer(s.baseAddress!), dst = SharedPointer(out.baseAddress!)
-                forEachRange(n, cost: 32) { range in
-                    for k in range { dst.base[k] = wrapAngle(0.5 * atan2(src.base[2 * n + k], src.base[n + k])) }
-                }
-            }
+            Tensor(shape: shape) { out in PolarizationKernels.aolp(stokes: s.baseAddress!, out: out.baseAddress!, count: n) }
         }
     }
 

@@ -19,14 +19,15 @@ public enum PolarizationChannels {
         guard names.count == c else {
             throw PhysicsTransformError.shape(field: "colour names", expected: "\(c) names", got: [names.count])
         }
-        let stokes = try LinearStokes.stokes(angleImages: angleImages)
-        let dolp = try LinearStokes.degreeOfLinearPolarization(stokes: stokes)
-        let aolp = try LinearStokes.angleOfLinearPolarization(stokes: stokes)
+        // One pass, straight into the channel planes: the per-pixel math of LinearStokes.polarimetry
+        // without storing S1 and S2.
         let plane = c * h * w
-        let values = Tensor(shape: [3 * c, h, w]) { out in
-            stokes.withUnsafeBufferPointer { out.baseAddress!.update(from: $0.baseAddress!, count: plane) }
-            dolp.withUnsafeBufferPointer { (out.baseAddress! + plane).update(from: $0.baseAddress!, count: plane) }
-            aolp.withUnsafeBufferPointer { (out.baseAddress! + 2 * plane).update(from: $0.baseAddress!, count: plane) }
+        let values = angleImages.withUnsafeBufferPointer { a in
+            Tensor(shape: [3 * c, h, w]) { out in
+                let o = out.baseAddress!
+                PolarizationKernels.polarimetry(angles: a.baseAddress!, s0: o, s1s2: nil, dolp: o + plane, aolp: o + 2 * plane,
+                                                count: plane)
+            }
         }
         func suffix(_ n: String) -> String { n.isEmpty ? "" : " \(n)" }
         let descriptors = names.map { ChannelDescriptor(name: "S0" + suffix($0), unit: unit, kind: .intensity) }

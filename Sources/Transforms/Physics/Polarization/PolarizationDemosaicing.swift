@@ -13,10 +13,10 @@ public enum PolarizationDemosaicing {
                                     method: PolarizationDemosaicMethod = .bilinear) throws -> Tensor {
         let (h, w) = try mosaicSize(mosaic, field: "mono polarization mosaic", multiple: 2, minimum: 4)
         return mosaic.withUnsafeBufferPointer { src in
-            Tensor(shape: [4, h, w]) { out in
+            Tensor(shape: [4, h, w], unsafeUninitialized: { out in
                 demosaicMono(src: src.baseAddress!, out: out.baseAddress!, height: h, width: w,
                              layout: layout, method: method)
-            }
+            })
         }
     }
 
@@ -113,11 +113,10 @@ public enum PolarizationDemosaicing {
                              layout: PolarizerMosaicLayout, method: PolarizationDemosaicMethod) {
         switch method {
         case .bilinear, .bilinearOpenCV:
-            for c in 0..<4 {
-                let (py, px) = layout.phase(ofChannel: c)
-                interpolateSubLattice(src: src, dst: out + c * h * w, height: h, width: w,
-                                      lattice: .rectangular(row: py, col: px), roundHalfUp: method == .bilinearOpenCV)
-            }
+            // All four angles per row in one pass: the three source rows stay in L1.
+            PolarizationKernels.bilinear(src: src, dst: out, planeStride: h * w, height: h, width: w,
+                                         phases: (0..<4).map { layout.phase(ofChannel: $0) },
+                                         roundHalfUp: method == .bilinearOpenCV)
         case .edgeDirected:
             EdgeDirectedPolarizationDemosaic.run(src: src, out: out, height: h, width: w, layout: layout)
         }

@@ -11,26 +11,25 @@ enum SubLattice: Sendable {
 /// `1...H-2 × 1...W-2` is interpolated, then columns 0 and W-1 copy columns 1 and W-2 and rows 0
 /// and H-1 copy rows 1 and H-2. `src` and `dst` are `height × width` row-major planes and must not
 /// overlap; `height, width ≥ 3`. With `roundHalfUp` each value becomes `floor(v + 0.5)`.
+/// Rectangular lattices run in the vectorised C kernel (`PolarizationKernels.bilinear`); a missing
+/// sample is the mean of its 2 (row or column) or 4 (diagonal) nearest samples.
 func interpolateSubLattice(src: UnsafePointer<Float>, dst: UnsafeMutablePointer<Float>,
                            height h: Int, width w: Int, lattice: SubLattice, roundHalfUp: Bool) {
+    let parity: Int
+    switch lattice {
+    case let .rectangular(py, px):
+        PolarizationKernels.bilinear(src: src, dst: dst, planeStride: h * w, height: h, width: w,
+                                     phases: [(py, px)], roundHalfUp: roundHalfUp)
+        return
+    case let .quincunx(p): parity = p
+    }
     let s = SharedReadPointer(src), d = SharedPointer(dst)
     forEachRow(h - 2, cost: w * 4) { r in
         let y = r + 1
         let row = s.base + y * w, up = row - w, down = row + w
         let out = d.base + y * w
         for x in 1..<(w - 1) {
-            var v: Float
-            switch lattice {
-            case let .rectangular(py, px):
-                switch ((y - py) & 1, (x - px) & 1) {
-                case (0, 0): v = row[x]
-                case (0, _): v = (row[x - 1] + row[x + 1]) * 0.5
-                case (_, 0): v = (up[x] + down[x]) * 0.5
-                default: v = (up[x - 1] + up[x + 1] + down[x - 1] + down[x + 1]) * 0.25
-                }
-            case let .quincunx(parity):
-                if (y + x) & 1 == parity { v = row[x] } else { v = (up[x] + down[x] + row[x - 1] + row[x + 1]) * 0.25 }
-            }
+            let v = (y + x) & 1 == parity ? row[x] : (up[x] + down[x] + row[x - 1] + row[x + 1]) * 0.25
             out[x] = roundHalfUp ? (v + 0.5).rounded(.down) : v
         }
         out[0] = out[1]
