@@ -21,8 +21,9 @@ enum EvalCommand: Command {
     --plugin) score every sample of another folder with the same channel count.
     Without --run: the pretrained weights as they are (default LiteMedSAM; C must be 3 for it;
     a SAM ViT gets the --alignment module, default zeroshot: the first three channels) on every sample.
-    Protocol (SimCMF): for each region of each label map, one click at the pixel farthest from the
-    region border, single-mask output, IoU at the model's mask size; mIoU = mean over regions.
+    Protocol (SimCMF): for each region of each label map (resized to the model input, nearest), one
+    click at the region's median pixel in raster order (random_click(middle=True)), single-mask
+    output, IoU at the model's low-resolution mask size; mIoU = mean over regions.
       --csv   per region: image_index,image_id,region,pixel_count,click_x,click_y,iou,dice
     """
 
