@@ -95,6 +95,28 @@ final class TrainCommandTests: XCTestCase {
         XCTAssertEqual(mismatchEval.status, 1); XCTAssertTrue(mismatchEval.stderr.contains("takes 4"), mismatchEval.stderr)
     }
 
+    /// `--image-size` rebuilds the SAM for another input side (position tables resized), here 32 instead of
+    /// the checkpoint's 64, with another alignment and strategy; no validation split.
+    func testImageSizeAlignmentAndStrategyChoices() throws {
+        let r = try AimsProcess.run(["train", "--modality", "square4", "--plugin", dataset.spec.path, "--data", dataset.root.path,
+                                     "--out", run.path, "--weights", tinySAM, "--strategy", "prefix", "--alignment", "baseline_b",
+                                     "--image-size", "32", "--epochs", "1", "--val-fraction", "0", "--json"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let s = try json(r.stdout)
+        XCTAssertEqual(s["inputSize"] as? Int, 32); XCTAssertEqual(s["validationSamples"] as? Int, 0)
+        XCTAssertEqual(s["trainingSamples"] as? Int, 6); XCTAssertEqual(s["alignment"] as? String, "baseline_b")
+        XCTAssertNil(s["bestCheckpoint"])
+        let config = try json(String(contentsOf: run.appendingPathComponent("config.json"), encoding: .utf8))
+        XCTAssertEqual(config["inputSize"] as? Int, 32); XCTAssertEqual(config["maskSize"] as? Int, 16)
+        let names = try XCTUnwrap(config["trainableParameters"] as? [String])
+        XCTAssertTrue(names.contains { $0.contains("prefix") } && names.contains { $0.hasPrefix("image_encoder.projector") }, "\(names)")
+        XCTAssertFalse(names.contains { $0.hasPrefix("prompt_encoder") })
+        // Not a multiple of the patch size (8).
+        let bad = try AimsProcess.run(["train", "--modality", "square4", "--plugin", dataset.spec.path, "--data", dataset.root.path,
+                                       "--out", run.path + "2", "--weights", tinySAM, "--image-size", "30", "--epochs", "1"])
+        XCTAssertEqual(bad.status, 1); XCTAssertTrue(bad.stderr.contains("imageSize"), bad.stderr)
+    }
+
     func testUsageErrors() throws {
         let cases: [([String], String)] = [
             (["train", "--modality", "square4", "--data", dataset.root.path], "--out"),
