@@ -82,6 +82,14 @@ final class TrainCommandTests: XCTestCase {
         XCTAssertEqual(evTrain.status, 0, evTrain.stderr)
         XCTAssertEqual(try json(evTrain.stdout)["images"] as? Int, 4)
 
+        // Pretrained weights without a run: zeroshot alignment (first three channels) on every sample.
+        let zero = try AimsProcess.run(["eval", "--weights", tinySAM, "--modality", "square4", "--plugin", dataset.spec.path,
+                                        "--data", dataset.root.path, "--json"])
+        XCTAssertEqual(zero.status, 0, zero.stderr)
+        let z = try json(zero.stdout)
+        XCTAssertEqual(z["images"] as? Int, 6); XCTAssertEqual(z["split"] as? String, "all"); XCTAssertNil(z["checkpoint"])
+        XCTAssertTrue((z["model"] as? String)?.contains("zeroshot") == true, "\(z)")
+
         // A dataset with a different channel count cannot continue this run.
         let three = dataset.root.deletingLastPathComponent().appendingPathComponent("three.json")
         let spec = "{\"identifier\": \"square3\", \"channels\": [" + (0..<3).map {

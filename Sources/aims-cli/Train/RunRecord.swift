@@ -60,7 +60,7 @@ enum TrainCommandError: Error, LocalizedError {
         case let .runExists(folder): return "\(folder): already holds a run (\(RunRecord.fileName)); pass --resume to continue it or choose another --out"
         case let .channelMismatch(modality, channels, run, modelChannels):
             return "modality \(modality) gives \(channels) channels, but the model of run \(run) takes \(modelChannels) (\(RunRecord.fileName): channels)"
-        case let .noCheckpoint(folder): return "\(folder): no checkpoints/best.safetensors or checkpoints/last.safetensors"
+        case let .noCheckpoint(folder): return "\(folder): no training state to use (checkpoints/best.safetensors, checkpoints/last.safetensors or config.json missing)"
         case let .unsupported(field, reason): return "\(field): \(reason)"
         }
     }

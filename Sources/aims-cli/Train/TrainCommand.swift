@@ -32,18 +32,22 @@ enum TrainCommand: Command {
       --epochs       default 51 (the reference's); --batch default 4; --lr default 3e-4
       --image-size   SAM input side (multiple of the patch size; default the checkpoint's, 1024 for
                      official SAM); LiteMedSAM is fixed at 256
-      --resume       continue RUN_DIR from checkpoints/last.safetensors with its recorded model, split
+      --resume       continue RUN_DIR from checkpoints/last.safetensors (epoch 0 if none yet) with its recorded model, split
                      and normalisation (--epochs may be raised; --data/--modality/--plugin may point
                      elsewhere but must give the same channel count)
       --json         print a summary as JSON on stdout
 
-    Cost on this CPU (from `aims bench sam`, which measures a forward+backward step of the full model):
-    the step time grows with the token count (S/16)^2 and faster than linearly for the global blocks,
-    so ViT-B at 1024 takes tens of seconds per image-step, far less at --image-size 512 or 256;
-    LiteMedSAM at 256 is the cheapest. Frozen-encoder strategies (lora, adapter, prompt, prefix, linear)
-    still run the encoder forward and backward through it to reach the alignment module, but skip
-    the optimizer work for the frozen weights. Run `aims bench sam --model vit_b --size 256
-    --mode train-full` to measure your machine before choosing.
+    Cost, measured with the release build on this repository's 2-core development CPU by
+    `aims bench sam --mode train-full` (one full fine-tuning step, batch 1; numbers scale with cores):
+      ViT-B at 256: 2.2 s per image, 1.6 GiB peak;  ViT-B at 512: 7.9 s per image, 2.3 GiB peak;
+      ViT-B at 1024 (the checkpoint's size): 24 to 40 s per image (warm-up and timed run), 4.9 GiB peak;
+      LiteMedSAM at 256: 4.4 s per image, 2.5 GiB peak (TinyViT's convolutions cost more than
+      ViT-B's 256 tokens here), and aims train with --strategy decoder ran at the same 0.24 img/s:
+    a frozen encoder saves its weight gradients and optimizer state, not the backward pass through
+    it, because the alignment module in front still needs the gradient. By construction the same holds for the SAM
+    strategies lora, adapter, prompt, prefix and linear. So choose the input size first (--image-size
+    256 or 512 for ViT-B), then the strategy. `aims bench sam --model vit_b --size S --mode
+    train-full` measures your machine; the progress line of aims train shows images/s and the ETA.
     """
 
     struct Summary: Encodable {
@@ -144,8 +148,13 @@ enum TrainCommand: Command {
         configuration.seed = record.seed
         if resume {
             // Everything but epochs comes from the checkpoint's recorded configuration (the trainer checks it).
-            let saved = try JSONDecoder().decode(SavedConfig.self, from: Data(contentsOf: runFolder.appendingPathComponent("config.json")))
-            configuration = saved.training
+            let url = runFolder.appendingPathComponent("config.json")
+            guard FileManager.default.fileExists(atPath: url.path) else { throw TrainCommandError.noCheckpoint(folder: runFolder.path) }
+            do {
+                configuration = try JSONDecoder().decode(SavedConfig.self, from: Data(contentsOf: url)).training
+            } catch {
+                throw TrainCommandError.badRecord(file: url.path, reason: "\(error)")
+            }
         } else {
             if let b = try args.positiveInt("batch") { configuration.batchSize = b }
             if let lr = try args.number("lr", in: 1e-12...10) { configuration.learningRate = Float(lr) }
@@ -165,8 +174,8 @@ enum TrainCommand: Command {
         trainer.log = { Console.error("aims train: " + $0) }
         var resumedFrom: Int?
         if resume {
-            guard try trainer.resume() else { throw TrainCommandError.noCheckpoint(folder: runFolder.path) }
-            resumedFrom = trainer.epoch
+            // A run interrupted before its first checkpoint starts over from epoch 0 with its recorded settings.
+            if try trainer.resume() { resumedFrom = trainer.epoch } else { Console.error("aims train: no checkpoint yet in \(runFolder.path); starting at epoch 0") }
         }
         try record.write(to: runFolder)
         Console.error("aims train: \(built.description); \(model.trainableParameters.reduce(0) { $0 + $1.value.count }) trainable values; "
