@@ -163,11 +163,19 @@ enum TrainCommand: Command {
 
         let normalization = try DatasetSelection.constants(means: record.means, standardDeviations: record.standardDeviations)
             .resolve(modality: modality, root: dataRoot, samples: [])
-        let training = try ModalityExampleSource(modality: modality, root: dataRoot, ids: record.split.training, inputSize: model.inputSize,
-                                                 normalization: normalization, cacheCapacity: record.split.training.count)
+        // Prepared examples are cached within a 2 GiB budget (estimate: image and label at S x S, the original label
+        // counted at S x S too, 4 bytes a value);
+        // beyond it they are decoded again each epoch.
+        let side = model.inputSize
+        let bytesPerExample = 4 * (record.channels + 1) * side * side + 4 * side * side
+        let cacheable = (2 << 30) / Swift.max(bytesPerExample, 1)
+        let trainingCache = Swift.min(record.split.training.count, cacheable)
+        let validationCache = Swift.min(record.split.validation.count, Swift.max(0, cacheable - trainingCache))
+        let training = try ModalityExampleSource(modality: modality, root: dataRoot, ids: record.split.training, inputSize: side,
+                                                 normalization: normalization, cacheCapacity: trainingCache)
         let validation = record.split.validation.isEmpty ? nil
-            : try ModalityExampleSource(modality: modality, root: dataRoot, ids: record.split.validation, inputSize: model.inputSize,
-                                        normalization: normalization, cacheCapacity: record.split.validation.count)
+            : try ModalityExampleSource(modality: modality, root: dataRoot, ids: record.split.validation, inputSize: side,
+                                        normalization: normalization, cacheCapacity: validationCache)
 
         try FileManager.default.createDirectory(at: runFolder, withIntermediateDirectories: true)
         let trainer = try Trainer(model: model, configuration: configuration, runFolder: runFolder)
