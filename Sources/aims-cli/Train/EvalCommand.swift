@@ -112,12 +112,12 @@ enum EvalCommand: Command {
             }
             let weights = URL(fileURLWithPath: args.value("weights") ?? LiteMedSAM.defaultCheckpointURL().path)
             let channels = modality.channels.count
-            if try ModelFactory.isLiteMedSAM(TensorFiles.read(weights)), channels != 3 {
+            let built = try ModelFactory.build(weights: weights, channels: channels, alignment: alignment, strategy: "full",
+                                               imageSize: try args.positiveInt("image-size"), seed: 0)
+            if built.model is ChannelMixedLiteMedSAM {
                 throw TrainCommandError.unsupported(field: "--weights \(weights.lastPathComponent)",
                                                     reason: "pretrained LiteMedSAM takes 3 channels, \(modality.identifier) has \(channels); train a channel mixer with aims train first")
             }
-            let built = try ModelFactory.build(weights: weights, channels: channels, alignment: alignment, strategy: "full",
-                                               imageSize: try args.positiveInt("image-size"), seed: 0)
             model = built.model
             modelDescription = built.description + " (pretrained, untrained alignment)"
             let root = URL(fileURLWithPath: data)

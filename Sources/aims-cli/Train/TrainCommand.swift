@@ -125,8 +125,9 @@ enum TrainCommand: Command {
             let samples = try modality.samples(in: dataRoot)
             let split = try SampleSplit(ids: samples.map(\.id), validationFraction: fraction, seed: seed)
             let weights = URL(fileURLWithPath: args.value("weights") ?? LiteMedSAM.defaultCheckpointURL().path)
+            let trainingIDs = Set(split.training)
             let constants = try norm.choice.resolve(modality: modality, root: dataRoot,
-                                                    samples: samples.filter { Set(split.training).contains($0.id) })
+                                                    samples: samples.filter { trainingIDs.contains($0.id) })
             record = RunRecord(modality: modality.identifier, plugin: plugin, data: dataRoot.path, weights: weights.path, modelFamily: "",
                                alignment: alignmentName, strategy: args.value("strategy") ?? "", imageSize: imageSize ?? 0,
                                channels: modality.channels.count, seed: seed, validationFraction: fraction, normalization: norm.name,
@@ -136,11 +137,11 @@ enum TrainCommand: Command {
         // The model, as recorded (a new run fills in the family, strategy and size defaults).
         let weights = URL(fileURLWithPath: record.weights)
         Console.error("aims train: loading \(weights.path)")
-        let isLite = try ModelFactory.isLiteMedSAM(TensorFiles.read(weights))
-        if record.strategy.isEmpty { record.strategy = isLite ? "full" : "lora" }
         let built = try ModelFactory.build(weights: weights, channels: record.channels, alignment: AlignmentKind(rawValue: record.alignment)!,
-                                           strategy: record.strategy, imageSize: record.imageSize > 0 ? record.imageSize : nil, seed: record.seed)
+                                           strategy: record.strategy.isEmpty ? nil : record.strategy,
+                                           imageSize: record.imageSize > 0 ? record.imageSize : nil, seed: record.seed)
         record.modelFamily = built.family
+        record.strategy = built.strategy
         record.imageSize = built.model.inputSize
         let model = built.model
 
