@@ -71,6 +71,8 @@ final class TrainCommandTests: XCTestCase {
         let miou = try XCTUnwrap(e["mIoU"] as? Double)
         XCTAssertTrue((0...1).contains(miou), "\(miou)")
         XCTAssertTrue((e["checkpoint"] as? String)?.hasSuffix("checkpoints/best.safetensors") == true)
+        // The best checkpoint scored on the validation split reproduces the trainer's best validation mIoU.
+        XCTAssertEqual(miou, try XCTUnwrap(r["bestValidationMIoU"] as? Double), accuracy: 1e-9)
         let rows = try String(contentsOf: csv, encoding: .utf8).split(separator: "\n")
         XCTAssertEqual(rows.count, 3)
         XCTAssertTrue(rows[0].hasPrefix("image_index,image_id,region,pixel_count"))
