@@ -42,7 +42,7 @@ let package = Package(
         .testTarget(name: "TensorFileTests", dependencies: ["Tensor"]),
         .testTarget(name: "ImageIOTests", dependencies: ["ImageIO", "Tensor"]),
         .testTarget(name: "LayeringTests", dependencies: []),
-        .testTarget(name: "AIMSTests", dependencies: ["AIMS"]),
+        .testTarget(name: "AIMSTests", dependencies: ["AIMS", "Modalities", "Transforms", "SimCMF", "ImageIO", "Tensor"]),
         .testTarget(name: "TransformsTests", dependencies: ["Transforms", "Tensor"]),
         .testTarget(name: "SimCMFTests", dependencies: ["SimCMF", "Tensor"]),
         .testTarget(name: "TinyViTTests", dependencies: ["SimCMF", "Tensor"]),

@@ -1,0 +1,146 @@
+import AIMS
+import Foundation
+import Modalities
+import SimCMF
+import Tensor
+
+/// `aims eval`: the reference protocol (one centre click per region, single-mask output, mIoU over
+/// regions) on a trained run or on pretrained weights, with the per-region CSV.
+enum EvalCommand: Command {
+    static let name = "eval"
+    static let summary = "mIoU of a trained run (or pretrained weights) on a modality's dataset, per-region CSV"
+    static let usage = """
+    Usage: aims eval --run RUN_DIR [--checkpoint best|last] [--split val|train|all]
+                     [--modality ID] [--plugin SPEC.json] [--data DIR] [--csv FILE] [--json]
+           aims eval [--weights FILE] --modality ID [--plugin SPEC.json] --data DIR [--image-size S]
+                     [--alignment zeroshot|...] [--normalize modality|stats|none] [--csv FILE] [--json]
+
+    With --run: the model, normalisation and split recorded by `aims train` (aims-train.json), the
+    trainable tensors from checkpoints/best.safetensors (default; last when there is no best).
+    --split defaults to val (all when the run has no validation split); --data (and --modality,
+    --plugin) score every sample of another folder with the same channel count.
+    Without --run: the pretrained weights as they are (default LiteMedSAM; C must be 3 for it;
+    a SAM ViT gets the --alignment module, default zeroshot: the first three channels) on every sample.
+    Protocol (SimCMF): for each region of each label map (resized to the model input, nearest), one
+    click at the region's median pixel in raster order (random_click(middle=True)), single-mask
+    output, IoU at the model's low-resolution mask size; mIoU = mean over regions.
+      --csv   per region: image_index,image_id,region,pixel_count,click_x,click_y,iou,dice
+    """
+
+    struct Report: Encodable {
+        var modality: String
+        var data: String
+        var model: String
+        var checkpoint: String?
+        var split: String
+        var images: Int
+        var skippedImages: Int
+        var regions: Int
+        var mIoU: Double
+        var mDice: Double
+        var meanLoss: Double
+        var csv: String?
+        var seconds: Double
+    }
+
+    static func run(_ arguments: [String]) throws -> Int32 {
+        let args = try Arguments(arguments, valueOptions: ["run", "checkpoint", "split", "modality", "plugin", "data", "csv", "weights",
+                                                           "image-size", "alignment", "normalize"], flagOptions: ["json"])
+        guard args.positional.isEmpty else { throw UsageError(message: "unexpected argument '\(args.positional[0])'") }
+        let start = Date()
+        let model: any SegmentationModel
+        let source: ModalityExampleSource
+        let modelDescription: String
+        var checkpoint: String?
+        var splitName = "all"
+
+        if let run = args.value("run") {
+            for option in ["weights", "image-size", "alignment", "normalize"] where args.value(option) != nil {
+                throw UsageError(message: "--\(option) comes from the run with --run")
+            }
+            let folder = URL(fileURLWithPath: run)
+            let record = try RunRecord.read(from: folder)
+            let otherData = args.value("data") != nil
+            let modality = try DatasetSelection.modality(args.value("modality") ?? record.modality,
+                                                         plugin: args.value("plugin") ?? (args.value("modality") == nil ? record.plugin : nil))
+            guard modality.channels.count == record.channels else {
+                throw TrainCommandError.channelMismatch(modality: modality.identifier, channels: modality.channels.count, run: folder.path,
+                                                        modelChannels: record.channels)
+            }
+            let built = try ModelFactory.build(weights: URL(fileURLWithPath: record.weights), channels: record.channels,
+                                               alignment: AlignmentKind(rawValue: record.alignment)!, strategy: record.strategy,
+                                               imageSize: record.imageSize, seed: record.seed)
+            model = built.model
+            modelDescription = built.description
+            let ck = folder.appendingPathComponent("checkpoints", isDirectory: true)
+            let url: URL
+            switch args.value("checkpoint") {
+            case nil:
+                let best = ck.appendingPathComponent("best.safetensors")
+                url = FileManager.default.fileExists(atPath: best.path) ? best : ck.appendingPathComponent("last.safetensors")
+            case "best"?, "last"?: url = ck.appendingPathComponent(args.value("checkpoint")! + ".safetensors")
+            case let other?: throw UsageError(message: "--checkpoint must be best or last, got \(other)")
+            }
+            guard FileManager.default.fileExists(atPath: url.path) else { throw TrainCommandError.noCheckpoint(folder: folder.path) }
+            _ = try TrainingCheckpoint.load(from: url, into: model, optimizer: Adam(model.trainableParameters, learningRate: 0))
+            checkpoint = url.path
+            let normalization = try DatasetSelection.constants(means: record.means, standardDeviations: record.standardDeviations)
+                .resolve(modality: modality, root: URL(fileURLWithPath: record.data), samples: [])
+            let root = URL(fileURLWithPath: args.value("data") ?? record.data)
+            var ids: [String]?
+            if !otherData {
+                splitName = args.value("split") ?? (record.split.validation.isEmpty ? "all" : "val")
+                switch splitName {
+                case "val": ids = record.split.validation
+                case "train": ids = record.split.training
+                case "all": ids = nil
+                default: throw UsageError(message: "--split must be val, train or all, got \(splitName)")
+                }
+                if ids?.isEmpty == true { throw UsageError(message: "--split \(splitName): the run's split is empty") }
+            } else if args.value("split") != nil {
+                throw UsageError(message: "--split applies to the run's own data; with --data every sample is scored")
+            }
+            source = try ModalityExampleSource(modality: modality, root: root, ids: ids, inputSize: model.inputSize, normalization: normalization)
+        } else {
+            if args.value("checkpoint") != nil || args.value("split") != nil { throw UsageError(message: "--checkpoint and --split need --run") }
+            guard let id = args.value("modality") else { throw UsageError(message: "--modality ID is required (or --run RUN_DIR)") }
+            guard let data = args.value("data") else { throw UsageError(message: "--data DIR is required (or --run RUN_DIR)") }
+            let modality = try DatasetSelection.modality(id, plugin: args.value("plugin"))
+            let alignmentName = args.value("alignment") ?? "zeroshot"
+            guard let alignment = AlignmentKind(rawValue: alignmentName) else {
+                throw UsageError(message: "--alignment must be one of \(AlignmentKind.allCases.map(\.rawValue).joined(separator: ", ")), got \(alignmentName)")
+            }
+            let weights = URL(fileURLWithPath: args.value("weights") ?? LiteMedSAM.defaultCheckpointURL().path)
+            let channels = modality.channels.count
+            let built = try ModelFactory.build(weights: weights, channels: channels, alignment: alignment, strategy: "full",
+                                               imageSize: try args.positiveInt("image-size"), seed: 0)
+            if built.model is ChannelMixedLiteMedSAM {
+                throw TrainCommandError.unsupported(field: "--weights \(weights.lastPathComponent)",
+                                                    reason: "pretrained LiteMedSAM takes 3 channels, \(modality.identifier) has \(channels); train a channel mixer with aims train first")
+            }
+            model = built.model
+            modelDescription = built.description + " (pretrained, untrained alignment)"
+            let root = URL(fileURLWithPath: data)
+            let samples = try modality.samples(in: root)
+            let normalization = try DatasetSelection.normalization(args.value("normalize"), modality: modality).choice
+                .resolve(modality: modality, root: root, samples: samples)
+            source = try ModalityExampleSource(modality: modality, root: root, samples: samples, inputSize: model.inputSize, normalization: normalization)
+        }
+
+        Console.error("aims eval: \(modelDescription); \(source.count) samples of \(source.modality.identifier) at \(model.inputSize)x\(model.inputSize)")
+        var progress = ProgressReporter(label: "eval", total: source.count, unit: "img")
+        let (result, regions) = try Evaluator().evaluate(model, on: source) { done, _ in progress.update(done) }
+        let csv = args.value("csv")
+        if let csv { try regions.writeCSV(to: URL(fileURLWithPath: csv)) }
+        let report = Report(modality: source.modality.identifier, data: source.root.path, model: modelDescription, checkpoint: checkpoint,
+                            split: splitName, images: result.imageCount, skippedImages: result.skippedImages, regions: result.regionCount,
+                            mIoU: result.mIoU, mDice: result.mDice, meanLoss: result.meanLoss, csv: csv, seconds: Date().timeIntervalSince(start))
+        if args.flag("json") {
+            try JSONOutput.print(report)
+        } else {
+            print(String(format: "mIoU %.4f  mDice %.4f  over %d regions of %d images (%@)", result.mIoU, result.mDice, result.regionCount,
+                         result.imageCount, source.modality.identifier) + (csv.map { "; per region: \($0)" } ?? ""))
+        }
+        return 0
+    }
+}

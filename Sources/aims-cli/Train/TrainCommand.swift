@@ -1,0 +1,223 @@
+import AIMS
+import Foundation
+import Modalities
+import SimCMF
+import Tensor
+
+/// `aims train`: SimCMF fine-tuning of a SAM (or LiteMedSAM) on a modality's dataset folder.
+enum TrainCommand: Command {
+    static let name = "train"
+    static let summary = "fine-tune SAM / LiteMedSAM on a modality's dataset (SimCMF), resumable run folder"
+    static let usage = """
+    Usage: aims train --modality ID [--plugin SPEC.json] --data DIR --out RUN_DIR
+                      [--weights FILE] [--alignment simcmf|baseline_a|baseline_b|baseline_c|baseline_d|zeroshot]
+                      [--strategy full|linear|lora|adapter|prompt|prefix|decoder] [--epochs N] [--batch N]
+                      [--lr X] [--image-size S] [--val-fraction F] [--seed N] [--normalize modality|stats|none]
+                      [--resume] [--json]
+
+    Splits the samples of DIR deterministically (ids sorted, shuffled with --seed; default 0.2 to
+    validation), resizes every image to S x S (kind-aware; labels nearest) and normalises it (the
+    modality's constants, else per-channel statistics of the training split), then trains as SimCMF:
+    one random region and click per image, Dice+CE, Adam, StepLR (x0.5 every 10 epochs), validation
+    mIoU before epochs 0, 5, 10, ... and the last. Progress (step, loss, images/s, ETA) on stderr.
+    RUN_DIR gets aims-train.json (data, model and split), config.json, metrics.jsonl,
+    checkpoints/last.safetensors after each epoch, checkpoints/best.safetensors, validation/epoch-E.csv.
+      --weights      default: LiteMedSAM ($AIMS_CACHE/lite_medsam.pth, see scripts/fetch-weights);
+                     or sam_vit_{b,l,h}_*.pth / Hugging Face SamModel .safetensors
+      --alignment    C channels -> SAM (default simcmf). LiteMedSAM with C != 3: a pixel-space mixer
+                     in front of TinyViT, simcmf (gated) or baseline_d (plain 1x1); C = 3: none
+      --strategy     SAM ViT (default lora): full, linear (patch/pos embedding), lora, adapter, prompt, prefix;
+                     the alignment module always trains, the prompt encoder never.
+                     LiteMedSAM (default full): full (TinyViT + mask decoder) or decoder (mask decoder only)
+      --epochs       default 51 (the reference's); --batch default 4; --lr default 3e-4
+      --image-size   SAM input side (multiple of the patch size; default the checkpoint's, 1024 for
+                     official SAM); LiteMedSAM is fixed at 256
+      --resume       continue RUN_DIR from checkpoints/last.safetensors (epoch 0 if none yet) with its recorded model, split
+                     and normalisation (--epochs may be raised; --data/--modality/--plugin may point
+                     elsewhere but must give the same channel count)
+      --json         print a summary as JSON on stdout
+
+    Cost, measured with the release build on this repository's 2-core development CPU by
+    `aims bench sam --mode train-full` (one full fine-tuning step, batch 1; numbers scale with cores):
+      ViT-B at 256: 2.2 s per image, 1.6 GiB peak;  ViT-B at 512: 7.9 s per image, 2.3 GiB peak;
+      ViT-B at 1024 (the checkpoint's size): 24 to 40 s per image (warm-up and timed run), 4.9 GiB peak;
+      LiteMedSAM at 256: 4.4 s per image, 2.5 GiB peak (TinyViT's convolutions cost more than
+      ViT-B's 256 tokens here), and aims train with --strategy decoder ran at the same 0.24 img/s:
+    a frozen encoder saves its weight gradients and optimizer state, not the backward pass through
+    it, because the alignment module in front still needs the gradient. By construction the same holds for the SAM
+    strategies lora, adapter, prompt, prefix and linear. So choose the input size first (--image-size
+    256 or 512 for ViT-B), then the strategy. `aims bench sam --model vit_b --size S --mode
+    train-full` measures your machine; the progress line of aims train shows images/s and the ETA.
+    """
+
+    struct Summary: Encodable {
+        var run: String
+        var modality: String
+        var channels: Int
+        var model: String
+        var alignment: String
+        var strategy: String
+        var inputSize: Int
+        var trainableValues: Int
+        var trainingSamples: Int
+        var validationSamples: Int
+        var normalization: String
+        var resumedFromEpoch: Int?
+        var epochsCompleted: Int
+        var epochLosses: [Double]
+        var lastValidationMIoU: Double?
+        var bestValidationMIoU: Double?
+        var bestEpoch: Int?
+        var lastCheckpoint: String
+        var bestCheckpoint: String?
+        var seconds: Double
+    }
+
+    static func run(_ arguments: [String]) throws -> Int32 {
+        let args = try Arguments(arguments, valueOptions: ["modality", "plugin", "data", "out", "weights", "alignment", "strategy", "epochs",
+                                                           "batch", "lr", "image-size", "val-fraction", "seed", "normalize"],
+                                 flagOptions: ["resume", "json"])
+        guard args.positional.isEmpty else { throw UsageError(message: "unexpected argument '\(args.positional[0])'") }
+        guard let out = args.value("out") else { throw UsageError(message: "--out RUN_DIR is required") }
+        let runFolder = URL(fileURLWithPath: out)
+        let resume = args.flag("resume")
+        let start = Date()
+
+        // The run's record: new, or the one being resumed.
+        var record: RunRecord
+        let modality: any Modality
+        let dataRoot: URL
+        if resume {
+            record = try RunRecord.read(from: runFolder)
+            for option in ["weights", "alignment", "strategy", "image-size", "seed", "val-fraction", "normalize", "batch", "lr"] where args.value(option) != nil {
+                throw UsageError(message: "--\(option) cannot change on --resume (the run records it in \(RunRecord.fileName))")
+            }
+            let plugin = args.value("plugin") ?? (args.value("modality") == nil ? record.plugin : nil)
+            modality = try DatasetSelection.modality(args.value("modality") ?? record.modality, plugin: plugin)
+            dataRoot = URL(fileURLWithPath: args.value("data") ?? record.data)
+            guard modality.channels.count == record.channels else {
+                throw TrainCommandError.channelMismatch(modality: modality.identifier, channels: modality.channels.count, run: runFolder.path,
+                                                        modelChannels: record.channels)
+            }
+        } else {
+            guard let id = args.value("modality") else { throw UsageError(message: "--modality ID is required") }
+            guard let data = args.value("data") else { throw UsageError(message: "--data DIR is required") }
+            if FileManager.default.fileExists(atPath: RunRecord.url(in: runFolder).path) { throw TrainCommandError.runExists(folder: runFolder.path) }
+            let alignmentName = args.value("alignment") ?? "simcmf"
+            guard AlignmentKind(rawValue: alignmentName) != nil else {
+                throw UsageError(message: "--alignment must be one of \(AlignmentKind.allCases.map(\.rawValue).joined(separator: ", ")), got \(alignmentName)")
+            }
+            if let s = args.value("strategy"), !ModelFactory.strategies.contains(s) {
+                throw UsageError(message: "--strategy must be one of \(ModelFactory.strategies.joined(separator: ", ")), got \(s)")
+            }
+            let seed: UInt64
+            if let text = args.value("seed") {
+                guard let s = UInt64(text) else { throw UsageError(message: "--seed needs a whole number >= 0, got '\(text)'") }
+                seed = s
+            } else { seed = 8888 }
+            let fraction = try args.number("val-fraction", in: 0...0.99) ?? 0.2
+            let imageSize = try args.positiveInt("image-size")
+            _ = try args.positiveInt("epochs"); _ = try args.positiveInt("batch"); _ = try args.number("lr", in: 1e-12...10)
+            let plugin = args.value("plugin").map { URL(fileURLWithPath: $0).path }
+            modality = try DatasetSelection.modality(id, plugin: plugin)
+            let norm = try DatasetSelection.normalization(args.value("normalize"), modality: modality)
+            dataRoot = URL(fileURLWithPath: data)
+            let samples = try modality.samples(in: dataRoot)
+            let split = try SampleSplit(ids: samples.map(\.id), validationFraction: fraction, seed: seed)
+            let weights = URL(fileURLWithPath: args.value("weights") ?? LiteMedSAM.defaultCheckpointURL().path)
+            let trainingIDs = Set(split.training)
+            let constants = try norm.choice.resolve(modality: modality, root: dataRoot,
+                                                    samples: samples.filter { trainingIDs.contains($0.id) })
+            record = RunRecord(modality: modality.identifier, plugin: plugin, data: dataRoot.path, weights: weights.path, modelFamily: "",
+                               alignment: alignmentName, strategy: args.value("strategy") ?? "", imageSize: imageSize ?? 0,
+                               channels: modality.channels.count, seed: seed, validationFraction: fraction, normalization: norm.name,
+                               means: constants?.means, standardDeviations: constants?.standardDeviations, split: split)
+        }
+
+        // The model, as recorded (a new run fills in the family, strategy and size defaults).
+        let weights = URL(fileURLWithPath: record.weights)
+        Console.error("aims train: loading \(weights.path)")
+        let built = try ModelFactory.build(weights: weights, channels: record.channels, alignment: AlignmentKind(rawValue: record.alignment)!,
+                                           strategy: record.strategy.isEmpty ? nil : record.strategy,
+                                           imageSize: record.imageSize > 0 ? record.imageSize : nil, seed: record.seed)
+        record.modelFamily = built.family
+        record.strategy = built.strategy
+        record.imageSize = built.model.inputSize
+        let model = built.model
+
+        var configuration = TrainingConfiguration()
+        configuration.seed = record.seed
+        if resume {
+            // Everything but epochs comes from the checkpoint's recorded configuration (the trainer checks it).
+            let url = runFolder.appendingPathComponent("config.json")
+            guard FileManager.default.fileExists(atPath: url.path) else { throw TrainCommandError.noCheckpoint(folder: runFolder.path) }
+            do {
+                configuration = try JSONDecoder().decode(SavedConfig.self, from: Data(contentsOf: url)).training
+            } catch {
+                throw TrainCommandError.badRecord(file: url.path, reason: "\(error)")
+            }
+        } else {
+            if let b = try args.positiveInt("batch") { configuration.batchSize = b }
+            if let lr = try args.number("lr", in: 1e-12...10) { configuration.learningRate = Float(lr) }
+        }
+        if let e = try args.positiveInt("epochs") { configuration.epochs = e }
+
+        let normalization = try DatasetSelection.constants(means: record.means, standardDeviations: record.standardDeviations)
+            .resolve(modality: modality, root: dataRoot, samples: [])
+        // Prepared examples are cached within a 2 GiB budget (estimate: image and label at S x S, the original label
+        // counted at S x S too, 4 bytes a value);
+        // beyond it they are decoded again each epoch.
+        let side = model.inputSize
+        let bytesPerExample = 4 * (record.channels + 1) * side * side + 4 * side * side
+        let cacheable = (2 << 30) / Swift.max(bytesPerExample, 1)
+        let trainingCache = Swift.min(record.split.training.count, cacheable)
+        let validationCache = Swift.min(record.split.validation.count, Swift.max(0, cacheable - trainingCache))
+        let training = try ModalityExampleSource(modality: modality, root: dataRoot, ids: record.split.training, inputSize: side,
+                                                 normalization: normalization, cacheCapacity: trainingCache)
+        let validation = record.split.validation.isEmpty ? nil
+            : try ModalityExampleSource(modality: modality, root: dataRoot, ids: record.split.validation, inputSize: side,
+                                        normalization: normalization, cacheCapacity: validationCache)
+
+        try FileManager.default.createDirectory(at: runFolder, withIntermediateDirectories: true)
+        let trainer = try Trainer(model: model, configuration: configuration, runFolder: runFolder)
+        trainer.log = { Console.error("aims train: " + $0) }
+        var resumedFrom: Int?
+        if resume {
+            // A run interrupted before its first checkpoint starts over from epoch 0 with its recorded settings.
+            if try trainer.resume() { resumedFrom = trainer.epoch } else { Console.error("aims train: no checkpoint yet in \(runFolder.path); starting at epoch 0") }
+        }
+        try record.write(to: runFolder)
+        Console.error("aims train: \(built.description); \(model.trainableParameters.reduce(0) { $0 + $1.value.count }) trainable values; "
+                      + "\(training.count) training / \(validation?.count ?? 0) validation samples of \(modality.identifier) at \(model.inputSize)x\(model.inputSize)")
+        var lastDraw = Date.distantPast
+        trainer.progress = { p in
+            let now = Date()
+            guard p.step == p.stepsPerEpoch || now.timeIntervalSince(lastDraw) >= 0.5 else { return }
+            lastDraw = now
+            Console.error(String(format: "epoch %d/%d step %d/%d  loss %.4f  lr %.2e  %.2f img/s  ETA %@", p.epoch + 1, configuration.epochs,
+                                 p.step, p.stepsPerEpoch, p.loss, Double(p.learningRate), p.imagesPerSecond,
+                                 ProgressReporter.duration(p.etaSeconds)))
+        }
+        let summaries = try trainer.run(training: training, validation: validation)
+
+        let best = trainer.bestCheckpoint.flatMap { FileManager.default.fileExists(atPath: $0.path) ? $0.path : nil }
+        let summary = Summary(run: runFolder.path, modality: modality.identifier, channels: record.channels, model: built.description,
+                              alignment: record.alignment, strategy: record.strategy, inputSize: model.inputSize,
+                              trainableValues: model.trainableParameters.reduce(0) { $0 + $1.value.count },
+                              trainingSamples: training.count, validationSamples: validation?.count ?? 0, normalization: record.normalization,
+                              resumedFromEpoch: resumedFrom, epochsCompleted: trainer.epoch, epochLosses: summaries.map(\.meanLoss),
+                              lastValidationMIoU: summaries.last(where: { $0.validation != nil })?.validation?.mIoU,
+                              bestValidationMIoU: trainer.bestMIoU, bestEpoch: trainer.bestEpoch,
+                              lastCheckpoint: trainer.lastCheckpoint!.path, bestCheckpoint: best, seconds: Date().timeIntervalSince(start))
+        if args.flag("json") {
+            try JSONOutput.print(summary)
+        } else {
+            print("\(runFolder.path): \(trainer.epoch) epochs, last loss \(summaries.last.map { String(format: "%.4f", $0.meanLoss) } ?? "-")"
+                  + (trainer.bestMIoU.map { String(format: ", best validation mIoU %.4f (before epoch %d)", $0, trainer.bestEpoch ?? 0) } ?? ""))
+        }
+        return 0
+    }
+
+    /// The part of the trainer's `config.json` a resume needs.
+    struct SavedConfig: Decodable { var training: TrainingConfiguration }
+}
