@@ -42,14 +42,16 @@ let package = Package(
         .testTarget(name: "TensorFileTests", dependencies: ["Tensor"]),
         .testTarget(name: "ImageIOTests", dependencies: ["ImageIO", "Tensor"]),
         .testTarget(name: "LayeringTests", dependencies: []),
-        .testTarget(name: "AIMSTests", dependencies: ["AIMS", "Modalities", "Transforms", "SimCMF", "ImageIO", "Tensor"]),
+        .testTarget(name: "AIMSTests", dependencies: ["AIMS", "Modalities", "Transforms", "SimCMF", "ImageIO", "Tensor", "TestDatasets"]),
         .testTarget(name: "TransformsTests", dependencies: ["Transforms", "Tensor"]),
         .testTarget(name: "SimCMFTests", dependencies: ["SimCMF", "Tensor"]),
         .testTarget(name: "TinyViTTests", dependencies: ["SimCMF", "Tensor"]),
         .testTarget(name: "SimCMFTrainingTests", dependencies: ["SimCMF", "Tensor"]),
         .testTarget(name: "ModalitiesTests", dependencies: ["Modalities", "ImageIO", "Transforms", "Tensor"]),
+        // Test support shared by test targets (a synthetic dataset folder); not a product.
+        .target(name: "TestDatasets", dependencies: ["ImageIO", "Tensor"], path: "Tests/Support/TestDatasets"),
         // Runs the built `aims` executable end to end.
-        .testTarget(name: "CLITests", dependencies: ["aims-cli", "ImageIO", "SimCMF", "Tensor"]),
+        .testTarget(name: "CLITests", dependencies: ["aims-cli", "ImageIO", "SimCMF", "Tensor", "TestDatasets"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,5 +1,6 @@
 import AIMS
 import Foundation
+import TestDatasets
 import ImageIO
 import Modalities
 import SimCMF

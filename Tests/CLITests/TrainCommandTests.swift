@@ -1,4 +1,5 @@
 import Foundation
+import TestDatasets
 import XCTest
 
 /// `aims train` and `aims eval` end to end on a tiny four-channel dataset with the tiny SAM fixture

@@ -5,18 +5,18 @@ import Tensor
 /// A tiny four-channel dataset in a temporary folder: `images/{id}.npy` `[4, side, side]` Float32
 /// (channels 0–2 seeded noise in [0, 1), channel 3 a bright square of value 5 on 0 that only it
 /// shows), `labels/{id}.png` 8-bit with 1 inside the square, and the JSON plugin spec `plugin.json`.
-struct BridgeDataset {
-    let root: URL
-    let spec: URL
-    let ids: [String]
-    let side: Int
+public struct BridgeDataset {
+    public let root: URL
+    public let spec: URL
+    public let ids: [String]
+    public let side: Int
     /// Square origin (x, y) per id; the square is `squareSide` wide.
-    let squares: [String: (x: Int, y: Int)]
-    let squareSide: Int
+    public let squares: [String: (x: Int, y: Int)]
+    public let squareSide: Int
 
     /// - Parameter normalization: constants put into the plugin spec (nil: none).
-    static func make(count: Int = 6, side: Int = 24, normalization: (mean: [Double], std: [Double])? = nil) throws -> BridgeDataset {
-        let root = FileManager.default.temporaryDirectory.appendingPathComponent("aims-bridge-\(UUID().uuidString)")
+    public static func make(count: Int = 6, side: Int = 24, normalization: (mean: [Double], std: [Double])? = nil) throws -> BridgeDataset {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("aims-dataset-\(UUID().uuidString)")
         for dir in ["data/images", "data/labels"] {
             try FileManager.default.createDirectory(at: root.appendingPathComponent(dir), withIntermediateDirectories: true)
         }
@@ -49,8 +49,8 @@ struct BridgeDataset {
         return BridgeDataset(root: root.appendingPathComponent("data"), spec: specURL, ids: ids, side: side, squares: squares, squareSide: squareSide)
     }
 
-    func remove() { try? FileManager.default.removeItem(at: root.deletingLastPathComponent()) }
+    public func remove() { try? FileManager.default.removeItem(at: root.deletingLastPathComponent()) }
 
     /// The stored array of sample `id`.
-    func array(_ id: String) throws -> Tensor { try NPY.read(root.appendingPathComponent("images/\(id).npy")).tensors[0].tensor }
+    public func array(_ id: String) throws -> Tensor { try NPY.read(root.appendingPathComponent("images/\(id).npy")).tensors[0].tensor }
 }
