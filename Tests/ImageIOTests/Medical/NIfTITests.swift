@@ -75,4 +75,15 @@ final class NIfTITests: XCTestCase {
             XCTAssertTrue(($0 as? LocalizedError)?.errorDescription?.contains("huge.nii: dim") ?? false, "\($0)")
         }
     }
+
+    func testVoxelCountOverflowIsRejected() throws {
+        var bytes = [UInt8](try Data(contentsOf: ReferenceFixtures.medical.url("anatomical.nii")))
+        // Big-endian int16 dim[0] = 7 at byte 40, dim[1...7] = 32767: 32767^7 overflows Int.
+        bytes[40] = 0; bytes[41] = 7
+        for k in 1...7 { bytes[40 + 2 * k] = 0x7F; bytes[41 + 2 * k] = 0xFF }
+        let header = try NIfTIHeader.parse(bytes, file: "overflow.nii")
+        XCTAssertThrowsError(try NIfTIVolume(header: header, data: bytes, offset: 352, file: "overflow.nii")) {
+            XCTAssertTrue(($0 as? LocalizedError)?.errorDescription?.contains("more than Int.max") ?? false, "\($0)")
+        }
+    }
 }

@@ -44,10 +44,14 @@ public struct NIfTIVolume: Sendable {
             throw ImageIOError.invalidField(file: file, field: "bitpix", expected: "\(dtype.byteSize * 8 * samples) for datatype \(header.datatype)",
                                                  got: "\(header.bitpix)")
         }
-        let voxels = header.dimensions.reduce(1) { $0.multipliedReportingOverflow(by: $1).partialValue }
-        guard voxels <= voxelLimit else {
+        // A product that overflows is as absurd as one above the limit: both are refused.
+        var voxels = 1, overflow = false
+        for d in header.dimensions where !overflow {
+            (voxels, overflow) = voxels.multipliedReportingOverflow(by: d)
+        }
+        guard !overflow, voxels <= voxelLimit else {
             throw ImageIOError.invalidField(file: file, field: "dim", expected: "at most \(voxelLimit) voxels",
-                                                 got: "\(header.dimensions) = \(voxels)")
+                                                 got: "\(header.dimensions) = \(overflow ? "more than Int.max" : String(voxels))")
         }
         let count = voxels * samples
         let byteCount = count * dtype.byteSize
