@@ -47,3 +47,22 @@ struct Arguments {
     func value(_ name: String) -> String? { options[name]?.last }
     func values(_ name: String) -> [String] { options[name] ?? [] }
 }
+
+/// Numeric options, checked, with usage errors naming the option and the value given.
+extension Arguments {
+    /// The value of `--name` as an integer ≥ 1, or nil when absent.
+    func positiveInt(_ name: String) throws -> Int? {
+        guard let text = value(name) else { return nil }
+        guard let n = Int(text), n > 0 else { throw UsageError(message: "--\(name) needs a positive integer, got '\(text)'") }
+        return n
+    }
+
+    /// The value of `--name` as a finite number in `range`, or nil when absent.
+    func number(_ name: String, in range: ClosedRange<Double>) throws -> Double? {
+        guard let text = value(name) else { return nil }
+        guard let x = Double(text), x.isFinite, range.contains(x) else {
+            throw UsageError(message: "--\(name) needs a number in \(range.lowerBound)...\(range.upperBound), got '\(text)'")
+        }
+        return x
+    }
+}

@@ -26,11 +26,7 @@ enum BenchCommand: Command {
         if arguments.first == "convert" { return try ConvertBench.run(Array(arguments.dropFirst())) }
         let args = try Arguments(arguments, valueOptions: ["repetitions"], flagOptions: ["json", "quick", "profile"])
         guard args.positional == ["engine"] else { throw UsageError(message: "expected `aims bench engine`, `aims bench sam` or `aims bench convert`") }
-        var reps = 3
-        if let r = args.value("repetitions") {
-            guard let n = Int(r), n > 0 else { throw UsageError(message: "--repetitions needs a positive integer") }
-            reps = n
-        }
+        let reps = try args.positiveInt("repetitions") ?? 3
         if args.flag("profile") {
             for (stage, seconds) in EngineBenchmark.profileWindowBlock() {
                 Console.error(stage.padding(toLength: 22, withPad: " ", startingAt: 0) + String(format: "%8.4f s", seconds))

@@ -34,10 +34,7 @@ enum ConvertBench {
 
     static func run(_ arguments: [String]) throws -> Int32 {
         let args = try Arguments(arguments, valueOptions: ["input", "repetitions", "method"], flagOptions: ["json", "separate"])
-        let reps = try args.value("repetitions").map { r -> Int in
-            guard let n = Int(r), n > 0 else { throw UsageError(message: "--repetitions needs a positive integer, got '\(r)'") }
-            return n
-        } ?? 5
+        let reps = try args.positiveInt("repetitions") ?? 5
         let methods: [String: PolarizationDemosaicMethod] = ["bilinear": .bilinear, "opencv": .bilinearOpenCV, "edge": .edgeDirected]
         let methodName = args.value("method") ?? "opencv"
         guard let method = methods[methodName] else { throw UsageError(message: "--method: expected bilinear, opencv or edge") }

@@ -46,12 +46,8 @@ enum SAMBench {
         guard var configuration = SAMConfiguration.named(modelName) else {
             throw UsageError(message: "--model must be vit_b, vit_l, vit_h or lite_medsam, got \(modelName)")
         }
-        func positive(_ name: String, _ fallback: Int) throws -> Int {
-            guard let text = args.value(name) else { return fallback }
-            guard let n = Int(text), n > 0 else { throw UsageError(message: "--\(name) needs a positive integer, got \(text)") }
-            return n
-        }
-        let size = try positive("size", 1024), batch = try positive("batch", 1), reps = try positive("repetitions", 3)
+        let size = try args.positiveInt("size") ?? 1024
+        let batch = try args.positiveInt("batch") ?? 1, reps = try args.positiveInt("repetitions") ?? 3
         guard size % configuration.patchSize == 0 else {
             throw UsageError(message: "--size must be a multiple of \(configuration.patchSize), got \(size)")
         }
@@ -98,12 +94,8 @@ enum SAMBench {
 
     /// LiteMedSAM from its checkpoint at 256 × 256: encoder forward, or a full step with a box prompt.
     private static func runLiteMedSAM(_ args: Arguments) throws -> Int32 {
-        func positive(_ name: String, _ fallback: Int) throws -> Int {
-            guard let text = args.value(name) else { return fallback }
-            guard let n = Int(text), n > 0 else { throw UsageError(message: "--\(name) needs a positive integer, got \(text)") }
-            return n
-        }
-        let size = try positive("size", LiteMedSAM.inputSize), batch = try positive("batch", 1), reps = try positive("repetitions", 3)
+        let size = try args.positiveInt("size") ?? LiteMedSAM.inputSize
+        let batch = try args.positiveInt("batch") ?? 1, reps = try args.positiveInt("repetitions") ?? 3
         guard size == LiteMedSAM.inputSize else { throw UsageError(message: "--size: LiteMedSAM runs at 256, got \(size)") }
         let mode = args.value("mode") ?? "encoder"
         guard mode == "encoder" || mode == "train-full" else { throw UsageError(message: "--mode must be encoder or train-full, got \(mode)") }

@@ -28,20 +28,3 @@ enum DatasetSelection {
         return .constants(try ChannelNormalization(means: means, standardDeviations: standardDeviations))
     }
 }
-
-/// Numeric option parsing shared by the two commands.
-extension Arguments {
-    func positiveInt(_ name: String) throws -> Int? {
-        guard let text = value(name) else { return nil }
-        guard let n = Int(text), n > 0 else { throw UsageError(message: "--\(name) needs a positive integer, got '\(text)'") }
-        return n
-    }
-
-    func number(_ name: String, in range: ClosedRange<Double>) throws -> Double? {
-        guard let text = value(name) else { return nil }
-        guard let x = Double(text), x.isFinite, range.contains(x) else {
-            throw UsageError(message: "--\(name) needs a number in \(range.lowerBound)...\(range.upperBound), got '\(text)'")
-        }
-        return x
-    }
-}
