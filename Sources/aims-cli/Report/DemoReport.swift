@@ -1,0 +1,94 @@
+import Foundation
+import Tensor
+
+/// The demo's HTML report: the settings, the table of test mIoU per method, loss and validation-mIoU
+/// curves (inline SVG), a verdict computed from the table, and overlay pictures per method. Every
+/// number comes from the runs of the invocation that writes it.
+struct DemoReport {
+    /// One compared method (a table row).
+    struct Method {
+        var name: String
+        /// What was run (model, alignment, strategy, initialisation).
+        var description: String
+        var trainableValues: Int?
+        var trainingSeconds: Double?
+        var testMIoU: Double
+        var testMDice: Double
+        var testRegions: Int
+        var bestValidationMIoU: Double?
+        /// Curves of a trained method (nil for zero-shot).
+        var metrics: RunMetrics?
+        /// Overlay PNGs, paths relative to the report's folder.
+        var overlays: [String]
+        var colour: String
+    }
+
+    var title: String
+    /// Ordered key–value lines (seed, scenes, sizes, epochs, timings).
+    var settings: [(String, String)]
+    var methods: [Method]
+    var verdict: String
+
+    func html() -> String {
+        var h = """
+        <!DOCTYPE html>
+        <html><head><meta charset="utf-8"><title>\(HTML.escape(title))</title>
+        <style>body{font-family:sans-serif;max-width:1100px;margin:2em auto;color:#222}
+        table{border-collapse:collapse}td,th{border:1px solid #bbb;padding:4px 10px;text-align:right}
+        td:first-child,th:first-child,td.l{text-align:left}.verdict{background:#f4f4f4;padding:.6em 1em;border-left:4px solid #888}
+        img{image-rendering:pixelated;margin:2px;border:1px solid #ccc}.charts svg{margin-right:12px}</style></head><body>
+        <h1>\(HTML.escape(title))</h1>
+        """
+        h += "<h2>Settings</h2><table>"
+        for (k, v) in settings { h += "<tr><td class=\"l\">\(HTML.escape(k))</td><td class=\"l\">\(HTML.escape(v))</td></tr>" }
+        h += "</table>\n<h2>Test mIoU (SimCMF protocol: one median click per region, single mask, IoU at the mask size)</h2>\n<table>"
+        h += "<tr><th>method</th><th>model</th><th>trainable values</th><th>training time</th><th>best validation mIoU</th><th>test mIoU</th><th>test mDice</th><th>regions</th></tr>\n"
+        for m in methods {
+            h += "<tr><td>\(HTML.escape(m.name))</td><td class=\"l\">\(HTML.escape(m.description))</td>"
+            h += "<td>\(m.trainableValues.map(Self.grouped) ?? "0")</td><td>\(m.trainingSeconds.map { ProgressReporter.duration($0) } ?? "–")</td>"
+            h += "<td>\(m.bestValidationMIoU.map { String(format: "%.4f", $0) } ?? "–")</td>"
+            h += String(format: "<td><b>%.4f</b></td><td>%.4f</td><td>%d</td></tr>\n", m.testMIoU, m.testMDice, m.testRegions)
+        }
+        h += "</table>\n<p class=\"verdict\">\(HTML.escape(verdict))</p>\n<h2>Curves</h2><div class=\"charts\">"
+        h += lossChart().render() + mIoUChart().render() + "</div>\n<h2>Test overlays</h2>"
+        h += "<p>Predicted masks per region (colours), ground-truth outline and the click, on the first input channels.</p>"
+        for m in methods where !m.overlays.isEmpty {
+            h += "<h3>\(HTML.escape(m.name))</h3><div>"
+            for o in m.overlays { h += "<img src=\"\(HTML.escape(o))\" width=\"192\" alt=\"\(HTML.escape(o))\">" }
+            h += "</div>\n"
+        }
+        return h + "</body></html>\n"
+    }
+
+    func lossChart() -> SVGLineChart {
+        let series = methods.compactMap { m -> SVGLineChart.Series? in
+            guard let t = m.metrics?.trainingLoss, !t.isEmpty else { return nil }
+            return .init(name: m.name, points: t.map { (Double($0.epoch + 1), $0.loss) }, colour: m.colour)
+        }
+        return SVGLineChart(title: "Training loss (Dice + BCE, mean per epoch)", xLabel: "epoch", yLabel: "loss", series: series)
+    }
+
+    /// Validation mIoU before each epoch (x = epochs trained so far); methods without curves as dashed levels.
+    func mIoUChart() -> SVGLineChart {
+        let trained = methods.compactMap { $0.metrics?.validationMIoU }.flatMap { $0.map(\.epoch) }
+        let span = (Double(trained.min() ?? 0), Double(Swift.max(trained.max() ?? 1, 1)))
+        let series = methods.map { m -> SVGLineChart.Series in
+            if let v = m.metrics?.validationMIoU, !v.isEmpty {
+                return .init(name: m.name + " (validation)", points: v.map { (Double($0.epoch), $0.mIoU) }, colour: m.colour)
+            }
+            return .init(name: m.name + " (test)", points: [(span.0, m.testMIoU), (span.1, m.testMIoU)], colour: m.colour, dashed: true)
+        }
+        return SVGLineChart(title: "mIoU", xLabel: "epochs trained", yLabel: "mIoU", series: series, yRange: 0...1)
+    }
+
+    /// Writes `report.html` atomically.
+    func write(to url: URL) throws { try AtomicFile.write(Data(html().utf8), to: url) }
+
+    /// `1234567` → `1,234,567`.
+    static func grouped(_ n: Int) -> String {
+        let s = String(n.magnitude)
+        var out = ""
+        for (i, c) in s.enumerated() { if i > 0 && (s.count - i) % 3 == 0 { out += "," }; out.append(c) }
+        return (n < 0 ? "-" : "") + out
+    }
+}
