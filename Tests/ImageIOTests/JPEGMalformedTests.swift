@@ -68,6 +68,21 @@ final class JPEGMalformedTests: XCTestCase {
         }
     }
 
+    /// Random byte corruptions anywhere (tables, scan data, restart markers): each decode ends in an
+    /// image or an ImageIOError. Seeded; `AIMS_FUZZ_ITERATIONS` raises the count.
+    func testRandomCorruptionsNeverCrash() throws {
+        let iterations = Int(ProcessInfo.processInfo.environment["AIMS_FUZZ_ITERATIONS"] ?? "") ?? 60
+        var rng = TestRandom(seed: 7)
+        for name in Self.sources {
+            let b = try Self.bytes(name)
+            for _ in 0..<iterations {
+                var m = b
+                for _ in 0..<(1 + Int(rng.next() % 4)) { m[Int(rng.next() % UInt64(b.count))] = UInt8(truncatingIfNeeded: rng.next()) }
+                do { _ = try ImageReader.decode(m, file: name) } catch is ImageIOError {} catch { XCTFail("\(name): untyped error \(error)") }
+            }
+        }
+    }
+
     /// A tiny file claiming a huge frame is refused before any pixel allocation.
     func testHugeClaimedSizeIsRefusedBeforeAllocating() throws {
         var b = try Self.bytes("gray.jpg")
