@@ -24,8 +24,10 @@ let package = Package(
         .systemLibrary(name: "CTIFF", pkgConfig: "libtiff-4", providers: [.apt(["libtiff-dev"])]),
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
-        // C shims that keep libpng's longjmp and libtiff's error handlers away from Swift frames.
-        .target(name: "CCodecShims", dependencies: ["CPNG", "CTIFF"]),
+        // libjpeg-turbo: NYUDepthv2 (RGB/HHA) and IVRG RGB-NIR ship JPEGs.
+        .systemLibrary(name: "CJPEG", pkgConfig: "libjpeg", providers: [.apt(["libjpeg-dev"])]),
+        // C shims that keep libpng's and libjpeg's longjmp and libtiff's error handlers away from Swift frames.
+        .target(name: "CCodecShims", dependencies: ["CPNG", "CTIFF", "CJPEG"]),
         // Small C kernels for the engine (FMA peak probe for `aims bench engine`).
         .target(name: "CEngineKernels", cSettings: [.unsafeFlags(["-O2"])]),
 

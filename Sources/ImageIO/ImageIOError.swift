@@ -20,7 +20,7 @@ public enum ImageIOError: Error, LocalizedError, Equatable, Sendable {
     case decodedSizeTooLarge(file: String, shape: [Int], byteSize: Int, limit: Int)
     /// The page index is outside the file's pages.
     case pageOutOfRange(file: String, page: Int, pageCount: Int)
-    /// libpng or libtiff reported an error while decoding or encoding.
+    /// libpng, libjpeg or libtiff reported an error while decoding or encoding.
     case codec(file: String, library: String, message: String)
 
     public var errorDescription: String? {
@@ -28,7 +28,7 @@ public enum ImageIOError: Error, LocalizedError, Equatable, Sendable {
         case let .io(file, reason):
             return "\(file): \(reason)"
         case let .unknownFormat(file, magic):
-            return "\(file): file signature: expected PNG, TIFF, BigTIFF or PNM (P1-P6) magic bytes, got \(magic)"
+            return "\(file): file signature: expected PNG, JPEG, TIFF, BigTIFF or PNM (P1-P6) magic bytes, got \(magic)"
         case let .truncated(file, field, expected, available):
             return "\(file): \(field): truncated: expected \(expected) bytes, got \(available)"
         case let .invalidField(file, field, expected, got):

@@ -23,7 +23,7 @@ public struct ImageInfo: Sendable, Equatable, Codable {
     public var colorModel: String = ""
     /// PNM maximum sample value (nil for other formats).
     public var maxval: Int? = nil
-    /// PNG Adam7 interlacing.
+    /// PNG Adam7 interlacing, or a progressive JPEG.
     public var interlaced: Bool = false
     /// TIFF: stored in tiles (otherwise strips).
     public var tiled: Bool = false
@@ -31,6 +31,14 @@ public struct ImageInfo: Sendable, Equatable, Codable {
     public var planar: Bool = false
     /// File byte order for multi-byte samples ("big", "little"); nil for 8-bit data.
     public var byteOrder: String? = nil
+    /// JPEG: EXIF orientation tag (1...8; 1 is upright) as stored. Decoders do NOT rotate the
+    /// pixels (labels of datasets are drawn on the stored raster); nil when the file has none.
+    public var orientation: Int? = nil
+    /// JPEG: JFIF pixel density, nil when the file has no JFIF marker.
+    public var density: PixelDensity? = nil
+    /// JPEG: chroma subsampling of a 3-component file ("4:4:4", "4:2:2", "4:2:0", "4:4:0", "4:1:1",
+    /// otherwise the sampling factors "HxV,HxV,HxV"); nil for other formats.
+    public var chromaSubsampling: String? = nil
     /// A non-fatal message from the codec (libpng/libtiff warning), if any.
     public var warning: String? = nil
 
@@ -41,5 +49,20 @@ public struct ImageInfo: Sendable, Equatable, Codable {
         self.channels = channels
         self.dtype = dtype
         self.bitDepth = bitDepth
+    }
+}
+
+/// Pixel density from a file header (JFIF `APP0`).
+public struct PixelDensity: Sendable, Equatable, Codable {
+    /// Horizontal and vertical density in `unit`.
+    public var x: Int
+    public var y: Int
+    /// "dpi" (dots per inch), "dpcm" (dots per centimetre) or "aspect" (x:y is only the pixel aspect ratio).
+    public var unit: String
+
+    public init(x: Int, y: Int, unit: String) {
+        self.x = x
+        self.y = y
+        self.unit = unit
     }
 }

@@ -13,14 +13,18 @@ public enum ImageReader {
     /// Decodes page `page` (0-based; only TIFF has more than one) of the image at `url`.
     /// The result keeps the file's element type, interleaved `[H, W, C]`; see `RawImage.toTensor()`.
     public static func read(_ url: URL, page: Int = 0, options: ImageReadOptions = .standard) throws -> RawImage {
-        let bytes = try FileBytes.read(url)
-        let file = ImageIOError.name(url)
+        try decode(FileBytes.read(url), page: page, file: ImageIOError.name(url), options: options)
+    }
+
+    /// Decodes page `page` of the image held in `bytes`; `file` names the source in errors.
+    public static func decode(_ bytes: [UInt8], page: Int = 0, file: String, options: ImageReadOptions = .standard) throws -> RawImage {
         let format = try detect(bytes, file: file)
         if format != .tiff && format != .bigTIFF && page != 0 {
             throw ImageIOError.pageOutOfRange(file: file, page: page, pageCount: 1)
         }
         switch format {
         case .png: return try PNGCodec.decode(bytes, file: file, options: options)
+        case .jpeg: return try JPEGCodec.decode(bytes, file: file, options: options)
         case .tiff, .bigTIFF: return try TIFFCodec.decode(bytes, page: page, file: file, options: options)
         case .pnm: return try PNMCodec.decode(bytes, file: file, options: options)
         case .raw: throw ImageIOError.unknownFormat(file: file, magic: "raw")
@@ -37,6 +41,7 @@ public enum ImageReader {
         }
         switch format {
         case .png: return try PNGCodec.info(url)
+        case .jpeg: return try JPEGCodec.info(url)
         case .tiff, .bigTIFF: return try TIFFCodec.info(url, page: page)
         case .pnm: return try PNMCodec.info(url)
         case .raw: throw ImageIOError.unknownFormat(file: file, magic: "raw")

@@ -19,6 +19,7 @@ final class MalformedInputTests: XCTestCase {
         let format = try ImageReader.detect(bytes, file: name)
         switch format {
         case .png: return try PNGCodec.decode(bytes, file: name)
+        case .jpeg: return try JPEGCodec.decode(bytes, file: name)
         case .tiff, .bigTIFF: return try TIFFCodec.decode(bytes, page: page, file: name)
         case .pnm: return try PNMCodec.decode(bytes, file: name)
         case .raw: throw ImageIOError.unknownFormat(file: name, magic: "raw")

@@ -124,6 +124,49 @@ int aims_tiff_set_fields(aims_tiff *t, const aims_tiff_fields *f);
  */
 int aims_tiff_close(aims_tiff *t, char *message, size_t message_capacity);
 
+/* ---------------------------------------------------------------- JPEG (codec_shims_jpeg.c) */
+
+/** The frame header of a JPEG and the layout `aims_jpeg_decode` produces from it. */
+typedef struct aims_jpeg_header {
+    uint32_t width, height;        /* pixels */
+    int32_t components;            /* components in the file (1, 3 or 4) */
+    int32_t color_space;           /* libjpeg J_COLOR_SPACE of the file: 1 gray, 2 RGB, 3 YCbCr, 4 CMYK, 5 YCCK */
+    int32_t out_channels;          /* samples per decoded pixel: 1 gray, 3 RGB, 4 CMYK */
+    int32_t data_precision;        /* bits per sample (8; 12 is refused by this libjpeg build) */
+    int32_t progressive;           /* 1 for a progressive (SOF2) file */
+    int32_t arithmetic;            /* 1 for arithmetic coding */
+    int32_t adobe_transform;       /* Adobe APP14 transform flag, -1 when there is no Adobe marker */
+    int32_t jfif;                  /* 1 if a JFIF APP0 marker was seen */
+    int32_t density_unit;          /* JFIF: 0 aspect ratio only, 1 dots/inch, 2 dots/cm */
+    int32_t x_density, y_density;  /* JFIF densities */
+    int32_t h_samp[4], v_samp[4];  /* sampling factors per component */
+    int32_t restart_interval;      /* MCUs per restart interval (0: none) */
+    int32_t scan_count;            /* scans read (decode only) */
+} aims_jpeg_header;
+
+/**
+ * Decodes the JPEG held in `data[0..<size]` with libjpeg (islow DCT, fancy upsampling: libjpeg's
+ * and Pillow's defaults). Gray stays gray; YCbCr and RGB come out as RGB; CMYK and YCCK come out as
+ * CMYK, with Adobe-inverted samples (APP14 present) re-inverted so 0 means no ink.
+ * With `header_only` set, fills `header` and returns without decoding; otherwise `out` must hold
+ * exactly `height * width * out_channels` bytes.
+ * libjpeg's error_exit (which would call exit()) longjmps back here; the premature-end warning
+ * counts as an error (a truncated file); other warnings go to `warning` (the first one).
+ * Returns 0 on success; otherwise nonzero and a message in `message` (NUL-terminated).
+ */
+int aims_jpeg_decode(const uint8_t *data, size_t size, int header_only, aims_jpeg_header *header,
+                     uint8_t *out, size_t out_size, char *message, size_t message_capacity,
+                     char *warning, size_t warning_capacity);
+
+/**
+ * Encodes `height` rows of `width` pixels of `channels` (1 gray or 3 RGB) 8-bit interleaved
+ * samples as a baseline (or progressive) JFIF JPEG at `path` with `quality` 1...100, 4:2:0 chroma
+ * for RGB (or 4:4:4 when `full_chroma` is set). Returns 0 on success; otherwise nonzero and a message.
+ */
+int aims_jpeg_encode_file(const char *path, const uint8_t *pixels, uint32_t width, uint32_t height,
+                          int32_t channels, int32_t quality, int32_t progressive, int32_t full_chroma,
+                          char *message, size_t message_capacity);
+
 #ifdef __cplusplus
 }
 #endif

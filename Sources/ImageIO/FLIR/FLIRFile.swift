@@ -28,6 +28,13 @@ public enum FLIRFile {
         return out
     }
 
+    /// True when the file at `url` is a JPEG carrying FLIR radiometric `APP1` segments (an R-JPEG),
+    /// which `ImageReader` would otherwise read as its plain visible image.
+    public static func isRadiometricJPEG(_ url: URL) -> Bool {
+        guard let bytes = try? FileBytes.read(url), bytes.count >= 2, bytes[0] == 0xFF, bytes[1] == 0xD8 else { return false }
+        return (try? fffFromJPEG(bytes, file: "")) != nil
+    }
+
     static func isMagic(_ b: [UInt8], _ i: Int) -> Bool {
         i + 4 <= b.count && (b[i] == 0x46 || b[i] == 0x41) && b[i + 1] == 0x46 && b[i + 2] == 0x46 && b[i + 3] == 0
     }

@@ -14,7 +14,7 @@ public enum SourceFiles {
         return url
     }
 
-    /// A PNG, TIFF or PNM image in its native dtype (`page` for multi-page TIFF).
+    /// A PNG, JPEG, TIFF or PNM image in its native dtype (`page` for multi-page TIFF).
     public static func image(_ path: String, root: URL, page: Int = 0, sample: String? = nil) throws -> RawImage {
         let u = try url(path, root: root, sample: sample)
         return try ModalityError.wrapping(path) { try ImageReader.read(u, page: page) }
@@ -38,7 +38,7 @@ public enum SourceFiles {
         throw ModalityError.invalidContent(file: file, field: field, expected: "[H, W] or [1, H, W]", got: "\(s)")
     }
 
-    /// True when the file's content (not its name) is a PNG, TIFF or PNM image.
+    /// True when the file's content (not its name) is a PNG, JPEG, TIFF or PNM image (a FLIR R-JPEG too).
     public static func isRasterImage(_ url: URL) -> Bool { ImageReader.sniff(url) != nil }
 
     /// True when the file starts with the NPY magic `\x93NUMPY`.

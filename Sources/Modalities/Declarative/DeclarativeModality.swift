@@ -107,7 +107,7 @@ public struct DeclarativeModality: Modality {
         var format = c.format ?? "auto"
         if format == "auto" {
             if SourceFiles.isRasterImage(url) { format = "image" } else if SourceFiles.isNPY(url) { format = "npy" } else {
-                throw ModalityError.invalidContent(file: path, field: "format", expected: "PNG, TIFF, PNM or NPY (or set \"format\")",
+                throw ModalityError.invalidContent(file: path, field: "format", expected: "PNG, JPEG, TIFF, PNM or NPY (or set \"format\")",
                                                    got: "unrecognised content")
             }
         }

@@ -9,7 +9,7 @@ import Transforms
 ///   outside the calibration are 0 with valid mask 0.
 /// - NPY arrays `[H, W]` / `[1, H, W]`: `°C = value × scale + offset` (default: already °C, as RGB-T's
 ///   `temperature.npy`).
-/// - plain 8/16-bit images (PNG, TIFF, PNM): with `imageEncoding` `.linear` they give °C (`value × scale + offset`,
+/// - plain 8/16-bit images (PNG, TIFF, PNM, greyscale JPEG): with `imageEncoding` `.linear` they give °C (`value × scale + offset`,
 ///   e.g. centikelvin: 0.01, −273.15); with `.counts` they stay uncalibrated counts (kind `.intensity`).
 public struct ThermalModality: Modality {
     /// How plain images and arrays map to the output channel.
@@ -63,7 +63,7 @@ public struct ThermalModality: Modality {
         return try files.flatMap { s -> [SampleFiles] in
             let path = s.inputs[0]
             let url = try SourceFiles.url(path, root: root, sample: s.id)
-            guard !SourceFiles.isRasterImage(url), !SourceFiles.isNPY(url) else { return [s] }
+            guard !SourceFiles.isRasterImage(url) || FLIRFile.isRadiometricJPEG(url), !SourceFiles.isNPY(url) else { return [s] }
             let count = try ModalityError.wrapping(path) { try FLIRFile.frames(contentsOf: url) }.count
             let digits = String(max(count - 1, 0)).count
             return (0..<count).map { k in
@@ -77,7 +77,8 @@ public struct ThermalModality: Modality {
         guard sample.inputs.count == 1 else { throw ModalityError.inputCount(sample: sample.id, expected: 1, got: sample.inputs.count) }
         let path = sample.inputs[0]
         let url = try SourceFiles.url(path, root: root, sample: sample.id)
-        if SourceFiles.isRasterImage(url) {
+        // An R-JPEG is also a plain JPEG (its visible image): its radiometric data wins.
+        if SourceFiles.isRasterImage(url), !FLIRFile.isRadiometricJPEG(url) {
             let raw = try SourceFiles.image(path, root: root, sample: sample.id)
             guard raw.channels == 1 else {
                 throw ModalityError.invalidContent(file: path, field: "channels", expected: "1 (a thermal image)", got: "\(raw.channels)")

@@ -9,7 +9,7 @@ enum FileInspector {
         let name = url.path
         // DICOM first: a DICOM preamble may itself hold a TIFF header (dual-personality files).
         if head.count >= 132, Array(head[128..<132]) == Array("DICM".utf8) { return try dicom(url) }
-        if let format = ImageFormat.sniff(prefix: head) {
+        if let format = ImageFormat.sniff(prefix: head), !(format == .jpeg && FLIRFile.isRadiometricJPEG(url)) {
             let info = try ImageReader.info(url)
             var items: [InspectReport.Item] = []
             for page in 0..<info.pageCount {
@@ -25,6 +25,9 @@ enum FileInspector {
             if info.tiled { details["tiled"] = "yes" }
             if info.planar { details["planar"] = "yes" }
             if let m = info.maxval { details["maxval"] = "\(m)" }
+            if let o = info.orientation { details["exif orientation"] = "\(o) (not applied)" }
+            if let d = info.density { details["density"] = "\(d.x)x\(d.y) \(d.unit)" }
+            if let c = info.chromaSubsampling { details["chroma subsampling"] = c }
             return InspectReport(file: name, format: format.rawValue, details: details, items: items)
         }
         if isFLIR(head) { return try flir(url) }
