@@ -74,6 +74,7 @@ public struct Manifest: Codable, Equatable, Sendable {
     public struct FileRecord: Codable, Equatable, Sendable {
         public var bytes: Int
         public var sha256: String
+        public init(bytes: Int, sha256: String) { self.bytes = bytes; self.sha256 = sha256 }
     }
 
     public struct ChannelRecord: Codable, Equatable, Sendable {
