@@ -13,11 +13,11 @@ final class DatasetLayoutTests: XCTestCase {
 
     private func root(_ name: String) throws -> URL { let r = try ReferenceDatasets.temporaryRoot(name); roots.append(r); return r }
 
-    static func build(_ layout: String, _ modality: String, _ root: URL, spec: GenericLayoutSpec? = nil, seed: UInt64 = 8888) throws -> Manifest {
+    static func build(_ layout: String, _ modality: String, _ root: URL, spec: GenericLayoutSpec? = nil, seed: UInt64 = 8888, threads: Int = 2) throws -> Manifest {
         var b = ManifestBuilder(layout: try DatasetLayouts.layout(layout, generic: spec), modality: try ModalityRegistry.standard.require(modality),
                                 root: root, rootRecord: ".")
         b.seed = seed
-        b.threads = 2
+        b.threads = threads
         return try b.build()
     }
 

@@ -31,6 +31,13 @@ final class ManifestTests: XCTestCase {
         XCTAssertEqual(m.fractions["10"]?.count, 1)
     }
 
+    /// Statistics are reduced in sample order, so one worker or three give the same bytes.
+    func testThreadCountDoesNotChangeTheManifest() throws {
+        let r = try nyu(train: Array(1...9), test: [10, 11])
+        let one = try DatasetLayoutTests.build("nyudepthv2", "rgbd", r, threads: 1).encoded()
+        XCTAssertEqual(try DatasetLayoutTests.build("nyudepthv2", "rgbd", r, threads: 3).encoded(), one)
+    }
+
     func testVerifyReportsChangedMissingAndResizedFiles() throws {
         let r = try nyu()
         let m = try DatasetLayoutTests.build("nyudepthv2", "rgbd", r)

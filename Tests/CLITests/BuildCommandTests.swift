@@ -47,7 +47,21 @@ final class BuildCommandTests: XCTestCase {
         // The best validation mIoU of the run is its evaluation on test (the same samples, model and protocol).
         XCTAssertEqual(es["mIoU"] as? Double ?? -1, ts["bestValidationMIoU"] as? Double ?? -2, accuracy: 1e-9)
 
-        // A 25 % fraction of the validation scheme trains on the manifest's subset only; a changed file is refused by name.
+        // A 50 % fraction of the validation scheme trains on the manifest's subset minus val only.
+        let m = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(contentsOf: a)) as? [String: Any])
+        let splits = try XCTUnwrap(m["splits"] as? [String: Any]), fractions = try XCTUnwrap(m["fractions"] as? [String: [String]])
+        let expected = Set(try XCTUnwrap(splits["validationTrain"] as? [String])).intersection(try XCTUnwrap(fractions["50"]))
+        let run3 = work.appendingPathComponent("run3")
+        let f = try AimsProcess.run(["train", "--manifest", a.path, "--fraction", "50", "--out", run3.path, "--weights", tinySAM,
+                                     "--strategy", "lora", "--batch", "2", "--epochs", "1", "--json"])
+        XCTAssertEqual(f.status, 0, f.stderr)
+        let record = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(contentsOf: run3.appendingPathComponent("aims-train.json"))) as? [String: Any])
+        let split = try XCTUnwrap(record["split"] as? [String: [String]])
+        XCTAssertEqual(Set(split["training"] ?? []), expected)
+        XCTAssertEqual(split["validation"], splits["val"] as? [String])
+        XCTAssertEqual(record["manifest"] as? String, a.path)
+
+        // A changed file is refused by name.
         var bytes = try Data(contentsOf: root.appendingPathComponent("RGB/2.png"))
         bytes[bytes.count / 2] ^= 0xFF
         try bytes.write(to: root.appendingPathComponent("RGB/2.png"))
