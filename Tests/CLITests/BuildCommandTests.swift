@@ -47,6 +47,12 @@ final class BuildCommandTests: XCTestCase {
         // The best validation mIoU of the run is its evaluation on test (the same samples, model and protocol).
         XCTAssertEqual(es["mIoU"] as? Double ?? -1, ts["bestValidationMIoU"] as? Double ?? -2, accuracy: 1e-9)
 
+        // Pretrained weights on the manifest's val split (no run): modality and root from the manifest.
+        let p = try AimsProcess.run(["eval", "--manifest", a.path, "--split", "val", "--weights", tinySAM, "--json"])
+        XCTAssertEqual(p.status, 0, p.stderr)
+        let ps = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(p.stdout.utf8)) as? [String: Any])
+        XCTAssertEqual(ps["images"] as? Int, 1); XCTAssertEqual(ps["modality"] as? String, "rgbd")
+
         // A 50 % fraction of the validation scheme trains on the manifest's subset minus val only.
         let m = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(contentsOf: a)) as? [String: Any])
         let splits = try XCTUnwrap(m["splits"] as? [String: Any]), fractions = try XCTUnwrap(m["fractions"] as? [String: [String]])
