@@ -57,16 +57,24 @@ public struct IVRGRGBNIRLayout: DatasetLayout {
             let parsed = try CSVLists.rows(list, root: root, layout: name)
             problems += parsed.problems
             for row in parsed.rows {
-                let nir = "Outdoor_dataset/" + row.image
+                let nir = Self.underOutdoor(row.image, root: root)
                 let rgb = nir.replacingOccurrences(of: "NIRimages", with: "RGBimages").replacingOccurrences(of: "_nir", with: "_rgb")
-                var idPath = row.image
+                var idPath = nir.hasPrefix("Outdoor_dataset/") ? String(nir.dropFirst("Outdoor_dataset/".count)) : nir
                 if let dot = idPath.lastIndex(of: "."), !idPath[dot...].contains("/") { idPath = String(idPath[..<dot]) }
                 var id = idPath.split(separator: "/").filter { $0 != "NIRimages" }.joined(separator: "/")
                 if id.hasSuffix("_nir") { id = String(id.dropLast(4)) }
-                entries.append(LayoutEntry(split: split, id: id, roles: ["nir": nir, "rgb": rgb], label: "Outdoor_dataset/" + row.mask))
+                entries.append(LayoutEntry(split: split, id: id, roles: ["nir": nir, "rgb": rgb], label: Self.underOutdoor(row.mask, root: root)))
             }
         }
         return (entries, problems, [], "IVRG-nir_train_GroundTruth.csv / IVRG-nir_test_GroundTruth.csv")
+    }
+
+    /// `Outdoor_dataset/<path>` (the reference's join), or the path as given when it already starts with
+    /// `Outdoor_dataset/` or only exists as given.
+    static func underOutdoor(_ path: String, root: URL) -> String {
+        if path.hasPrefix("Outdoor_dataset/") { return path }
+        let joined = "Outdoor_dataset/" + path
+        return !LayoutFiles.exists(joined, root: root) && LayoutFiles.exists(path, root: root) ? path : joined
     }
 }
 
