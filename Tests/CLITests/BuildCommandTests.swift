@@ -47,6 +47,12 @@ final class BuildCommandTests: XCTestCase {
         // The best validation mIoU of the run is its evaluation on test (the same samples, model and protocol).
         XCTAssertEqual(es["mIoU"] as? Double ?? -1, ts["bestValidationMIoU"] as? Double ?? -2, accuracy: 1e-9)
 
+        // Resume reads the samples from the recorded manifest again.
+        let resumed = try AimsProcess.run(["train", "--out", run.path, "--resume", "--epochs", "2", "--json"])
+        XCTAssertEqual(resumed.status, 0, resumed.stderr)
+        let rs = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(resumed.stdout.utf8)) as? [String: Any])
+        XCTAssertEqual(rs["resumedFromEpoch"] as? Int, 1); XCTAssertEqual(rs["trainingSamples"] as? Int, 4)
+
         // Pretrained weights on the manifest's val split (no run): modality and root from the manifest.
         let p = try AimsProcess.run(["eval", "--manifest", a.path, "--split", "val", "--weights", tinySAM, "--json"])
         XCTAssertEqual(p.status, 0, p.stderr)
