@@ -66,7 +66,7 @@ final class CompositeAndRegistryTests: XCTestCase {
             XCTAssertFalse(m.channels.isEmpty, m.identifier)
             if let n = m.normalization { XCTAssertEqual(n.mean.count, m.channels.count, m.identifier) }
         }
-        XCTAssertTrue(message { _ = try registry.require("rgb+lidar") }.hasPrefix("modality lidar: unknown (registered: ct, depth"))
+        XCTAssertTrue(message { _ = try registry.require("rgb+lidar") }.hasPrefix("modality lidar: unknown (registered: ct, d, depth"))
         XCTAssertNil(registry.modality("sonar"))
         XCTAssertEqual(message { _ = try CompositeModality(parts: [try RGBModality()]) }, "composite: parts: expected at least two modalities, got 1")
     }

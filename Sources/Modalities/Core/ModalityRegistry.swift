@@ -17,9 +17,9 @@ public struct ModalityRegistry: Sendable {
 
     /// rgb; polarization-mono, polarization-mono-legacy, polarization-rgb, polarization-4angle, zju-rgbp;
     /// depth (mm PNG, m float), depth-sr300; thermal; nir, nir-sentinel2; ct (DICOM HU), dicom (any DICOM values),
-    /// nifti (axial middle slice).
+    /// nifti (axial middle slice); SimCMF's dataset readers (`ReferenceModality.all`).
     public static var builtInModalities: [any Modality] {
-        [
+        let builtIns: [any Modality] = [
             try! RGBModality(),
             PolarizationModality.imx250mzr(), PolarizationModality.imx250mzrLegacy(), PolarizationModality.imx250myr(),
             PolarizationModality.fourAngleRGB(), PolarizationModality.zjuRGBP(),
@@ -29,6 +29,7 @@ public struct ModalityRegistry: Sendable {
             try! DICOMModality(), try! DICOMModality(identifier: "dicom", hounsfield: false),
             try! NIfTISliceModality(),
         ]
+        return builtIns + ReferenceModality.all.map { $0 as any Modality }
     }
 
     /// Adds or replaces a modality under its identifier.

@@ -25,6 +25,10 @@ enum EvalCommand: Command {
     click at the region's median pixel in raster order (random_click(middle=True)), single-mask
     output, IoU at the model's low-resolution mask size; mIoU = mean over regions.
       --csv   per region: image_index,image_id,region,pixel_count,click_x,click_y,iou,dice
+      --manifest aims/NAME.json (with or without --run): the samples of --split test (default), val, train or
+              validation-train of an `aims build` manifest (modality and root from it, --data overrides the
+              root); every used file must still have its recorded SHA-256. Without --run the normalisation
+              defaults to the manifest's training statistics.
     """
 
     struct Report: Encodable {
@@ -45,7 +49,7 @@ enum EvalCommand: Command {
 
     static func run(_ arguments: [String]) throws -> Int32 {
         let args = try Arguments(arguments, valueOptions: ["run", "checkpoint", "split", "modality", "plugin", "data", "csv", "weights",
-                                                           "image-size", "alignment", "normalize"], flagOptions: ["json"])
+                                                           "image-size", "alignment", "normalize", "manifest"], flagOptions: ["json"])
         guard args.positional.isEmpty else { throw UsageError(message: "unexpected argument '\(args.positional[0])'") }
         let start = Date()
         let model: any SegmentationModel
@@ -53,6 +57,18 @@ enum EvalCommand: Command {
         let modelDescription: String
         var checkpoint: String?
         var splitName = "all"
+        let selection = try args.value("manifest").map {
+            try ManifestSelection.load($0, data: args.value("data"), modality: args.value("modality"), plugin: args.value("plugin"))
+        }
+        let manifestIDs = try selection.map { sel -> [String] in
+            splitName = args.value("split") ?? "test"
+            guard let ids = sel.manifest.ids(ofSplit: splitName) else {
+                throw UsageError(message: "--split with --manifest must be test, val, train or validation-train, got \(splitName)")
+            }
+            guard !ids.isEmpty else { throw UsageError(message: "--split \(splitName): the manifest's split is empty") }
+            try sel.requireUnchanged(ids)
+            return ids
+        }
 
         if let run = args.value("run") {
             for option in ["weights", "image-size", "alignment", "normalize"] where args.value(option) != nil {
@@ -60,8 +76,8 @@ enum EvalCommand: Command {
             }
             let folder = URL(fileURLWithPath: run)
             let record = try RunRecord.read(from: folder)
-            let otherData = args.value("data") != nil
-            let modality = try DatasetSelection.modality(args.value("modality") ?? record.modality,
+            let otherData = args.value("data") != nil && selection == nil
+            let modality = try selection?.modality ?? DatasetSelection.modality(args.value("modality") ?? record.modality,
                                                          plugin: args.value("plugin") ?? (args.value("modality") == nil ? record.plugin : nil))
             guard modality.channels.count == record.channels else {
                 throw TrainCommandError.channelMismatch(modality: modality.identifier, channels: modality.channels.count, run: folder.path,
@@ -86,9 +102,11 @@ enum EvalCommand: Command {
             checkpoint = url.path
             let normalization = try DatasetSelection.constants(means: record.means, standardDeviations: record.standardDeviations)
                 .resolve(modality: modality, root: URL(fileURLWithPath: record.data), samples: [])
-            let root = URL(fileURLWithPath: args.value("data") ?? record.data)
+            let root = selection?.root ?? URL(fileURLWithPath: args.value("data") ?? record.data)
             var ids: [String]?
-            if !otherData {
+            if let manifestIDs {
+                ids = manifestIDs
+            } else if !otherData {
                 splitName = args.value("split") ?? (record.split.validation.isEmpty ? "all" : "val")
                 switch splitName {
                 case "val": ids = record.split.validation
@@ -100,12 +118,15 @@ enum EvalCommand: Command {
             } else if args.value("split") != nil {
                 throw UsageError(message: "--split applies to the run's own data; with --data every sample is scored")
             }
-            source = try ModalityExampleSource(modality: modality, root: root, ids: ids, inputSize: model.inputSize, normalization: normalization)
+            source = try ModalityExampleSource(modality: modality, root: root, samples: selection?.samples, ids: ids, inputSize: model.inputSize,
+                                               normalization: normalization)
         } else {
-            if args.value("checkpoint") != nil || args.value("split") != nil { throw UsageError(message: "--checkpoint and --split need --run") }
-            guard let id = args.value("modality") else { throw UsageError(message: "--modality ID is required (or --run RUN_DIR)") }
-            guard let data = args.value("data") else { throw UsageError(message: "--data DIR is required (or --run RUN_DIR)") }
-            let modality = try DatasetSelection.modality(id, plugin: args.value("plugin"))
+            if args.value("checkpoint") != nil || (args.value("split") != nil && selection == nil) {
+                throw UsageError(message: "--checkpoint needs --run; --split needs --run or --manifest")
+            }
+            guard let id = args.value("modality") ?? selection?.modality.identifier else { throw UsageError(message: "--modality ID is required (or --run RUN_DIR)") }
+            guard let data = args.value("data") ?? selection?.root.path else { throw UsageError(message: "--data DIR is required (or --run RUN_DIR)") }
+            let modality = try selection?.modality ?? DatasetSelection.modality(id, plugin: args.value("plugin"))
             let alignmentName = args.value("alignment") ?? "zeroshot"
             guard let alignment = AlignmentKind(rawValue: alignmentName) else {
                 throw UsageError(message: "--alignment must be one of \(AlignmentKind.allCases.map(\.rawValue).joined(separator: ", ")), got \(alignmentName)")
@@ -121,9 +142,10 @@ enum EvalCommand: Command {
             model = built.model
             modelDescription = built.description + " (pretrained, untrained alignment)"
             let root = URL(fileURLWithPath: data)
-            let samples = try modality.samples(in: root)
-            let normalization = try DatasetSelection.normalization(args.value("normalize"), modality: modality).choice
-                .resolve(modality: modality, root: root, samples: samples)
+            let samples = try selection.map { try $0.manifest.sampleFiles(manifestIDs!) } ?? modality.samples(in: root)
+            let choice = try selection != nil && args.value("normalize") == nil ? selection!.statistics
+                : DatasetSelection.normalization(args.value("normalize"), modality: modality).choice
+            let normalization = try choice.resolve(modality: modality, root: root, samples: samples)
             source = try ModalityExampleSource(modality: modality, root: root, samples: samples, inputSize: model.inputSize, normalization: normalization)
         }
 

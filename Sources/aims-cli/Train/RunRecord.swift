@@ -25,6 +25,8 @@ struct RunRecord: Codable, Equatable {
     var means: [Double]?
     var standardDeviations: [Double]?
     var split: SampleSplit
+    /// The `aims build` manifest the samples and split come from (`--manifest`), absolute; nil without one.
+    var manifest: String? = nil
 
     static func url(in run: URL) -> URL { run.appendingPathComponent(fileName) }
 

@@ -10,6 +10,7 @@ enum TrainCommand: Command {
     static let summary = "fine-tune SAM / LiteMedSAM on a modality's dataset (SimCMF), resumable run folder"
     static let usage = """
     Usage: aims train --modality ID [--plugin SPEC.json] --data DIR --out RUN_DIR
+           aims train --manifest aims/NAME.json [--fraction P] [--split-scheme validation|official] --out RUN_DIR
                       [--weights FILE] [--alignment simcmf|baseline_a|baseline_b|baseline_c|baseline_d|zeroshot]
                       [--strategy full|linear|lora|adapter|prompt|prefix|decoder] [--epochs N] [--batch N]
                       [--lr X] [--image-size S] [--val-fraction F] [--seed N] [--normalize modality|stats|none]
@@ -36,6 +37,12 @@ enum TrainCommand: Command {
                      and normalisation (--epochs may be raised; --data/--modality/--plugin may point
                      elsewhere but must give the same channel count)
       --json         print a summary as JSON on stdout
+      --manifest     an `aims build` manifest: modality, data root (--data overrides), samples and split
+                     come from it, the normalisation from its training statistics (unless --normalize), and
+                     every used file must still have its recorded SHA-256 (else an error naming each file)
+      --split-scheme validation (default: train minus the manifest's val, validated on val) or official
+                     (train, validated on test, as the reference does)
+      --fraction     train on the manifest's nested P% subset of the training split (e.g. 10, 25, 50)
 
     Cost, measured with the release build on this repository's 2-core development CPU by
     `aims bench sam --mode train-full` (one full fine-tuning step, batch 1; numbers scale with cores):
@@ -75,7 +82,8 @@ enum TrainCommand: Command {
 
     static func run(_ arguments: [String]) throws -> Int32 {
         let args = try Arguments(arguments, valueOptions: ["modality", "plugin", "data", "out", "weights", "alignment", "strategy", "epochs",
-                                                           "batch", "lr", "image-size", "val-fraction", "seed", "normalize"],
+                                                           "batch", "lr", "image-size", "val-fraction", "seed", "normalize",
+                                                           "manifest", "fraction", "split-scheme"],
                                  flagOptions: ["resume", "json"])
         guard args.positional.isEmpty else { throw UsageError(message: "unexpected argument '\(args.positional[0])'") }
         guard let out = args.value("out") else { throw UsageError(message: "--out RUN_DIR is required") }
@@ -87,6 +95,7 @@ enum TrainCommand: Command {
         var record: RunRecord
         let modality: any Modality
         let dataRoot: URL
+        var datasetSamples: [SampleFiles]?   // from a manifest; nil: the modality's own discovery
         if resume {
             record = try RunRecord.read(from: runFolder)
             for option in ["weights", "alignment", "strategy", "image-size", "seed", "val-fraction", "normalize", "batch", "lr"] where args.value(option) != nil {
@@ -95,13 +104,25 @@ enum TrainCommand: Command {
             let plugin = args.value("plugin") ?? (args.value("modality") == nil ? record.plugin : nil)
             modality = try DatasetSelection.modality(args.value("modality") ?? record.modality, plugin: plugin)
             dataRoot = URL(fileURLWithPath: args.value("data") ?? record.data)
+            if let path = record.manifest {
+                let selection = try ManifestSelection.load(path, data: dataRoot.path, modality: nil, plugin: plugin)
+                try selection.requireUnchanged(record.split.training + record.split.validation)
+                datasetSamples = selection.samples
+            }
             guard modality.channels.count == record.channels else {
                 throw TrainCommandError.channelMismatch(modality: modality.identifier, channels: modality.channels.count, run: runFolder.path,
                                                         modelChannels: record.channels)
             }
         } else {
-            guard let id = args.value("modality") else { throw UsageError(message: "--modality ID is required") }
-            guard let data = args.value("data") else { throw UsageError(message: "--data DIR is required") }
+            let selection = try args.value("manifest").map {
+                try ManifestSelection.load($0, data: args.value("data"), modality: args.value("modality"), plugin: args.value("plugin"))
+            }
+            for option in ["fraction", "split-scheme"] where selection == nil && args.value(option) != nil {
+                throw UsageError(message: "--\(option) needs --manifest")
+            }
+            if selection != nil && args.value("val-fraction") != nil { throw UsageError(message: "--val-fraction: the split comes from --manifest (use --split-scheme)") }
+            guard let id = args.value("modality") ?? selection?.modality.identifier else { throw UsageError(message: "--modality ID is required") }
+            guard let data = args.value("data") ?? selection?.root.path else { throw UsageError(message: "--data DIR is required") }
             if FileManager.default.fileExists(atPath: RunRecord.url(in: runFolder).path) { throw TrainCommandError.runExists(folder: runFolder.path) }
             let alignmentName = args.value("alignment") ?? "simcmf"
             guard AlignmentKind(rawValue: alignmentName) != nil else {
@@ -119,11 +140,15 @@ enum TrainCommand: Command {
             let imageSize = try args.positiveInt("image-size")
             _ = try args.positiveInt("epochs"); _ = try args.positiveInt("batch"); _ = try args.number("lr", in: 1e-12...10)
             let plugin = args.value("plugin").map { URL(fileURLWithPath: $0).path }
-            modality = try DatasetSelection.modality(id, plugin: plugin)
-            let norm = try DatasetSelection.normalization(args.value("normalize"), modality: modality)
+            modality = try selection?.modality ?? DatasetSelection.modality(id, plugin: plugin)
+            let norm: (name: String, choice: ExampleNormalization) = try selection != nil && args.value("normalize") == nil ? ("manifest", selection!.statistics)
+                : DatasetSelection.normalization(args.value("normalize"), modality: modality)
             dataRoot = URL(fileURLWithPath: data)
-            let samples = try modality.samples(in: dataRoot)
-            let split = try SampleSplit(ids: samples.map(\.id), validationFraction: fraction, seed: seed)
+            let samples = try selection?.samples ?? modality.samples(in: dataRoot)
+            let split = try selection.map { try $0.split(scheme: args.value("split-scheme") ?? "validation", fraction: args.positiveInt("fraction")) }
+                ?? SampleSplit(ids: samples.map(\.id), validationFraction: fraction, seed: seed)
+            try selection?.requireUnchanged(split.training + split.validation)
+            datasetSamples = selection?.samples
             let weights = URL(fileURLWithPath: args.value("weights") ?? LiteMedSAM.defaultCheckpointURL().path)
             let trainingIDs = Set(split.training)
             let constants = try norm.choice.resolve(modality: modality, root: dataRoot,
@@ -131,7 +156,8 @@ enum TrainCommand: Command {
             record = RunRecord(modality: modality.identifier, plugin: plugin, data: dataRoot.path, weights: weights.path, modelFamily: "",
                                alignment: alignmentName, strategy: args.value("strategy") ?? "", imageSize: imageSize ?? 0,
                                channels: modality.channels.count, seed: seed, validationFraction: fraction, normalization: norm.name,
-                               means: constants?.means, standardDeviations: constants?.standardDeviations, split: split)
+                               means: constants?.means, standardDeviations: constants?.standardDeviations, split: split,
+                               manifest: selection?.url.path)
         }
 
         // The model, as recorded (a new run fills in the family, strategy and size defaults).
@@ -172,10 +198,10 @@ enum TrainCommand: Command {
         let cacheable = (2 << 30) / Swift.max(bytesPerExample, 1)
         let trainingCache = Swift.min(record.split.training.count, cacheable)
         let validationCache = Swift.min(record.split.validation.count, Swift.max(0, cacheable - trainingCache))
-        let training = try ModalityExampleSource(modality: modality, root: dataRoot, ids: record.split.training, inputSize: side,
+        let training = try ModalityExampleSource(modality: modality, root: dataRoot, samples: datasetSamples, ids: record.split.training, inputSize: side,
                                                  normalization: normalization, cacheCapacity: trainingCache)
         let validation = record.split.validation.isEmpty ? nil
-            : try ModalityExampleSource(modality: modality, root: dataRoot, ids: record.split.validation, inputSize: side,
+            : try ModalityExampleSource(modality: modality, root: dataRoot, samples: datasetSamples, ids: record.split.validation, inputSize: side,
                                         normalization: normalization, cacheCapacity: validationCache)
 
         try FileManager.default.createDirectory(at: runFolder, withIntermediateDirectories: true)
