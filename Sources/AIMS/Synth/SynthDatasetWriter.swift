@@ -64,11 +64,7 @@ public struct SynthDatasetWriter: Sendable {
         let validation = sampler.validationIndices(count: count)
         let ids = (0..<count).map { SynthSceneSampler.id(index: $0, count: count) }
         let conventions = Set(options.conventions)
-        for dir in directories(conventions) {
-            do { try fm.createDirectory(at: root.appendingPathComponent(dir), withIntermediateDirectories: true) } catch {
-                throw SynthError.write(file: root.appendingPathComponent(dir).path, message: error.localizedDescription)
-            }
-        }
+        try Self.createDirectories(conventions, under: root)
 
         let state = SharedState(count: count)
         DispatchQueue.concurrentPerform(iterations: count) { i in
@@ -101,6 +97,27 @@ public struct SynthDatasetWriter: Sendable {
         return manifest
     }
 
+    /// Renders `scene` and writes its per-scene files (no split lists, no `synth.json`) under `root`, creating folders.
+    /// - Parameters:
+    ///   - validation: put it in the val/test split of the ZJU folders.
+    ///   - noise: sensor noise, fraction of full scale; `noiseSeed` seeds it.
+    /// - Returns: the written paths, relative to `root`.
+    public static func writeScene(_ scene: SynthScene, validation: Bool = false, noise: Double = 0, noiseSeed: UInt64 = 0,
+                                  conventions: [SynthConvention] = SynthConvention.allCases, to root: URL) throws -> [String] {
+        try createDirectories(Set(conventions), under: root)
+        return try SynthSceneFiles(scene: scene, validation: validation, noise: noise, noiseSeed: noiseSeed, root: root)
+            .write(Set(conventions))
+    }
+
+    static func createDirectories(_ conventions: Set<SynthConvention>, under root: URL) throws {
+        for dir in directories(conventions) {
+            let url = root.appendingPathComponent(dir)
+            do { try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true) } catch {
+                throw SynthError.write(file: url.path, message: error.localizedDescription)
+            }
+        }
+    }
+
     /// Sorted-key, pretty JSON with a final newline.
     static func json<T: Encodable>(_ value: T) throws -> Data {
         let encoder = JSONEncoder()
@@ -110,7 +127,7 @@ public struct SynthDatasetWriter: Sendable {
         return data
     }
 
-    func directories(_ c: Set<SynthConvention>) -> [String] {
+    static func directories(_ c: Set<SynthConvention>) -> [String] {
         var d = ["scenes"]
         if !c.isDisjoint(with: [.mosaic, .nyu, .ivrg, .thermal]) { d.append("labels") }
         if c.contains(.zju) {

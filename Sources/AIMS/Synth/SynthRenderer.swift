@@ -26,7 +26,7 @@ public struct SynthFrame: Sendable {
 ///   ignored) + R(θ, n)·environment_c polarized with the specular DoLP(θ, n) at AoLP = azimuth + 90°;
 /// - NIR: the same with NIR reflectance / transmittance / environment (the wall texture at half amplitude);
 /// - thermal: every surface is opaque: counts = ε·raw(T) + (1 − ε)·raw(T_refl).
-/// θ = angle between the normal and the direction to the camera, azimuth = atan2(n_y, n_x) in the image frame.
+/// θ and the azimuth are as in `viewAngles(normal:direction:)`.
 public struct SynthRenderer: Sendable {
     public let scene: SynthScene
     let caster: SynthRayCaster
@@ -72,10 +72,14 @@ public struct SynthRenderer: Sendable {
                           label: label)
     }
 
-    /// Zenith θ (radians) and azimuth φ (radians, image frame) of `normal` seen along `direction`.
+    /// Zenith θ (radians) and azimuth φ (radians, image frame) of `normal` seen along `direction`: θ = angle between
+    /// the normal and the direction to the camera; φ = atan2(y, x) of the normal's component perpendicular to the ray
+    /// (its projection onto the image plane along the ray; atan2(n_y, n_x) on the optical axis).
     public static func viewAngles(normal: SIMD3<Double>, direction d: SIMD3<Double>) -> (zenith: Double, azimuth: Double) {
         let view = -d / (d * d).sum().squareRoot()
-        return (acos(min(1, max(-1, (normal * view).sum()))), atan2(normal.y, normal.x))
+        let c = (normal * view).sum()
+        let p = normal - c * view
+        return (acos(min(1, max(-1, c))), atan2(p.y, p.x))
     }
 
     /// Lambertian shading at a surface point: ambient + irradiance·max(0, n·L), without the direct term in the shadow
