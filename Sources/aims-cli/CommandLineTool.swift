@@ -13,7 +13,8 @@ protocol Command: Sendable {
 
 enum CommandLineTool {
     static let commands: [any Command.Type] = [InspectCommand.self, PredictCommand.self, ModalitiesCommand.self, ConvertCommand.self, HHACommand.self,
-                                                BenchCommand.self, TrainCommand.self, EvalCommand.self, BuildCommand.self, DemoCommand.self]
+                                                BenchCommand.self, TrainCommand.self, EvalCommand.self, BuildCommand.self, SynthCommand.self,
+                                                DemoCommand.self]
 
     static var overview: String {
         var s = "aims: cross-modal fine-tuning of SAM for any imaging sensor (SimCMF).\n\nUsage: aims <command> [options]\n\nCommands:\n"
