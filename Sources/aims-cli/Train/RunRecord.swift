@@ -25,6 +25,13 @@ struct RunRecord: Codable, Equatable {
     var means: [Double]?
     var standardDeviations: [Double]?
     var split: SampleSplit
+    /// `--init`: `pretrained` or `scratch`; absent in records written before the option (pretrained).
+    var initialization: String?
+
+    /// `initialization` parsed (absent or unknown: pretrained is what older records meant).
+    var initializationKind: ModelFactory.Initialization {
+        initialization.flatMap(ModelFactory.Initialization.init(rawValue:)) ?? .pretrained
+    }
 
     static func url(in run: URL) -> URL { run.appendingPathComponent(fileName) }
 

@@ -75,7 +75,7 @@ enum TrainCommand: Command {
 
     static func run(_ arguments: [String]) throws -> Int32 {
         let args = try Arguments(arguments, valueOptions: ["modality", "plugin", "data", "out", "weights", "alignment", "strategy", "epochs",
-                                                           "batch", "lr", "image-size", "val-fraction", "seed", "normalize"],
+                                                           "batch", "lr", "image-size", "val-fraction", "seed", "normalize", "init"],
                                  flagOptions: ["resume", "json"])
         guard args.positional.isEmpty else { throw UsageError(message: "unexpected argument '\(args.positional[0])'") }
         guard let out = args.value("out") else { throw UsageError(message: "--out RUN_DIR is required") }
@@ -89,7 +89,7 @@ enum TrainCommand: Command {
         let dataRoot: URL
         if resume {
             record = try RunRecord.read(from: runFolder)
-            for option in ["weights", "alignment", "strategy", "image-size", "seed", "val-fraction", "normalize", "batch", "lr"] where args.value(option) != nil {
+            for option in ["weights", "alignment", "strategy", "image-size", "seed", "val-fraction", "normalize", "batch", "lr", "init"] where args.value(option) != nil {
                 throw UsageError(message: "--\(option) cannot change on --resume (the run records it in \(RunRecord.fileName))")
             }
             let plugin = args.value("plugin") ?? (args.value("modality") == nil ? record.plugin : nil)
@@ -109,6 +109,10 @@ enum TrainCommand: Command {
             }
             if let s = args.value("strategy"), !ModelFactory.strategies.contains(s) {
                 throw UsageError(message: "--strategy must be one of \(ModelFactory.strategies.joined(separator: ", ")), got \(s)")
+            }
+            let initialization = args.value("init") ?? "pretrained"
+            guard ModelFactory.Initialization(rawValue: initialization) != nil else {
+                throw UsageError(message: "--init must be pretrained or scratch, got \(initialization)")
             }
             let seed: UInt64
             if let text = args.value("seed") {
@@ -131,7 +135,8 @@ enum TrainCommand: Command {
             record = RunRecord(modality: modality.identifier, plugin: plugin, data: dataRoot.path, weights: weights.path, modelFamily: "",
                                alignment: alignmentName, strategy: args.value("strategy") ?? "", imageSize: imageSize ?? 0,
                                channels: modality.channels.count, seed: seed, validationFraction: fraction, normalization: norm.name,
-                               means: constants?.means, standardDeviations: constants?.standardDeviations, split: split)
+                               means: constants?.means, standardDeviations: constants?.standardDeviations, split: split,
+                               initialization: initialization)
         }
 
         // The model, as recorded (a new run fills in the family, strategy and size defaults).
@@ -139,7 +144,8 @@ enum TrainCommand: Command {
         Console.error("aims train: loading \(weights.path)")
         let built = try ModelFactory.build(weights: weights, channels: record.channels, alignment: AlignmentKind(rawValue: record.alignment)!,
                                            strategy: record.strategy.isEmpty ? nil : record.strategy,
-                                           imageSize: record.imageSize > 0 ? record.imageSize : nil, seed: record.seed)
+                                           imageSize: record.imageSize > 0 ? record.imageSize : nil, initialization: record.initializationKind,
+                                           seed: record.seed)
         record.modelFamily = built.family
         record.strategy = built.strategy
         record.imageSize = built.model.inputSize
