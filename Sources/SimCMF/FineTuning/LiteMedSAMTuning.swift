@@ -38,31 +38,42 @@ public struct LiteMedSAMLoRA: Sendable, Equatable {
     public static func isLoRA(_ name: String) -> Bool { name.contains("lora") }
 
     /// Adds the pairs (named `image_encoder.layers.{s}.blocks.{b}.attn.lora_{q,v}_{a,b}.weight` and
-    /// `mask_decoder.transformer.….lora_{q,v}_{a,b}.weight`), drawing A from `generator` in block order.
-    /// Throws if a rank is below 1, no target is given or pairs are already installed.
+    /// `mask_decoder.transformer.….lora_{q,v}_{a,b}.weight`), drawing A from `generator` in block order,
+    /// encoder first. Throws if a rank is below 1, no target is given or pairs are already installed.
     public func install(into model: LiteMedSAM, generator g: inout SeededGenerator) throws {
+        try validate()
+        for (p, a) in decoderAttentions(model.maskDecoder) where a.lora != nil { throw FineTuningError.alreadyInstalled(field: p) }
+        try installEncoder(into: model.imageEncoder, generator: &g)
+        for (prefix, attn) in decoderAttentions(model.maskDecoder) {
+            attn.lora = pairs(prefix, inDim: attn.qProj.weight.value.shape[1], outDim: attn.internalDim, rank: decoderRank, generator: &g)
+        }
+    }
+
+    /// The encoder half of `install`: pairs of rank `encoderRank` on every attention block of `encoder`.
+    public func installEncoder(into encoder: TinyViT, generator g: inout SeededGenerator) throws {
+        try validate()
+        let blocks = encoder.attentionStages.flatMap(\.blocks)
+        for b in blocks where b.attn.lora != nil { throw FineTuningError.alreadyInstalled(field: b.attn.qkv.weight.name) }
+        for b in blocks {
+            let prefix = String(b.attn.qkv.weight.name.dropLast(".qkv.weight".count))
+            let dim = b.attn.qkv.weight.value.shape[1]
+            b.attn.lora = pairs(prefix, inDim: dim, outDim: dim, rank: encoderRank, generator: &g)
+        }
+    }
+
+    func validate() throws {
         guard encoderRank >= 1 else { throw FineTuningError.invalidHyperParameter(field: "lora encoder rank", value: "\(encoderRank)") }
         guard decoderRank >= 1 else { throw FineTuningError.invalidHyperParameter(field: "lora decoder rank", value: "\(decoderRank)") }
         guard !targets.isEmpty else { throw FineTuningError.invalidHyperParameter(field: "lora targets", value: "[]") }
-        let blocks = model.imageEncoder.attentionStages.flatMap(\.blocks)
-        for b in blocks where b.attn.lora != nil { throw FineTuningError.alreadyInstalled(field: b.attn.qkv.weight.name) }
-        for (p, a) in decoderAttentions(model.maskDecoder) where a.lora != nil { throw FineTuningError.alreadyInstalled(field: p) }
-        func pairs(_ prefix: String, inDim: Int, outDim: Int, rank: Int) -> LoRAProjections {
-            func make(_ t: LoRATarget) -> LoRAPair? {
-                targets.contains(t) ? LoRAPair(prefix, name: "lora_\(t.rawValue)", inFeatures: inDim, outFeatures: outDim, rank: rank, generator: &g) : nil
-            }
-            let q = make(.query), k = make(.key), v = make(.value)
-            return LoRAProjections(q: q, k: k, v: v)
+    }
+
+    /// Pairs for one attention, in the reference's order (q, then k, an extension, then v).
+    func pairs(_ prefix: String, inDim: Int, outDim: Int, rank: Int, generator g: inout SeededGenerator) -> LoRAProjections {
+        func make(_ t: LoRATarget) -> LoRAPair? {
+            targets.contains(t) ? LoRAPair(prefix, name: "lora_\(t.rawValue)", inFeatures: inDim, outFeatures: outDim, rank: rank, generator: &g) : nil
         }
-        for b in blocks {
-            let name = b.attn.qkv.weight.name
-            let prefix = String(name.dropLast(".qkv.weight".count))
-            let dim = b.attn.qkv.weight.value.shape[1]
-            b.attn.lora = pairs(prefix, inDim: dim, outDim: dim, rank: encoderRank)
-        }
-        for (prefix, attn) in decoderAttentions(model.maskDecoder) {
-            attn.lora = pairs(prefix, inDim: attn.qProj.weight.value.shape[1], outDim: attn.internalDim, rank: decoderRank)
-        }
+        let q = make(.query), k = make(.key), v = make(.value)
+        return LoRAProjections(q: q, k: k, v: v)
     }
 }
 
