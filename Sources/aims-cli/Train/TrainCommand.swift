@@ -13,7 +13,7 @@ enum TrainCommand: Command {
                       [--weights FILE] [--alignment simcmf|baseline_a|baseline_b|baseline_c|baseline_d|zeroshot]
                       [--strategy full|linear|lora|adapter|prompt|prefix|decoder] [--epochs N] [--batch N]
                       [--lr X] [--image-size S] [--val-fraction F] [--seed N] [--normalize modality|stats|none]
-                      [--resume] [--json]
+                      [--init pretrained|scratch] [--embedding-cache MIB] [--resume] [--json]
 
     Splits the samples of DIR deterministically (ids sorted, shuffled with --seed; default 0.2 to
     validation), resizes every image to S x S (kind-aware; labels nearest) and normalises it (the
@@ -25,10 +25,18 @@ enum TrainCommand: Command {
       --weights      default: LiteMedSAM ($AIMS_CACHE/lite_medsam.pth, see scripts/fetch-weights);
                      or sam_vit_{b,l,h}_*.pth / Hugging Face SamModel .safetensors
       --alignment    C channels -> SAM (default simcmf). LiteMedSAM with C != 3: a pixel-space mixer
-                     in front of TinyViT, simcmf (gated) or baseline_d (plain 1x1); C = 3: none
+                     in front of TinyViT, simcmf (gated) or baseline_d (plain 1x1), or zeroshot (the
+                     first three channels; C = 1: repeated; C = 2: channels 0, 1, 1); C = 3: none
       --strategy     SAM ViT (default lora): full, linear (patch/pos embedding), lora, adapter, prompt, prefix;
                      the alignment module always trains, the prompt encoder never.
-                     LiteMedSAM (default full): full (TinyViT + mask decoder) or decoder (mask decoder only)
+                     LiteMedSAM (default full): full (TinyViT + mask decoder), decoder (mask decoder
+                     only), lora (rank 16 on q, v of the 10 TinyViT attentions, rank 100 on q, v of the
+                     7 decoder attentions, as the reference's sam_lora: 707,584 values + the mixer)
+      --init         pretrained (default) or scratch: LiteMedSAM's architecture with random seeded
+                     weights, everything trains (the reference's from-scratch baseline; --strategy full)
+      --embedding-cache MIB  memory for image embeddings when nothing before or in the image encoder
+                     trains (e.g. --strategy decoder with 3 channels or --alignment zeroshot): each
+                     training image is encoded once, not every epoch (default 1024; 0 disables)
       --epochs       default 51 (the reference's); --batch default 4; --lr default 3e-4
       --image-size   SAM input side (multiple of the patch size; default the checkpoint's, 1024 for
                      official SAM); LiteMedSAM is fixed at 256
@@ -75,7 +83,7 @@ enum TrainCommand: Command {
 
     static func run(_ arguments: [String]) throws -> Int32 {
         let args = try Arguments(arguments, valueOptions: ["modality", "plugin", "data", "out", "weights", "alignment", "strategy", "epochs",
-                                                           "batch", "lr", "image-size", "val-fraction", "seed", "normalize", "init"],
+                                                           "batch", "lr", "image-size", "val-fraction", "seed", "normalize", "init", "embedding-cache"],
                                  flagOptions: ["resume", "json"])
         guard args.positional.isEmpty else { throw UsageError(message: "unexpected argument '\(args.positional[0])'") }
         guard let out = args.value("out") else { throw UsageError(message: "--out RUN_DIR is required") }
@@ -187,6 +195,7 @@ enum TrainCommand: Command {
         try FileManager.default.createDirectory(at: runFolder, withIntermediateDirectories: true)
         let trainer = try Trainer(model: model, configuration: configuration, runFolder: runFolder)
         trainer.log = { Console.error("aims train: " + $0) }
+        if let mib = try args.number("embedding-cache", in: 0...1e7) { trainer.embeddingCacheBytes = Int(mib * 1_048_576) }
         var resumedFrom: Int?
         if resume {
             // A run interrupted before its first checkpoint starts over from epoch 0 with its recorded settings.
