@@ -98,6 +98,12 @@ final class LiteMedSAMLoRATests: XCTestCase {
         d.applyTrainability(.decoder)
         XCTAssertTrue(d.embeddingIsFrozen)
         XCTAssertEqual(d.trainableParameters.reduce(0) { $0 + $1.value.count }, 4_058_340, "SAM's mask decoder (REFERENCE.md §4)")
+        d.setTraining(true)
+        XCTAssertEqual(d.imageEncoder.batchNormMode, .evaluationFolded, "frozen encoder: folded BatchNorm in training too")
+        d.applyTrainability(.full)
+        d.setTraining(true)
+        XCTAssertEqual(d.imageEncoder.batchNormMode, .training, "full: batch statistics")
+        XCTAssertFalse(d.embeddingIsFrozen)
     }
 
     /// At init (B = 0) the LoRA model is plain LiteMedSAM exactly; one Adam step changes only trainable
