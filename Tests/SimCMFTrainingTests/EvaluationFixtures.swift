@@ -32,6 +32,22 @@ enum EvalFixtures {
 
     /// Logits `[K, M, M]` in pair order.
     static func logits() throws -> Tensor { try NPY.read(directory.appendingPathComponent("logits.npy")).tensors[0].tensor }
+
+    /// The fixture's examples (image k filled with k) and a `LookupModel` answering each reference click with its logits.
+    static func setup() throws -> (Reference, InMemoryExampleSource, LookupModel) {
+        let ref = try Self.reference()
+        let labels = try Self.labels()
+        let logits = try Self.logits()
+        let (s, m) = (ref.input_size, ref.mask_size)
+        var table: [String: Tensor] = [:]
+        for (k, p) in ref.pairs.enumerated() {
+            table[LookupModel.key(image: p.image, x: p.click[0], y: p.click[1])] = logits.slice(axis: 0, k..<(k + 1)).reshaped([m, m])
+        }
+        let examples = labels.enumerated().map { k, l in
+            TrainingExample(id: "img\(k)", image: Tensor(shape: [1, s, s], repeating: Float(k)), label: l)
+        }
+        return (ref, InMemoryExampleSource(examples), LookupModel(inputSize: s, maskSize: m, table: table))
+    }
 }
 
 /// A model that answers each (image, click) with given logits: it tests the protocol around the

@@ -5,20 +5,7 @@ import XCTest
 
 /// The evaluator against the NumPy re-implementation of the reference metrics (fixtures/eval).
 final class EvaluatorTests: XCTestCase {
-    func fixtureSetup() throws -> (EvalFixtures.Reference, InMemoryExampleSource, LookupModel) {
-        let ref = try EvalFixtures.reference()
-        let labels = try EvalFixtures.labels()
-        let logits = try EvalFixtures.logits()
-        let (s, m) = (ref.input_size, ref.mask_size)
-        var table: [String: Tensor] = [:]
-        for (k, p) in ref.pairs.enumerated() {
-            table[LookupModel.key(image: p.image, x: p.click[0], y: p.click[1])] = logits.slice(axis: 0, k..<(k + 1)).reshaped([m, m])
-        }
-        let examples = labels.enumerated().map { k, l in
-            TrainingExample(id: "img\(k)", image: Tensor(shape: [1, s, s], repeating: Float(k)), label: l)
-        }
-        return (ref, InMemoryExampleSource(examples), LookupModel(inputSize: s, maskSize: m, table: table))
-    }
+    func fixtureSetup() throws -> (EvalFixtures.Reference, InMemoryExampleSource, LookupModel) { try EvalFixtures.setup() }
 
     func testMetricsMatchTheReferenceImplementation() throws {
         let (ref, source, model) = try fixtureSetup()

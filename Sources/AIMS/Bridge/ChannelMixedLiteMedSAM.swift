@@ -2,44 +2,79 @@ import Foundation
 import SimCMF
 import Tensor
 
-/// LiteMedSAM for a C-channel modality: a `PixelChannelMixer` (C → 3, 1×1 convolutions in pixel
-/// space) in front of the pretrained TinyViT, since TinyViT's stem has no patch embedding for
-/// SimCMF's projector to share.
+/// LiteMedSAM for a C-channel modality: a pixel-space alignment (C → 3) in front of TinyViT, since
+/// TinyViT's stem has no patch embedding for SimCMF's projector to share. Either
+/// - a trained `PixelChannelMixer` (1×1 convolutions; `simcmf` = gated, `baseline_d` = plain), or
+/// - the reference's `zeroshot` in pixel space (`channelSelection`): the first three channels for
+///   C ≥ 3; for C < 3 the last channel replicated up to three (the reference's replicate pad, then
+///   `x[:, :3]`): C = 1 → (0, 0, 0), C = 2 → (0, 1, 1). Nothing trains.
 ///
-/// Trainable: the mixer always; the image encoder (TinyViT) and the mask decoder when
-/// `trainEncoder` is true (`--strategy full`), else only the mask decoder; the prompt encoder never
-/// (as SimCMF's `set_trainable_params`). TinyViT's BatchNorms use batch statistics in training.
+/// Trainable (`LiteMedSAMStrategy`): the mixer always; TinyViT + mask decoder for `full`, the mask
+/// decoder for `decoder`, the LoRA pairs for `lora`; the prompt encoder never (SimCMF's
+/// `set_trainable_params`). TinyViT's BatchNorms use batch statistics in training only for `full`.
 public final class ChannelMixedLiteMedSAM: SegmentationModel {
     public let base: LiteMedSAM
-    public let mixer: PixelChannelMixer
+    /// The trained C → 3 mix (nil for the zero-shot channel selection).
+    public let mixer: PixelChannelMixer?
+    /// The input channels fed to TinyViT's R, G, B when `mixer` is nil.
+    public let channelSelection: [Int]?
+    public let inputChannels: Int
 
+    /// A mixer in front of `base`; `strategy` (LoRA pairs installed for `.lora`) decides what of
+    /// `base` trains.
     /// - Parameters:
     ///   - gated: SimCMF's gated mix (`x · sigmoid(moe(x))` then C → 3) or the plain 1×1 mix (`baseline_d`).
-    ///   - seed: seeds the mixer's initial weights.
-    public init(base: LiteMedSAM, channels: Int, gated: Bool, trainEncoder: Bool, seed: UInt64) throws {
+    ///   - seed: seeds the mixer's initial weights, then the LoRA pairs' A matrices.
+    public init(base: LiteMedSAM, channels: Int, gated: Bool, strategy: LiteMedSAMStrategy,
+                lora: LiteMedSAMLoRA = LiteMedSAMLoRA(), seed: UInt64) throws {
         var g = SeededGenerator(seed: seed)
         self.base = base
-        mixer = try PixelChannelMixer(channels: channels, gated: gated, generator: &g)
-        base.applyFineTuningTrainability(trainEncoder: trainEncoder)
-        for p in mixer.parameters { p.trainable = true }
+        let m = try PixelChannelMixer(channels: channels, gated: gated, generator: &g)
+        mixer = m
+        channelSelection = nil
+        inputChannels = channels
+        try base.prepare(strategy, lora: lora, generator: &g)
+        for p in m.parameters { p.trainable = true }
     }
 
-    public var parameters: [Parameter] { base.imageEncoder.parameters + mixer.parameters + base.promptEncoder.parameters + base.maskDecoder.parameters }
-    public var inputChannels: Int { mixer.inChannels }
+    /// The zero-shot alignment: `base` on the selected channels (`zeroShotChannels`), nothing in front
+    /// trains; `strategy` (default `.frozen`: nothing trains at all) decides what of `base` trains.
+    /// - Parameter seed: seeds the LoRA pairs' A matrices (`.lora` only).
+    public init(zeroShot base: LiteMedSAM, channels: Int, strategy: LiteMedSAMStrategy = .frozen,
+                lora: LiteMedSAMLoRA = LiteMedSAMLoRA(), seed: UInt64 = 0) throws {
+        guard channels >= 1 else { throw AlignmentError.invalidChannelCount(channels) }
+        var g = SeededGenerator(seed: seed)
+        self.base = base
+        mixer = nil
+        channelSelection = ChannelMixedLiteMedSAM.zeroShotChannels(channels)
+        inputChannels = channels
+        try base.prepare(strategy, lora: lora, generator: &g)
+    }
+
+    /// The input channels the zero-shot alignment feeds to R, G, B for `channels` input channels.
+    public static func zeroShotChannels(_ channels: Int) -> [Int] {
+        (0..<3).map { min($0, channels - 1) }
+    }
+
+    public var parameters: [Parameter] {
+        base.imageEncoder.parameters + (mixer?.parameters ?? []) + base.promptEncoder.parameters + base.maskDecoder.parameters
+    }
     public var inputSize: Int { LiteMedSAM.inputSize }
     public var maskSize: Int { base.maskSize }
-    public func embed(_ images: Variable) throws -> Variable { try base.encodeImage(images, mixer: mixer) }
+
+    /// `images [B, C, 256, 256]` → 3 channels (mixer or selection) → TinyViT embedding `[B, 256, 64, 64]`.
+    public func embed(_ images: Variable) throws -> Variable {
+        if let mixer { return try base.encodeImage(images, mixer: mixer) }
+        let s = images.shape
+        guard s.count == 4, s[1] == inputChannels else {
+            throw AlignmentError.badImageShape(field: "image", expected: "[B, \(inputChannels), H, W]", got: s)
+        }
+        let selected = channelSelection!.map { images.slice(axis: 1, $0..<($0 + 1)) }
+        return try base.encodeImage(Variable.concat(selected, axis: 1))
+    }
     public func decode(embeddings: Variable, prompts: SAMPrompts) throws -> Variable { try base.decode(embeddings: embeddings, prompts: prompts) }
     public func setTraining(_ training: Bool) { base.setTraining(training) }
     public var trainingBuffers: [Parameter] { base.trainingBuffers }
-}
-
-extension LiteMedSAM {
-    /// The trainable set this port uses for LiteMedSAM: the mask decoder always, the TinyViT image
-    /// encoder when `trainEncoder`, the prompt encoder never.
-    public func applyFineTuningTrainability(trainEncoder: Bool) {
-        for p in imageEncoder.parameters { p.trainable = trainEncoder }
-        for p in maskDecoder.parameters { p.trainable = true }
-        for p in promptEncoder.parameters { p.trainable = false }
-    }
+    /// Frozen when neither the mixer (absent or frozen) nor anything in TinyViT trains.
+    public var embeddingIsFrozen: Bool { base.encoderIsFrozen && !(mixer?.parameters.contains { $0.trainable } ?? false) }
 }

@@ -19,6 +19,25 @@ public struct RegionScore: Sendable, Equatable, Codable {
     public var fullResolutionDice: Double?
 }
 
+/// One region's prediction handed back by `Evaluator.evaluate(…, predictions:)`.
+public struct RegionPrediction: Sendable {
+    /// The region's score (its click in input pixels, IoU, Dice).
+    public var score: RegionScore
+    /// The box prompt (input pixels), when the prompt kind uses one.
+    public var box: Box?
+    /// The predicted mask `[M, M]` at the mask size: 1 where the logit is > 0, else 0.
+    public var mask: Tensor
+}
+
+/// One evaluated image with every scored region's prediction.
+public struct ImagePrediction: Sendable {
+    /// The example as the model saw it (image `[C, S, S]` normalised, label at `S × S`).
+    public var example: TrainingExample
+    /// Side `M` of the masks (the model's mask size).
+    public var maskSize: Int
+    public var regions: [RegionPrediction]
+}
+
 /// Summary of an evaluation: means over all (image, region) pairs (object-level, as the reference).
 public struct EvaluationResult: Sendable, Equatable, Codable {
     public var mIoU: Double

@@ -36,9 +36,13 @@ public struct Evaluator {
         }
     }
 
-    /// Scores every region of every example. `progress(done, total)` after each image.
+    /// Scores every region of every example. `progress(done, total)` after each image. With
+    /// `predictions`, each scored image is also handed back (once, after its regions are scored) with
+    /// every region's predicted mask (`logits > 0` at the mask size, the mask the IoU was computed
+    /// on); the scores do not change.
     public func evaluate(_ model: any SegmentationModel, on source: any ExampleSource,
-                         progress: ((Int, Int) -> Void)? = nil) throws -> (result: EvaluationResult, regions: [RegionScore]) {
+                         progress: ((Int, Int) -> Void)? = nil,
+                         predictions: ((ImagePrediction) throws -> Void)? = nil) throws -> (result: EvaluationResult, regions: [RegionScore]) {
         guard source.count > 0 else { throw TrainingError.empty(field: "evaluation examples") }
         model.setTraining(false)
         var scores: [RegionScore] = []
@@ -56,6 +60,7 @@ public struct Evaluator {
             images += 1
             let small = e.label.resizedNearest(height: m, width: m)
             let counts = Dictionary(uniqueKeysWithValues: e.label.regionCounts.map { ($0.id, $0.count) })
+            var masks: [RegionPrediction] = []
             try withoutGradients {
                 let embeddings = try model.embed(Variable(e.image.unsqueezed(0)))
                 for o in objects {
@@ -74,8 +79,12 @@ public struct Evaluator {
                         score.fullResolutionIoU = fo.iou; score.fullResolutionDice = fo.dice
                     }
                     scores.append(score)
+                    if predictions != nil {
+                        masks.append(RegionPrediction(score: score, box: o.box, mask: MaskOverlap.predictedMask(logits.value.reshaped([m, m]))))
+                    }
                 }
             }
+            try predictions?(ImagePrediction(example: e, maskSize: m, regions: masks))
             progress?(index + 1, source.count)
         }
         guard !scores.isEmpty else { throw TrainingError.empty(field: "evaluation regions (every example was skipped)") }

@@ -27,4 +27,9 @@ public struct MaskOverlap: Sendable, Equatable {
     public var iou: Double { (Double(intersection) + 1e-6) / (Double(union) + 1e-6) }
     /// `utils.dice_coeff`: `(2|P∩G| + 1e-4) / (|P| + |G| + 1e-4)`.
     public var dice: Double { (2 * Double(intersection) + 1e-4) / (Double(predicted) + Double(truth) + 1e-4) }
+
+    /// The predicted mask of `logits`: 1 where `logit > threshold`, else 0 (same shape).
+    public static func predictedMask(_ logits: Tensor, threshold: Float = 0) -> Tensor {
+        logits.withUnsafeBufferPointer { l in Tensor(shape: logits.shape) { o in for i in 0..<l.count { o[i] = l[i] > threshold ? 1 : 0 } } }
+    }
 }

@@ -179,8 +179,11 @@ public struct PrefixTuning: FineTuningStrategy {
 }
 
 /// The decoder's 7 attention modules with their name prefixes, in the reference's registration order.
-func decoderAttentions(_ sam: SAMModel) -> [(String, DecoderAttention)] {
-    let t = sam.maskDecoder.transformer
+func decoderAttentions(_ sam: SAMModel) -> [(String, DecoderAttention)] { decoderAttentions(sam.maskDecoder) }
+
+/// As `decoderAttentions(_: SAMModel)` for any SAM-style mask decoder (also LiteMedSAM's).
+func decoderAttentions(_ decoder: MaskDecoder) -> [(String, DecoderAttention)] {
+    let t = decoder.transformer
     var out: [(String, DecoderAttention)] = []
     for (l, layer) in t.layers.enumerated() {
         let p = "mask_decoder.transformer.layers.\(l)"

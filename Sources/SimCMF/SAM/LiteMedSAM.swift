@@ -30,6 +30,18 @@ public final class LiteMedSAM {
                     scopes: ["prompt_encoder.", "mask_decoder."])
     }
 
+    /// LiteMedSAM with the same architecture (`configuration`, default `.liteMedSAM`) and randomly
+    /// initialised weights (each module's PyTorch-style initialisation, seeded): the reference's
+    /// "from scratch" baseline (no pretrained weights, everything trains). Same seed, same tensors.
+    public init(randomSeed seed: UInt64, configuration: TinyViTConfiguration = .liteMedSAM) throws {
+        var generator = SeededGenerator(seed: seed)
+        imageEncoder = try TinyViT(configuration: configuration, prefix: "image_encoder", generator: &generator)
+        promptEncoder = PromptEncoder(embedDim: SAMConfiguration.vitB.promptEmbedDim,
+                                      imageEmbeddingSize: (LiteMedSAM.embeddingSize, LiteMedSAM.embeddingSize),
+                                      inputImageSize: (LiteMedSAM.inputSize, LiteMedSAM.inputSize), generator: &generator)
+        maskDecoder = MaskDecoder(configuration: .vitB, generator: &generator)
+    }
+
     /// Where `scripts/fetch-weights` caches `lite_medsam.pth`: `$AIMS_CACHE/lite_medsam.pth`, the
     /// cache defaulting to `~/.cache/aims`.
     public static func defaultCheckpointURL(environment: [String: String] = ProcessInfo.processInfo.environment) -> URL {

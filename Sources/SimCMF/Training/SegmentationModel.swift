@@ -25,11 +25,17 @@ public protocol SegmentationModel: Module {
     /// Non-trainable tensors that training changes (BatchNorm running statistics); checkpoints
     /// save them so that a resume is exact. Default: none.
     var trainingBuffers: [Parameter] { get }
+    /// True when nothing before or inside the image encoder trains and `embed` is deterministic in
+    /// training mode too, so an image's embedding never changes while training: the trainer then
+    /// computes each training image's embedding once and reuses it (`Trainer.embeddingCache`).
+    /// Default false (always correct, never cached).
+    var embeddingIsFrozen: Bool { get }
 }
 
 extension SegmentationModel {
     public func setTraining(_ training: Bool) {}
     public var trainingBuffers: [Parameter] { [] }
+    public var embeddingIsFrozen: Bool { false }
 }
 
 extension SAMModel: SegmentationModel {
@@ -40,6 +46,8 @@ extension SAMModel: SegmentationModel {
     public func decode(embeddings: Variable, prompts: SAMPrompts) throws -> Variable {
         try decodeMasks(imageEmbeddings: embeddings, prompts: prompts, multimaskOutput: false).masks
     }
+    /// No trainable `image_encoder.*` tensor (plain SAM has no dropout or BatchNorm in its encoder).
+    public var embeddingIsFrozen: Bool { !parameters.contains { $0.trainable && $0.name.hasPrefix("image_encoder.") } }
 }
 
 extension LiteMedSAM: SegmentationModel {
@@ -50,9 +58,14 @@ extension LiteMedSAM: SegmentationModel {
     public func decode(embeddings: Variable, prompts: SAMPrompts) throws -> Variable {
         try segment(imageEmbeddings: embeddings, prompts: prompts).masks
     }
-    /// TinyViT's BatchNorms: batch statistics (running statistics updated) in training, folded otherwise.
-    public func setTraining(_ training: Bool) { imageEncoder.batchNormMode = training ? .training : .evaluationFolded }
+    /// TinyViT's BatchNorms: batch statistics (running statistics updated) in training when TinyViT's
+    /// own weights train (`encoderWeightsTrain`, strategy `full`); folded otherwise (a frozen encoder
+    /// keeps its statistics, e.g. `decoder` and `lora`).
+    public func setTraining(_ training: Bool) {
+        imageEncoder.batchNormMode = training && encoderWeightsTrain ? .training : .evaluationFolded
+    }
     public var trainingBuffers: [Parameter] { imageEncoder.buffers }
+    public var embeddingIsFrozen: Bool { encoderIsFrozen }
 }
 
 /// SimCMF's model: a cross-modal alignment module in front of a SAM with a fine-tuning strategy.

@@ -27,6 +27,16 @@ public final class Trainer {
     public var progress: ((TrainingProgress) -> Void)?
     /// Human-readable notes (skipped examples, checkpoints).
     public var log: ((String) -> Void)?
+    /// Memory budget in bytes of the image-embedding cache (default 1 GiB; 0 disables it). Used only
+    /// when `model.embeddingIsFrozen`: each training example's embedding is then computed once (in
+    /// its first batch, without gradients) and reused every epoch; examples beyond the budget are
+    /// embedded again each time. LiteMedSAM's embedding `[256, 64, 64]` takes 4 MiB.
+    public var embeddingCacheBytes = 1 << 30
+    /// Cached embeddings (without the batch axis) by training-example index, for the current `run`.
+    private var embeddingCache: [Int: Tensor] = [:]
+    private var embeddingCacheUsed = 0
+    /// Whether the current `run` caches embeddings.
+    public private(set) var cachesEmbeddings = false
 
     public init(model: any SegmentationModel, configuration: TrainingConfiguration, runFolder: URL? = nil) throws {
         try configuration.validate()
@@ -134,8 +144,9 @@ public final class Trainer {
                 targets.append(e.label.resizedNearest(height: m, width: m).mask(of: o.region))
                 objects.append(o)
             }
-            let x = Variable(Tensor.stack(images))
-            let logits = try model.decode(embeddings: try model.embed(x), prompts: objects.samPrompts(kind: configuration.promptKind))
+            let embeddings = cachesEmbeddings ? try cachedEmbeddings(chunk, images: images)
+                : try model.embed(Variable(Tensor.stack(images)))
+            let logits = try model.decode(embeddings: embeddings, prompts: objects.samPrompts(kind: configuration.promptKind))
             guard logits.shape == [chunk.count, 1, m, m] else {
                 throw TrainingError.exampleShape(index: chunk[0], field: "model logits", expected: "[\(chunk.count), 1, \(m), \(m)]", got: logits.shape)
             }
@@ -148,6 +159,27 @@ public final class Trainer {
         return total
     }
 
+    /// The embeddings of the examples `chunk` (images `images`, same order): cached ones reused, the
+    /// others embedded together in one forward without gradients and cached while the budget allows.
+    func cachedEmbeddings(_ chunk: [Int], images: [Tensor]) throws -> Variable {
+        let missing = chunk.indices.filter { embeddingCache[chunk[$0]] == nil }
+        var fresh: [Int: Tensor] = [:]
+        if !missing.isEmpty {
+            let e = try withoutGradients { try model.embed(Variable(Tensor.stack(missing.map { images[$0] }))) }.value
+            for (k, j) in missing.enumerated() {
+                let one = e.slice(axis: 0, k..<(k + 1))
+                fresh[chunk[j]] = one
+                let bytes = 4 * one.count
+                if embeddingCacheUsed + bytes <= embeddingCacheBytes {
+                    embeddingCache[chunk[j]] = one
+                    embeddingCacheUsed += bytes
+                }
+            }
+        }
+        let parts = chunk.map { fresh[$0] ?? embeddingCache[$0]! }
+        return Variable(parts.count == 1 ? parts[0] : Tensor.concat(parts, axis: 0))
+    }
+
     /// Trains the remaining epochs (from `epoch` to `configuration.epochs`), validating on
     /// `validation` as the reference does. Returns one summary per epoch run.
     @discardableResult
@@ -157,6 +189,10 @@ public final class Trainer {
         if valid.count < training.count { log?("skipping \(training.count - valid.count) of \(training.count) training examples without a region of >= \(configuration.minimumPixels ?? 1) pixels") }
         guard !valid.isEmpty else { throw TrainingError.empty(field: "training examples with a valid region") }
         try prepareRunFolder()
+        embeddingCache = [:]; embeddingCacheUsed = 0
+        cachesEmbeddings = embeddingCacheBytes > 0 && model.embeddingIsFrozen
+        if cachesEmbeddings { log?("the image encoder is frozen: each training image is embedded once (cache budget \(embeddingCacheBytes >> 20) MiB)") }
+        defer { embeddingCache = [:]; embeddingCacheUsed = 0 }
         let b = configuration.batchSize
         let stepsPerEpoch = (valid.count + b - 1) / b
         var summaries: [EpochSummary] = []

@@ -15,8 +15,9 @@ enum SAMBench {
       train-full  one step of full fine-tuning: encoder + prompt encoder (one click per image) + mask
                   decoder (single mask), DiceCE loss on the low-resolution logits, backward into every
                   parameter, and an Adam step (SimCMF's full-FT setting)
-      train-lora  the same step with the reference's LoRA (rank 100 on q and v of every attention; ViT only):
-                  the encoder is frozen, so backward skips its weight gradients
+      train-lora  the same step with the reference's LoRA (rank 100 on q and v of every attention; for
+                  lite_medsam LiteMedSAMLoRA: rank 16 in TinyViT, 100 in the decoder): the encoder is
+                  frozen, so backward skips its weight gradients
       --batch N        images per step (default 1)
       --repetitions N  timed runs (default 3)
       --json           the report as JSON on stdout
@@ -98,7 +99,9 @@ enum SAMBench {
         let batch = try args.positiveInt("batch") ?? 1, reps = try args.positiveInt("repetitions") ?? 3
         guard size == LiteMedSAM.inputSize else { throw UsageError(message: "--size: LiteMedSAM runs at 256, got \(size)") }
         let mode = args.value("mode") ?? "encoder"
-        guard mode == "encoder" || mode == "train-full" else { throw UsageError(message: "--mode must be encoder or train-full, got \(mode)") }
+        guard ["encoder", "train-full", "train-lora"].contains(mode) else {
+            throw UsageError(message: "--mode must be encoder, train-full or train-lora, got \(mode)")
+        }
         let weights = URL(fileURLWithPath: args.value("weights") ?? LiteMedSAM.defaultCheckpointURL().path)
         Console.error("loading LiteMedSAM from \(weights.path) …")
         let model = try LiteMedSAM(contentsOf: weights)
@@ -110,7 +113,11 @@ enum SAMBench {
         } else {
             let target = Tensor.uniform([batch, 1, size, size], using: &generator).gt(0.5)
             let boxes = Tensor(shape: [batch, 4], values: (0..<batch).flatMap { _ in [64, 64, 192, 192] as [Float] })
-            let optimizer = Adam(model.parameters, learningRate: 1e-5)
+            if mode == "train-lora" {
+                try model.prepare(.lora, generator: &generator)
+                model.setTraining(true)
+            }
+            let optimizer = Adam(mode == "train-lora" ? model.trainableParameters : model.parameters, learningRate: 1e-5)
             step = {
                 let (masks, _) = try model.segment(imageEmbeddings: try model.encodeImage(Variable(image)), prompts: SAMPrompts(boxes: boxes))
                 Loss.diceCE(masks, target: target).backward()

@@ -1,7 +1,11 @@
 import Tensor
 
-/// Pictures of a predicted mask: the binary mask itself and an overlay on the input image.
+/// Pictures of predicted masks, shared by `aims predict --overlay` and `aims eval --overlays`: the
+/// binary mask, and drawing on a `[3, H, W]` picture with values 0–255 (blended masks, outlines, boxes,
+/// click squares).
 enum MaskPictures {
+    typealias RGB = (Float, Float, Float)
+
     /// `[1, H, W]` logits → `[1, H, W]` with 255 where logit > 0, else 0.
     static func binary(_ logits: Tensor) -> Tensor {
         logits.withUnsafeBufferPointer { l in Tensor(shape: logits.shape) { o in for i in 0..<l.count { o[i] = l[i] > 0 ? 255 : 0 } } }
@@ -19,36 +23,71 @@ enum MaskPictures {
         return (n, n > 0 ? [x0, y0, x1, y1] : nil)
     }
 
-    /// `[3, H, W]` 0–255: the image, with the mask blended in red (half opacity), the box outlined in
-    /// yellow and clicks as green (positive) or blue (negative) 5×5 squares.
-    static func overlay(image: Tensor, mask: Tensor, box: [Double]?, points: [(Float, Float)], labels: [Int]) -> Tensor {
-        let (h, w) = (image.shape[1], image.shape[2])
-        var out = image
-        out.withUnsafeMutableBufferPointer { o in
+    /// Where `mask` (H·W values, > 0 inside) is set, `picture = (1 − opacity)·picture + opacity·colour`.
+    static func blend(_ picture: inout Tensor, mask: Tensor, colour: RGB, opacity: Float = 0.5) {
+        let (h, w) = (picture.shape[1], picture.shape[2])
+        let keep = 1 - opacity
+        let c = [opacity * colour.0, opacity * colour.1, opacity * colour.2]
+        picture.withUnsafeMutableBufferPointer { o in
             mask.withUnsafeBufferPointer { m in
                 for p in 0..<(h * w) where m[p] > 0 {
-                    o[p] = 0.5 * o[p] + 127.5
-                    o[h * w + p] *= 0.5
-                    o[2 * h * w + p] *= 0.5
+                    for k in 0..<3 { o[k * h * w + p] = keep * o[k * h * w + p] + c[k] }
                 }
             }
-            func paint(_ x: Int, _ y: Int, _ rgb: (Float, Float, Float)) {
-                guard x >= 0, y >= 0, x < w, y < h else { return }
-                o[y * w + x] = rgb.0; o[h * w + y * w + x] = rgb.1; o[2 * h * w + y * w + x] = rgb.2
-            }
-            if let b = box {
-                // Clamped to one pixel outside the image, so a far-off box draws nothing and costs nothing.
-                func cx(_ v: Double) -> Int { Int(min(max(v, -1), Double(w))) }
-                func cy(_ v: Double) -> Int { Int(min(max(v, -1), Double(h))) }
-                let (x0, y0, x1, y1) = (cx(b[0]), cy(b[1]), cx(b[2]), cy(b[3]))
-                for x in x0...max(x0, x1) { paint(x, y0, (255, 255, 0)); paint(x, y1, (255, 255, 0)) }
-                for y in y0...max(y0, y1) { paint(x0, y, (255, 255, 0)); paint(x1, y, (255, 255, 0)) }
-            }
-            for (k, p) in points.enumerated() {
-                let colour: (Float, Float, Float) = labels[k] == 1 ? (0, 255, 0) : (0, 128, 255)
-                guard p.0 > -3, p.1 > -3, p.0 < Float(w + 3), p.1 < Float(h + 3) else { continue }
-                for dy in -2...2 { for dx in -2...2 { paint(Int(p.0) + dx, Int(p.1) + dy, colour) } }
-            }
+        }
+    }
+
+    /// Paints `colour` on the pixels of `mask` (H·W values, > 0 inside) that touch the outside: a
+    /// 4-neighbour outside the mask or the picture's edge.
+    static func outline(_ picture: inout Tensor, mask: Tensor, colour: RGB) {
+        let (h, w) = (picture.shape[1], picture.shape[2])
+        var edge: [Int] = []
+        mask.withUnsafeBufferPointer { m in
+            func inside(_ x: Int, _ y: Int) -> Bool { x >= 0 && y >= 0 && x < w && y < h && m[y * w + x] > 0 }
+            for y in 0..<h { for x in 0..<w where m[y * w + x] > 0 {
+                if !inside(x - 1, y) || !inside(x + 1, y) || !inside(x, y - 1) || !inside(x, y + 1) { edge.append(y * w + x) }
+            } }
+        }
+        picture.withUnsafeMutableBufferPointer { o in
+            for p in edge { o[p] = colour.0; o[h * w + p] = colour.1; o[2 * h * w + p] = colour.2 }
+        }
+    }
+
+    /// One pixel, ignored outside the picture.
+    static func paint(_ picture: inout Tensor, _ x: Int, _ y: Int, _ rgb: RGB) {
+        let (h, w) = (picture.shape[1], picture.shape[2])
+        guard x >= 0, y >= 0, x < w, y < h else { return }
+        picture.withUnsafeMutableBufferPointer { o in
+            o[y * w + x] = rgb.0; o[h * w + y * w + x] = rgb.1; o[2 * h * w + y * w + x] = rgb.2
+        }
+    }
+
+    /// The outline of box `[x0, y0, x1, y1]` (pixels), clamped to one pixel outside the picture so a
+    /// far-off box draws nothing and costs nothing.
+    static func box(_ picture: inout Tensor, _ b: [Double], colour: RGB) {
+        let (h, w) = (picture.shape[1], picture.shape[2])
+        func cx(_ v: Double) -> Int { Int(min(max(v, -1), Double(w))) }
+        func cy(_ v: Double) -> Int { Int(min(max(v, -1), Double(h))) }
+        let (x0, y0, x1, y1) = (cx(b[0]), cy(b[1]), cx(b[2]), cy(b[3]))
+        for x in x0...max(x0, x1) { paint(&picture, x, y0, colour); paint(&picture, x, y1, colour) }
+        for y in y0...max(y0, y1) { paint(&picture, x0, y, colour); paint(&picture, x1, y, colour) }
+    }
+
+    /// A 5×5 square centred on the click `(x, y)` (pixels).
+    static func click(_ picture: inout Tensor, x: Float, y: Float, colour: RGB) {
+        let (h, w) = (picture.shape[1], picture.shape[2])
+        guard x > -3, y > -3, x < Float(w + 3), y < Float(h + 3) else { return }
+        for dy in -2...2 { for dx in -2...2 { paint(&picture, Int(x) + dx, Int(y) + dy, colour) } }
+    }
+
+    /// `[3, H, W]` 0–255: the image, with the mask blended in red (half opacity), the box outlined in
+    /// yellow and clicks as green (positive) or blue (negative) 5×5 squares.
+    static func overlay(image: Tensor, mask: Tensor, box b: [Double]?, points: [(Float, Float)], labels: [Int]) -> Tensor {
+        var out = image
+        blend(&out, mask: mask, colour: (255, 0, 0))
+        if let b { box(&out, b, colour: (255, 255, 0)) }
+        for (k, p) in points.enumerated() {
+            click(&out, x: p.0, y: p.1, colour: labels[k] == 1 ? (0, 255, 0) : (0, 128, 255))
         }
         return out
     }

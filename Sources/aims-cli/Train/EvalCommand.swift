@@ -14,13 +14,15 @@ enum EvalCommand: Command {
                      [--modality ID] [--plugin SPEC.json] [--data DIR] [--csv FILE] [--json]
            aims eval [--weights FILE] --modality ID [--plugin SPEC.json] --data DIR [--image-size S]
                      [--alignment zeroshot|...] [--normalize modality|stats|none] [--csv FILE] [--json]
+           (both: [--overlays DIR [--overlay-channel K]])
 
     With --run: the model, normalisation and split recorded by `aims train` (aims-train.json), the
     trainable tensors from checkpoints/best.safetensors (default; last when there is no best).
     --split defaults to val (all when the run has no validation split); --data (and --modality,
     --plugin) score every sample of another folder with the same channel count.
-    Without --run: the pretrained weights as they are (default LiteMedSAM; C must be 3 for it;
-    a SAM ViT gets the --alignment module, default zeroshot: the first three channels) on every sample.
+    Without --run: the pretrained weights as they are (default LiteMedSAM) on every sample, behind
+    the --alignment module, default zeroshot: the first three channels (C = 1: the channel three
+    times; C = 2: channels 0, 1, 1, the reference's replicate pad); other alignments are untrained.
     Protocol (SimCMF): for each region of each label map (resized to the model input, nearest), one
     click at the region's median pixel in raster order (random_click(middle=True)), single-mask
     output, IoU at the model's low-resolution mask size; mIoU = mean over regions.
@@ -29,6 +31,10 @@ enum EvalCommand: Command {
               validation-train of an `aims build` manifest (modality and root from it, --data overrides the
               root); every used file must still have its recorded SHA-256. Without --run the normalisation
               defaults to the manifest's training statistics.
+      --overlays DIR   per image a PNG at the mask size: the input (channels 0-2, or
+              --overlay-channel K in grey), each region's predicted mask in its colour, the region's
+              ground-truth outline in the same colour, its click in green; file NNNNN-ID-iouX.png,
+              DIR/overlays.csv: file,image_index,region,colour,iou,dice,click_x,click_y
     """
 
     struct Report: Encodable {
@@ -49,7 +55,7 @@ enum EvalCommand: Command {
 
     static func run(_ arguments: [String]) throws -> Int32 {
         let args = try Arguments(arguments, valueOptions: ["run", "checkpoint", "split", "modality", "plugin", "data", "csv", "weights",
-                                                           "image-size", "alignment", "normalize", "manifest"], flagOptions: ["json"])
+                                                           "image-size", "alignment", "normalize", "manifest", "overlays", "overlay-channel"], flagOptions: ["json"])
         guard args.positional.isEmpty else { throw UsageError(message: "unexpected argument '\(args.positional[0])'") }
         let start = Date()
         let model: any SegmentationModel
@@ -85,7 +91,7 @@ enum EvalCommand: Command {
             }
             let built = try ModelFactory.build(weights: URL(fileURLWithPath: record.weights), channels: record.channels,
                                                alignment: AlignmentKind(rawValue: record.alignment)!, strategy: record.strategy,
-                                               imageSize: record.imageSize, seed: record.seed)
+                                               imageSize: record.imageSize, initialization: record.initializationKind, seed: record.seed)
             model = built.model
             modelDescription = built.description
             let ck = folder.appendingPathComponent("checkpoints", isDirectory: true)
@@ -135,7 +141,7 @@ enum EvalCommand: Command {
             let channels = modality.channels.count
             let built = try ModelFactory.build(weights: weights, channels: channels, alignment: alignment, strategy: "full",
                                                imageSize: try args.positiveInt("image-size"), seed: 0)
-            if built.model is ChannelMixedLiteMedSAM {
+            if (built.model as? ChannelMixedLiteMedSAM)?.mixer != nil {
                 throw TrainCommandError.unsupported(field: "--weights \(weights.lastPathComponent)",
                                                     reason: "pretrained LiteMedSAM takes 3 channels, \(modality.identifier) has \(channels); train a channel mixer with aims train first")
             }
@@ -151,7 +157,17 @@ enum EvalCommand: Command {
 
         Console.error("aims eval: \(modelDescription); \(source.count) samples of \(source.modality.identifier) at \(model.inputSize)x\(model.inputSize)")
         var progress = ProgressReporter(label: "eval", total: source.count, unit: "img")
-        let (result, regions) = try Evaluator().evaluate(model, on: source) { done, _ in progress.update(done) }
+        var overlays = try args.value("overlays").map {
+            try EvaluationOverlays(folder: URL(fileURLWithPath: $0), inputChannels: model.inputChannels,
+                                   channel: try args.value("overlay-channel").map { text in
+                                       guard let k = Int(text), k >= 0 else { throw UsageError(message: "--overlay-channel needs a channel index >= 0, got '\(text)'") }
+                                       return k
+                                   })
+        }
+        if overlays == nil, args.value("overlay-channel") != nil { throw UsageError(message: "--overlay-channel needs --overlays DIR") }
+        let (result, regions) = try Evaluator().evaluate(model, on: source, progress: { done, _ in progress.update(done) },
+                                                         predictions: overlays == nil ? nil : { try overlays!.write($0) })
+        try overlays?.writeCSV()
         let csv = args.value("csv")
         if let csv { try regions.writeCSV(to: URL(fileURLWithPath: csv)) }
         let report = Report(modality: source.modality.identifier, data: source.root.path, model: modelDescription, checkpoint: checkpoint,

@@ -10,10 +10,15 @@ import Tensor
 ///   checkpoint's input size or `imageSize` (position tables resized). Trainable: the strategy's
 ///   parameters plus the alignment module; the prompt encoder never.
 /// - LiteMedSAM (TinyViT) → for C = 3 the model itself; otherwise `ChannelMixedLiteMedSAM`
-///   (`PixelChannelMixer` C → 3 in front; `simcmf` = gated mix, `baseline_d` = plain 1×1 mix).
-///   Strategies: `full` trains TinyViT + mask decoder (+ mixer), `decoder` only the mask decoder
-///   (+ mixer). Its input is fixed at 256.
+///   (`PixelChannelMixer` C → 3 in front; `simcmf` = gated mix, `baseline_d` = plain 1×1 mix;
+///   `zeroshot` = the first three channels, or the last repeated for C < 3, nothing in front trains).
+///   Strategies (`LiteMedSAMStrategy`): `full` trains TinyViT + mask decoder (+ mixer), `decoder` only
+///   the mask decoder (+ mixer), `lora` LoRA pairs in TinyViT and the decoder (+ mixer). `--init scratch`:
+///   random weights, `full` only. Its input is fixed at 256.
 enum ModelFactory {
+    /// `--init`: the checkpoint's weights, or the same architecture randomly initialised (LiteMedSAM only).
+    enum Initialization: String, Codable, CaseIterable { case pretrained, scratch }
+
     static let strategies = ["full", "linear", "lora", "adapter", "prompt", "prefix", "decoder"]
 
     struct Built {
@@ -29,30 +34,15 @@ enum ModelFactory {
     /// - Parameters:
     ///   - strategy: nil: `full` for LiteMedSAM, `lora` for a SAM ViT.
     ///   - imageSize: SAM only (nil: the checkpoint's size); must be 256 or nil for LiteMedSAM.
-    static func build(weights: URL, channels: Int, alignment: AlignmentKind, strategy requested: String?, imageSize: Int?, seed: UInt64) throws -> Built {
+    static func build(weights: URL, channels: Int, alignment: AlignmentKind, strategy requested: String?, imageSize: Int?,
+                      initialization: Initialization = .pretrained, seed: UInt64) throws -> Built {
         let archive = try TensorFiles.read(weights)
         if isLiteMedSAM(archive) {
-            let strategy = requested ?? "full"
-            if let s = imageSize, s != LiteMedSAM.inputSize {
-                throw UsageError(message: "--image-size: LiteMedSAM takes \(LiteMedSAM.inputSize)x\(LiteMedSAM.inputSize) input, got \(s)")
-            }
-            guard strategy == "full" || strategy == "decoder" else {
-                throw UsageError(message: "--strategy \(strategy) edits a ViT SAM; LiteMedSAM supports full or decoder")
-            }
-            let base = try LiteMedSAM(checkpoint: archive)
-            if channels == 3 {
-                base.applyFineTuningTrainability(trainEncoder: strategy == "full")
-                return Built(model: base, family: "litemedsam", strategy: strategy, description: "LiteMedSAM (3 channels, \(strategy))")
-            }
-            if alignment == .zeroshot {
-                throw TrainCommandError.unsupported(field: "--alignment zeroshot",
-                                                    reason: "LiteMedSAM has no patch embedding to take the first three of \(channels) channels; it needs a trained channel mixer (aims train)")
-            }
-            guard alignment == .simcmf || alignment == .baselineD else {
-                throw UsageError(message: "--alignment \(alignment.rawValue): LiteMedSAM with \(channels) channels supports simcmf (gated pixel mix) or baseline_d (1x1 mix)")
-            }
-            let m = try ChannelMixedLiteMedSAM(base: base, channels: channels, gated: alignment == .simcmf, trainEncoder: strategy == "full", seed: seed)
-            return Built(model: m, family: "litemedsam", strategy: strategy, description: "LiteMedSAM + pixel channel mixer (\(channels) → 3, \(alignment.rawValue), \(strategy))")
+            return try buildLiteMedSAM(archive, channels: channels, alignment: alignment, strategy: requested, imageSize: imageSize,
+                                       initialization: initialization, seed: seed)
+        }
+        guard initialization == .pretrained else {
+            throw TrainCommandError.unsupported(field: "--init scratch", reason: "is implemented for LiteMedSAM only (a SAM ViT always starts from \(weights.lastPathComponent))")
         }
         let strategy = requested ?? "lora"
         var tensors: [String: Tensor] = [:]
@@ -64,6 +54,45 @@ enum ModelFactory {
         let c = sam.configuration
         return Built(model: model, family: "sam", strategy: strategy,
                      description: "SAM ViT (embed \(c.encoderEmbedDim), depth \(c.encoderDepth)) at \(size) + \(alignment.rawValue) + \(model.strategy.name)")
+    }
+
+    /// LiteMedSAM: pretrained (or, `--init scratch`, the same architecture randomly initialised from
+    /// `seed`), the strategy installed, and for C != 3 (or `zeroshot`) a pixel-space alignment in front.
+    static func buildLiteMedSAM(_ archive: TensorArchive, channels: Int, alignment: AlignmentKind, strategy requested: String?,
+                                imageSize: Int?, initialization: Initialization, seed: UInt64) throws -> Built {
+        let name = requested ?? "full"
+        if let s = imageSize, s != LiteMedSAM.inputSize {
+            throw UsageError(message: "--image-size: LiteMedSAM takes \(LiteMedSAM.inputSize)x\(LiteMedSAM.inputSize) input, got \(s)")
+        }
+        guard let strategy = LiteMedSAMStrategy(rawValue: name), strategy != .frozen else {
+            throw UsageError(message: "--strategy \(name) edits a ViT SAM; LiteMedSAM supports full, decoder or lora")
+        }
+        let base: LiteMedSAM
+        switch initialization {
+        case .pretrained: base = try LiteMedSAM(checkpoint: archive)
+        case .scratch:
+            guard strategy == .full else {
+                throw UsageError(message: "--init scratch trains everything (the reference's from-scratch baseline); --strategy must be full, got \(name)")
+            }
+            base = try LiteMedSAM(randomSeed: seed, configuration: TinyViT.inferConfiguration(from: archive, prefix: "image_encoder",
+                                                                                              imageSize: LiteMedSAM.inputSize))
+        }
+        let origin = initialization == .scratch ? "LiteMedSAM from scratch (seed \(seed))" : "LiteMedSAM"
+        if alignment == .zeroshot {
+            let m = try ChannelMixedLiteMedSAM(zeroShot: base, channels: channels, strategy: strategy, seed: seed)
+            return Built(model: m, family: "litemedsam", strategy: name,
+                         description: "\(origin) + zero-shot channels \(m.channelSelection!.map(String.init).joined(separator: ",")) of \(channels) (\(name))")
+        }
+        if channels == 3 {
+            var g = SeededGenerator(seed: seed)
+            try base.prepare(strategy, generator: &g)
+            return Built(model: base, family: "litemedsam", strategy: name, description: "\(origin) (3 channels, \(name))")
+        }
+        guard alignment == .simcmf || alignment == .baselineD else {
+            throw UsageError(message: "--alignment \(alignment.rawValue): LiteMedSAM with \(channels) channels supports simcmf (gated pixel mix), baseline_d (1x1 mix) or zeroshot")
+        }
+        let m = try ChannelMixedLiteMedSAM(base: base, channels: channels, gated: alignment == .simcmf, strategy: strategy, seed: seed)
+        return Built(model: m, family: "litemedsam", strategy: name, description: "\(origin) + pixel channel mixer (\(channels) → 3, \(alignment.rawValue), \(name))")
     }
 
     static func samStrategy(_ name: String) throws -> any FineTuningStrategy {

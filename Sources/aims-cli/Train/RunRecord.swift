@@ -27,6 +27,13 @@ struct RunRecord: Codable, Equatable {
     var split: SampleSplit
     /// The `aims build` manifest the samples and split come from (`--manifest`), absolute; nil without one.
     var manifest: String? = nil
+    /// `--init`: `pretrained` or `scratch`; absent in records written before the option (pretrained).
+    var initialization: String?
+
+    /// `initialization` parsed (absent or unknown: pretrained is what older records meant).
+    var initializationKind: ModelFactory.Initialization {
+        initialization.flatMap(ModelFactory.Initialization.init(rawValue:)) ?? .pretrained
+    }
 
     static func url(in run: URL) -> URL { run.appendingPathComponent(fileName) }
 

@@ -14,7 +14,7 @@ enum TrainCommand: Command {
                       [--weights FILE] [--alignment simcmf|baseline_a|baseline_b|baseline_c|baseline_d|zeroshot]
                       [--strategy full|linear|lora|adapter|prompt|prefix|decoder] [--epochs N] [--batch N]
                       [--lr X] [--image-size S] [--val-fraction F] [--seed N] [--normalize modality|stats|none]
-                      [--resume] [--json]
+                      [--init pretrained|scratch] [--embedding-cache MIB] [--resume] [--json]
 
     Splits the samples of DIR deterministically (ids sorted, shuffled with --seed; default 0.2 to
     validation), resizes every image to S x S (kind-aware; labels nearest) and normalises it (the
@@ -26,10 +26,18 @@ enum TrainCommand: Command {
       --weights      default: LiteMedSAM ($AIMS_CACHE/lite_medsam.pth, see scripts/fetch-weights);
                      or sam_vit_{b,l,h}_*.pth / Hugging Face SamModel .safetensors
       --alignment    C channels -> SAM (default simcmf). LiteMedSAM with C != 3: a pixel-space mixer
-                     in front of TinyViT, simcmf (gated) or baseline_d (plain 1x1); C = 3: none
+                     in front of TinyViT, simcmf (gated) or baseline_d (plain 1x1), or zeroshot (the
+                     first three channels; C = 1: repeated; C = 2: channels 0, 1, 1); C = 3: none
       --strategy     SAM ViT (default lora): full, linear (patch/pos embedding), lora, adapter, prompt, prefix;
                      the alignment module always trains, the prompt encoder never.
-                     LiteMedSAM (default full): full (TinyViT + mask decoder) or decoder (mask decoder only)
+                     LiteMedSAM (default full): full (TinyViT + mask decoder), decoder (mask decoder
+                     only), lora (rank 16 on q, v of the 10 TinyViT attentions, rank 100 on q, v of the
+                     7 decoder attentions, as the reference's sam_lora: 707,584 values + the mixer)
+      --init         pretrained (default) or scratch: LiteMedSAM's architecture with random seeded
+                     weights, everything trains (the reference's from-scratch baseline; --strategy full)
+      --embedding-cache MIB  memory for image embeddings when nothing before or in the image encoder
+                     trains (e.g. --strategy decoder with 3 channels or --alignment zeroshot): each
+                     training image is encoded once, not every epoch (default 1024; 0 disables)
       --epochs       default 51 (the reference's); --batch default 4; --lr default 3e-4
       --image-size   SAM input side (multiple of the patch size; default the checkpoint's, 1024 for
                      official SAM); LiteMedSAM is fixed at 256
@@ -49,10 +57,16 @@ enum TrainCommand: Command {
       ViT-B at 256: 2.2 s per image, 1.6 GiB peak;  ViT-B at 512: 7.9 s per image, 2.3 GiB peak;
       ViT-B at 1024 (the checkpoint's size): 24 to 40 s per image (warm-up and timed run), 4.9 GiB peak;
       LiteMedSAM at 256: 4.4 s per image, 2.5 GiB peak (TinyViT's convolutions cost more than
-      ViT-B's 256 tokens here), and aims train with --strategy decoder ran at the same 0.24 img/s:
-    a frozen encoder saves its weight gradients and optimizer state, not the backward pass through
-    it, because the alignment module in front still needs the gradient. By construction the same holds for the SAM
-    strategies lora, adapter, prompt, prefix and linear. So choose the input size first (--image-size
+      ViT-B's 256 tokens here). A frozen encoder saves its weight gradients and optimizer state, not
+    the backward pass through it, when something in front of it (a mixer) or in it (LoRA) trains. By
+    construction the same holds for the SAM strategies lora, adapter, prompt, prefix and linear.
+    LiteMedSAM strategies, measured on a shared machine (2 cores; noisy, compare ratios): `aims bench sam
+    --model lite_medsam --mode train-full` 3.7 s per one-image step at load 2.5 (9.0 s at load 9),
+    2.1 GiB peak; `--mode train-lora` 1.8 s at load 2.5 (9.3 s at load 9), 1.4 GiB peak (no gradients
+    or Adam state for TinyViT's weights; the backward still runs through TinyViT to reach the LoRA
+    pairs); the encoder forward alone 3.3 s at load 9. --init scratch costs what full costs. Nothing trains before or in the encoder (3 channels or
+    --alignment zeroshot, with --strategy decoder): each image is encoded once, so after the first epoch
+    an epoch of 6 images took 3.0 s instead of 17 s (the decoder step only), with identical losses. So choose the input size first (--image-size
     256 or 512 for ViT-B), then the strategy. `aims bench sam --model vit_b --size S --mode
     train-full` measures your machine; the progress line of aims train shows images/s and the ETA.
     """
@@ -83,7 +97,7 @@ enum TrainCommand: Command {
     static func run(_ arguments: [String]) throws -> Int32 {
         let args = try Arguments(arguments, valueOptions: ["modality", "plugin", "data", "out", "weights", "alignment", "strategy", "epochs",
                                                            "batch", "lr", "image-size", "val-fraction", "seed", "normalize",
-                                                           "manifest", "fraction", "split-scheme"],
+                                                           "manifest", "fraction", "split-scheme", "init", "embedding-cache"],
                                  flagOptions: ["resume", "json"])
         guard args.positional.isEmpty else { throw UsageError(message: "unexpected argument '\(args.positional[0])'") }
         guard let out = args.value("out") else { throw UsageError(message: "--out RUN_DIR is required") }
@@ -98,7 +112,7 @@ enum TrainCommand: Command {
         var datasetSamples: [SampleFiles]?   // from a manifest; nil: the modality's own discovery
         if resume {
             record = try RunRecord.read(from: runFolder)
-            for option in ["weights", "alignment", "strategy", "image-size", "seed", "val-fraction", "normalize", "batch", "lr"] where args.value(option) != nil {
+            for option in ["weights", "alignment", "strategy", "image-size", "seed", "val-fraction", "normalize", "batch", "lr", "init"] where args.value(option) != nil {
                 throw UsageError(message: "--\(option) cannot change on --resume (the run records it in \(RunRecord.fileName))")
             }
             let plugin = args.value("plugin") ?? (args.value("modality") == nil ? record.plugin : nil)
@@ -131,6 +145,10 @@ enum TrainCommand: Command {
             if let s = args.value("strategy"), !ModelFactory.strategies.contains(s) {
                 throw UsageError(message: "--strategy must be one of \(ModelFactory.strategies.joined(separator: ", ")), got \(s)")
             }
+            let initialization = args.value("init") ?? "pretrained"
+            guard ModelFactory.Initialization(rawValue: initialization) != nil else {
+                throw UsageError(message: "--init must be pretrained or scratch, got \(initialization)")
+            }
             let seed: UInt64
             if let text = args.value("seed") {
                 guard let s = UInt64(text) else { throw UsageError(message: "--seed needs a whole number >= 0, got '\(text)'") }
@@ -157,7 +175,7 @@ enum TrainCommand: Command {
                                alignment: alignmentName, strategy: args.value("strategy") ?? "", imageSize: imageSize ?? 0,
                                channels: modality.channels.count, seed: seed, validationFraction: fraction, normalization: norm.name,
                                means: constants?.means, standardDeviations: constants?.standardDeviations, split: split,
-                               manifest: selection?.url.path)
+                               manifest: selection?.url.path, initialization: initialization)
         }
 
         // The model, as recorded (a new run fills in the family, strategy and size defaults).
@@ -165,7 +183,8 @@ enum TrainCommand: Command {
         Console.error("aims train: loading \(weights.path)")
         let built = try ModelFactory.build(weights: weights, channels: record.channels, alignment: AlignmentKind(rawValue: record.alignment)!,
                                            strategy: record.strategy.isEmpty ? nil : record.strategy,
-                                           imageSize: record.imageSize > 0 ? record.imageSize : nil, seed: record.seed)
+                                           imageSize: record.imageSize > 0 ? record.imageSize : nil, initialization: record.initializationKind,
+                                           seed: record.seed)
         record.modelFamily = built.family
         record.strategy = built.strategy
         record.imageSize = built.model.inputSize
@@ -207,6 +226,7 @@ enum TrainCommand: Command {
         try FileManager.default.createDirectory(at: runFolder, withIntermediateDirectories: true)
         let trainer = try Trainer(model: model, configuration: configuration, runFolder: runFolder)
         trainer.log = { Console.error("aims train: " + $0) }
+        if let mib = try args.number("embedding-cache", in: 0...1e7) { trainer.embeddingCacheBytes = Int(mib * 1_048_576) }
         var resumedFrom: Int?
         if resume {
             // A run interrupted before its first checkpoint starts over from epoch 0 with its recorded settings.

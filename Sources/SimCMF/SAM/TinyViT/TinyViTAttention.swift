@@ -15,6 +15,10 @@ public final class TinyViTAttention: Module {
     public let resolution: Int
     /// `attention_bias_idxs` flattened `[N·N]` (a non-persistent buffer in PyTorch, recomputed here).
     public let attentionBiasIndices: [Int]
+    /// LoRA on the q and v parts of `qkv` (fine-tuning, see `LiteMedSAMLoRA`; nil for plain TinyViT):
+    /// `q += B_q(A_q(norm(x)))` per head, likewise v; the pairs read the `qkv` input and write `[B, N, dim]`
+    /// laid out as `[heads, key_dim]`.
+    public internal(set) var lora: LoRAProjections?
 
     public init(_ prefix: String, dim: Int, heads: Int, resolution: Int, generator: inout SeededGenerator) {
         self.heads = heads
@@ -33,7 +37,7 @@ public final class TinyViTAttention: Module {
         }
     }
 
-    public var parameters: [Parameter] { [attentionBiases] + norm.parameters + qkv.parameters + proj.parameters }
+    public var parameters: [Parameter] { [attentionBiases] + norm.parameters + qkv.parameters + proj.parameters + (lora?.parameters ?? []) }
 
     /// `attention_bias_idxs` for a `resolution × resolution` window: offsets numbered in first-seen
     /// order over `itertools.product(points, points)` (row-major points). Returns the `N·N` indices
@@ -54,10 +58,17 @@ public final class TinyViTAttention: Module {
     public func callAsFunction(_ x: Variable) -> Variable {
         let (B, N, C) = (x.shape[0], x.shape[1], x.shape[2])
         precondition(N == resolution * resolution, "TinyViTAttention: \(N) tokens for a \(resolution)×\(resolution) window")
-        let packed = qkv(norm(x)).reshaped([B, N, heads, 3, keyDim]).permuted([3, 0, 2, 1, 4]).reshaped([3, B * heads, N, keyDim])
-        let q = packed.slice(axis: 0, 0..<1).reshaped([B * heads, N, keyDim])
-        let k = packed.slice(axis: 0, 1..<2).reshaped([B * heads, N, keyDim])
-        let v = packed.slice(axis: 0, 2..<3).reshaped([B * heads, N, keyDim])
+        let h = norm(x)
+        let packed = qkv(h).reshaped([B, N, heads, 3, keyDim]).permuted([3, 0, 2, 1, 4]).reshaped([3, B * heads, N, keyDim])
+        var q = packed.slice(axis: 0, 0..<1).reshaped([B * heads, N, keyDim])
+        var k = packed.slice(axis: 0, 1..<2).reshaped([B * heads, N, keyDim])
+        var v = packed.slice(axis: 0, 2..<3).reshaped([B * heads, N, keyDim])
+        if let lora {
+            func perHead(_ d: Variable) -> Variable { d.reshaped([B, N, heads, keyDim]).permuted([0, 2, 1, 3]).reshaped([B * heads, N, keyDim]) }
+            if let a = lora.q { q = q + perHead(a(h)) }
+            if let a = lora.k { k = k + perHead(a(h)) }
+            if let a = lora.v { v = v + perHead(a(h)) }
+        }
         let bias = attentionBias(table: attentionBiases.variable, indices: attentionBiasIndices, n: N, m: N, repeats: B)
         let out = attention(q, k, v, bias: bias, scale: 1 / Float(keyDim).squareRoot())   // [B·heads, N, kd]
         return proj(out.reshaped([B, heads, N, keyDim]).permuted([0, 2, 1, 3]).reshaped([B, N, C]))

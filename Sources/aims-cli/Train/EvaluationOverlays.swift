@@ -1,0 +1,90 @@
+import Foundation
+import ImageIO
+import SimCMF
+import Tensor
+
+/// `aims eval --overlays DIR`: per evaluated image a PNG at the model's mask size showing the input
+/// (three channels, or one chosen channel in grey, each stretched min–max to 0–255), every region's
+/// predicted mask blended in its colour (half opacity), the region's ground-truth outline in the same
+/// colour (opaque) and its click as a green 5×5 square (box prompts: the box in yellow). The file is
+/// `NNNNN-<id>-iou<mean IoU of the image>.png`; `overlays.csv` lists every region with its file,
+/// colour, IoU, Dice and click.
+struct EvaluationOverlays {
+    let folder: URL
+    /// The input channels shown as R, G, B.
+    let displayChannels: [Int]
+    private var rows: [String] = []
+
+    /// Region colours, in region order per image (green is the click's).
+    static let palette: [MaskPictures.RGB] = [(255, 0, 0), (0, 128, 255), (255, 0, 255), (255, 160, 0), (0, 255, 255),
+                                              (160, 80, 255), (255, 255, 255), (128, 64, 0)]
+    static let clickColour: MaskPictures.RGB = (0, 255, 0)
+    static let csvName = "overlays.csv"
+
+    /// - Parameter channel: show this input channel in grey (0-based); nil: channels 0, 1, 2 (C < 3:
+    ///   the last channel repeated, as the zero-shot alignment).
+    init(folder: URL, inputChannels: Int, channel: Int?) throws {
+        if let channel, !(0..<inputChannels).contains(channel) {
+            throw UsageError(message: "--overlay-channel must be in 0...\(inputChannels - 1) for \(inputChannels) input channels, got \(channel)")
+        }
+        self.folder = folder
+        displayChannels = channel.map { [$0, $0, $0] } ?? (0..<3).map { min($0, inputChannels - 1) }
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    }
+
+    /// The background: `image [C, S, S]` → `[3, M, M]` (bilinear), each shown channel stretched to 0–255.
+    static func background(_ image: Tensor, channels: [Int], size m: Int) -> Tensor {
+        let picked = Tensor.concat(channels.map { image.slice(axis: 0, $0..<($0 + 1)) }, axis: 0)
+        let small = interpolate(Variable(picked.unsqueezed(0)), size: (m, m), mode: .bilinear).value.reshaped([3, m, m])
+        var out = small
+        out.withUnsafeMutableBufferPointer { o in
+            for k in 0..<3 {
+                let plane = o[(k * m * m)..<((k + 1) * m * m)]
+                let lo = plane.min() ?? 0, hi = plane.max() ?? 0
+                for p in (k * m * m)..<((k + 1) * m * m) { o[p] = hi > lo ? 255 * (o[p] - lo) / (hi - lo) : 128 }
+            }
+        }
+        return out
+    }
+
+    /// The overlay picture `[3, M, M]` (0–255) of one evaluated image.
+    static func picture(_ p: ImagePrediction, channels: [Int]) -> Tensor {
+        let m = p.maskSize
+        let s = Float(m) / Float(p.example.image.shape[2])
+        var out = background(p.example.image, channels: channels, size: m)
+        let label = p.example.label.resizedNearest(height: m, width: m)
+        for (k, r) in p.regions.enumerated() { MaskPictures.blend(&out, mask: r.mask, colour: palette[k % palette.count]) }
+        for (k, r) in p.regions.enumerated() { MaskPictures.outline(&out, mask: label.mask(of: r.score.region), colour: palette[k % palette.count]) }
+        for r in p.regions {
+            if let b = r.box { MaskPictures.box(&out, [b.x0, b.y0, b.x1, b.y1].map { Double($0 * s) }, colour: (255, 255, 0)) }
+            MaskPictures.click(&out, x: r.score.click.x * s, y: r.score.click.y * s, colour: clickColour)
+        }
+        return out
+    }
+
+    /// The PNG name of an image: index, identifier (characters other than letters, digits, `.-_` as `_`), mean IoU.
+    static func fileName(_ p: ImagePrediction) -> String {
+        let index = p.regions.first?.score.exampleIndex ?? 0
+        let id = String(p.example.id.map { $0.isLetter || $0.isNumber || "-_.".contains($0) ? $0 : "_" }.prefix(80))
+        let iou = p.regions.map(\.score.iou).reduce(0, +) / Double(max(p.regions.count, 1))
+        return String(format: "%05d-%@-iou%.4f.png", index, id, iou)
+    }
+
+    /// Writes the image's PNG (atomically) and remembers its regions for `overlays.csv`.
+    mutating func write(_ p: ImagePrediction) throws {
+        let name = EvaluationOverlays.fileName(p)
+        let picture = EvaluationOverlays.picture(p, channels: displayChannels)
+        try PNGCodec.write(RawImage(tensor: picture, dtype: .uint8), to: folder.appendingPathComponent(name))
+        for (k, r) in p.regions.enumerated() {
+            let c = EvaluationOverlays.palette[k % EvaluationOverlays.palette.count]
+            let colour = String(format: "#%02x%02x%02x", Int(c.0), Int(c.1), Int(c.2))
+            rows.append("\(name),\(r.score.exampleIndex),\(r.score.region),\(colour),\(r.score.iou),\(r.score.dice),\(Int(r.score.click.x)),\(Int(r.score.click.y))")
+        }
+    }
+
+    /// Writes `overlays.csv`: `file,image_index,region,colour,iou,dice,click_x,click_y` (click in input pixels).
+    func writeCSV() throws {
+        let text = "file,image_index,region,colour,iou,dice,click_x,click_y\n" + rows.map { $0 + "\n" }.joined()
+        try AtomicFile.write(Data(text.utf8), to: folder.appendingPathComponent(EvaluationOverlays.csvName))
+    }
+}
