@@ -12,6 +12,9 @@ public enum ExampleNormalization: Sendable, Equatable {
     /// Per-channel mean and population standard deviation over the valid pixels of the given
     /// (training) samples at their decoded resolution (`ChannelStatistics`).
     case statistics
+    /// Per-channel min–max scaling to `[0, 1]` over the valid pixels of the given (training) samples
+    /// (`ChannelNormalization(ranges:)`), e.g. for LiteMedSAM, which was trained on `[0, 1]` images.
+    case range
     /// Fixed constants, e.g. those a training run recorded.
     case constants(ChannelNormalization)
 }
@@ -33,7 +36,7 @@ extension ExampleNormalization {
             }
             guard k.mean.count == c else { throw BridgeError.channelCount(field: "normalization of \(modality.identifier) (\(k.source))", expected: c, got: k.mean.count) }
             return try ChannelNormalization(means: k.mean, standardDeviations: k.std)
-        case .statistics:
+        case .statistics, .range:
             guard !samples.isEmpty else { throw BridgeError.invalidSetting(field: "samples for channel statistics", expected: "at least one", got: "none") }
             var stats = ChannelStatistics(channelCount: c)
             for s in samples {
@@ -45,10 +48,11 @@ extension ExampleNormalization {
             }
             let labels = Set(modality.channels.indices.filter { modality.channels[$0].kind == .label })
             do {
+                if self == .range { return try ChannelNormalization(ranges: stats, ignoring: labels) }
                 return try ChannelNormalization(statistics: stats, ignoring: labels)
             } catch {
                 throw BridgeError.invalidSetting(field: "channel statistics of \(modality.identifier) over \(samples.count) samples",
-                                                 expected: "a positive spread in every channel", got: error.localizedDescription)
+                                                 expected: "a positive spread (\(self == .range ? "range" : "deviation")) in every channel", got: error.localizedDescription)
             }
         }
     }

@@ -23,6 +23,8 @@ public final class Trainer {
     public private(set) var epoch = 0
     public private(set) var bestMIoU: Double?
     public private(set) var bestEpoch: Int?
+    /// The validation after the last epoch (`TrainingConfiguration.validatesAfterLastEpoch`), once `run` has done it.
+    public private(set) var finalValidation: EvaluationResult?
     /// Called after each optimiser step.
     public var progress: ((TrainingProgress) -> Void)?
     /// Human-readable notes (skipped examples, checkpoints).
@@ -229,6 +231,9 @@ public final class Trainer {
                                "seconds": Date().timeIntervalSince(epochStart)])
             if let url = lastCheckpoint { try TrainingCheckpoint.save(to: url, model: model, optimizer: optimizer, state: state) }
             summaries.append(EpochSummary(epoch: e, meanLoss: mean, learningRate: lr, validation: validationResult))
+        }
+        if configuration.validatesAfterLastEpoch == true, let validation, epoch == configuration.epochs {
+            finalValidation = try validate(on: validation, before: epoch)
         }
         return summaries
     }

@@ -24,6 +24,10 @@ public struct TrainingConfiguration: Sendable, Equatable, Codable {
     public var referenceOrder: Bool = false
     /// Validate before training at epochs 0, N, 2N, … and the last (reference: 5).
     public var validationInterval: Int = 5
+    /// Also validate once after the last epoch's training (recorded as "before epoch `epochs`"), so the
+    /// final weights are scored too; nil or false: the reference's schedule, whose last training epoch is
+    /// never evaluated (REFERENCE.md §5). Optional so that configurations saved before it still decode.
+    public var validatesAfterLastEpoch: Bool? = nil
     /// Training regions need **at least** this many pixels at input size (CNT_THRESHOLD); nil: any.
     public var minimumPixels: Int? = nil
     /// The prompt per training example, and the outward box jitter in pixels (MedSAM: 0…shift per side).

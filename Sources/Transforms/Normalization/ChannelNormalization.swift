@@ -45,6 +45,23 @@ public struct ChannelNormalization: Sendable, Equatable, Codable {
 
     public var channelCount: Int { means.count }
 
+    /// Min–max scaling `x' = (x − min[c]) / (max[c] − min[c])` (values of the accumulated samples land in
+    /// `[0, 1]`), written as a standardisation with mean = minimum and std = range. A channel with zero
+    /// range is an error unless it is named in `ignoring`, which passes through (0 and 1).
+    public init(ranges statistics: ChannelStatistics, ignoring: Set<Int> = []) throws {
+        try self.init(minima: statistics.channels.map(\.minimum), maxima: statistics.channels.map(\.maximum), ignoring: ignoring)
+    }
+
+    /// Min–max scaling from given per-channel minima and maxima (see `init(ranges:ignoring:)`).
+    public init(minima: [Double], maxima: [Double], ignoring: Set<Int> = []) throws {
+        guard minima.count == maxima.count else {
+            throw GeometryError.channelCount(field: "normalization: maxima", expected: minima.count, got: maxima.count)
+        }
+        try self.init(means: minima.enumerated().map { ignoring.contains($0.offset) ? 0 : $0.element },
+                      standardDeviations: zip(minima, maxima).enumerated().map { ignoring.contains($0.offset) ? 1 : $0.element.1 - $0.element.0 })
+    }
+
+
     /// `[C, H, W]` values standardised per channel (see the type's rules).
     public func normalize(_ image: ChannelImage) throws -> ChannelImage {
         try check(image, "normalize")

@@ -82,8 +82,8 @@ enum DemoCommand: Command {
         guard args.positional.isEmpty else { throw UsageError(message: "unexpected argument '\(args.positional[0])'") }
         let out = URL(fileURLWithPath: args.value("out") ?? "out/demo")
         let weights = args.value("weights") ?? LiteMedSAM.defaultCheckpointURL().path
-        let scenes = try args.positiveInt("scenes") ?? 40
-        let epochs = try args.positiveInt("epochs") ?? 6
+        let scenes = try args.positiveInt("scenes") ?? 32
+        let epochs = try args.positiveInt("epochs") ?? 3
         let seedText = args.value("seed") ?? "7"
         guard let seed = UInt64(seedText) else { throw UsageError(message: "--seed needs a whole number >= 0, got '\(seedText)'") }
         guard FileManager.default.fileExists(atPath: weights) else {
@@ -100,7 +100,7 @@ enum DemoCommand: Command {
                            as: AnyJSON.self)
         Console.error("== aims demo 2/6: manifest")
         let manifest = path("aims/zju-rgbp.json")
-        _ = try runner.run(["build", path("data/zju-rgbp"), "--dataset", "zju-rgbp", "--modality", "zju-rgbp", "--out", manifest, "--json"],
+        _ = try runner.run(["build", path("data/zju-rgbp"), "--dataset", "zju-rgbp", "--modality", "zju-rgbp", "--out", manifest, "--val-fraction", "0.2", "--json"],
                            as: AnyJSON.self)
 
         // 3–6. Methods.
@@ -110,10 +110,10 @@ enum DemoCommand: Command {
         }
         func train(_ name: String, _ options: [String]) throws -> TrainResult {
             try runner.run(["train", "--manifest", manifest, "--weights", weights, "--out", path("runs/\(name)"), "--epochs", "\(epochs)",
-                            "--batch", "4", "--validate-every", "1", "--seed", "\(seed)", "--json"] + options, as: TrainResult.self)
+                            "--batch", "4", "--validate-every", "1", "--validate-last", "--normalize", "range", "--seed", "\(seed)", "--json"] + options, as: TrainResult.self)
         }
         Console.error("== aims demo 3/6: zero-shot LiteMedSAM")
-        let zeroShot = try evaluate("zero-shot", ["--weights", weights, "--alignment", "zeroshot"])
+        let zeroShot = try evaluate("zero-shot", ["--weights", weights, "--alignment", "zeroshot", "--normalize", "range"])
         Console.error("== aims demo 4/6: LiteMedSAM from scratch")
         let scratchRun = try train("from-scratch", ["--init", "scratch", "--alignment", "simcmf", "--strategy", "full", "--lr", "1e-3"])
         let scratch = try evaluate("from-scratch", ["--run", path("runs/from-scratch")])

@@ -12,14 +12,15 @@ enum DatasetSelection {
         return try registry.require(identifier)
     }
 
-    /// `--normalize modality|stats|none`; default: the modality's constants when it has them, else statistics.
+    /// `--normalize modality|stats|range|none`; default: the modality's constants when it has them, else statistics.
     static func normalization(_ option: String?, modality: any Modality) throws -> (name: String, choice: ExampleNormalization) {
         switch option {
         case nil: return modality.normalization != nil ? ("modality", .modality) : ("statistics", .statistics)
         case "modality": return ("modality", .modality)
         case "stats", "statistics": return ("statistics", .statistics)
+        case "range": return ("range", .range)
         case "none": return ("none", .none)
-        case let other?: throw UsageError(message: "--normalize must be modality, stats or none, got \(other)")
+        case let other?: throw UsageError(message: "--normalize must be modality, stats, range or none, got \(other)")
         }
     }
 
@@ -81,5 +82,18 @@ struct ManifestSelection {
     /// The manifest's training-split statistics as normalisation constants.
     var statistics: ExampleNormalization {
         get throws { try DatasetSelection.constants(means: manifest.statistics.means, standardDeviations: manifest.statistics.standardDeviations) }
+    }
+
+    /// The normalisation a `--normalize` option gives with this manifest: its training-split statistics for
+    /// `stats` (the default) and `range` (min–max to [0, 1]); nil for `modality` and `none`, which need no data.
+    func normalization(_ option: String?) throws -> (name: String, choice: ExampleNormalization)? {
+        switch option {
+        case nil: return ("manifest", try statistics)
+        case "stats"?, "statistics"?: return ("manifest statistics", try statistics)
+        case "range"?:
+            let c = manifest.statistics.channels
+            return ("manifest range", .constants(try ChannelNormalization(minima: c.map(\.min), maxima: c.map(\.max))))
+        default: return nil
+        }
     }
 }

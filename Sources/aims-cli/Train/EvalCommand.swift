@@ -13,7 +13,7 @@ enum EvalCommand: Command {
     Usage: aims eval --run RUN_DIR [--checkpoint best|last] [--split val|train|all]
                      [--modality ID] [--plugin SPEC.json] [--data DIR] [--csv FILE] [--json]
            aims eval [--weights FILE] --modality ID [--plugin SPEC.json] --data DIR [--image-size S]
-                     [--alignment zeroshot|...] [--normalize modality|stats|none] [--csv FILE] [--json]
+                     [--alignment zeroshot|...] [--normalize modality|stats|range|none] [--csv FILE] [--json]
            (both: [--overlays DIR [--overlay-channel K]])
 
     With --run: the model, normalisation and split recorded by `aims train` (aims-train.json), the
@@ -149,8 +149,8 @@ enum EvalCommand: Command {
             modelDescription = built.description + " (pretrained, untrained alignment)"
             let root = URL(fileURLWithPath: data)
             let samples = try selection.map { try $0.manifest.sampleFiles(manifestIDs!) } ?? modality.samples(in: root)
-            let choice = try selection != nil && args.value("normalize") == nil ? selection!.statistics
-                : DatasetSelection.normalization(args.value("normalize"), modality: modality).choice
+            let choice = try selection?.normalization(args.value("normalize"))?.choice
+                ?? DatasetSelection.normalization(args.value("normalize"), modality: modality).choice
             let normalization = try choice.resolve(modality: modality, root: root, samples: samples)
             source = try ModalityExampleSource(modality: modality, root: root, samples: samples, inputSize: model.inputSize, normalization: normalization)
         }

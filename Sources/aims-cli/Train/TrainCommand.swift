@@ -13,14 +13,14 @@ enum TrainCommand: Command {
            aims train --manifest aims/NAME.json [--fraction P] [--split-scheme validation|official] --out RUN_DIR
                       [--weights FILE] [--alignment simcmf|baseline_a|baseline_b|baseline_c|baseline_d|zeroshot]
                       [--strategy full|linear|lora|adapter|prompt|prefix|decoder] [--epochs N] [--batch N]
-                      [--lr X] [--image-size S] [--val-fraction F] [--seed N] [--normalize modality|stats|none]
-                      [--init pretrained|scratch] [--embedding-cache MIB] [--resume] [--json]
+                      [--lr X] [--image-size S] [--val-fraction F] [--seed N] [--normalize modality|stats|range|none]
+                      [--validate-every N] [--validate-last] [--init pretrained|scratch] [--embedding-cache MIB] [--resume] [--json]
 
     Splits the samples of DIR deterministically (ids sorted, shuffled with --seed; default 0.2 to
     validation), resizes every image to S x S (kind-aware; labels nearest) and normalises it (the
     modality's constants, else per-channel statistics of the training split), then trains as SimCMF:
     one random region and click per image, Dice+CE, Adam, StepLR (x0.5 every 10 epochs), validation
-    mIoU before epochs 0, 5, 10, ... and the last. Progress (step, loss, images/s, ETA) on stderr.
+    mIoU before epochs 0, 5, 10, ... (--validate-every) and after the last. Progress (step, loss, images/s, ETA) on stderr.
     RUN_DIR gets aims-train.json (data, model and split), config.json, metrics.jsonl,
     checkpoints/last.safetensors after each epoch, checkpoints/best.safetensors, validation/epoch-E.csv.
       --weights      default: LiteMedSAM ($AIMS_CACHE/lite_medsam.pth, see scripts/fetch-weights);
@@ -39,6 +39,10 @@ enum TrainCommand: Command {
                      trains (e.g. --strategy decoder with 3 channels or --alignment zeroshot): each
                      training image is encoded once, not every epoch (default 1024; 0 disables)
       --epochs       default 51 (the reference's); --batch default 4; --lr default 3e-4
+      --validate-every N  validation before every N-th epoch (default 5, the reference's val_freq)
+      --validate-last  also validate after the last epoch (the reference never scores its last epoch's training)
+      --normalize    modality (its constants), stats (mean/std of the training split), range (min-max of
+                     the training split to [0, 1], the range LiteMedSAM was trained on) or none
       --image-size   SAM input side (multiple of the patch size; default the checkpoint's, 1024 for
                      official SAM); LiteMedSAM is fixed at 256
       --resume       continue RUN_DIR from checkpoints/last.safetensors (epoch 0 if none yet) with its recorded model, split
@@ -97,8 +101,8 @@ enum TrainCommand: Command {
     static func run(_ arguments: [String]) throws -> Int32 {
         let args = try Arguments(arguments, valueOptions: ["modality", "plugin", "data", "out", "weights", "alignment", "strategy", "epochs",
                                                            "batch", "lr", "image-size", "val-fraction", "seed", "normalize",
-                                                           "manifest", "fraction", "split-scheme", "init", "embedding-cache"],
-                                 flagOptions: ["resume", "json"])
+                                                           "manifest", "fraction", "split-scheme", "init", "embedding-cache", "validate-every"],
+                                 flagOptions: ["resume", "json", "validate-last"])
         guard args.positional.isEmpty else { throw UsageError(message: "unexpected argument '\(args.positional[0])'") }
         guard let out = args.value("out") else { throw UsageError(message: "--out RUN_DIR is required") }
         let runFolder = URL(fileURLWithPath: out)
@@ -112,7 +116,7 @@ enum TrainCommand: Command {
         var datasetSamples: [SampleFiles]?   // from a manifest; nil: the modality's own discovery
         if resume {
             record = try RunRecord.read(from: runFolder)
-            for option in ["weights", "alignment", "strategy", "image-size", "seed", "val-fraction", "normalize", "batch", "lr", "init"] where args.value(option) != nil {
+            for option in ["weights", "alignment", "strategy", "image-size", "seed", "val-fraction", "normalize", "batch", "lr", "init", "validate-every"] where args.value(option) != nil {
                 throw UsageError(message: "--\(option) cannot change on --resume (the run records it in \(RunRecord.fileName))")
             }
             let plugin = args.value("plugin") ?? (args.value("modality") == nil ? record.plugin : nil)
@@ -159,8 +163,8 @@ enum TrainCommand: Command {
             _ = try args.positiveInt("epochs"); _ = try args.positiveInt("batch"); _ = try args.number("lr", in: 1e-12...10)
             let plugin = args.value("plugin").map { URL(fileURLWithPath: $0).path }
             modality = try selection?.modality ?? DatasetSelection.modality(id, plugin: plugin)
-            let norm: (name: String, choice: ExampleNormalization) = try selection != nil && args.value("normalize") == nil ? ("manifest", selection!.statistics)
-                : DatasetSelection.normalization(args.value("normalize"), modality: modality)
+            let norm: (name: String, choice: ExampleNormalization) = try selection?.normalization(args.value("normalize"))
+                ?? DatasetSelection.normalization(args.value("normalize"), modality: modality)
             dataRoot = URL(fileURLWithPath: data)
             let samples = try selection?.samples ?? modality.samples(in: dataRoot)
             let split = try selection.map { try $0.split(scheme: args.value("split-scheme") ?? "validation", fraction: args.positiveInt("fraction")) }
@@ -204,6 +208,8 @@ enum TrainCommand: Command {
         } else {
             if let b = try args.positiveInt("batch") { configuration.batchSize = b }
             if let lr = try args.number("lr", in: 1e-12...10) { configuration.learningRate = Float(lr) }
+            if let v = try args.positiveInt("validate-every") { configuration.validationInterval = v }
+            if args.flag("validate-last") { configuration.validatesAfterLastEpoch = true }
         }
         if let e = try args.positiveInt("epochs") { configuration.epochs = e }
 
@@ -252,7 +258,7 @@ enum TrainCommand: Command {
                               trainableValues: model.trainableParameters.reduce(0) { $0 + $1.value.count },
                               trainingSamples: training.count, validationSamples: validation?.count ?? 0, normalization: record.normalization,
                               resumedFromEpoch: resumedFrom, epochsCompleted: trainer.epoch, epochLosses: summaries.map(\.meanLoss),
-                              lastValidationMIoU: summaries.last(where: { $0.validation != nil })?.validation?.mIoU,
+                              lastValidationMIoU: trainer.finalValidation?.mIoU ?? summaries.last(where: { $0.validation != nil })?.validation?.mIoU,
                               bestValidationMIoU: trainer.bestMIoU, bestEpoch: trainer.bestEpoch,
                               lastCheckpoint: trainer.lastCheckpoint!.path, bestCheckpoint: best, seconds: Date().timeIntervalSince(start))
         if args.flag("json") {
