@@ -4,9 +4,9 @@ import XCTest
 @testable import SimCMF
 
 /// `validatesAfterLastEpoch`: the final weights are scored once more after the last epoch.
-final class FinalValidationTests: XCTestCase {
+extension TrainerTests {
     func testTheLastEpochsTrainingIsScoredAndEqualsAnIndependentEvaluation() throws {
-        let helper = TrainerTests()
+        let helper = self
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("aims-final-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
