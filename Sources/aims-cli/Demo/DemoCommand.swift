@@ -170,7 +170,7 @@ enum DemoCommand: Command {
                                m.trainingSeconds.map { ProgressReporter.duration($0) } ?? "-"))
             }
             print(verdict.text)
-            print("report: \(reportURL.path)")
+            print("report: \(reportURL.path) (wall time \(ProgressReporter.duration(results.seconds)))")
         }
         return 0
     }
