@@ -57,6 +57,13 @@ extension Arguments {
         return n
     }
 
+    /// The value of `--name` (default `seed`) as a seed, a whole number ≥ 0, or nil when absent.
+    func seed(_ name: String = "seed") throws -> UInt64? {
+        guard let text = value(name) else { return nil }
+        guard let s = UInt64(text) else { throw UsageError(message: "--\(name) needs a whole number >= 0, got '\(text)'") }
+        return s
+    }
+
     /// The value of `--name` as a finite number in `range`, or nil when absent.
     func number(_ name: String, in range: ClosedRange<Double>) throws -> Double? {
         guard let text = value(name) else { return nil }

@@ -52,11 +52,7 @@ enum BuildCommand: Command {
         guard let dataset = args.value("dataset") else { throw UsageError(message: "--dataset NAME is required") }
         guard let modalityID = args.value("modality") else { throw UsageError(message: "--modality ID is required") }
         guard let out = args.value("out") else { throw UsageError(message: "--out FILE is required") }
-        var seed: UInt64 = 8888
-        if let text = args.value("seed") {
-            guard let s = UInt64(text) else { throw UsageError(message: "--seed needs a whole number >= 0, got '\(text)'") }
-            seed = s
-        }
+        let seed = try args.seed() ?? 8888
         let valFraction = try args.number("val-fraction", in: 0...0.99) ?? 0.1
         var fractions = [10, 25, 50, 100]
         if let text = args.value("fractions") {

@@ -84,8 +84,7 @@ enum DemoCommand: Command {
         let weights = args.value("weights") ?? LiteMedSAM.defaultCheckpointURL().path
         let scenes = try args.positiveInt("scenes") ?? 32
         let epochs = try args.positiveInt("epochs") ?? 3
-        let seedText = args.value("seed") ?? "7"
-        guard let seed = UInt64(seedText) else { throw UsageError(message: "--seed needs a whole number >= 0, got '\(seedText)'") }
+        let seed = try args.seed() ?? 7
         guard FileManager.default.fileExists(atPath: weights) else {
             throw UsageError(message: "--weights \(weights): no such file (run scripts/fetch-weights, or make weights)")
         }

@@ -53,8 +53,7 @@ enum SynthCommand: Command {
         guard args.positional.isEmpty else { throw UsageError(message: "unexpected argument '\(args.positional[0])'") }
         guard let out = args.value("out") else { throw UsageError(message: "--out is required") }
         guard let scenes = try args.positiveInt("scenes") else { throw UsageError(message: "--scenes is required") }
-        guard let seedText = args.value("seed") else { throw UsageError(message: "--seed is required") }
-        guard let seed = UInt64(seedText) else { throw UsageError(message: "--seed needs a non-negative integer, got '\(seedText)'") }
+        guard let seed = try args.seed() else { throw UsageError(message: "--seed is required") }
         var options = SynthOptions()
         if let size = args.value("size") {
             let parts = size.lowercased().split(separator: "x", omittingEmptySubsequences: false).map { Int($0) }

@@ -153,11 +153,7 @@ enum TrainCommand: Command {
             guard ModelFactory.Initialization(rawValue: initialization) != nil else {
                 throw UsageError(message: "--init must be pretrained or scratch, got \(initialization)")
             }
-            let seed: UInt64
-            if let text = args.value("seed") {
-                guard let s = UInt64(text) else { throw UsageError(message: "--seed needs a whole number >= 0, got '\(text)'") }
-                seed = s
-            } else { seed = 8888 }
+            let seed = try args.seed() ?? 8888
             let fraction = try args.number("val-fraction", in: 0...0.99) ?? 0.2
             let imageSize = try args.positiveInt("image-size")
             _ = try args.positiveInt("epochs"); _ = try args.positiveInt("batch"); _ = try args.number("lr", in: 1e-12...10)
