@@ -64,7 +64,8 @@ def pytorch_side(model, size, mode, reps):
             with torch.no_grad():
                 net.image_encoder(image)
     else:
-        low = size // 4
+        # Low-resolution logits: a quarter of the input for SAM ViT; LiteMedSAM's 64x64 embedding is upscaled to 256.
+        low = size if model == "lite_medsam" else size // 4
         target = (torch.rand(1, 1, low, low) > 0.5).float()
         opt = torch.optim.Adam(net.parameters(), lr=1e-5)
         if model == "lite_medsam":
