@@ -9,6 +9,7 @@ final class DemoCommandTests: XCTestCase {
         struct Test: Decodable { var mIoU: Double; var mDice: Double; var regions: Int; var images: Int }
         struct Method: Decodable { var name: String; var trainableValues: Int; var test: Test }
         var methods: [Method]
+        var context: [Method]
         var simcmfBeatsBaselines: Bool
         var verdict: String
         var report: String
@@ -40,16 +41,18 @@ final class DemoCommandTests: XCTestCase {
         XCTAssertEqual(saved.methods.map(\.test.mIoU), results.methods.map(\.test.mIoU))
         XCTAssertEqual(results.methods.map(\.name), ["zero-shot", "from scratch", "SimCMF + LoRA"])
 
-        let folders = ["zero-shot": "zero-shot", "from scratch": "from-scratch", "SimCMF + LoRA": "simcmf-lora"]
+        XCTAssertEqual(results.context.map(\.name), ["zero-shot, box prompt"])
+        let folders = ["zero-shot": "zero-shot", "from scratch": "from-scratch", "SimCMF + LoRA": "simcmf-lora",
+                       "zero-shot, box prompt": "zero-shot-box"]
         let html = try String(contentsOf: URL(fileURLWithPath: results.report), encoding: .utf8)
-        for m in results.methods {
+        for m in results.methods + results.context {
             let folder = folders[m.name]!
             // The table's mIoU is the mean of the per-region IoUs the eval step wrote.
             let truth = try meanIoU(out.appendingPathComponent("eval/\(folder)/regions.csv"))
             XCTAssertEqual(m.test.mIoU, truth.mean, accuracy: 1e-9, m.name)
             XCTAssertEqual(m.test.regions, truth.regions, m.name)
             XCTAssertTrue(html.contains(String(format: "<b>%.4f</b>", m.test.mIoU)), m.name)
-            if m.name != "zero-shot" {
+            if !m.name.hasPrefix("zero-shot") {
                 // The trainable count is the run's own record.
                 let config = try JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("runs/\(folder)/config.json"))) as! [String: Any]
                 XCTAssertEqual(m.trainableValues, config["trainableValues"] as? Int, m.name)

@@ -139,6 +139,11 @@ final class TrainCommandTests: XCTestCase {
             (["train", "--modality", "square4", "--data", "d", "--out", run.path, "--bogus"], "--bogus"),
             (["eval", "--data", dataset.root.path], "--modality"),
             (["eval", "--modality", "square4", "--data", "d", "--split", "val"], "--run"),
+            (["eval", "--modality", "square4", "--data", "d", "--prompt", "lasso"], "--prompt"),
+            (["train", "--modality", "square4", "--data", "d", "--out", run.path, "--normalize", "z"], "--normalize"),
+            (["train", "--modality", "square4", "--data", "d", "--out", run.path, "--validate-every", "0"], "--validate-every"),
+            (["demo", "--scenes", "0"], "--scenes"),
+            (["demo", "--seed", "-1"], "--seed"),
         ]
         for (args, mention) in cases {
             let r = try AimsProcess.run(args)

@@ -22,7 +22,9 @@ enum DemoCommand: Command {
       4. from scratch  LiteMedSAM's architecture, random initial weights, everything trained (E epochs)
       5. SimCMF+LoRA   pretrained LiteMedSAM, SimCMF's gated channel alignment (9 → 3) + LoRA on every
                        TinyViT attention + the mask decoder trained (E epochs, default 6)
-      6. aims eval     each model on the test split (SimCMF protocol), overlays of the first test images
+      6. aims eval     each model on the test split (SimCMF protocol: one click per region), overlays;
+                       and, for reference only, zero-shot LiteMedSAM with a box per region (the prompt it
+                       was trained with; a different protocol, not part of the comparison)
       7. DIR/report.html: settings, the mIoU table, loss and validation-mIoU curves, overlays, and a
                        verdict computed from the table
     Outputs under DIR (default out/demo): data/, aims/zju-rgbp.json, runs/<method>/, eval/<method>/,
@@ -71,6 +73,8 @@ enum DemoCommand: Command {
         var trainingImages: Int
         var validationImages: Int
         var methods: [Method]
+        /// Reference rows under another protocol (not compared in the verdict).
+        var context: [Method]
         var simcmfBeatsBaselines: Bool
         var verdict: String
         var report: String
@@ -113,6 +117,7 @@ enum DemoCommand: Command {
         }
         Console.error("== aims demo 3/6: zero-shot LiteMedSAM")
         let zeroShot = try evaluate("zero-shot", ["--weights", weights, "--alignment", "zeroshot", "--normalize", "range"])
+        let zeroShotBox = try evaluate("zero-shot-box", ["--weights", weights, "--alignment", "zeroshot", "--normalize", "range", "--prompt", "box"])
         Console.error("== aims demo 4/6: LiteMedSAM from scratch")
         let scratchRun = try train("from-scratch", ["--init", "scratch", "--alignment", "simcmf", "--strategy", "full", "--lr", "1e-3"])
         let scratch = try evaluate("from-scratch", ["--run", path("runs/from-scratch")])
@@ -129,11 +134,23 @@ enum DemoCommand: Command {
             Results.Method(name: "SimCMF + LoRA", model: simcmfRun.model, trainableValues: simcmfRun.trainableValues,
                            trainingSeconds: simcmfRun.seconds, bestValidationMIoU: simcmfRun.bestValidationMIoU, test: simcmf),
         ]
+        let context = [Results.Method(name: "zero-shot, box prompt", model: zeroShotBox.model, trainableValues: 0, trainingSeconds: nil,
+                                      bestValidationMIoU: nil, test: zeroShotBox)]
         let verdict = Self.verdict(methods, trainingImages: simcmfRun.trainingSamples, epochs: simcmfRun.epochsCompleted)
         let runFolders: [String: URL] = ["from scratch": out.appendingPathComponent("runs/from-scratch"),
                                          "SimCMF + LoRA": out.appendingPathComponent("runs/simcmf-lora")]
-        let evalFolders = ["zero-shot": "eval/zero-shot", "from scratch": "eval/from-scratch", "SimCMF + LoRA": "eval/simcmf-lora"]
-        let colours = ["zero-shot": "#888888", "from scratch": "#d9534f", "SimCMF + LoRA": "#1f77b4"]
+        let evalFolders = ["zero-shot": "eval/zero-shot", "from scratch": "eval/from-scratch", "SimCMF + LoRA": "eval/simcmf-lora",
+                           "zero-shot, box prompt": "eval/zero-shot-box"]
+        let colours = ["zero-shot": "#888888", "from scratch": "#d9534f", "SimCMF + LoRA": "#1f77b4", "zero-shot, box prompt": "#bbbbbb"]
+        func row(_ m: Results.Method) throws -> DemoReport.Method {
+            let overlays = try Self.overlayFiles(in: out.appendingPathComponent(evalFolders[m.name]! + "/overlays"), limit: 6)
+                .map { evalFolders[m.name]! + "/overlays/" + $0 }
+            return DemoReport.Method(name: m.name, description: m.model, trainableValues: m.trainableValues, trainingSeconds: m.trainingSeconds,
+                                     testMIoU: m.test.mIoU, testMDice: m.test.mDice, testRegions: m.test.regions,
+                                     bestValidationMIoU: m.bestValidationMIoU,
+                                     metrics: try runFolders[m.name].map { try RunMetrics.read(runFolder: $0) },
+                                     overlays: overlays, colour: colours[m.name]!)
+        }
         let report = DemoReport(
             title: "aims demo: SimCMF on a synthetic AIMS polarization set (LiteMedSAM)",
             settings: [("seed", "\(seed)"), ("scenes", "\(scenes) (synthetic, zju-rgbp convention, 9 channels: I, AoLP, DoLP per colour)"),
@@ -141,20 +158,16 @@ enum DemoCommand: Command {
                        ("test images / regions", "\(simcmf.images) / \(simcmf.regions)"),
                        ("epochs, batch", "\(epochs), 4"), ("weights", weights),
                        ("wall time", ProgressReporter.duration(Date().timeIntervalSince(start)))],
-            methods: try methods.map { m in
-                let overlays = try Self.overlayFiles(in: out.appendingPathComponent(evalFolders[m.name]! + "/overlays"), limit: 6)
-                    .map { evalFolders[m.name]! + "/overlays/" + $0 }
-                return DemoReport.Method(name: m.name, description: m.model, trainableValues: m.trainableValues, trainingSeconds: m.trainingSeconds,
-                                         testMIoU: m.test.mIoU, testMDice: m.test.mDice, testRegions: m.test.regions,
-                                         bestValidationMIoU: m.bestValidationMIoU,
-                                         metrics: try runFolders[m.name].map { try RunMetrics.read(runFolder: $0) },
-                                         overlays: overlays, colour: colours[m.name]!)
-            },
+            methods: try methods.map(row),
+            context: try context.map(row),
+            contextNote: "Not part of the comparison: LiteMedSAM was trained with box prompts only, so under the SimCMF click "
+                + "protocol its zero-shot masks are near empty; with the region's bounding box (computed from the ground truth, "
+                + "which tells the model where and how large the object is) it segments without seeing the polarization channels.",
             verdict: verdict.text)
         let reportURL = out.appendingPathComponent("report.html")
         try report.write(to: reportURL)
         let results = Results(seed: seed, scenes: scenes, epochs: epochs, trainingImages: simcmfRun.trainingSamples,
-                              validationImages: simcmfRun.validationSamples, methods: methods, simcmfBeatsBaselines: verdict.beats,
+                              validationImages: simcmfRun.validationSamples, methods: methods, context: context, simcmfBeatsBaselines: verdict.beats,
                               verdict: verdict.text, report: reportURL.path, seconds: Date().timeIntervalSince(start))
         let enc = JSONEncoder(); enc.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
         try AtomicFile.write(try enc.encode(results), to: out.appendingPathComponent("results.json"))
@@ -167,6 +180,10 @@ enum DemoCommand: Command {
                 print(m.name.padding(toLength: 16, withPad: " ", startingAt: 0)
                       + String(format: " %9.4f  %10.4f  %16d  %@", m.test.mIoU, m.test.mDice, m.trainableValues,
                                m.trainingSeconds.map { ProgressReporter.duration($0) } ?? "-"))
+            }
+            for m in context {
+                print(m.name.padding(toLength: 16, withPad: " ", startingAt: 0)
+                      + String(format: " %9.4f  %10.4f  (another protocol, for reference; not compared)", m.test.mIoU, m.test.mDice))
             }
             print(verdict.text)
             print("report: \(reportURL.path) (wall time \(ProgressReporter.duration(results.seconds)))")

@@ -27,6 +27,9 @@ struct DemoReport {
     /// Ordered key–value lines (seed, scenes, sizes, epochs, timings).
     var settings: [(String, String)]
     var methods: [Method]
+    /// Rows under another protocol, shown below the table for reference (not in the curves or the verdict).
+    var context: [Method] = []
+    var contextNote: String = ""
     var verdict: String
 
     func html() -> String {
@@ -43,7 +46,10 @@ struct DemoReport {
         for (k, v) in settings { h += "<tr><td class=\"l\">\(HTML.escape(k))</td><td class=\"l\">\(HTML.escape(v))</td></tr>" }
         h += "</table>\n<h2>Test mIoU (SimCMF protocol: one median click per region, single mask, IoU at the mask size)</h2>\n<table>"
         h += "<tr><th>method</th><th>model</th><th>trainable values</th><th>training time</th><th>best validation mIoU</th><th>test mIoU</th><th>test mDice</th><th>regions</th></tr>\n"
-        for m in methods {
+        for m in methods + context {
+            if !context.isEmpty && m.name == context[0].name {
+                h += "<tr><td colspan=\"8\" class=\"l\"><i>\(HTML.escape(contextNote))</i></td></tr>\n"
+            }
             h += "<tr><td>\(HTML.escape(m.name))</td><td class=\"l\">\(HTML.escape(m.description))</td>"
             h += "<td>\(m.trainableValues.map(Self.grouped) ?? "0")</td><td>\(m.trainingSeconds.map { ProgressReporter.duration($0) } ?? "–")</td>"
             h += "<td>\(m.bestValidationMIoU.map { String(format: "%.4f", $0) } ?? "–")</td>"
@@ -52,7 +58,7 @@ struct DemoReport {
         h += "</table>\n<p class=\"verdict\">\(HTML.escape(verdict))</p>\n<h2>Curves</h2><div class=\"charts\">"
         h += lossChart().render() + mIoUChart().render() + "</div>\n<h2>Test overlays</h2>"
         h += "<p>Predicted masks per region (colours), ground-truth outline and the click, on the first input channels.</p>"
-        for m in methods where !m.overlays.isEmpty {
+        for m in methods + context where !m.overlays.isEmpty {
             h += "<h3>\(HTML.escape(m.name))</h3><div>"
             for o in m.overlays { h += "<img src=\"\(HTML.escape(o))\" width=\"192\" alt=\"\(HTML.escape(o))\">" }
             h += "</div>\n"

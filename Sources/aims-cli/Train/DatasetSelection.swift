@@ -12,6 +12,9 @@ enum DatasetSelection {
         return try registry.require(identifier)
     }
 
+    /// The values `--normalize` accepts.
+    static let normalizationNames: Set<String> = ["modality", "stats", "statistics", "range", "none"]
+
     /// `--normalize modality|stats|range|none`; default: the modality's constants when it has them, else statistics.
     static func normalization(_ option: String?, modality: any Modality) throws -> (name: String, choice: ExampleNormalization) {
         switch option {

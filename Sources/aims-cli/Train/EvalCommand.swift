@@ -14,7 +14,7 @@ enum EvalCommand: Command {
                      [--modality ID] [--plugin SPEC.json] [--data DIR] [--csv FILE] [--json]
            aims eval [--weights FILE] --modality ID [--plugin SPEC.json] --data DIR [--image-size S]
                      [--alignment zeroshot|...] [--normalize modality|stats|range|none] [--csv FILE] [--json]
-           (both: [--overlays DIR [--overlay-channel K]])
+           (both: [--prompt click|box|click+box] [--overlays DIR [--overlay-channel K]])
 
     With --run: the model, normalisation and split recorded by `aims train` (aims-train.json), the
     trainable tensors from checkpoints/best.safetensors (default; last when there is no best).
@@ -27,6 +27,8 @@ enum EvalCommand: Command {
     click at the region's median pixel in raster order (random_click(middle=True)), single-mask
     output, IoU at the model's low-resolution mask size; mIoU = mean over regions.
       --csv   per region: image_index,image_id,region,pixel_count,click_x,click_y,iou,dice
+      --prompt  click (default, the SimCMF protocol), box (the region's bounding box at the model input:
+              the prompt LiteMedSAM was trained with) or click+box; a different protocol from the reference's
       --manifest aims/NAME.json (with or without --run): the samples of --split test (default), val, train or
               validation-train of an `aims build` manifest (modality and root from it, --data overrides the
               root); every used file must still have its recorded SHA-256. Without --run the normalisation
@@ -41,6 +43,8 @@ enum EvalCommand: Command {
         var modality: String
         var data: String
         var model: String
+        /// The prompt per region: click (the SimCMF protocol), box or clickAndBox.
+        var prompt: String
         var checkpoint: String?
         var split: String
         var images: Int
@@ -55,7 +59,8 @@ enum EvalCommand: Command {
 
     static func run(_ arguments: [String]) throws -> Int32 {
         let args = try Arguments(arguments, valueOptions: ["run", "checkpoint", "split", "modality", "plugin", "data", "csv", "weights",
-                                                           "image-size", "alignment", "normalize", "manifest", "overlays", "overlay-channel"], flagOptions: ["json"])
+                                                           "image-size", "alignment", "normalize", "manifest", "overlays", "overlay-channel", "prompt"], flagOptions: ["json"])
+        let prompt = try promptKind(args.value("prompt"))
         guard args.positional.isEmpty else { throw UsageError(message: "unexpected argument '\(args.positional[0])'") }
         let start = Date()
         let model: any SegmentationModel
@@ -165,12 +170,12 @@ enum EvalCommand: Command {
                                    })
         }
         if overlays == nil, args.value("overlay-channel") != nil { throw UsageError(message: "--overlay-channel needs --overlays DIR") }
-        let (result, regions) = try Evaluator().evaluate(model, on: source, progress: { done, _ in progress.update(done) },
+        let (result, regions) = try Evaluator(options: EvaluationOptions(promptKind: prompt)).evaluate(model, on: source, progress: { done, _ in progress.update(done) },
                                                          predictions: overlays == nil ? nil : { try overlays!.write($0) })
         try overlays?.writeCSV()
         let csv = args.value("csv")
         if let csv { try regions.writeCSV(to: URL(fileURLWithPath: csv)) }
-        let report = Report(modality: source.modality.identifier, data: source.root.path, model: modelDescription, checkpoint: checkpoint,
+        let report = Report(modality: source.modality.identifier, data: source.root.path, model: modelDescription, prompt: prompt.rawValue, checkpoint: checkpoint,
                             split: splitName, images: result.imageCount, skippedImages: result.skippedImages, regions: result.regionCount,
                             mIoU: result.mIoU, mDice: result.mDice, meanLoss: result.meanLoss, csv: csv, seconds: Date().timeIntervalSince(start))
         if args.flag("json") {
@@ -180,5 +185,15 @@ enum EvalCommand: Command {
                          result.imageCount, source.modality.identifier) + (csv.map { "; per region: \($0)" } ?? ""))
         }
         return 0
+    }
+
+    /// `--prompt click|box|click+box` (default click, the SimCMF protocol).
+    static func promptKind(_ option: String?) throws -> PromptKind {
+        switch option {
+        case nil, "click"?: return .click
+        case "box"?: return .box
+        case "click+box"?, "clickAndBox"?: return .clickAndBox
+        case let other?: throw UsageError(message: "--prompt must be click, box or click+box, got \(other)")
+        }
     }
 }

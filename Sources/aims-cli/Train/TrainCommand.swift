@@ -157,6 +157,10 @@ enum TrainCommand: Command {
             let fraction = try args.number("val-fraction", in: 0...0.99) ?? 0.2
             let imageSize = try args.positiveInt("image-size")
             _ = try args.positiveInt("epochs"); _ = try args.positiveInt("batch"); _ = try args.number("lr", in: 1e-12...10)
+            _ = try args.positiveInt("validate-every")
+            if let n = args.value("normalize"), !DatasetSelection.normalizationNames.contains(n) {
+                throw UsageError(message: "--normalize must be modality, stats, range or none, got \(n)")
+            }
             let plugin = args.value("plugin").map { URL(fileURLWithPath: $0).path }
             modality = try selection?.modality ?? DatasetSelection.modality(id, plugin: plugin)
             let norm: (name: String, choice: ExampleNormalization) = try selection?.normalization(args.value("normalize"))
