@@ -175,14 +175,14 @@ enum DemoCommand: Command {
         if args.flag("json") {
             try JSONOutput.print(results)
         } else {
-            print("method           test mIoU  test mDice  trainable values  training")
+            print("method                 test mIoU  test mDice  trainable values  training")
             for m in methods {
-                print(m.name.padding(toLength: 16, withPad: " ", startingAt: 0)
+                print(m.name.padding(toLength: 22, withPad: " ", startingAt: 0)
                       + String(format: " %9.4f  %10.4f  %16d  %@", m.test.mIoU, m.test.mDice, m.trainableValues,
                                m.trainingSeconds.map { ProgressReporter.duration($0) } ?? "-"))
             }
             for m in context {
-                print(m.name.padding(toLength: 16, withPad: " ", startingAt: 0)
+                print(m.name.padding(toLength: 22, withPad: " ", startingAt: 0)
                       + String(format: " %9.4f  %10.4f  (another protocol, for reference; not compared)", m.test.mIoU, m.test.mDice))
             }
             print(verdict.text)
