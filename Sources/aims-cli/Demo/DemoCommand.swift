@@ -13,15 +13,17 @@ enum DemoCommand: Command {
     Usage: aims demo [--out DIR] [--weights lite_medsam.pth] [--scenes N] [--epochs E] [--seed S] [--force] [--json]
 
     Runs, each as its own `aims` command (printed before it runs):
-      1. aims synth    N synthetic scenes (default 40) in the zju-rgbp convention: four polarizer angles of
+      1. aims synth    N synthetic scenes (default 32) in the zju-rgbp convention: four polarizer angles of
                        RGB, instance masks; transparent objects that are faint in intensity but strongly
                        polarized (Fresnel reflection), so the channels a plain-RGB SAM never sees carry the signal
       2. aims build    the manifest: official train/val(=test) split, a validation split carved from
                        train, SHA-256 of every file, training-split channel statistics
       3. zero-shot     pretrained LiteMedSAM on the intensity channels (nothing trained)
       4. from scratch  LiteMedSAM's architecture, random initial weights, everything trained (E epochs)
-      5. SimCMF+LoRA   pretrained LiteMedSAM, SimCMF's gated channel alignment (9 → 3) + LoRA on every
-                       TinyViT attention + the mask decoder trained (E epochs, default 6)
+      5. SimCMF+LoRA   pretrained LiteMedSAM, SimCMF's gated channel alignment (9 → 3) + LoRA on q and v
+                       of every TinyViT and mask-decoder attention (E epochs, default 3)
+         Both trained runs: batch 4, lr 1e-3, inputs min-max scaled to [0, 1] (--normalize range),
+         validation before every epoch and after the last.
       6. aims eval     each model on the test split (SimCMF protocol: one click per region), overlays;
                        and, for reference only, zero-shot LiteMedSAM with a box per region (the prompt it
                        was trained with; a different protocol, not part of the comparison)
