@@ -1,4 +1,5 @@
 import Foundation
+import SimCMF
 import XCTest
 
 /// Runs the `aims` executable that SwiftPM built beside the test bundle.
@@ -26,5 +27,20 @@ enum AimsProcess {
         let e = err.fileHandleForReading.readDataToEndOfFile()
         p.waitUntilExit()
         return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
+    }
+}
+
+/// The real LiteMedSAM checkpoint for the tests that run it: its URL, or a skip when it is absent
+/// (recorded as a failure too with `AIMS_REQUIRE_WEIGHTS=1`, as `make test` sets).
+enum TestWeights {
+    static var liteMedSAM: URL {
+        get throws {
+            let url = LiteMedSAM.defaultCheckpointURL()
+            if !FileManager.default.fileExists(atPath: url.path) {
+                if ProcessInfo.processInfo.environment["AIMS_REQUIRE_WEIGHTS"] == "1" { XCTFail("\(url.path) absent; run scripts/fetch-weights") }
+                throw XCTSkip("\(url.path) absent; run scripts/fetch-weights")
+            }
+            return url
+        }
     }
 }

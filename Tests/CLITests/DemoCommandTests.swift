@@ -26,11 +26,7 @@ final class DemoCommandTests: XCTestCase {
     }
 
     func testDemoReportsTheNumbersItsStepsWrote() throws {
-        let url = LiteMedSAM.defaultCheckpointURL()
-        guard FileManager.default.fileExists(atPath: url.path) else {
-            if ProcessInfo.processInfo.environment["AIMS_REQUIRE_WEIGHTS"] == "1" { return XCTFail("\(url.path) absent; run scripts/fetch-weights") }
-            throw XCTSkip("\(url.path) absent; run scripts/fetch-weights")
-        }
+        _ = try TestWeights.liteMedSAM
         let out = FileManager.default.temporaryDirectory.appendingPathComponent("aims-demo-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: out) }
         let r = try AimsProcess.run(["demo", "--out", out.path, "--scenes", "8", "--epochs", "1", "--json"])

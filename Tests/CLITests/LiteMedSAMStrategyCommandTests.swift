@@ -10,16 +10,7 @@ final class LiteMedSAMStrategyCommandTests: XCTestCase {
     private var dataset: BridgeDataset!
     private var work: URL { dataset.root.deletingLastPathComponent() }
 
-    private var weights: String {
-        get throws {
-            let url = LiteMedSAM.defaultCheckpointURL()
-            if !FileManager.default.fileExists(atPath: url.path) {
-                if ProcessInfo.processInfo.environment["AIMS_REQUIRE_WEIGHTS"] == "1" { XCTFail("\(url.path) absent; run scripts/fetch-weights") }
-                throw XCTSkip("\(url.path) absent; run scripts/fetch-weights")
-            }
-            return url.path
-        }
-    }
+    private var weights: String { get throws { try TestWeights.liteMedSAM.path } }
 
     override func setUpWithError() throws { dataset = try BridgeDataset.make(count: 2) }
     override func tearDownWithError() throws { dataset.remove() }

@@ -8,16 +8,7 @@ import XCTest
 /// logits for the same slice and box (fixtures/tinyvit/litemedsam_e2e.safetensors, at 256 × 256),
 /// brought to the slice's 128 × 128 with the same bilinear resize the command uses.
 final class PredictCommandTests: XCTestCase {
-    private var weights: URL {
-        get throws {
-            let url = LiteMedSAM.defaultCheckpointURL()
-            if !FileManager.default.fileExists(atPath: url.path) {
-                if ProcessInfo.processInfo.environment["AIMS_REQUIRE_WEIGHTS"] == "1" { XCTFail("\(url.path) absent; run scripts/fetch-weights") }
-                throw XCTSkip("\(url.path) absent; run scripts/fetch-weights")
-            }
-            return url
-        }
-    }
+    private var weights: URL { get throws { try TestWeights.liteMedSAM } }
 
     func testLiteMedSAMMaskOnCTMatchesPyTorch() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("predict-\(UUID().uuidString)")
