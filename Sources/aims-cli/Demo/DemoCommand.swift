@@ -101,12 +101,11 @@ enum DemoCommand: Command {
 
         // 1–2. Data and manifest.
         Console.error("== aims demo 1/6: synthetic polarization scenes")
-        _ = try runner.run(["synth", "--out", path("data"), "--scenes", "\(scenes)", "--seed", "\(seed)", "--conventions", "zju", "--json"],
-                           as: AnyJSON.self)
+        try runner.run(["synth", "--out", path("data"), "--scenes", "\(scenes)", "--seed", "\(seed)", "--conventions", "zju", "--json"])
         Console.error("== aims demo 2/6: manifest")
         let manifest = path("aims/zju-rgbp.json")
-        _ = try runner.run(["build", path("data/zju-rgbp"), "--dataset", "zju-rgbp", "--modality", "zju-rgbp", "--out", manifest, "--val-fraction", "0.2", "--json"],
-                           as: AnyJSON.self)
+        try runner.run(["build", path("data/zju-rgbp"), "--dataset", "zju-rgbp", "--modality", "zju-rgbp", "--out", manifest,
+                        "--val-fraction", "0.2", "--json"])
 
         // 3–6. Methods.
         func evaluate(_ name: String, _ model: [String]) throws -> EvalResult {
@@ -129,29 +128,25 @@ enum DemoCommand: Command {
 
         // 7. Report.
         Console.error("== aims demo 6/6: report")
-        let methods = [
-            Results.Method(name: "zero-shot", model: zeroShot.model, trainableValues: 0, trainingSeconds: nil, bestValidationMIoU: nil, test: zeroShot),
-            Results.Method(name: "from scratch", model: scratchRun.model, trainableValues: scratchRun.trainableValues,
-                           trainingSeconds: scratchRun.seconds, bestValidationMIoU: scratchRun.bestValidationMIoU, test: scratch),
-            Results.Method(name: "SimCMF + LoRA", model: simcmfRun.model, trainableValues: simcmfRun.trainableValues,
-                           trainingSeconds: simcmfRun.seconds, bestValidationMIoU: simcmfRun.bestValidationMIoU, test: simcmf),
-        ]
-        let context = [Results.Method(name: "zero-shot, box prompt", model: zeroShotBox.model, trainableValues: 0, trainingSeconds: nil,
-                                      bestValidationMIoU: nil, test: zeroShotBox)]
+        /// A method's result row, its folders' name (`eval/<slug>`, `runs/<slug>` when trained) and its colour.
+        func ran(_ name: String, _ slug: String, _ colour: String, _ test: EvalResult, _ run: TrainResult?) -> (Results.Method, String, String) {
+            (Results.Method(name: name, model: run?.model ?? test.model, trainableValues: run?.trainableValues ?? 0, trainingSeconds: run?.seconds,
+                            bestValidationMIoU: run?.bestValidationMIoU, test: test), slug, colour)
+        }
+        let compared = [ran("zero-shot", "zero-shot", "#888888", zeroShot, nil),
+                        ran("from scratch", "from-scratch", "#d9534f", scratch, scratchRun),
+                        ran("SimCMF + LoRA", "simcmf-lora", "#1f77b4", simcmf, simcmfRun)]
+        let reference = [ran("zero-shot, box prompt", "zero-shot-box", "#bbbbbb", zeroShotBox, nil)]
+        let methods = compared.map(\.0), context = reference.map(\.0)
         let verdict = Self.verdict(methods, trainingImages: simcmfRun.trainingSamples, epochs: simcmfRun.epochsCompleted)
-        let runFolders: [String: URL] = ["from scratch": out.appendingPathComponent("runs/from-scratch"),
-                                         "SimCMF + LoRA": out.appendingPathComponent("runs/simcmf-lora")]
-        let evalFolders = ["zero-shot": "eval/zero-shot", "from scratch": "eval/from-scratch", "SimCMF + LoRA": "eval/simcmf-lora",
-                           "zero-shot, box prompt": "eval/zero-shot-box"]
-        let colours = ["zero-shot": "#888888", "from scratch": "#d9534f", "SimCMF + LoRA": "#1f77b4", "zero-shot, box prompt": "#bbbbbb"]
-        func row(_ m: Results.Method) throws -> DemoReport.Method {
-            let overlays = try Self.overlayFiles(in: out.appendingPathComponent(evalFolders[m.name]! + "/overlays"), limit: 6)
-                .map { evalFolders[m.name]! + "/overlays/" + $0 }
+        func row(_ r: (method: Results.Method, slug: String, colour: String)) throws -> DemoReport.Method {
+            let m = r.method
+            let overlays = Self.overlayFiles(in: out.appendingPathComponent("eval/\(r.slug)/overlays"), limit: 6).map { "eval/\(r.slug)/overlays/" + $0 }
             return DemoReport.Method(name: m.name, description: m.model, trainableValues: m.trainableValues, trainingSeconds: m.trainingSeconds,
                                      testMIoU: m.test.mIoU, testMDice: m.test.mDice, testRegions: m.test.regions,
                                      bestValidationMIoU: m.bestValidationMIoU,
-                                     metrics: try runFolders[m.name].map { try RunMetrics.read(runFolder: $0) },
-                                     overlays: overlays, colour: colours[m.name]!)
+                                     metrics: m.trainingSeconds == nil ? nil : try RunMetrics.read(runFolder: out.appendingPathComponent("runs/\(r.slug)")),
+                                     overlays: overlays, colour: r.colour)
         }
         let report = DemoReport(
             title: "aims demo: SimCMF on a synthetic AIMS polarization set (LiteMedSAM)",
@@ -160,8 +155,8 @@ enum DemoCommand: Command {
                        ("test images / regions", "\(simcmf.images) / \(simcmf.regions)"),
                        ("epochs, batch", "\(epochs), 4"), ("weights", weights),
                        ("wall time", ProgressReporter.duration(Date().timeIntervalSince(start)))],
-            methods: try methods.map(row),
-            context: try context.map(row),
+            methods: try compared.map(row),
+            context: try reference.map(row),
             contextNote: "Not part of the comparison: LiteMedSAM was trained with box prompts only, so under the SimCMF click "
                 + "protocol its zero-shot masks are near empty; with the region's bounding box (computed from the ground truth, "
                 + "which tells the model where and how large the object is) it segments without seeing the polarization channels.",
@@ -214,7 +209,7 @@ enum DemoCommand: Command {
     }
 
     /// Sorted PNG names in `folder`, at most `limit`.
-    static func overlayFiles(in folder: URL, limit: Int) throws -> [String] {
+    static func overlayFiles(in folder: URL, limit: Int) -> [String] {
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder.path) else { return [] }
         return Array(names.filter { $0.hasSuffix(".png") }.sorted().prefix(limit))
     }
@@ -227,16 +222,5 @@ enum DemoCommand: Command {
             try fm.removeItem(at: out)
         }
         try fm.createDirectory(at: out, withIntermediateDirectories: true)
-    }
-}
-
-/// Any JSON document (a step's output that the demo does not inspect beyond its validity).
-struct AnyJSON: Decodable {
-    init(from decoder: any Decoder) throws {
-        let c = try decoder.singleValueContainer()
-        if c.decodeNil() { return }
-        if (try? c.decode([String: AnyJSON].self)) != nil || (try? c.decode([AnyJSON].self)) != nil || (try? c.decode(Double.self)) != nil
-            || (try? c.decode(String.self)) != nil || (try? c.decode(Bool.self)) != nil { return }
-        throw DecodingError.dataCorruptedError(in: c, debugDescription: "not JSON")
     }
 }

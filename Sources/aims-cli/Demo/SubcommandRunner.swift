@@ -20,6 +20,24 @@ struct SubcommandRunner {
     /// - Throws: `DemoError.stepFailed` with the command line and exit status when the child fails,
     ///   `DemoError.badOutput` when its stdout is not the expected JSON.
     func run<T: Decodable>(_ arguments: [String], as type: T.Type) throws -> T {
+        let data = try output(of: arguments)
+        do {
+            return try JSONDecoder().decode(T.self, from: data)
+        } catch {
+            throw DemoError.badOutput(command: "aims " + (arguments.first ?? ""), reason: "\(error)")
+        }
+    }
+
+    /// Runs `aims <arguments>` for its effect; its stdout must still be a JSON document.
+    func run(_ arguments: [String]) throws {
+        let data = try output(of: arguments)
+        guard (try? JSONSerialization.jsonObject(with: data)) != nil else {
+            throw DemoError.badOutput(command: "aims " + (arguments.first ?? ""), reason: "stdout is not a JSON document")
+        }
+    }
+
+    /// The child's stdout, after it exited with status 0.
+    private func output(of arguments: [String]) throws -> Data {
         let p = Process()
         p.executableURL = executable
         p.arguments = arguments
@@ -34,11 +52,7 @@ struct SubcommandRunner {
         guard p.terminationStatus == 0 else {
             throw DemoError.stepFailed(command: "aims " + arguments.joined(separator: " "), status: p.terminationStatus)
         }
-        do {
-            return try JSONDecoder().decode(T.self, from: data)
-        } catch {
-            throw DemoError.badOutput(command: "aims " + (arguments.first ?? ""), reason: "\(error)")
-        }
+        return data
     }
 }
 

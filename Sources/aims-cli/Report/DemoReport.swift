@@ -46,14 +46,15 @@ struct DemoReport {
         for (k, v) in settings { h += "<tr><td class=\"l\">\(HTML.escape(k))</td><td class=\"l\">\(HTML.escape(v))</td></tr>" }
         h += "</table>\n<h2>Test mIoU (SimCMF protocol: one median click per region, single mask, IoU at the mask size)</h2>\n<table>"
         h += "<tr><th>method</th><th>model</th><th>trainable values</th><th>training time</th><th>best validation mIoU</th><th>test mIoU</th><th>test mDice</th><th>regions</th></tr>\n"
-        for m in methods + context {
-            if !context.isEmpty && m.name == context[0].name {
-                h += "<tr><td colspan=\"8\" class=\"l\"><i>\(HTML.escape(contextNote))</i></td></tr>\n"
-            }
-            h += "<tr><td>\(HTML.escape(m.name))</td><td class=\"l\">\(HTML.escape(m.description))</td>"
-            h += "<td>\(m.trainableValues.map(Self.grouped) ?? "0")</td><td>\(m.trainingSeconds.map { ProgressReporter.duration($0) } ?? "–")</td>"
-            h += "<td>\(m.bestValidationMIoU.map { String(format: "%.4f", $0) } ?? "–")</td>"
-            h += String(format: "<td><b>%.4f</b></td><td>%.4f</td><td>%d</td></tr>\n", m.testMIoU, m.testMDice, m.testRegions)
+        func row(_ m: Method) -> String {
+            var r = "<tr><td>\(HTML.escape(m.name))</td><td class=\"l\">\(HTML.escape(m.description))</td>"
+            r += "<td>\(m.trainableValues.map(Self.grouped) ?? "0")</td><td>\(m.trainingSeconds.map { ProgressReporter.duration($0) } ?? "–")</td>"
+            r += "<td>\(m.bestValidationMIoU.map { String(format: "%.4f", $0) } ?? "–")</td>"
+            return r + String(format: "<td><b>%.4f</b></td><td>%.4f</td><td>%d</td></tr>\n", m.testMIoU, m.testMDice, m.testRegions)
+        }
+        h += methods.map(row).joined()
+        if !context.isEmpty {
+            h += "<tr><td colspan=\"8\" class=\"l\"><i>\(HTML.escape(contextNote))</i></td></tr>\n" + context.map(row).joined()
         }
         h += "</table>\n<p class=\"verdict\">\(HTML.escape(verdict))</p>\n<h2>Curves</h2><div class=\"charts\">"
         h += lossChart().render() + mIoUChart().render() + "</div>\n<h2>Test overlays</h2>"
