@@ -12,19 +12,21 @@ enum DatasetSelection {
         return try registry.require(identifier)
     }
 
-    /// The values `--normalize` accepts.
-    static let normalizationNames: Set<String> = ["modality", "stats", "statistics", "range", "none"]
-
-    /// `--normalize modality|stats|range|none`; default: the modality's constants when it has them, else statistics.
-    static func normalization(_ option: String?, modality: any Modality) throws -> (name: String, choice: ExampleNormalization) {
+    /// `--normalize modality|stats|range|none` as given (nil when absent), checked without a modality.
+    static func normalizationOption(_ option: String?) throws -> (name: String, choice: ExampleNormalization)? {
         switch option {
-        case nil: return modality.normalization != nil ? ("modality", .modality) : ("statistics", .statistics)
+        case nil: return nil
         case "modality": return ("modality", .modality)
         case "stats", "statistics": return ("statistics", .statistics)
         case "range": return ("range", .range)
         case "none": return ("none", .none)
         case let other?: throw UsageError(message: "--normalize must be modality, stats, range or none, got \(other)")
         }
+    }
+
+    /// `--normalize`; default: the modality's constants when it has them, else statistics.
+    static func normalization(_ option: String?, modality: any Modality) throws -> (name: String, choice: ExampleNormalization) {
+        try normalizationOption(option) ?? (modality.normalization != nil ? ("modality", .modality) : ("statistics", .statistics))
     }
 
     static func constants(means: [Double]?, standardDeviations: [Double]?) throws -> ExampleNormalization {

@@ -158,9 +158,7 @@ enum TrainCommand: Command {
             let imageSize = try args.positiveInt("image-size")
             _ = try args.positiveInt("epochs"); _ = try args.positiveInt("batch"); _ = try args.number("lr", in: 1e-12...10)
             _ = try args.positiveInt("validate-every")
-            if let n = args.value("normalize"), !DatasetSelection.normalizationNames.contains(n) {
-                throw UsageError(message: "--normalize must be modality, stats, range or none, got \(n)")
-            }
+            _ = try DatasetSelection.normalizationOption(args.value("normalize"))
             let plugin = args.value("plugin").map { URL(fileURLWithPath: $0).path }
             modality = try selection?.modality ?? DatasetSelection.modality(id, plugin: plugin)
             let norm: (name: String, choice: ExampleNormalization) = try selection?.normalization(args.value("normalize"))
