@@ -64,3 +64,15 @@ void engine_pol_aolp(const float *stokes, long plane, float *out, long lo, long 
 void engine_pol_polarimetry(const float *angles, long plane, float *s0, float *s1, float *s2, float *dolp, float *aolp,
                             long lo, long hi);
 #endif
+
+#ifndef ENGINE_KERNELS_RELPOS_H
+#define ENGINE_KERNELS_RELPOS_H
+/// SAM's decomposed relative-position bias for query rows `r0 ..< r0 + n` of one attention item over an
+/// `h × w` grid (N = h·w queries and keys): `out[r - r0][kh·w + kw] = zh[r][qh − kh + h − 1] + zw[r][qw − kw + w − 1]`
+/// with (qh, qw) = (r / w, r % w); `zh` is `[N, 2h − 1]`, `zw` `[N, 2w − 1]`, `out` `[n, N]`.
+void engine_relpos_bias_rows(const float *zh, const float *zw, long h, long w, long r0, long n, float *out);
+/// Its gradient for the score-gradient rows `ds` `[n, N]` (rows r0 ..< r0 + n): sets
+/// `dzh[r][qh − kh + h − 1] = Σ_kw ds[r − r0][kh·w + kw]` and adds `Σ_kh ds[r − r0][kh·w + kw]` into
+/// `dzw[r][qw − kw + w − 1]` (dzw must start at zero).
+void engine_relpos_bias_backward_rows(const float *ds, long h, long w, long r0, long n, float *dzh, float *dzw);
+#endif

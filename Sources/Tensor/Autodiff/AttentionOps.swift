@@ -2,10 +2,10 @@
 public func attention(_ q: Variable, _ k: Variable, _ v: Variable, bias: Variable? = nil, scale: Float) -> Variable {
     let qv = q.value, kv = k.value, vv = v.value
     let b: AttentionBias = bias.map { .tensor($0.value) } ?? .none
-    let (out, probs) = Attention.forward(q: qv, k: kv, v: vv, bias: b, scale: scale)
     let inputs = bias.map { [q, k, v, $0] } ?? [q, k, v]
+    let (out, kept) = Attention.forward(q: qv, k: kv, v: vv, bias: b, scale: scale, keep: Variable.recordsGraph(inputs) ? .budgeted : .never)
     return Variable.record(out, inputs) { need in { g in
-        let r = Attention.backward(q: qv, k: kv, v: vv, bias: b, scale: scale, probs: probs, g: g,
+        let r = Attention.backward(q: qv, k: kv, v: vv, bias: b, scale: scale, probs: kept?.tensor, g: g,
                                    need: (need[0], need[1], need[2], need.count == 4 && need[3]))
         return need.count == 4 ? [r.dq, r.dk, r.dv, r.dBias] : [r.dq, r.dk, r.dv]
     } }
@@ -21,10 +21,11 @@ public func attention(_ q: Variable, _ k: Variable, _ v: Variable, relH: Variabl
     let q2 = qv.reshaped([rows, C])
     let zh = MatMul.linear(q2, rh, nil), zw = MatMul.linear(q2, rw, nil)
     let bias = AttentionBias.relative(zh: zh, zw: zw, h: h, w: w)
-    let (out, probs) = Attention.forward(q: qv, k: kv, v: vv, bias: bias, scale: scale)
-    return Variable.record(out, [q, k, v, relH, relW]) { need in { g in
+    let inputs = [q, k, v, relH, relW]
+    let (out, kept) = Attention.forward(q: qv, k: kv, v: vv, bias: bias, scale: scale, keep: Variable.recordsGraph(inputs) ? .budgeted : .never)
+    return Variable.record(out, inputs) { need in { g in
         let needBias = need[0] || need[3] || need[4]
-        var r = Attention.backward(q: qv, k: kv, v: vv, bias: bias, scale: scale, probs: probs, g: g,
+        var r = Attention.backward(q: qv, k: kv, v: vv, bias: bias, scale: scale, probs: kept?.tensor, g: g,
                                    need: (need[0], need[1], need[2], needBias))
         var dq = r.dq
         r.dq = nil   // keep dq uniquely referenced: the GEMMs below add into it in place
@@ -68,12 +69,12 @@ public func attention(qkv: Variable, relativePosition: (relH: Variable, relW: Va
         } } }
         bias = .relative(zh: zh, zw: zw, h: rp.h, w: rp.w)
     }
-    let (out, probs) = Attention.forward(packed: t, bias: bias, scale: scale)
     let inputs = relativePosition.map { [qkv, $0.relH, $0.relW] } ?? [qkv]
+    let (out, kept) = Attention.forward(packed: t, bias: bias, scale: scale, keep: Variable.recordsGraph(inputs) ? .budgeted : .never)
     let b = bias
     return Variable.record(out, inputs) { need in { g in
         let needBias = relativePosition != nil && (need[0] || need[1] || need[2])
-        var r = Attention.backward(packed: t, bias: b, scale: scale, probs: probs, g: g, needBias: needBias)
+        var r = Attention.backward(packed: t, bias: b, scale: scale, probs: kept?.tensor, g: g, needBias: needBias)
         guard let rp = relativePosition, let gzh = r.dZh, let gzw = r.dZw else { return [r.dqkv] }
         let th = 2 * rp.h - 1, tw = 2 * rp.w - 1
         var d = r.dqkv

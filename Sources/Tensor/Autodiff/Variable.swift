@@ -60,13 +60,17 @@ public final class Variable {
 
     public var shape: [Int] { value.shape }
 
+    /// Whether an op on `inputs` records a graph node (some input requires a gradient and recording
+    /// is on): what `record` decides, for ops that keep extra state only for backward.
+    static func recordsGraph(_ inputs: [Variable]) -> Bool {
+        GradientMode.isEnabled && inputs.contains { $0.node != nil }
+    }
+
     /// Builds an op's result. `makePullback` is called only if some input requires a gradient (and
     /// recording is on); it receives which inputs do, so it can skip the work and captures for the others.
     public static func record(_ value: Tensor, _ inputs: [Variable],
                               _ makePullback: ([Bool]) -> Pullback) -> Variable {
-        var any = false
-        for v in inputs where v.node != nil { any = true; break }
-        if !any || !GradientMode.isEnabled { return Variable(value) }
+        if !recordsGraph(inputs) { return Variable(value) }
         let need = inputs.map(\.requiresGrad)
         let node = Node(shape: value.shape, inputs: inputs.map(\.node), pullback: makePullback(need))
         return Variable(value: value, node: node)

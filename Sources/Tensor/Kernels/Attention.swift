@@ -17,9 +17,10 @@ public enum AttentionBias {
 /// Each batch item (one head of one window) is computed start to finish on one core
 /// (`BLAS.forEachItem`) in blocks of query rows (`rowBlock`), so each block of scores stays in
 /// cache between its GEMMs and its softmax.
-/// The probabilities are kept for backward only when small (`B·N·M ≤ storeLimit`); otherwise
-/// backward recomputes each item's scores (one more GEMM per item), so global attention over
-/// 4096 tokens needs no `[heads, 4096, 4096]` storage.
+/// The probabilities are kept for backward when small (`B·N·M ≤ storeLimit`); larger ones (global
+/// attention over 4096 tokens: `[heads, 4096, 4096]`) are kept by training's forward (the autodiff
+/// `attention` ops) while `AttentionProbabilityBudget` allows, and otherwise backward recomputes
+/// each item's scores (one more GEMM per item). Inference (nothing to differentiate) keeps none.
 public enum Attention {
     /// Largest `B·N·M` (elements) for which the forward keeps the probabilities (64 MB).
     public static let storeLimit = 16 << 20
@@ -36,14 +37,8 @@ public enum Attention {
         case .none: beta = 0
         case .tensor(let b): b.withUnsafeBufferPointer { P.update(from: $0.baseAddress! + (i * N + r0) * M, count: n * M) }
         case let .relative(zh, zw, h, w):
-            let TH = 2 * h - 1, TW = 2 * w - 1
             zh.withUnsafeBufferPointer { hb in zw.withUnsafeBufferPointer { wb in
-                for r in r0..<(r0 + n) {
-                    let row = i * N + r, qh = r / w, qw = r % w
-                    let zhr = hb.baseAddress! + row * TH + qh + h - 1, zwr = wb.baseAddress! + row * TW + qw + w - 1
-                    let o = P + (r - r0) * M
-                    for kh in 0..<h { let a = zhr[-kh], line = o + kh * w; for kw in 0..<w { line[kw] = a + zwr[-kw] } }
-                }
+                engine_relpos_bias_rows(hb.baseAddress! + i * N * (2 * h - 1), wb.baseAddress! + i * N * (2 * w - 1), h, w, r0, n, P)
             } }
         }
         BLAS.sgemm(transB: true, m: n, n: M, k: d, alpha: scale, a: Q + (i * N + r0) * d, lda: d, b: K + i * M * d, ldb: d,
@@ -75,14 +70,29 @@ public enum Attention {
         var B, N, M, d, dv: Int
     }
 
-    /// Output `[B, N, dv]`, and the probabilities `[B, N, M]` when they are kept (see `storeLimit`;
+    /// Which probabilities a forward keeps for backward.
+    enum Keep {
+        case always, never
+        /// Those within `storeLimit`.
+        case small
+        /// Those within `storeLimit`, and larger ones while `AttentionProbabilityBudget` allows.
+        case budgeted
+    }
+
+    /// Output `[B, N, dv]`, and the probabilities `[B, N, M]` when they are kept (`B·N·M ≤ storeLimit`;
     /// `keepProbabilities` overrides the size rule).
     public static func forward(q: Tensor, k: Tensor, v: Tensor, bias: AttentionBias, scale: Float,
                                keepProbabilities: Bool? = nil) -> (out: Tensor, probs: Tensor?) {
+        let r = forward(q: q, k: k, v: v, bias: bias, scale: scale, keep: keepProbabilities.map { $0 ? .always : .never } ?? .small)
+        return (r.out, r.kept?.tensor)
+    }
+
+    static func forward(q: Tensor, k: Tensor, v: Tensor, bias: AttentionBias, scale: Float, keep: Keep)
+        -> (out: Tensor, kept: KeptAttentionProbabilities?) {
         check(q, k, v, bias)
         return q.withUnsafeBufferPointer { qb in k.withUnsafeBufferPointer { kb in v.withUnsafeBufferPointer { vb in
             forward(Operands(Q: qb.baseAddress!, K: kb.baseAddress!, V: vb.baseAddress!, B: q.shape[0], N: q.shape[1], M: k.shape[1],
-                             d: q.shape[2], dv: v.shape[2]), bias, scale, keepProbabilities)
+                             d: q.shape[2], dv: v.shape[2]), bias, scale, keep)
         } } }
     }
 
@@ -90,19 +100,35 @@ public enum Attention {
     /// `qkv.reshape(B, N, 3, heads, hd).permute(2, 0, 3, 1, 4)` gives) without splitting it.
     public static func forward(packed qkv: Tensor, bias: AttentionBias, scale: Float,
                                keepProbabilities: Bool? = nil) -> (out: Tensor, probs: Tensor?) {
+        let r = forward(packed: qkv, bias: bias, scale: scale, keep: keepProbabilities.map { $0 ? .always : .never } ?? .small)
+        return (r.out, r.kept?.tensor)
+    }
+
+    static func forward(packed qkv: Tensor, bias: AttentionBias, scale: Float, keep: Keep) -> (out: Tensor, kept: KeptAttentionProbabilities?) {
         precondition(qkv.rank == 4 && qkv.shape[0] == 3, "attention: packed qkv \(qkv.shape), expected [3, B, N, d]")
         let (B, N, d) = (qkv.shape[1], qkv.shape[2], qkv.shape[3]), third = B * N * d
         checkBias(bias, B, N, N)
         return qkv.withUnsafeBufferPointer { b in
             forward(Operands(Q: b.baseAddress!, K: b.baseAddress! + third, V: b.baseAddress! + 2 * third, B: B, N: N, M: N, d: d, dv: d),
-                    bias, scale, keepProbabilities)
+                    bias, scale, keep)
         }
     }
 
-    static func forward(_ o: Operands, _ bias: AttentionBias, _ scale: Float, _ keepProbabilities: Bool?) -> (out: Tensor, probs: Tensor?) {
+    static func forward(_ o: Operands, _ bias: AttentionBias, _ scale: Float, _ keep: Keep) -> (out: Tensor, kept: KeptAttentionProbabilities?) {
         let (B, N, M, d, dv) = (o.B, o.N, o.M, o.d, o.dv)
-        let keep = keepProbabilities ?? (B * N * M <= storeLimit)
-        var probs: Tensor? = keep ? Tensor(shape: [B, N, M], unsafeUninitialized: { _ in }) : nil
+        var reservation: AttentionProbabilityBudget.Reservation? = nil
+        let keeps: Bool
+        switch keep {
+        case .always: keeps = true
+        case .never: keeps = false
+        case .small: keeps = B * N * M <= storeLimit
+        case .budgeted:
+            if B * N * M <= storeLimit { keeps = true } else {
+                reservation = AttentionProbabilityBudget.reserve(B * N * M * MemoryLayout<Float>.stride)
+                keeps = reservation != nil
+            }
+        }
+        var probs: Tensor? = keeps ? Tensor(shape: [B, N, M], unsafeUninitialized: { _ in }) : nil
         var out = Tensor(shape: [B, N, dv], unsafeUninitialized: { _ in })
         let biasBox = UnsafeSendableBox(bias)
         out.withUnsafeMutableBufferPointer { ob in
@@ -121,7 +147,7 @@ public enum Attention {
             }
         }
         _ = probs?.count   // keep `probs` (whose storage `store` points into) alive through the loop
-        return (out, probs)
+        return (out, probs.map { KeptAttentionProbabilities($0, reservation) })
     }
 
     /// Gradients of `forward` for the upstream `g [B, N, dv]`: dq, dk, dv, and the gradient of the
@@ -210,17 +236,7 @@ public enum Attention {
                     }
                     if let DB { (DB + (i * N + r0) * M).update(from: S, count: n * M) }
                     if let DZH, let DZW {
-                        let h = relH, w = relW, TH = 2 * h - 1, TW = 2 * w - 1
-                        for r in r0..<(r0 + n) {
-                            let row = i * N + r, qh = r / w, qw = r % w
-                            let src = S + (r - r0) * M, zh = DZH + row * TH + qh + h - 1, zw = DZW + row * TW + qw + w - 1
-                            for kh in 0..<h {
-                                let line = src + kh * w
-                                var s: Float = 0
-                                for kw in 0..<w { s += line[kw]; zw[-kw] += line[kw] }
-                                zh[-kh] = s
-                            }
-                        }
+                        engine_relpos_bias_backward_rows(S, relH, relW, r0, n, DZH + i * N * (2 * relH - 1), DZW + i * N * (2 * relW - 1))
                     }
                 }
             }

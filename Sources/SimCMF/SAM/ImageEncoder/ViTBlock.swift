@@ -1,6 +1,7 @@
 import Tensor
 
-/// The encoder's `MLPBlock`: `lin2(GELU(lin1(x)))`, `x [..., C]` → `[..., C]`.
+/// The encoder's `MLPBlock`: `lin2(GELU(lin1(x)))`, `x [..., C]` → `[..., C]` (one `geluMLP`: backward
+/// recomputes the GELU output rather than keeping it).
 public final class ViTMLP: Module {
     public let lin1: Linear, lin2: Linear
 
@@ -10,7 +11,9 @@ public final class ViTMLP: Module {
     }
 
     public var parameters: [Parameter] { lin1.parameters + lin2.parameters }
-    public func callAsFunction(_ x: Variable) -> Variable { lin2(gelu(lin1(x))) }
+    public func callAsFunction(_ x: Variable) -> Variable {
+        geluMLP(x, lin1.weight.variable, lin1.bias?.variable, lin2.weight.variable, lin2.bias?.variable)
+    }
 }
 
 /// One pre-norm transformer block of `ImageEncoderViT` (`image_encoder.blocks.{i}`):
