@@ -16,11 +16,15 @@ public func attention(qkv: Variable, biasTable table: Variable, indices: [Int], 
     let bias = tv.withUnsafeBufferPointer { tb in indices.withUnsafeBufferPointer { ib in
         Tensor(shape: [B, N, N], unsafeUninitialized: { o in
             let O = o.baseAddress!, Tb = tb.baseAddress!, I = ib.baseAddress!
-            Parallel.forEach(B, grain: 1) { r in
-                for item in r {
-                    let row = Tb + (item % H) * T, dst = O + item * NN
+            // Gather the first window's heads, then copy them to the other windows (a stream, not a gather).
+            Parallel.forEach(H, grain: 1) { r in
+                for h in r {
+                    let row = Tb + h * T, dst = O + h * NN
                     for p in 0..<NN { dst[p] = row[I[p]] }
                 }
+            }
+            Parallel.forEach(B / H - 1, grain: 1) { r in
+                for window in r { (O + (window + 1) * H * NN).update(from: O, count: H * NN) }
             }
         })
     } }
