@@ -30,6 +30,36 @@ final class Conv2dBatchNormTests: XCTestCase {
         XCTAssertGreaterThan(relativeMaxError(layer.runningMean.value, meanBefore), 1e-3)
     }
 
+    /// `channelsLast` on `[B, H, W, C]` tokens equals the NCHW layer between permutes, in values and in the
+    /// gradients of the input and of the conv weight, γ and β, for every mode (the folded depthwise
+    /// layer takes the channels-last kernel; the others the permute path).
+    func testChannelsLastMatchesPermutedLayer() {
+        for mode in [BatchNormMode.evaluationFolded, .evaluation, .training] {
+            var g = SeededGenerator(seed: 12)
+            let layer = Conv2dBatchNorm("m", inChannels: 5, outChannels: 5, kernel: 3, padding: 1, groups: 5, generator: &g)
+            layer.bnWeight.value = .uniform([5], low: 0.5, high: 2, using: &g)
+            layer.bnBias.value = .uniform([5], low: -1, high: 1, using: &g)
+            layer.runningMean.value = .uniform([5], low: -0.5, high: 0.5, using: &g)
+            layer.runningVar.value = .uniform([5], low: 0.2, high: 3, using: &g)
+            let x = Tensor.normal([2, 7, 6, 5], using: &g), R = Tensor.normal([2, 7, 6, 5], using: &g)
+            let (mean, variance) = (layer.runningMean.value, layer.runningVar.value)
+            func run(_ f: (Variable) -> Variable) -> [Tensor] {
+                layer.runningMean.value = mean; layer.runningVar.value = variance
+                for p in layer.parameters { p.zeroGrad() }
+                let xv = Variable(x, requiresGrad: true)
+                f(xv).backward(seed: R)
+                let y = withoutGradients { f(Variable(x)).value }
+                return [y, xv.grad!] + layer.parameters.map { $0.grad! }
+            }
+            let fast = run { layer.channelsLast($0, mode: mode) }
+            let reference = run { layer($0.permuted([0, 3, 1, 2]), mode: mode).permuted([0, 2, 3, 1]) }
+            for (i, (a, b)) in zip(fast, reference).enumerated() {
+                XCTAssertEqual(a.shape, b.shape)
+                XCTAssertLessThan(relativeMaxError(a, b), 1e-5, "\(mode) output \(i)")
+            }
+        }
+    }
+
     /// MobileSAM's layout (3×3 stride-2 stem) builds and gives the grid `embeddingSide` predicts. Only
     /// shapes: no MobileSAM reference weights are available offline.
     func testMobileSAMStemShapes() throws {

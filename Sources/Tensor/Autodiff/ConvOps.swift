@@ -11,6 +11,20 @@ public func conv2d(_ x: Variable, _ w: Variable, _ b: Variable? = nil, stride: I
     } }
 }
 
+/// Depthwise `F.conv2d(groups: C)` on channels-last tensors: `x [B, H, W, C]`, `w [C, 1, kh, kw]`, `b [C]`
+/// → `[B, Ho, Wo, C]`; equals `conv2d(x.permuted([0, 3, 1, 2]), w, b, groups: C).permuted([0, 2, 3, 1])`.
+public func depthwiseConv2dNHWC(_ x: Variable, _ w: Variable, _ b: Variable? = nil, stride: Int = 1, padding: Int = 0,
+                                dilation: Int = 1) -> Variable {
+    let xv = x.value, wv = w.value
+    let y = DepthwiseConv2dNHWC.forward(xv, wv, b?.value, stride: stride, padding: padding, dilation: dilation)
+    let inputs = b.map { [x, w, $0] } ?? [x, w]
+    return Variable.record(y, inputs) { need in { g in
+        let r = DepthwiseConv2dNHWC.backward(xv, wv, g, stride: stride, padding: padding, dilation: dilation,
+                                             needX: need[0], needW: need[1], needB: need.count == 3 && need[2])
+        return need.count == 3 ? [r.dx, r.dw, r.db] : [r.dx, r.dw]
+    } }
+}
+
 /// `F.conv_transpose2d(x [B, Cin, H, W], w [Cin, Cout, s, s], b, stride: s)` → `[B, Cout, H·s, W·s]`.
 public func convTranspose2d(_ x: Variable, _ w: Variable, _ b: Variable? = nil, stride: Int) -> Variable {
     let xv = x.value, wv = w.value

@@ -105,6 +105,21 @@ public enum Conv2d {
         }
     }
 
+    /// `g [B, C, Ho, Wo]` summed over images and pixels → `[C]` (the bias gradient): one GEMV per image
+    /// against a vector of ones, accumulated.
+    static func channelSums(_ g: Tensor) -> Tensor {
+        let (B, C) = (g.shape[0], g.shape[1]), L = g.shape[2] * g.shape[3]
+        let ones = [Float](repeating: 1, count: Swift.max(L, 1))
+        var out = Tensor(shape: [C], repeating: 0)
+        g.withUnsafeBufferPointer { gb in ones.withUnsafeBufferPointer { ob in out.withUnsafeMutableBufferPointer { db in
+            for n in 0..<B {
+                BLAS.sgemm(m: C, n: 1, k: L, a: gb.baseAddress! + n * C * L, lda: Swift.max(L, 1), b: ob.baseAddress!, ldb: 1,
+                           beta: 1, c: db.baseAddress!, ldc: 1)
+            }
+        } } }
+        return out
+    }
+
     /// Gradients of `forward` for the upstream `g [B, Cout, Ho, Wo]`.
     public static func backward(_ x: Tensor, _ w: Tensor, _ g: Tensor, _ geo: Conv2dGeometry,
                                 needX: Bool, needW: Bool, needB: Bool) -> (dx: Tensor?, dw: Tensor?, db: Tensor?) {
@@ -115,7 +130,7 @@ public enum Conv2d {
         if DepthwiseConv2d.applies(channels: C, weight: w.shape, geo) {
             return DepthwiseConv2d.backward(x, w, g, geo, needX: needX, needW: needW, needB: needB)
         }
-        let db: Tensor? = needB ? g.sum(axes: [0, 2, 3]) : nil
+        let db: Tensor? = needB ? channelSums(g) : nil
         if isPatchify(x.shape, w.shape, geo) {
             let gRows = g.permuted([0, 2, 3, 1]).reshaped([B * L, O])
             var dx: Tensor? = nil, dw: Tensor? = nil

@@ -52,8 +52,7 @@ public enum DepthwiseConv2d {
         let (KH, KW) = (w.shape[2], w.shape[3])
         let Ho = g.shape[2], Wo = g.shape[3]
         let (s, p, d) = (geo.stride, geo.padding, geo.dilation)
-        let db: Tensor? = needB ? g.sum(axes: [0, 2, 3]) : nil
-        var dx: Tensor? = nil, dw: Tensor? = nil
+        var dx: Tensor? = nil, dw: Tensor? = nil, db: Tensor? = nil
         x.withUnsafeBufferPointer { xb in w.withUnsafeBufferPointer { wb in g.withUnsafeBufferPointer { gb in
             let X = xb.baseAddress!, Wt = wb.baseAddress!, G = gb.baseAddress!
             if needX {
@@ -78,32 +77,48 @@ public enum DepthwiseConv2d {
                     }
                 }
             }
-            if needW {
-                dw = Tensor(shape: w.shape) { ob in
-                    let O = ob.baseAddress!
-                    Parallel.forEach(C, grain: 1) { r in
+            if needW || needB {
+                // Per channel: each tap's products (and, for db, the gradient itself) accumulate into a row of
+                // `Wo` lanes over all rows and images (vectorisable: no loop-carried sum), then the lanes are summed.
+                var dwOut = needW ? Tensor(shape: w.shape, unsafeUninitialized: { _ in }) : nil
+                var dbOut = needB ? Tensor(shape: [C], unsafeUninitialized: { _ in }) : nil
+                let DW = dwOut == nil ? nil : dwOut!.withUnsafeMutableBufferPointer { $0.baseAddress! }
+                let DB = dbOut == nil ? nil : dbOut!.withUnsafeMutableBufferPointer { $0.baseAddress! }
+                Parallel.forEach(C, grain: 1) { r in
+                    withUnsafeTemporaryAllocation(of: Float.self, capacity: Swift.max(Wo, 1)) { lb in
+                        let lane = lb.baseAddress!
+                        func total(_ cols: Range<Int>) -> Float { var acc: Float = 0; for ow in cols { acc += lane[ow] }; return acc }
                         for c in r {
+                            if let DB {
+                                lane.initialize(repeating: 0, count: Wo)
+                                for n in 0..<B {
+                                    let gin = G + (n * C + c) * Ho * Wo
+                                    for oh in 0..<Ho { let gr = gin + oh * Wo; for ow in 0..<Wo { lane[ow] += gr[ow] } }
+                                }
+                                DB[c] = total(0..<Wo)
+                            }
+                            guard let DW else { continue }
                             for i in 0..<KH {
                                 let rows = range(i * d - p, s, H, Ho)
                                 for j in 0..<KW {
                                     let cols = range(j * d - p, s, W, Wo)
-                                    var acc: Float = 0
+                                    lane.initialize(repeating: 0, count: Wo)
                                     for n in 0..<B {
                                         let plane = n * C + c, xin = X + plane * H * W, gin = G + plane * Ho * Wo
                                         for oh in rows {
                                             let src = xin + (oh * s + i * d - p) * W + j * d - p, gr = gin + oh * Wo
-                                            var part: Float = 0
-                                            if s == 1 { for ow in cols { part += gr[ow] * src[ow] } }
-                                            else { for ow in cols { part += gr[ow] * src[ow * s] } }
-                                            acc += part
+                                            if s == 1 { for ow in cols { lane[ow] += gr[ow] * src[ow] } }
+                                            else { for ow in cols { lane[ow] += gr[ow] * src[ow * s] } }
                                         }
                                     }
-                                    O[(c * KH + i) * KW + j] = acc
+                                    DW[(c * KH + i) * KW + j] = total(cols)
                                 }
                             }
                         }
                     }
                 }
+                dw = dwOut
+                db = dbOut
             }
         } } }
         return (dx, dw, db)

@@ -14,9 +14,9 @@ extension Tensor {
         let outShape = order.map { shape[$0] }
         let inStrides = Tensor.strides(of: shape)
         let srcStrides = order.map { inStrides[$0] }
-        var out = Tensor(shape: outShape, repeating: 0)
         let n = count
-        if n == 0 { return out }
+        if n == 0 { return Tensor(shape: outShape, repeating: 0) }
+        var out = Tensor(shape: outShape, unsafeUninitialized: { _ in })   // every element is written below
         // Innermost-axis loop with a precomputed stride; outer index by a counter.
         let r = rank
         let innerN = outShape[r - 1], innerS = srcStrides[r - 1]

@@ -54,6 +54,18 @@ public final class Conv2dBatchNorm: Module {
         }
     }
 
+    /// The same layer on channels-last tokens `x [B, H, W, in]` → `[B, H', W', out]`. A depthwise conv in
+    /// `.evaluationFolded` mode runs the channels-last kernel directly (no permutes); otherwise the
+    /// NCHW path between two permutes.
+    public func channelsLast(_ x: Variable, mode: BatchNormMode) -> Variable {
+        let depthwise = geometry.groups == outChannels && convWeight.value.shape[1] == 1 && x.shape.count == 4 && x.shape[3] == outChannels
+        if mode == .evaluationFolded && depthwise && geometry.dilation == 1 {
+            let (w, b) = foldedVariables()
+            return depthwiseConv2dNHWC(x, w, b, stride: geometry.stride, padding: geometry.padding)
+        }
+        return self(x.permuted([0, 3, 1, 2]), mode: mode).permuted([0, 2, 3, 1])
+    }
+
     /// The fused conv's weight `[out, in/groups, k, k]` and bias `[out]` (`Conv2d_BN.fuse()`).
     public func folded() -> (weight: Tensor, bias: Tensor) {
         withoutGradients { let (w, b) = foldedVariables(); return (w.value, b.value) }

@@ -59,18 +59,25 @@ public final class TinyViTAttention: Module {
         let (B, N, C) = (x.shape[0], x.shape[1], x.shape[2])
         precondition(N == resolution * resolution, "TinyViTAttention: \(N) tokens for a \(resolution)×\(resolution) window")
         let h = norm(x)
+        let scale = 1 / Float(keyDim).squareRoot()
+        guard let lora else {
+            // Fused: heads split and merged by direct copies, no q/k/v slices, the bias gathered once.
+            let out = windowAttention(qkvProjection: qkv(h), heads: heads, biasTable: attentionBiases.variable,
+                                      indices: attentionBiasIndices, scale: scale)
+            return proj(out)
+        }
         let packed = qkv(h).reshaped([B, N, heads, 3, keyDim]).permuted([3, 0, 2, 1, 4]).reshaped([3, B * heads, N, keyDim])
         var q = packed.slice(axis: 0, 0..<1).reshaped([B * heads, N, keyDim])
         var k = packed.slice(axis: 0, 1..<2).reshaped([B * heads, N, keyDim])
         var v = packed.slice(axis: 0, 2..<3).reshaped([B * heads, N, keyDim])
-        if let lora {
+        do {
             func perHead(_ d: Variable) -> Variable { d.reshaped([B, N, heads, keyDim]).permuted([0, 2, 1, 3]).reshaped([B * heads, N, keyDim]) }
             if let a = lora.q { q = q + perHead(a(h)) }
             if let a = lora.k { k = k + perHead(a(h)) }
             if let a = lora.v { v = v + perHead(a(h)) }
         }
         let bias = attentionBias(table: attentionBiases.variable, indices: attentionBiasIndices, n: N, m: N, repeats: B)
-        let out = attention(q, k, v, bias: bias, scale: 1 / Float(keyDim).squareRoot())   // [B·heads, N, kd]
+        let out = attention(q, k, v, bias: bias, scale: scale)   // [B·heads, N, kd]
         return proj(out.reshaped([B, heads, N, keyDim]).permuted([0, 2, 1, 3]).reshaped([B, N, C]))
     }
 }

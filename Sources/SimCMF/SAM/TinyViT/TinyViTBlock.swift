@@ -54,7 +54,7 @@ public final class TinyViTBlock: Module {
             a = windowUnpartition(out, window: ws, paddedH: Hp, paddedW: Wp, h: H, w: W)
         }
         var y = x + a
-        y = localConv(y.permuted([0, 3, 1, 2]), mode: mode).permuted([0, 2, 3, 1])
+        y = localConv.channelsLast(y, mode: mode)
         return y + mlp(y)
     }
 }

@@ -1,0 +1,64 @@
+import XCTest
+@testable import Tensor
+
+/// `attention(qkv:biasTable:indices:scale:)` equals attention on the sliced q, k, v with the bias
+/// gathered and repeated by `attentionBias` (values, packed-qkv and table gradients), and passes
+/// finite differences.
+final class TableBiasAttentionTests: XCTestCase {
+    /// TinyViT-style indices for a 3×3 window: one table entry per (|Δrow|, |Δcol|).
+    static let indices: (idx: [Int], count: Int) = {
+        let r = 3
+        var idx: [Int] = []
+        for p1 in 0..<(r * r) { for p2 in 0..<(r * r) { idx.append(abs(p1 / r - p2 / r) * r + abs(p1 % r - p2 % r)) } }
+        return (idx, r * r)
+    }()
+
+    func testMatchesSplitAttentionWithGatheredBias() {
+        var g = SeededGenerator(seed: 71)
+        let (heads, windows, N, d) = (3, 2, 9, 5), B = heads * windows
+        let (idx, T) = Self.indices
+        let qkv = Tensor.normal([3, B, N, d], using: &g), table = Tensor.normal([heads, T], using: &g)
+        let scale: Float = 0.4
+        let pv = Variable(qkv, requiresGrad: true), tv = Variable(table, requiresGrad: true)
+        let y = attention(qkv: pv, biasTable: tv, indices: idx, scale: scale)
+
+        let pr = Variable(qkv, requiresGrad: true), tr = Variable(table, requiresGrad: true)
+        let parts = (0..<3).map { pr.slice(axis: 0, $0..<($0 + 1)).reshaped([B, N, d]) }
+        let bias = attentionBias(table: tr, indices: idx, n: N, m: N, repeats: windows)
+        let ref = attention(parts[0], parts[1], parts[2], bias: bias, scale: scale)
+        assertClose(y.value, ref.value, rtol: 1e-5, atol: 1e-6, "forward")
+        let R = Tensor.normal(y.shape, using: &g)
+        y.backward(seed: R)
+        ref.backward(seed: R)
+        assertClose(pv.grad, pr.grad!, rtol: 1e-4, atol: 1e-5, "d qkv")
+        assertClose(tv.grad, tr.grad!, rtol: 1e-4, atol: 1e-5, "d table")
+    }
+
+    func testFiniteDifferences() {
+        var g = SeededGenerator(seed: 72)
+        let (idx, T) = Self.indices
+        finiteDifferenceCheck(inputs: [Tensor.normal([3, 4, 9, 3], using: &g), Tensor.normal([2, T], using: &g)]) {
+            attention(qkv: $0[0], biasTable: $0[1], indices: idx, scale: 0.5)
+        }
+    }
+
+    /// The fused TinyViT form equals the permute chain around the packed op (values and gradients).
+    func testWindowAttentionMatchesPermuteChain() {
+        var g = SeededGenerator(seed: 73)
+        let (heads, B, N, d) = (2, 3, 9, 4)
+        let (idx, T) = Self.indices
+        let x = Tensor.normal([B, N, heads * 3 * d], using: &g), table = Tensor.normal([heads, T], using: &g)
+        let xv = Variable(x, requiresGrad: true), tv = Variable(table, requiresGrad: true)
+        let y = windowAttention(qkvProjection: xv, heads: heads, biasTable: tv, indices: idx, scale: 0.3)
+        let xr = Variable(x, requiresGrad: true), tr = Variable(table, requiresGrad: true)
+        let packed = xr.reshaped([B, N, heads, 3, d]).permuted([3, 0, 2, 1, 4]).reshaped([3, B * heads, N, d])
+        let ref = attention(qkv: packed, biasTable: tr, indices: idx, scale: 0.3)
+            .reshaped([B, heads, N, d]).permuted([0, 2, 1, 3]).reshaped([B, N, heads * d])
+        assertClose(y.value, ref.value, rtol: 0, atol: 0, "forward")
+        let R = Tensor.normal(y.shape, using: &g)
+        y.backward(seed: R)
+        ref.backward(seed: R)
+        assertClose(xv.grad, xr.grad!, rtol: 0, atol: 0, "dx")
+        assertClose(tv.grad, tr.grad!, rtol: 0, atol: 0, "d table")
+    }
+}
