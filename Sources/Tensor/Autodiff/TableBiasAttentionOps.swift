@@ -29,9 +29,9 @@ public func attention(qkv: Variable, biasTable table: Variable, indices: [Int], 
         })
     } }
     let b = AttentionBias.tensor(bias)
-    let (out, probs) = Attention.forward(packed: t, bias: b, scale: scale)
+    let (out, kept) = Attention.forward(packed: t, bias: b, scale: scale, keep: Variable.recordsGraph([qkv, table]) ? .budgeted : .never)
     return Variable.record(out, [qkv, table]) { need in { g in
-        let r = Attention.backward(packed: t, bias: b, scale: scale, probs: probs, g: g, needBias: need[1])
+        let r = Attention.backward(packed: t, bias: b, scale: scale, probs: kept?.tensor, g: g, needBias: need[1])
         guard need[1], let dS = r.dBias else { return [need[0] ? r.dqkv : nil, nil] }
         // Scatter-add dS into the table: items of one head are summed in item order.
         var d = Tensor(shape: [H, T], repeating: 0)
