@@ -8,7 +8,7 @@
 void engine_configure_allocator(void) {
 #if defined(__GLIBC__)
     mallopt(M_MMAP_THRESHOLD, 1 << 30);
-    mallopt(M_TRIM_THRESHOLD, 0x7fffffff);
+    mallopt(M_TRIM_THRESHOLD, -1);  /* -1: never trim (an int cannot say more than 2 GB, which a step frees) */
 #endif
 }
 

@@ -123,6 +123,18 @@ public func windowPartition(_ x: Variable, window ws: Int) -> (windows: Variable
     return (y, Hp, Wp)
 }
 
+/// `windowPartition` with every padding token set to `fill [C]` instead of zeros (see
+/// `Windows.partition(_:window:fill:)`); the gradient of `fill` sums the padding tokens' gradients.
+public func windowPartition(_ x: Variable, window ws: Int, fill: Variable) -> (windows: Variable, paddedH: Int, paddedW: Int) {
+    let (H, W) = (x.shape[1], x.shape[2])
+    let Hp = (H + ws - 1) / ws * ws, Wp = (W + ws - 1) / ws * ws
+    let y = Variable.record(Windows.partition(x.value, window: ws, fill: fill.value), [x, fill]) { need in { g in
+        [need[0] ? Windows.unpartition(g, window: ws, h: H, w: W) : nil,
+         need[1] ? Windows.paddingGradient(g, window: ws, h: H, w: W) : nil]
+    } }
+    return (y, Hp, Wp)
+}
+
 /// Inverse of `windowPartition`: `[B·nH·nW, ws, ws, C]` back to `[B, H, W, C]` (padding cropped).
 public func windowUnpartition(_ windows: Variable, window ws: Int, paddedH Hp: Int, paddedW Wp: Int, h H: Int, w W: Int) -> Variable {
     precondition(Hp == (H + ws - 1) / ws * ws && Wp == (W + ws - 1) / ws * ws, "windowUnpartition: padded \(Hp)x\(Wp) for \(H)x\(W)")

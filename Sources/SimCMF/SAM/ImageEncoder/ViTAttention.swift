@@ -35,16 +35,27 @@ public final class ViTAttention: Module {
     }
 
     /// `x [B, H, W, C]` → `[B, H, W, C]`; every token attends to every token of its `H × W` grid.
-    public func callAsFunction(_ x: Variable) -> Variable {
+    /// The same as `proj(attend(projectQKV(x)))`.
+    public func callAsFunction(_ x: Variable) -> Variable { proj(attend(projectQKV(x))) }
+
+    /// The per-token projection to `[q | k | v]`: `x [B, H, W, C]` → `[B, H, W, 3C]` (`qkv`, plus LoRA's terms).
+    public func projectQKV(_ x: Variable) -> Variable {
         let (B, H, W, C) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
-        let hd = C / heads
-        // qkv(x).reshape(B, H·W, 3, heads, hd).permute(2, 0, 3, 1, 4) → [3, B·heads, H·W, hd]
         var projected = qkv(x)
         if let lora {
             // [q | k | v] + [B_q(A_q(x)) | B_k(A_k(x)) or 0 | B_v(A_v(x))]
             let zero = Variable(.zeros([B, H, W, C]))
             projected = projected + Variable.concat([lora.q?(x) ?? zero, lora.k?(x) ?? zero, lora.v?(x) ?? zero], axis: 3)
         }
+        return projected
+    }
+
+    /// Attention over each `H × W` grid of projected tokens `[B, H, W, 3C]` (from `projectQKV`) →
+    /// the heads' outputs merged, `[B, H, W, C]`, before the output projection `proj`.
+    public func attend(_ projected: Variable) -> Variable {
+        let (B, H, W, C) = (projected.shape[0], projected.shape[1], projected.shape[2], projected.shape[3] / 3)
+        let hd = C / heads
+        // qkv(x).reshape(B, H·W, 3, heads, hd).permute(2, 0, 3, 1, 4) → [3, B·heads, H·W, hd]
         let packed = projected.reshaped([B, H * W, 3, heads, hd]).permuted([2, 0, 3, 1, 4]).reshaped([3, B * heads, H * W, hd])
         let rh = PositionTables.relativePositionTable(relPosH.variable, size: H)
         let rw = PositionTables.relativePositionTable(relPosW.variable, size: W)
@@ -55,8 +66,7 @@ public final class ViTAttention: Module {
             out = attention(qkv: packed, relativePosition: (relH: rh, relW: rw, h: H, w: W), scale: scale)
         }
         // [B·heads, H·W, hd] → [B, heads, H, W, hd] → [B, H, W, heads·hd]
-        let merged = out.reshaped([B, heads, H, W, hd]).permuted([0, 2, 3, 1, 4]).reshaped([B, H, W, C])
-        return proj(merged)
+        return out.reshaped([B, heads, H, W, hd]).permuted([0, 2, 3, 1, 4]).reshaped([B, H, W, C])
     }
 
     /// `packed [3, B·heads, N, hd]` attended with L extra keys/values per (image, head): prompt tokens go

@@ -18,7 +18,8 @@ public final class ViTMLP: Module {
 
 /// One pre-norm transformer block of `ImageEncoderViT` (`image_encoder.blocks.{i}`):
 /// `x = x + attn(norm1(x))` (windowed when `windowSize > 0`: zero-pad bottom/right after `norm1`,
-/// attend per window, unpad), then `x = x + mlp(norm2(x))`. LayerNorm eps 1e-6.
+/// attend per window, unpad), then `x = x + mlp(norm2(x))`. LayerNorm eps 1e-6. The windowed path
+/// computes the padding tokens' q, k, v once (see `callAsFunction`), with the same result.
 public final class ViTBlock: Module {
     public let norm1: LayerNormLayer, norm2: LayerNormLayer
     public let attn: ViTAttention
@@ -48,9 +49,21 @@ public final class ViTBlock: Module {
     public func callAsFunction(_ x: Variable) -> Variable {
         var y = norm1(x)
         if windowSize > 0 {
-            let (H, W) = (x.shape[1], x.shape[2])
-            let (windows, hp, wp) = windowPartition(y, window: windowSize)
-            y = windowUnpartition(attn(windows), window: windowSize, paddedH: hp, paddedW: wp, h: H, w: W)
+            // SAM pads the normalised grid with zero tokens, then projects every window token to q, k, v.
+            // Projecting only the real tokens and filling the padding with the projection of a zero
+            // token gives the same windows (and gradients) without the padding's share of the qkv and
+            // proj GEMMs (804 of 4900 tokens for ViT at 1024²); proj is per-token, so it runs after
+            // unpartitioning, on the real tokens only.
+            let (H, W, C) = (x.shape[1], x.shape[2], x.shape[3])
+            let projected = attn.projectQKV(y)
+            let (windows, hp, wp): (Variable, Int, Int)
+            if H % windowSize == 0 && W % windowSize == 0 {
+                (windows, hp, wp) = windowPartition(projected, window: windowSize)
+            } else {
+                let padToken = attn.projectQKV(Variable(.zeros([1, 1, 1, C]))).reshaped([3 * C])
+                (windows, hp, wp) = windowPartition(projected, window: windowSize, fill: padToken)
+            }
+            y = attn.proj(windowUnpartition(attn.attend(windows), window: windowSize, paddedH: hp, paddedW: wp, h: H, w: W))
         } else {
             y = attn(y)
         }
