@@ -56,23 +56,19 @@ enum TrainCommand: Command {
                      (train, validated on test, as the reference does)
       --fraction     train on the manifest's nested P% subset of the training split (e.g. 10, 25, 50)
 
-    Cost, measured with the release build on this repository's 2-core development CPU by
-    `aims bench sam --mode train-full` (one full fine-tuning step, batch 1; numbers scale with cores):
-      ViT-B at 256: 2.2 s per image, 1.6 GiB peak;  ViT-B at 512: 7.9 s per image, 2.3 GiB peak;
-      ViT-B at 1024 (the checkpoint's size): 24 to 40 s per image (warm-up and timed run), 4.9 GiB peak;
-      LiteMedSAM at 256: 4.4 s per image, 2.5 GiB peak (TinyViT's convolutions cost more than
-      ViT-B's 256 tokens here). A frozen encoder saves its weight gradients and optimizer state, not
-    the backward pass through it, when something in front of it (a mixer) or in it (LoRA) trains. By
-    construction the same holds for the SAM strategies lora, adapter, prompt, prefix and linear.
-    LiteMedSAM strategies, measured on a shared machine (2 cores; noisy, compare ratios): `aims bench sam
-    --model lite_medsam --mode train-full` 3.7 s per one-image step at load 2.5 (9.0 s at load 9),
-    2.1 GiB peak; `--mode train-lora` 1.8 s at load 2.5 (9.3 s at load 9), 1.4 GiB peak (no gradients
-    or Adam state for TinyViT's weights; the backward still runs through TinyViT to reach the LoRA
-    pairs); the encoder forward alone 3.3 s at load 9. --init scratch costs what full costs. Nothing trains before or in the encoder (3 channels or
-    --alignment zeroshot, with --strategy decoder): each image is encoded once, so after the first epoch
-    an epoch of 6 images took 3.0 s instead of 17 s (the decoder step only), with identical losses. So choose the input size first (--image-size
-    256 or 512 for ViT-B), then the strategy. `aims bench sam --model vit_b --size S --mode
-    train-full` measures your machine; the progress line of aims train shows images/s and the ETA.
+    Cost of one full fine-tuning step (batch 1), `aims bench sam --mode train-full`, release build,
+    this repository's 2-core development CPU (numbers scale with cores; measure yours the same way):
+      ViT-B at 256: 1.1 s, 1.5 GiB peak   at 512: 3.7 s, 2.0 GiB   at 1024 (the checkpoint's size): 17 s, 6.7 GiB
+      LiteMedSAM at 256: 2.1 s, 2.1 GiB   (--mode train-lora: 1.4 s, 1.3 GiB)
+    The first step costs more (memory is faulted in once). A frozen encoder saves its weight gradients
+    and optimizer state, not the backward pass through it, whenever something in front of it (a mixer)
+    or in it (LoRA, adapters, prompts, prefixes, the linear probe) trains. Only when nothing before or
+    in the encoder trains (3 channels or --alignment zeroshot, with --strategy decoder) is each image
+    encoded once: after the first epoch an epoch then costs the decoder step only, with identical losses.
+    So choose the input size first (--image-size 256 or 512 for ViT-B), then the strategy; the progress
+    line shows images/s and the ETA. At 1024, ViT's global attention keeps its probabilities for backward
+    (805 MB per block) within AIMS_ATTENTION_MEMORY_MB (default: a sixth of RAM, at most 4096), else
+    recomputes them: the same gradients, about 6 % slower, 3 GB less.
     """
 
     struct Summary: Encodable {
