@@ -150,19 +150,6 @@ public func windowUnpartition(_ windows: Variable, window ws: Int, paddedH Hp: I
 public func attentionBias(table: Variable, indices: [Int], n: Int, m: Int, repeats: Int = 1) -> Variable {
     let (H, T) = (table.shape[0], table.shape[1])
     precondition(indices.count == n * m && indices.allSatisfy { $0 >= 0 && $0 < T }, "attentionBias: indices for \(n)x\(m) in 0..<\(T)")
-    let tv = table.value
-    let one = tv.withUnsafeBufferPointer { tb in
-        Tensor(shape: [H, n, m]) { o in for h in 0..<H { for (p, idx) in indices.enumerated() { o[h * n * m + p] = tb[h * T + idx] } } }
-    }
-    let out = repeats == 1 ? one : Tensor.concat([Tensor](repeating: one, count: repeats), axis: 0)
-    return Variable.record(out, [table]) { _ in { g in
-        var d = Tensor(shape: [H, T], repeating: 0)
-        g.withUnsafeBufferPointer { gb in d.withUnsafeMutableBufferPointer { db in
-            for r in 0..<repeats { for h in 0..<H {
-                let src = gb.baseAddress! + (r * H + h) * n * m
-                for (p, idx) in indices.enumerated() { db[h * T + idx] += src[p] }
-            } }
-        } }
-        return [d]
-    } }
+    let out = BiasTable.gather(table.value, indices: indices, repeats: repeats).reshaped([repeats * H, n, m])
+    return Variable.record(out, [table]) { _ in { g in [BiasTable.scatter(g, indices: indices, heads: H, tableSize: T)] } }
 }

@@ -12,41 +12,13 @@ public func attention(qkv: Variable, biasTable table: Variable, indices: [Int], 
     let (H, T) = (tv.shape[0], tv.shape[1])
     precondition(tv.rank == 2 && H > 0 && B % H == 0, "attention: bias table \(tv.shape) for \(B) items")
     precondition(indices.count == N * N && indices.allSatisfy { $0 >= 0 && $0 < T }, "attention: bias indices for \(N)x\(N) in 0..<\(T)")
-    let NN = N * N
-    let bias = tv.withUnsafeBufferPointer { tb in indices.withUnsafeBufferPointer { ib in
-        Tensor(shape: [B, N, N], unsafeUninitialized: { o in
-            let O = o.baseAddress!, Tb = tb.baseAddress!, I = ib.baseAddress!
-            // Gather the first window's heads, then copy them to the other windows (a stream, not a gather).
-            Parallel.forEach(H, grain: 1) { r in
-                for h in r {
-                    let row = Tb + h * T, dst = O + h * NN
-                    for p in 0..<NN { dst[p] = row[I[p]] }
-                }
-            }
-            Parallel.forEach(B / H - 1, grain: 1) { r in
-                for window in r { (O + (window + 1) * H * NN).update(from: O, count: H * NN) }
-            }
-        })
-    } }
+    let bias = BiasTable.gather(tv, indices: indices, repeats: B / H).reshaped([B, N, N])
     let b = AttentionBias.tensor(bias)
     let (out, kept) = Attention.forward(packed: t, bias: b, scale: scale, keep: Variable.recordsGraph([qkv, table]) ? .budgeted : .never)
     return Variable.record(out, [qkv, table]) { need in { g in
         let r = Attention.backward(packed: t, bias: b, scale: scale, probs: kept?.tensor, g: g, needBias: need[1])
         guard need[1], let dS = r.dBias else { return [need[0] ? r.dqkv : nil, nil] }
-        // Scatter-add dS into the table: items of one head are summed in item order.
-        var d = Tensor(shape: [H, T], repeating: 0)
-        d.withUnsafeMutableBufferPointer { db in dS.withUnsafeBufferPointer { sb in indices.withUnsafeBufferPointer { ib in
-            let D = db.baseAddress!, S = sb.baseAddress!, I = ib.baseAddress!
-            Parallel.forEach(H, grain: 1) { r in
-                for h in r {
-                    let row = D + h * T
-                    for item in stride(from: h, to: B, by: H) {
-                        let src = S + item * NN
-                        for p in 0..<NN { row[I[p]] += src[p] }
-                    }
-                }
-            }
-        } } }
+        let d = BiasTable.scatter(dS, indices: indices, heads: H, tableSize: T)
         return [need[0] ? r.dqkv : nil, d]
     } }
 }

@@ -55,14 +55,8 @@ public final class ViTBlock: Module {
             // proj GEMMs (804 of 4900 tokens for ViT at 1024²); proj is per-token, so it runs after
             // unpartitioning, on the real tokens only.
             let (H, W, C) = (x.shape[1], x.shape[2], x.shape[3])
-            let projected = attn.projectQKV(y)
-            let (windows, hp, wp): (Variable, Int, Int)
-            if H % windowSize == 0 && W % windowSize == 0 {
-                (windows, hp, wp) = windowPartition(projected, window: windowSize)
-            } else {
-                let padToken = attn.projectQKV(Variable(.zeros([1, 1, 1, C]))).reshaped([3 * C])
-                (windows, hp, wp) = windowPartition(projected, window: windowSize, fill: padToken)
-            }
+            let padToken = attn.projectQKV(Variable(.zeros([1, 1, 1, C]))).reshaped([3 * C])
+            let (windows, hp, wp) = windowPartition(attn.projectQKV(y), window: windowSize, fill: padToken)
             y = attn.proj(windowUnpartition(attn.attend(windows), window: windowSize, paddedH: hp, paddedW: wp, h: H, w: W))
         } else {
             y = attn(y)

@@ -70,12 +70,10 @@ public final class TinyViTAttention: Module {
         var q = packed.slice(axis: 0, 0..<1).reshaped([B * heads, N, keyDim])
         var k = packed.slice(axis: 0, 1..<2).reshaped([B * heads, N, keyDim])
         var v = packed.slice(axis: 0, 2..<3).reshaped([B * heads, N, keyDim])
-        do {
-            func perHead(_ d: Variable) -> Variable { d.reshaped([B, N, heads, keyDim]).permuted([0, 2, 1, 3]).reshaped([B * heads, N, keyDim]) }
-            if let a = lora.q { q = q + perHead(a(h)) }
-            if let a = lora.k { k = k + perHead(a(h)) }
-            if let a = lora.v { v = v + perHead(a(h)) }
-        }
+        func perHead(_ d: Variable) -> Variable { d.reshaped([B, N, heads, keyDim]).permuted([0, 2, 1, 3]).reshaped([B * heads, N, keyDim]) }
+        if let a = lora.q { q = q + perHead(a(h)) }
+        if let a = lora.k { k = k + perHead(a(h)) }
+        if let a = lora.v { v = v + perHead(a(h)) }
         let bias = attentionBias(table: attentionBiases.variable, indices: attentionBiasIndices, n: N, m: N, repeats: B)
         let out = attention(q, k, v, bias: bias, scale: scale)   // [B·heads, N, kd]
         return proj(out.reshaped([B, heads, N, keyDim]).permuted([0, 2, 1, 3]).reshaped([B, N, C]))

@@ -1,0 +1,42 @@
+/// TinyViT's learned attention bias: a table `[H, T]` gathered by `indices` (`n·m` entries in `0..<T`)
+/// into `[repeats·H, n, m]` (item `r·H + h` reads head h), and the adjoint scatter-add.
+enum BiasTable {
+    /// `out[r·H + h, p] = table[h, indices[p]]`: the first repeat's heads gathered, the rest copied from it.
+    static func gather(_ table: Tensor, indices: [Int], repeats: Int) -> Tensor {
+        let (H, T) = (table.shape[0], table.shape[1]), NN = indices.count
+        precondition(table.rank == 2 && repeats >= 1, "BiasTable.gather: table \(table.shape), \(repeats) repeats")
+        return table.withUnsafeBufferPointer { tb in indices.withUnsafeBufferPointer { ib in
+            Tensor(shape: [repeats * H, NN], unsafeUninitialized: { o in
+                let O = o.baseAddress!, Tb = tb.baseAddress!, I = ib.baseAddress!
+                Parallel.forEach(H, grain: 1) { r in
+                    for h in r {
+                        let row = Tb + h * T, dst = O + h * NN
+                        for p in 0..<NN { dst[p] = row[I[p]] }
+                    }
+                }
+                Parallel.forEach(repeats - 1, grain: 1) { r in
+                    for rep in r { (O + (rep + 1) * H * NN).update(from: O, count: H * NN) }
+                }
+            })
+        } }
+    }
+
+    /// The gradient of `gather` for `g [repeats·H, n·m]`: `[H, T]`, each head's repeats summed in order.
+    static func scatter(_ g: Tensor, indices: [Int], heads H: Int, tableSize T: Int) -> Tensor {
+        let NN = indices.count, items = g.count / NN
+        var d = Tensor(shape: [H, T], repeating: 0)
+        d.withUnsafeMutableBufferPointer { db in g.withUnsafeBufferPointer { sb in indices.withUnsafeBufferPointer { ib in
+            let D = db.baseAddress!, S = sb.baseAddress!, I = ib.baseAddress!
+            Parallel.forEach(H, grain: 1) { r in
+                for h in r {
+                    let row = D + h * T
+                    for item in stride(from: h, to: items, by: H) {
+                        let src = S + item * NN
+                        for p in 0..<NN { row[I[p]] += src[p] }
+                    }
+                }
+            }
+        } } }
+        return d
+    }
+}
