@@ -76,3 +76,27 @@ void engine_relpos_bias_rows(const float *zh, const float *zw, long h, long w, l
 /// `dzw[r][qw − kw + w − 1]` (dzw must start at zero).
 void engine_relpos_bias_backward_rows(const float *ds, long h, long w, long r0, long n, float *dzh, float *dzw);
 #endif
+
+#ifndef ENGINE_KERNELS_ATTENTION_GEMM_H
+#define ENGINE_KERNELS_ATTENTION_GEMM_H
+/// The matrix products inside attention as AVX-512 register tiles (attention_gemm.c): row-major,
+/// single-threaded, for one item at a time. 1 when they run here for value width `dv` (AVX-512 and
+/// `dv` a positive multiple of 16), 0 when the caller must use BLAS.
+int engine_attention_kernels_available(long dv);
+/// Floats `engine_attention_pack_transposed` writes for `m` rows of width `d`.
+long engine_attention_packed_count(long m, long d);
+/// Packs `b [m × d]` (row stride `ldb`) as `bᵀ` in panels of 32 columns (zero past `m`), for
+/// `engine_attention_scores`; `packed` holds `engine_attention_packed_count(m, d)` floats, 64-byte aligned.
+void engine_attention_pack_transposed(const float *b, long m, long d, long ldb, float *packed);
+/// Scores: `c [n × m] = alpha · a [n × d] · bᵀ`, plus `c` when `accumulate` (a bias written there
+/// first); `packed` is `b [m × d]` packed by `engine_attention_pack_transposed`.
+void engine_attention_scores(long n, long m, long d, float alpha, const float *a, long lda, const float *packed, float *c,
+                             long ldc, int accumulate);
+/// Weighted sum: `c [n × dv] = alpha · a [n × m] · b [m × dv]` (c overwritten); `dv` a multiple of 16.
+void engine_attention_apply(long n, long m, long dv, float alpha, const float *a, long lda, const float *b, long ldb, float *c,
+                            long ldc);
+/// Transposed product: `c [m × dv] = alpha · a [n × m]ᵀ · b [n × dv]`, plus `c` when `accumulate`;
+/// `dv` a multiple of 16.
+void engine_attention_transposed(long n, long m, long dv, float alpha, const float *a, long lda, const float *b, long ldb,
+                                 float *c, long ldc, int accumulate);
+#endif

@@ -29,20 +29,23 @@ public enum Attention {
     /// between its GEMMs and its softmax (window attention: one block of all 196 rows).
     public static func rowBlock(_ N: Int, _ M: Int) -> Int { Swift.min(N, Swift.max(16, (256 * 1024) / Swift.max(M, 1))) }
 
-    /// Writes rows `r0 ..< r0 + n` of item `i`'s scores `scale · q·kᵀ + bias`, row-softmaxed, into `P [n, M]`.
+    /// Writes rows `r0 ..< r0 + n` of item `i`'s scores `scale · q·kᵀ + bias`, row-softmaxed, into `P [n, M]`;
+    /// `k` is the item's keys packed by `products`.
     static func probabilities(_ i: Int, _ r0: Int, _ n: Int, _ P: UnsafeMutablePointer<Float>, _ Q: UnsafePointer<Float>,
-                              _ K: UnsafePointer<Float>, _ N: Int, _ M: Int, _ d: Int, _ scale: Float, _ bias: AttentionBias) {
-        var beta: Float = 1
+                              _ k: AttentionProducts.Packed, _ products: AttentionProducts, _ N: Int, _ d: Int, _ scale: Float,
+                              _ bias: AttentionBias) {
+        let M = k.rows
         switch bias {
-        case .none: beta = 0
+        case .none: break
         case .tensor(let b): b.withUnsafeBufferPointer { P.update(from: $0.baseAddress! + (i * N + r0) * M, count: n * M) }
         case let .relative(zh, zw, h, w):
             zh.withUnsafeBufferPointer { hb in zw.withUnsafeBufferPointer { wb in
                 engine_relpos_bias_rows(hb.baseAddress! + i * N * (2 * h - 1), wb.baseAddress! + i * N * (2 * w - 1), h, w, r0, n, P)
             } }
         }
-        BLAS.sgemm(transB: true, m: n, n: M, k: d, alpha: scale, a: Q + (i * N + r0) * d, lda: d, b: K + i * M * d, ldb: d,
-                   beta: beta, c: P, ldc: M)
+        let hasBias: Bool
+        if case .none = bias { hasBias = false } else { hasBias = true }
+        products.scores(n: n, alpha: scale, a: Q + (i * N + r0) * d, b: k, c: P, accumulate: hasBias)
         engine_softmax_rows(P, n, M)
     }
 
@@ -134,15 +137,16 @@ public enum Attention {
         out.withUnsafeMutableBufferPointer { ob in
             let Q = o.Q, K = o.K, V = o.V, O = ob.baseAddress!
             let store: UnsafeMutablePointer<Float>? = probs == nil ? nil : probs!.withUnsafeMutableBufferPointer { $0.baseAddress! }
-            let rb = rowBlock(N, M)
+            let rb = rowBlock(N, M), products = AttentionProducts(d: d, dv: dv)
             BLAS.forEachItem(B) { i in
                 let scratch: UnsafeMutablePointer<Float>? = store == nil ? .allocate(capacity: rb * M) : nil
-                defer { scratch?.deallocate() }
+                let keys = products.pack(K + i * M * d, rows: M, width: d)
+                defer { scratch?.deallocate(); keys.release() }
                 for r0 in stride(from: 0, to: N, by: rb) {
                     let n = Swift.min(rb, N - r0)
                     let P = store.map { $0 + (i * N + r0) * M } ?? scratch!
-                    probabilities(i, r0, n, P, Q, K, N, M, d, scale, biasBox.value)
-                    BLAS.sgemm(m: n, n: dv, k: M, a: P, lda: M, b: V + i * M * dv, ldb: dv, c: O + (i * N + r0) * dv, ldc: dv)
+                    probabilities(i, r0, n, P, Q, keys, products, N, d, scale, biasBox.value)
+                    products.apply(n: n, m: M, width: dv, a: P, b: V + i * M * dv, c: O + (i * N + r0) * dv)
                 }
             }
         }
@@ -207,32 +211,31 @@ public enum Attention {
         g.withUnsafeBufferPointer { gb in
             let Q = o.Q, K = o.K, V = o.V, G = gb.baseAddress!
             let stored: UnsafePointer<Float>? = probs?.withUnsafeBufferPointer { $0.baseAddress! }
-            let rb = rowBlock(N, M)
+            let rb = rowBlock(N, M), products = AttentionProducts(d: d, dv: dvn)
             BLAS.forEachItem(B) { i in
                 let scratch = UnsafeMutablePointer<Float>.allocate(capacity: (stored == nil ? 2 : 1) * rb * M)
-                defer { scratch.deallocate() }
+                let values = products.pack(V + i * M * dvn, rows: M, width: dvn)
+                let keys = stored == nil ? products.pack(K + i * M * d, rows: M, width: d) : nil
+                defer { scratch.deallocate(); values.release(); keys?.release() }
                 let S = scratch
                 for r0 in stride(from: 0, to: N, by: rb) {
-                    let n = Swift.min(rb, N - r0), beta: Float = r0 == 0 ? 0 : 1
+                    let n = Swift.min(rb, N - r0), first = r0 == 0
                     let P: UnsafePointer<Float>
                     if let stored { P = stored + (i * N + r0) * M } else {
                         let p = scratch + rb * M
-                        probabilities(i, r0, n, p, Q, K, N, M, d, scale, biasBox.value)
+                        probabilities(i, r0, n, p, Q, keys!, products, N, d, scale, biasBox.value)
                         P = UnsafePointer(p)
                     }
                     let Gb = G + (i * N + r0) * dvn, Qb = Q + (i * N + r0) * d
                     // dP[n, M] = g · vᵀ ; dV[M, dv] += Pᵀ · g
-                    BLAS.sgemm(transB: true, m: n, n: M, k: dvn, a: Gb, lda: dvn, b: V + i * M * dvn, ldb: dvn, c: S, ldc: M)
-                    if let DV {
-                        BLAS.sgemm(transA: true, m: M, n: dvn, k: n, a: P, lda: M, b: Gb, ldb: dvn, beta: beta, c: DV + i * M * dvn, ldc: dvn)
-                    }
+                    products.scores(n: n, alpha: 1, a: Gb, b: values, c: S, accumulate: false)
+                    if let DV { products.transposed(n: n, m: M, width: dvn, a: P, b: Gb, c: DV + i * M * dvn, accumulate: !first) }
                     engine_softmax_backward_rows(P, S, n, M)   // S = dScores
                     if let DQ {   // dq = scale · dS · k
-                        BLAS.sgemm(m: n, n: d, k: M, alpha: scale, a: S, lda: M, b: K + i * M * d, ldb: d, c: DQ + (i * N + r0) * d, ldc: d)
+                        products.apply(n: n, m: M, width: d, alpha: scale, a: S, b: K + i * M * d, c: DQ + (i * N + r0) * d)
                     }
                     if let DK {   // dk += scale · dSᵀ · q
-                        BLAS.sgemm(transA: true, m: M, n: d, k: n, alpha: scale, a: S, lda: M, b: Qb, ldb: d, beta: beta,
-                                   c: DK + i * M * d, ldc: d)
+                        products.transposed(n: n, m: M, width: d, alpha: scale, a: S, b: Qb, c: DK + i * M * d, accumulate: !first)
                     }
                     if let DB { (DB + (i * N + r0) * M).update(from: S, count: n * M) }
                     if let DZH, let DZW {

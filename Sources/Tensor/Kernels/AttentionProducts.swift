@@ -1,0 +1,70 @@
+import CEngineKernels
+
+/// The matrix products of one attention item (`q [N, d]`, `k [M, d]`, `v [M, dv]`), computed by the
+/// AVX-512 register tiles of `attention_gemm.c` when the CPU has them and both widths are multiples
+/// of 16 (every SAM head: 16, 32, 64, 80), by OpenBLAS otherwise.
+///
+/// OpenBLAS repacks both operands on every call, and attention calls it once per block of query rows
+/// with a product depth of only `d`: for ViT-B's global attention that packing and the short-depth
+/// tile overhead were a quarter of the time. The tiles read the row-major operands in place; the one
+/// operand that needs packing (the `kᵀ` or `vᵀ` of a scores product) is packed once per item
+/// (`Packed`) and reused by every block of rows.
+struct AttentionProducts {
+    /// Whether the register tiles run (else BLAS).
+    let tiled: Bool
+
+    init(d: Int, dv: Int) {
+        tiled = engine_attention_kernels_available(d) != 0 && engine_attention_kernels_available(dv) != 0
+    }
+
+    /// One item's `b [rows, width]` ready for `scores`: packed as `bᵀ` panels when tiled, else the row-major
+    /// original. Owns its buffer; `release()` frees it.
+    struct Packed {
+        let source: UnsafePointer<Float>
+        let rows: Int, width: Int
+        let panels: UnsafeMutablePointer<Float>?
+
+        func release() { panels?.deallocate() }
+    }
+
+    func pack(_ b: UnsafePointer<Float>, rows: Int, width: Int) -> Packed {
+        guard tiled else { return Packed(source: b, rows: rows, width: width, panels: nil) }
+        let count = Int(engine_attention_packed_count(rows, width))
+        let raw = UnsafeMutableRawPointer.allocate(byteCount: count * MemoryLayout<Float>.stride, alignment: 64)
+        let panels = raw.bindMemory(to: Float.self, capacity: count)
+        engine_attention_pack_transposed(b, rows, width, width, panels)
+        return Packed(source: b, rows: rows, width: width, panels: panels)
+    }
+
+    /// `c [n, b.rows] = alpha · a [n, b.width] · bᵀ`, plus `c` when `accumulate`. Row strides: `a` is
+    /// `b.width`, `c` is `b.rows`.
+    func scores(n: Int, alpha: Float, a: UnsafePointer<Float>, b: Packed, c: UnsafeMutablePointer<Float>, accumulate: Bool) {
+        if let panels = b.panels {
+            engine_attention_scores(n, b.rows, b.width, alpha, a, b.width, panels, c, b.rows, accumulate ? 1 : 0)
+        } else {
+            BLAS.sgemm(transB: true, m: n, n: b.rows, k: b.width, alpha: alpha, a: a, lda: b.width, b: b.source, ldb: b.width,
+                       beta: accumulate ? 1 : 0, c: c, ldc: b.rows)
+        }
+    }
+
+    /// `c [n, width] = alpha · a [n, m] · b [m, width]`, all rows contiguous.
+    func apply(n: Int, m: Int, width: Int, alpha: Float = 1, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
+               c: UnsafeMutablePointer<Float>) {
+        if tiled {
+            engine_attention_apply(n, m, width, alpha, a, m, b, width, c, width)
+        } else {
+            BLAS.sgemm(m: n, n: width, k: m, alpha: alpha, a: a, lda: m, b: b, ldb: width, c: c, ldc: width)
+        }
+    }
+
+    /// `c [m, width] = alpha · a [n, m]ᵀ · b [n, width]`, plus `c` when `accumulate`, all rows contiguous.
+    func transposed(n: Int, m: Int, width: Int, alpha: Float = 1, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
+                    c: UnsafeMutablePointer<Float>, accumulate: Bool) {
+        if tiled {
+            engine_attention_transposed(n, m, width, alpha, a, m, b, width, c, width, accumulate ? 1 : 0)
+        } else {
+            BLAS.sgemm(transA: true, m: m, n: width, k: n, alpha: alpha, a: a, lda: m, b: b, ldb: width, beta: accumulate ? 1 : 0,
+                       c: c, ldc: width)
+        }
+    }
+}

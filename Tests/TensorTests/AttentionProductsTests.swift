@@ -1,0 +1,98 @@
+import XCTest
+import CEngineKernels
+@testable import Tensor
+
+/// The products inside attention (`AttentionProducts`: AVX-512 register tiles, or OpenBLAS) against
+/// sums in Double, on shapes that leave partial tiles in every direction; and whole attention forward
+/// and backward on the tiled path against the BLAS path.
+final class AttentionProductsTests: XCTestCase {
+    /// `(n, m, width)`: rows not a multiple of any tile height (6, 8, 12), key counts not a multiple of the
+    /// 32-column panels or the 64-row chunks, widths of one to eight vectors.
+    let shapes = [(1, 1, 16), (5, 33, 32), (13, 70, 48), (64, 196, 64), (29, 130, 80), (7, 65, 128)]
+
+    /// Runs `body` on the tiled path (when this CPU has it) and on the BLAS path.
+    func onEveryPath(_ body: (String) -> Void) {
+        for portable: Int32 in [0, 1] {
+            engine_use_portable_kernels(portable)
+            defer { engine_use_portable_kernels(0) }
+            body("tiled \(AttentionProducts(d: 64, dv: 64).tiled)")
+        }
+    }
+
+    func values(_ count: Int, _ seed: UInt64) -> [Float] {
+        var g = SeededGenerator(seed: seed)
+        return Tensor.normal([count], using: &g).scalars
+    }
+
+    func assertNear(_ actual: [Float], _ expected: [Double], _ what: String, file: StaticString = #filePath, line: UInt = #line) {
+        XCTAssertEqual(actual.count, expected.count, what, file: file, line: line)
+        let worst = zip(actual, expected).map { abs(Double($0) - $1) / (1 + abs($1)) }.max() ?? 0
+        XCTAssertLessThan(worst, 1e-5, what, file: file, line: line)
+    }
+
+    func testScoresApplyAndTransposedAgainstDoubleSums() {
+        onEveryPath { path in
+            for (n, m, w) in shapes {
+                let products = AttentionProducts(d: w, dv: w)
+                let a = values(n * w, 1), b = values(m * w, 2), c0 = values(n * m, 3), p = values(n * m, 4), g = values(n * w, 5)
+                let d0 = values(m * w, 6)
+                let what = "\(path) n \(n) m \(m) width \(w)"
+                for accumulate in [false, true] {
+                    var c = c0
+                    b.withUnsafeBufferPointer { bb in
+                        let packed = products.pack(bb.baseAddress!, rows: m, width: w)
+                        defer { packed.release() }
+                        c.withUnsafeMutableBufferPointer { products.scores(n: n, alpha: 0.3, a: a, b: packed, c: $0.baseAddress!, accumulate: accumulate) }
+                    }
+                    let expected = (0..<n * m).map { ij -> Double in
+                        let (i, j) = (ij / m, ij % m)
+                        let dot = (0..<w).reduce(0.0) { $0 + Double(a[i * w + $1]) * Double(b[j * w + $1]) }
+                        return 0.3 * dot + (accumulate ? Double(c0[ij]) : 0)
+                    }
+                    assertNear(c, expected, "\(what) scores accumulate \(accumulate)")
+                }
+                var o = [Float](repeating: .nan, count: n * w)
+                o.withUnsafeMutableBufferPointer { products.apply(n: n, m: m, width: w, alpha: 0.7, a: p, b: b, c: $0.baseAddress!) }
+                assertNear(o, (0..<n * w).map { ij in
+                    0.7 * (0..<m).reduce(0.0) { $0 + Double(p[(ij / w) * m + $1]) * Double(b[$1 * w + ij % w]) }
+                }, "\(what) apply")
+                for accumulate in [false, true] {
+                    var dk = d0
+                    dk.withUnsafeMutableBufferPointer {
+                        products.transposed(n: n, m: m, width: w, alpha: 1.3, a: p, b: g, c: $0.baseAddress!, accumulate: accumulate)
+                    }
+                    assertNear(dk, (0..<m * w).map { jc in
+                        let (j, col) = (jc / w, jc % w)
+                        return 1.3 * (0..<n).reduce(0.0) { $0 + Double(p[$1 * m + j]) * Double(g[$1 * w + col]) }
+                            + (accumulate ? Double(d0[jc]) : 0)
+                    }, "\(what) transposed accumulate \(accumulate)")
+                }
+            }
+        }
+    }
+
+    /// Attention with a dense bias, unequal query and key counts and `d != dv`, forward and every gradient,
+    /// probabilities kept and recomputed: the tiled path gives the BLAS path's numbers.
+    func testAttentionOnTheTiledPathMatchesBLAS() throws {
+        try XCTSkipUnless(AttentionProducts(d: 32, dv: 48).tiled, "no AVX-512 here: only the BLAS path runs")
+        var rng = SeededGenerator(seed: 11)
+        let (B, N, M, d, dv) = (3, 37, 70, 32, 48)
+        let q = Tensor.normal([B, N, d], using: &rng), k = Tensor.normal([B, M, d], using: &rng)
+        let v = Tensor.normal([B, M, dv], using: &rng), bias = AttentionBias.tensor(Tensor.normal([B, N, M], using: &rng))
+        let g = Tensor.normal([B, N, dv], using: &rng)
+        func run() -> [Tensor] {
+            let f = Attention.forward(q: q, k: k, v: v, bias: bias, scale: 0.2, keepProbabilities: true)
+            var out = [f.out]
+            for probs in [f.probs, nil] {
+                let r = Attention.backward(q: q, k: k, v: v, bias: bias, scale: 0.2, probs: probs, g: g, need: (true, true, true, true))
+                out += [r.dq!, r.dk!, r.dv!, r.dBias!]
+            }
+            return out
+        }
+        let tiled = run()
+        engine_use_portable_kernels(1)
+        defer { engine_use_portable_kernels(0) }
+        let blas = run()
+        for (i, (t, b)) in zip(tiled, blas).enumerated() { assertClose(t, b, rtol: 1e-4, atol: 1e-5, "output \(i)") }
+    }
+}
