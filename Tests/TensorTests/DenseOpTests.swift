@@ -86,6 +86,50 @@ final class DenseOpTests: XCTestCase {
         }
     }
 
+    /// Layer norm's kernels on the AVX-512 and portable paths against sums in Double, for row widths
+    /// below, not a multiple of, and above 16 lanes, with and without the affine parameters: forward
+    /// (1e-5), input gradient (1e-4), and weight and bias gradients (1e-5; the same on both paths).
+    func testLayerNormKernelsAgainstDouble() {
+        for (rows, d) in [(3, 5), (4, 16), (7, 37), (2, 768)] {
+            var g = SeededGenerator(seed: UInt64(d))
+            let x = Tensor.normal([rows, d], mean: 0.5, std: 2, using: &g), gy = Tensor.normal([rows, d], using: &g)
+            let w = Tensor.normal([d], using: &g), b = Tensor.normal([d], using: &g)
+            let X = x.scalars.map(Double.init), G = gy.scalars.map(Double.init), W = w.scalars.map(Double.init)
+            // References in Double, per row: x̂, y, and dx; over rows: dw, db.
+            var xhat = [Double](), y = [Double](), dx = [Double](), dw = [Double](repeating: 0, count: d), db = dw
+            for i in 0..<rows {
+                let row = X[(i * d)..<((i + 1) * d)], gr = Array(G[(i * d)..<((i + 1) * d)])
+                let mu = row.reduce(0, +) / Double(d)
+                let rs = 1 / (row.map { ($0 - mu) * ($0 - mu) }.reduce(0, +) / Double(d) + 1e-6).squareRoot()
+                let xh = row.map { ($0 - mu) * rs }
+                let gh = (0..<d).map { gr[$0] * W[$0] }
+                let a = gh.reduce(0, +) / Double(d), c = zip(gh, xh).map(*).reduce(0, +) / Double(d)
+                xhat += xh
+                y += (0..<d).map { xh[$0] * W[$0] + Double(b.scalars[$0]) }
+                dx += (0..<d).map { rs * (gh[$0] - a - xh[$0] * c) }
+                for j in 0..<d { dw[j] += gr[j] * xh[j]; db[j] += gr[j] }
+            }
+            var paramGrads: [[Float]] = []
+            let shared = LayerNorm.forward(x, w, b, eps: 1e-6).1   // both paths' backward from the same statistics
+            for portable: Int32 in [0, 1] {
+                engine_use_portable_kernels(portable)
+                defer { engine_use_portable_kernels(0) }
+                let what = "portable \(portable), \(rows)x\(d)"
+                let (out, stats) = LayerNorm.forward(x, w, b, eps: 1e-6)
+                assertClose(out, Tensor(shape: [rows, d], values: y.map { Float($0) }), rtol: 1e-5, atol: 1e-5, "\(what) forward")
+                let (plain, _) = LayerNorm.forward(x, nil, nil, eps: 1e-6)
+                assertClose(plain, Tensor(shape: [rows, d], values: xhat.map { Float($0) }), rtol: 1e-5, atol: 1e-5, "\(what) no affine")
+                XCTAssertEqual(stats.mean.count, rows)
+                let r = LayerNorm.backward(x, w, shared, gy)
+                assertClose(r.dx, Tensor(shape: [rows, d], values: dx.map { Float($0) }), rtol: 1e-4, atol: 1e-4, "\(what) dx")
+                assertClose(r.dw, Tensor(shape: [d], values: dw.map { Float($0) }), rtol: 1e-5, atol: 1e-5, "\(what) dw")
+                assertClose(r.db, Tensor(shape: [d], values: db.map { Float($0) }), rtol: 1e-5, atol: 1e-5, "\(what) db")
+                paramGrads.append(r.dw!.scalars + r.db!.scalars)
+            }
+            XCTAssertEqual(paramGrads[0], paramGrads[1], "\(rows)x\(d): weight and bias gradients differ between the paths")
+        }
+    }
+
     func checkKernelsAgainstDouble() {
         let n = 1001
         let x = Tensor(shape: [n], values: (0..<n).map { -8 + 16 * Float($0) / Float(n - 1) })

@@ -100,3 +100,19 @@ void engine_attention_apply(long n, long m, long dv, float alpha, const float *a
 void engine_attention_transposed(long n, long m, long dv, float alpha, const float *a, long lda, const float *b, long ldb,
                                  float *c, long ldc, int accumulate);
 #endif
+
+#ifndef ENGINE_KERNELS_LAYERNORM_H
+#define ENGINE_KERNELS_LAYERNORM_H
+/// Layer normalisation of rows `r0 ..< r1` of `x [rows, d]`: `y = (x − mean) · rstd · w + b` (`w`, `b`
+/// may be NULL), storing each row's `mean` and `rstd = 1 / √(biased variance + eps)`.
+void engine_layernorm_forward_rows(const float *x, const float *w, const float *b, long d, long r0, long r1, float eps, float *y,
+                                   float *mean, float *rstd);
+/// The input gradient of rows `r0 ..< r1`: `dx = rstd · (ĝ − mean(ĝ) − x̂ · mean(ĝ · x̂))` with `ĝ = g · w`
+/// (`w` may be NULL) and `x̂ = (x − mean) · rstd`.
+void engine_layernorm_backward_rows(const float *x, const float *w, const float *mean, const float *rstd, const float *g, long d,
+                                    long r0, long r1, float *dx);
+/// Adds, for columns `j0 ..< j1`, `Σ_rows g · x̂` into `dw` and `Σ_rows g` into `db` (doubles, summed row
+/// by row in the same order on every ISA path).
+void engine_layernorm_param_grads(const float *x, const float *mean, const float *rstd, const float *g, long d, long rows, long j0,
+                                  long j1, double *dw, double *db);
+#endif

@@ -1,40 +1,32 @@
+import CEngineKernels
+
 /// Layer normalisation over the last axis (`nn.LayerNorm(D)`) and over the channel axis of
-/// `[B, C, H, W]` (SAM's `LayerNorm2d`). Statistics are per row, biased variance, in Double.
+/// `[B, C, H, W]` (SAM's `LayerNorm2d`). Statistics are per row, biased variance; the row loops are
+/// the C kernels of `layernorm.c`, in parallel over rows (forward, input gradient) or columns (weight
+/// and bias gradients, summed in Double, so independent of the thread count).
 public enum LayerNorm {
     /// Saved per-row statistics for backward.
     public struct Stats { public var mean: [Float]; public var rstd: [Float] }
+
+    /// Rows per parallel task: about 4096 values.
+    static func grain(_ d: Int) -> Int { Swift.max(1, 4096 / Swift.max(d, 1)) }
 
     /// `y = (x − μ) / √(σ² + eps) · w + b` over the last axis of `x [..., D]`.
     public static func forward(_ x: Tensor, _ w: Tensor?, _ b: Tensor?, eps: Float) -> (Tensor, Stats) {
         let d = x.shape.last!, rows = x.count / Swift.max(d, 1)
         var mean = [Float](repeating: 0, count: rows), rstd = [Float](repeating: 0, count: rows)
+        let wv = w?.scalars, bv = b?.scalars
         let y = x.withUnsafeBufferPointer { xb in
-            Tensor(shape: x.shape) { yb in
-                let xp = xb.baseAddress!, yp = yb.baseAddress!
-                let wv = w?.scalars, bv = b?.scalars
+            Tensor(shape: x.shape, unsafeUninitialized: { yb in
                 mean.withUnsafeMutableBufferPointer { mb in rstd.withUnsafeMutableBufferPointer { rb in
-                    let mp = mb.baseAddress!, rp = rb.baseAddress!
-                    Parallel.forEach(rows, grain: Swift.max(1, 4096 / Swift.max(d, 1))) { r in
-                        for i in r {
-                            let row = xp + i * d, out = yp + i * d
-                            var s = 0.0
-                            for j in 0..<d { s += Double(row[j]) }
-                            let mu = s / Double(d)
-                            var v = 0.0
-                            for j in 0..<d { let t = Double(row[j]) - mu; v += t * t }
-                            let rs = 1 / (v / Double(d) + Double(eps)).squareRoot()
-                            let m = Float(mu), q = Float(rs)
-                            mp[i] = m; rp[i] = q
-                            for j in 0..<d {
-                                var t = (row[j] - m) * q
-                                if let wv { t *= wv[j] }
-                                if let bv { t += bv[j] }
-                                out[j] = t
-                            }
+                    wv.withOptionalPointer { W in bv.withOptionalPointer { B in
+                        let X = xb.baseAddress!, Y = yb.baseAddress!, MP = mb.baseAddress!, RP = rb.baseAddress!
+                        Parallel.forEach(rows, grain: grain(d)) { r in
+                            engine_layernorm_forward_rows(X, W, B, d, r.lowerBound, r.upperBound, eps, Y, MP, RP)
                         }
-                    }
+                    } }
                 } }
-            }
+            })
         }
         return (y, Stats(mean: mean, rstd: rstd))
     }
@@ -47,44 +39,26 @@ public enum LayerNorm {
         var dx: Tensor? = nil
         if needInput {
             dx = x.withUnsafeBufferPointer { xb in g.withUnsafeBufferPointer { gb in
-                Tensor(shape: x.shape) { db in
-                    let xp = xb.baseAddress!, gp = gb.baseAddress!, dp = db.baseAddress!
-                    stats.mean.withUnsafeBufferPointer { mb in stats.rstd.withUnsafeBufferPointer { rb in
-                        Parallel.forEach(rows, grain: Swift.max(1, 4096 / Swift.max(d, 1))) { r in
-                            for i in r {
-                                let row = xp + i * d, gr = gp + i * d, out = dp + i * d
-                                let m = mb[i], q = rb[i]
-                                var s1: Float = 0, s2: Float = 0
-                                for j in 0..<d {
-                                    let gh = wv.map { gr[j] * $0[j] } ?? gr[j]
-                                    let xh = (row[j] - m) * q
-                                    s1 += gh; s2 += gh * xh
-                                }
-                                let a = s1 / Float(d), c = s2 / Float(d)
-                                for j in 0..<d {
-                                    let gh = wv.map { gr[j] * $0[j] } ?? gr[j]
-                                    let xh = (row[j] - m) * q
-                                    out[j] = q * (gh - a - xh * c)
-                                }
-                            }
+                Tensor(shape: x.shape, unsafeUninitialized: { db in
+                    stats.mean.withUnsafeBufferPointer { mb in stats.rstd.withUnsafeBufferPointer { rb in wv.withOptionalPointer { W in
+                        let X = xb.baseAddress!, G = gb.baseAddress!, D = db.baseAddress!, MP = mb.baseAddress!, RP = rb.baseAddress!
+                        Parallel.forEach(rows, grain: grain(d)) { r in
+                            engine_layernorm_backward_rows(X, W, MP, RP, G, d, r.lowerBound, r.upperBound, D)
                         }
-                    } }
-                }
+                    } } }
+                })
             } }
         }
         var dw: Tensor? = nil, dbias: Tensor? = nil
         if needParams {
-            // Parallel over columns; each column sums all rows serially (in Double): thread-count independent.
             var gw = [Double](repeating: 0, count: d), gb = [Double](repeating: 0, count: d)
             x.withUnsafeBufferPointer { xb in g.withUnsafeBufferPointer { gbuf in
                 stats.mean.withUnsafeBufferPointer { mb in stats.rstd.withUnsafeBufferPointer { rb in
                     gw.withUnsafeMutableBufferPointer { gwb in gb.withUnsafeMutableBufferPointer { gbb in
                         let X = xb.baseAddress!, G = gbuf.baseAddress!, GW = gwb.baseAddress!, GB = gbb.baseAddress!
+                        let MP = mb.baseAddress!, RP = rb.baseAddress!
                         Parallel.forEach(d, grain: 32) { r in
-                            for i in 0..<rows {
-                                let m = mb[i], q = rb[i], xr = X + i * d, gr = G + i * d
-                                for j in r { let gv = gr[j]; GW[j] += Double(gv * (xr[j] - m) * q); GB[j] += Double(gv) }
-                            }
+                            engine_layernorm_param_grads(X, MP, RP, G, d, rows, r.lowerBound, r.upperBound, GW, GB)
                         }
                     } }
                 } }
@@ -93,5 +67,13 @@ public enum LayerNorm {
             dbias = Tensor(shape: [d], values: gb.map { Float($0) })
         }
         return (dx, dw, dbias)
+    }
+}
+
+private extension Optional where Wrapped == [Float] {
+    /// The array's base address, or nil, for the duration of `body`.
+    func withOptionalPointer<R>(_ body: (UnsafePointer<Float>?) -> R) -> R {
+        guard let self else { return body(nil) }
+        return self.withUnsafeBufferPointer { body($0.baseAddress) }
     }
 }
