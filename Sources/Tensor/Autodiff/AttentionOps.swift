@@ -153,3 +153,62 @@ public func attentionBias(table: Variable, indices: [Int], n: Int, m: Int, repea
     let out = BiasTable.gather(table.value, indices: indices, repeats: repeats).reshaped([repeats * H, n, m])
     return Variable.record(out, [table]) { _ in { g in [BiasTable.scatter(g, indices: indices, heads: H, tableSize: T)] } }
 }
+
+/// Multi-head self-attention straight from a `qkv` linear layer's output to the merged heads, without
+/// permuting to heads and back: `projected [b, ..., 3C]` holds each token's `[q | k | v]` (each
+/// `C = heads · d` wide, heads side by side), the middle axes are the `N` tokens of one attention (an
+/// `h × w` grid when `relativePosition` is given: SAM's decomposed relative position on the unscaled
+/// q, tables `relH [2h−1, d]`, `relW [2w−1, d]`). Output `[b, ..., C]`. The same values and gradients as
+/// `qkv.reshape(b, N, 3, heads, d).permute(2, 0, 3, 1, 4)`, `attention(qkv:)`, and the inverse permute.
+public func attention(tokens projected: Variable, heads: Int, relativePosition: (relH: Variable, relW: Variable, h: Int, w: Int)? = nil,
+                      scale: Float) -> Variable {
+    let t = projected.value
+    precondition(t.rank >= 3 && t.shape.last! % (3 * heads) == 0, "attention: tokens \(t.shape) for \(heads) heads")
+    let b = t.shape[0], C = t.shape.last! / 3, d = C / heads, N = t.count / (b * 3 * C), rows = b * N
+    var bias = AttentionBias.none
+    if let rp = relativePosition {
+        // zh, zw [heads · b · N, 2h − 1]: head-major, like the attention items; per head one GEMM over all
+        // b·N token rows (3C apart).
+        let th = 2 * rp.h - 1, tw = 2 * rp.w - 1
+        var zh = Tensor(shape: [heads * rows, th], unsafeUninitialized: { _ in }), zw = Tensor(shape: [heads * rows, tw], unsafeUninitialized: { _ in })
+        t.withUnsafeBufferPointer { q in rp.relH.value.withUnsafeBufferPointer { a in rp.relW.value.withUnsafeBufferPointer { c in
+            zh.withUnsafeMutableBufferPointer { oh in zw.withUnsafeMutableBufferPointer { ow in
+                for h in 0..<heads {
+                    BLAS.sgemm(transB: true, m: rows, n: th, k: d, a: q.baseAddress! + h * d, lda: 3 * C, b: a.baseAddress!, ldb: d,
+                               c: oh.baseAddress! + h * rows * th, ldc: th)
+                    BLAS.sgemm(transB: true, m: rows, n: tw, k: d, a: q.baseAddress! + h * d, lda: 3 * C, b: c.baseAddress!, ldb: d,
+                               c: ow.baseAddress! + h * rows * tw, ldc: tw)
+                }
+            } }
+        } } }
+        bias = .relative(zh: zh, zw: zw, h: rp.h, w: rp.w)
+    }
+    let inputs = relativePosition.map { [projected, $0.relH, $0.relW] } ?? [projected]
+    let (out, kept) = Attention.forward(tokens: t, b: b, N: N, heads: heads, bias: bias, scale: scale,
+                                        keep: Variable.recordsGraph(inputs) ? .budgeted : .never, outShape: Array(t.shape.dropLast()) + [C])
+    return Variable.record(out, inputs) { need in { g in
+        var r = Attention.backward(tokens: t, b: b, N: N, heads: heads, bias: bias, scale: scale, probs: kept?.tensor, g: g,
+                                   needBias: relativePosition != nil)
+        guard let rp = relativePosition, let gzh = r.dZh, let gzw = r.dZw else { return [r.dprojected] }
+        let th = 2 * rp.h - 1, tw = 2 * rp.w - 1
+        var dp = r.dprojected
+        r.dprojected = Tensor(0)   // keep `dp` uniquely referenced
+        var dRH = Tensor(shape: [th, d], unsafeUninitialized: { _ in }), dRW = Tensor(shape: [tw, d], unsafeUninitialized: { _ in })
+        // Per head: dq += gZh · relH + gZw · relW ; dRelH += gZhᵀ · q ; dRelW += gZwᵀ · q
+        t.withUnsafeBufferPointer { q in dp.withUnsafeMutableBufferPointer { o in gzh.withUnsafeBufferPointer { a in gzw.withUnsafeBufferPointer { c in
+            rp.relH.value.withUnsafeBufferPointer { hb in rp.relW.value.withUnsafeBufferPointer { wb in
+                dRH.withUnsafeMutableBufferPointer { dh in dRW.withUnsafeMutableBufferPointer { dw in
+                    for h in 0..<heads {
+                        let ah = a.baseAddress! + h * rows * th, cw = c.baseAddress! + h * rows * tw
+                        let qh = q.baseAddress! + h * d, oq = o.baseAddress! + h * d, beta: Float = h == 0 ? 0 : 1
+                        BLAS.sgemm(m: rows, n: d, k: th, a: ah, lda: th, b: hb.baseAddress!, ldb: d, beta: 1, c: oq, ldc: 3 * C)
+                        BLAS.sgemm(m: rows, n: d, k: tw, a: cw, lda: tw, b: wb.baseAddress!, ldb: d, beta: 1, c: oq, ldc: 3 * C)
+                        BLAS.sgemm(transA: true, m: th, n: d, k: rows, a: ah, lda: th, b: qh, ldb: 3 * C, beta: beta, c: dh.baseAddress!, ldc: d)
+                        BLAS.sgemm(transA: true, m: tw, n: d, k: rows, a: cw, lda: tw, b: qh, ldb: 3 * C, beta: beta, c: dw.baseAddress!, ldc: d)
+                    }
+                } }
+            } }
+        } } } }
+        return [need[0] ? dp : nil, need[1] ? dRH : nil, need[2] ? dRW : nil]
+    } }
+}

@@ -211,10 +211,9 @@ public final class ViTBlock: Module {
         var h = norm1(x)
         var hp = Hs, wp = Ws
         if window > 0 { (h, hp, wp) = windowPartition(h, window: window) }
-        let nb = h.shape[0], side1 = h.shape[1], side2 = h.shape[2], n = side1 * side2, hd = D / heads
-        let t = qkv(h).reshaped([nb, n, 3, heads, hd]).permuted([2, 0, 3, 1, 4]).reshaped([3, nb * heads, n, hd])
-        var o = attention(qkv: t, relativePosition: (relH.variable, relW.variable, side1, side2), scale: 1 / Float(hd).squareRoot())
-            .reshaped([nb, heads, side1, side2, hd]).permuted([0, 2, 3, 1, 4]).reshaped([nb, side1, side2, D])
+        let side1 = h.shape[1], side2 = h.shape[2], hd = D / heads
+        var o = attention(tokens: qkv(h), heads: heads, relativePosition: (relH.variable, relW.variable, side1, side2),
+                          scale: 1 / Float(hd).squareRoot())
         o = proj(o)
         if window > 0 { o = windowUnpartition(o, window: window, paddedH: hp, paddedW: wp, h: Hs, w: Ws) }
         let y = x + o

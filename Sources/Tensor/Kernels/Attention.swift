@@ -30,9 +30,9 @@ public enum Attention {
     public static func rowBlock(_ N: Int, _ M: Int) -> Int { Swift.min(N, Swift.max(16, (256 * 1024) / Swift.max(M, 1))) }
 
     /// Writes rows `r0 ..< r0 + n` of item `i`'s scores `scale · q·kᵀ + bias`, row-softmaxed, into `P [n, M]`;
-    /// `k` is the item's keys packed by `products`.
-    static func probabilities(_ i: Int, _ r0: Int, _ n: Int, _ P: UnsafeMutablePointer<Float>, _ Q: UnsafePointer<Float>,
-                              _ k: AttentionProducts.Packed, _ products: AttentionProducts, _ N: Int, _ d: Int, _ scale: Float,
+    /// `q` points at the item's row `r0` (contiguous rows), `k` is the item's keys packed by `products`.
+    static func probabilities(_ i: Int, _ r0: Int, _ n: Int, _ P: UnsafeMutablePointer<Float>, _ q: UnsafePointer<Float>,
+                              _ k: AttentionProducts.Packed, _ products: AttentionProducts, _ N: Int, _ scale: Float,
                               _ bias: AttentionBias) {
         let M = k.rows
         switch bias {
@@ -45,7 +45,7 @@ public enum Attention {
         }
         let hasBias: Bool
         if case .none = bias { hasBias = false } else { hasBias = true }
-        products.scores(n: n, alpha: scale, a: Q + (i * N + r0) * d, b: k, c: P, accumulate: hasBias)
+        products.scores(n: n, alpha: scale, a: q, b: k, c: P, accumulate: hasBias)
         engine_softmax_rows(P, n, M)
     }
 
@@ -67,10 +67,62 @@ public enum Attention {
         }
     }
 
-    /// Pointers and extents of one attention problem: `q [B, N, d]`, `k [B, M, d]`, `v [B, M, dv]`.
+    /// Where each item's rows of one operand are: item `i` is head `i / batches` of batch entry
+    /// `i % batches`, starting `offset(i)` floats in, its rows `stride` floats apart. Contiguous items
+    /// (`[B, N, width]`) have one head per entry; tokens with the heads side by side (`[b, N, heads·width]`,
+    /// as a linear layer writes them) have `batches = b`.
+    struct Rows {
+        var stride: Int
+        var batches: Int
+        var batchStride: Int, headStride: Int
+
+        func offset(_ i: Int) -> Int { (i % batches) * batchStride + (i / batches) * headStride }
+
+        /// Items of `rows` rows of `width` floats, one after another.
+        static func contiguous(rows: Int, width: Int) -> Rows { Rows(stride: width, batches: 1, batchStride: 0, headStride: rows * width) }
+
+        /// Item `i`'s `rows × width` block with contiguous rows: in place when the layout already is, else
+        /// gathered into a buffer of its own (rows far apart share cache sets, which slows the products).
+        func input(_ base: UnsafePointer<Float>, item i: Int, rows: Int, width: Int) -> ItemBlock {
+            guard stride != width else { return ItemBlock(pointer: UnsafeMutablePointer(mutating: base + offset(i)), owned: false) }
+            let block = UnsafeMutablePointer<Float>.allocate(capacity: rows * width)
+            for r in 0..<rows { (block + r * width).update(from: base + offset(i) + r * stride, count: width) }
+            return ItemBlock(pointer: block, owned: true)
+        }
+
+        /// Where to write item `i`'s `rows × width` block contiguously: in place, or a buffer for `finish`.
+        func output(_ base: UnsafeMutablePointer<Float>, item i: Int, rows: Int, width: Int) -> ItemBlock {
+            stride == width ? ItemBlock(pointer: base + offset(i), owned: false) : ItemBlock(pointer: .allocate(capacity: rows * width), owned: true)
+        }
+
+        /// Scatters an `output` buffer into place (nothing to do when it was in place) and frees it.
+        func finish(_ block: ItemBlock, _ base: UnsafeMutablePointer<Float>, item i: Int, rows: Int, width: Int) {
+            guard block.owned else { return }
+            for r in 0..<rows { (base + offset(i) + r * stride).update(from: block.pointer + r * width, count: width) }
+            block.release()
+        }
+    }
+
+    /// One item's block of an operand with contiguous rows; `owned` when it is a copy to free.
+    struct ItemBlock {
+        let pointer: UnsafeMutablePointer<Float>
+        let owned: Bool
+        func release() { if owned { pointer.deallocate() } }
+    }
+
+    /// Pointers and extents of one attention problem: `q [B, N, d]`, `k [B, M, d]`, `v [B, M, dv]`, and the
+    /// layouts of q (also of dq), k (dk), v (dv) and of the output (also of the upstream gradient).
     struct Operands {
         var Q, K, V: UnsafePointer<Float>
         var B, N, M, d, dv: Int
+        var q, k, v, out: Rows
+
+        init(Q: UnsafePointer<Float>, K: UnsafePointer<Float>, V: UnsafePointer<Float>, B: Int, N: Int, M: Int, d: Int, dv: Int,
+             layouts: (q: Rows, k: Rows, v: Rows, out: Rows)? = nil) {
+            (self.Q, self.K, self.V, self.B, self.N, self.M, self.d, self.dv) = (Q, K, V, B, N, M, d, dv)
+            (q, k, v, out) = layouts ?? (.contiguous(rows: N, width: d), .contiguous(rows: M, width: d), .contiguous(rows: M, width: dv),
+                                         .contiguous(rows: N, width: dv))
+        }
     }
 
     /// Which probabilities a forward keeps for backward.
@@ -117,7 +169,9 @@ public enum Attention {
         }
     }
 
-    static func forward(_ o: Operands, _ bias: AttentionBias, _ scale: Float, _ keep: Keep) -> (out: Tensor, kept: KeptAttentionProbabilities?) {
+    /// The output has shape `outShape` (default `[B, N, dv]`) and layout `o.out`.
+    static func forward(_ o: Operands, _ bias: AttentionBias, _ scale: Float, _ keep: Keep, outShape: [Int]? = nil)
+        -> (out: Tensor, kept: KeptAttentionProbabilities?) {
         let (B, N, M, d, dv) = (o.B, o.N, o.M, o.d, o.dv)
         var reservation: AttentionProbabilityBudget.Reservation? = nil
         let keeps: Bool
@@ -132,7 +186,7 @@ public enum Attention {
             }
         }
         var probs: Tensor? = keeps ? Tensor(shape: [B, N, M], unsafeUninitialized: { _ in }) : nil
-        var out = Tensor(shape: [B, N, dv], unsafeUninitialized: { _ in })
+        var out = Tensor(shape: outShape ?? [B, N, dv], unsafeUninitialized: { _ in })
         let biasBox = UnsafeSendableBox(bias)
         out.withUnsafeMutableBufferPointer { ob in
             let Q = o.Q, K = o.K, V = o.V, O = ob.baseAddress!
@@ -140,14 +194,17 @@ public enum Attention {
             let rb = rowBlock(N, M), products = AttentionProducts(d: d, dv: dv)
             BLAS.forEachItem(B) { i in
                 let scratch: UnsafeMutablePointer<Float>? = store == nil ? .allocate(capacity: rb * M) : nil
-                let keys = products.pack(K + i * M * d, rows: M, width: d)
-                defer { scratch?.deallocate(); keys.release() }
+                let keys = products.pack(K + o.k.offset(i), rows: M, width: d, stride: o.k.stride)
+                let q = o.q.input(Q, item: i, rows: N, width: d), v = o.v.input(V, item: i, rows: M, width: dv)
+                let out = o.out.output(O, item: i, rows: N, width: dv)
+                defer { scratch?.deallocate(); keys.release(); q.release(); v.release() }
                 for r0 in stride(from: 0, to: N, by: rb) {
                     let n = Swift.min(rb, N - r0)
                     let P = store.map { $0 + (i * N + r0) * M } ?? scratch!
-                    probabilities(i, r0, n, P, Q, keys, products, N, d, scale, biasBox.value)
-                    products.apply(n: n, m: M, width: dv, a: P, b: V + i * M * dv, c: O + (i * N + r0) * dv)
+                    probabilities(i, r0, n, P, q.pointer + r0 * d, keys, products, N, scale, biasBox.value)
+                    products.apply(n: n, m: M, width: dv, a: P, b: v.pointer, c: out.pointer + r0 * dv)
                 }
+                o.out.finish(out, O, item: i, rows: N, width: dv)
             }
         }
         _ = probs?.count   // keep `probs` (whose storage `store` points into) alive through the loop
@@ -195,7 +252,7 @@ public enum Attention {
                          _ bias: AttentionBias, _ scale: Float, _ probs: Tensor?, _ g: Tensor, _ needBias: Bool)
         -> (dBias: Tensor?, dZh: Tensor?, dZw: Tensor?) {
         let (B, N, M, d, dvn) = (o.B, o.N, o.M, o.d, o.dv)
-        precondition(g.shape == [B, N, dvn], "attention backward: upstream \(g.shape), expected \([B, N, dvn])")
+        precondition(g.count == B * N * dvn, "attention backward: upstream \(g.shape), expected \(B * N * dvn) values")
         var dBias: Tensor? = nil, dZh: Tensor? = nil, dZw: Tensor? = nil
         var relH = 0, relW = 0
         if needBias {
@@ -214,34 +271,41 @@ public enum Attention {
             let rb = rowBlock(N, M), products = AttentionProducts(d: d, dv: dvn)
             BLAS.forEachItem(B) { i in
                 let scratch = UnsafeMutablePointer<Float>.allocate(capacity: (stored == nil ? 2 : 1) * rb * M)
-                let values = products.pack(V + i * M * dvn, rows: M, width: dvn)
-                let keys = stored == nil ? products.pack(K + i * M * d, rows: M, width: d) : nil
-                defer { scratch.deallocate(); values.release(); keys?.release() }
+                let values = products.pack(V + o.v.offset(i), rows: M, width: dvn, stride: o.v.stride)
+                let keys = stored == nil ? products.pack(K + o.k.offset(i), rows: M, width: d, stride: o.k.stride) : nil
+                let q = o.q.input(Q, item: i, rows: N, width: d), g = o.out.input(G, item: i, rows: N, width: dvn)
+                let k = DQ == nil ? nil : o.k.input(K, item: i, rows: M, width: d)
+                let dq = DQ.map { o.q.output($0, item: i, rows: N, width: d) }, dk = DK.map { o.k.output($0, item: i, rows: M, width: d) }
+                let dv = DV.map { o.v.output($0, item: i, rows: M, width: dvn) }
+                defer { scratch.deallocate(); values.release(); keys?.release(); q.release(); g.release(); k?.release() }
                 let S = scratch
                 for r0 in stride(from: 0, to: N, by: rb) {
                     let n = Swift.min(rb, N - r0), first = r0 == 0
                     let P: UnsafePointer<Float>
                     if let stored { P = stored + (i * N + r0) * M } else {
                         let p = scratch + rb * M
-                        probabilities(i, r0, n, p, Q, keys!, products, N, d, scale, biasBox.value)
+                        probabilities(i, r0, n, p, q.pointer + r0 * d, keys!, products, N, scale, biasBox.value)
                         P = UnsafePointer(p)
                     }
-                    let Gb = G + (i * N + r0) * dvn, Qb = Q + (i * N + r0) * d
+                    let Gb = g.pointer + r0 * dvn, Qb = q.pointer + r0 * d
                     // dP[n, M] = g · vᵀ ; dV[M, dv] += Pᵀ · g
                     products.scores(n: n, alpha: 1, a: Gb, b: values, c: S, accumulate: false)
-                    if let DV { products.transposed(n: n, m: M, width: dvn, a: P, b: Gb, c: DV + i * M * dvn, accumulate: !first) }
+                    if let dv { products.transposed(n: n, m: M, width: dvn, a: P, b: Gb, c: dv.pointer, accumulate: !first) }
                     engine_softmax_backward_rows(P, S, n, M)   // S = dScores
-                    if let DQ {   // dq = scale · dS · k
-                        products.apply(n: n, m: M, width: d, alpha: scale, a: S, b: K + i * M * d, c: DQ + (i * N + r0) * d)
+                    if let dq, let k {   // dq = scale · dS · k
+                        products.apply(n: n, m: M, width: d, alpha: scale, a: S, b: k.pointer, c: dq.pointer + r0 * d)
                     }
-                    if let DK {   // dk += scale · dSᵀ · q
-                        products.transposed(n: n, m: M, width: d, alpha: scale, a: S, b: Qb, c: DK + i * M * d, accumulate: !first)
+                    if let dk {   // dk += scale · dSᵀ · q
+                        products.transposed(n: n, m: M, width: d, alpha: scale, a: S, b: Qb, c: dk.pointer, accumulate: !first)
                     }
                     if let DB { (DB + (i * N + r0) * M).update(from: S, count: n * M) }
                     if let DZH, let DZW {
                         engine_relpos_bias_backward_rows(S, relH, relW, r0, n, DZH + i * N * (2 * relH - 1), DZW + i * N * (2 * relW - 1))
                     }
                 }
+                if let DQ, let dq { o.q.finish(dq, DQ, item: i, rows: N, width: d) }
+                if let DK, let dk { o.k.finish(dk, DK, item: i, rows: M, width: d) }
+                if let DV, let dv { o.v.finish(dv, DV, item: i, rows: M, width: dvn) }
             }
             _ = probs?.count
         }

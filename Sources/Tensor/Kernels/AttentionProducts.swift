@@ -21,28 +21,30 @@ struct AttentionProducts {
     /// original. Owns its buffer; `release()` frees it.
     struct Packed {
         let source: UnsafePointer<Float>
-        let rows: Int, width: Int
+        let rows: Int, width: Int, stride: Int
         let panels: UnsafeMutablePointer<Float>?
 
         func release() { panels?.deallocate() }
     }
 
-    func pack(_ b: UnsafePointer<Float>, rows: Int, width: Int) -> Packed {
-        guard tiled else { return Packed(source: b, rows: rows, width: width, panels: nil) }
+    /// `b`'s rows are `stride` floats apart (default: `width`).
+    func pack(_ b: UnsafePointer<Float>, rows: Int, width: Int, stride: Int? = nil) -> Packed {
+        let stride = stride ?? width
+        guard tiled else { return Packed(source: b, rows: rows, width: width, stride: stride, panels: nil) }
         let count = Int(engine_attention_packed_count(rows, width))
         let raw = UnsafeMutableRawPointer.allocate(byteCount: count * MemoryLayout<Float>.stride, alignment: 64)
         let panels = raw.bindMemory(to: Float.self, capacity: count)
-        engine_attention_pack_transposed(b, rows, width, width, panels)
-        return Packed(source: b, rows: rows, width: width, panels: panels)
+        engine_attention_pack_transposed(b, rows, width, stride, panels)
+        return Packed(source: b, rows: rows, width: width, stride: stride, panels: panels)
     }
 
-    /// `c [n, b.rows] = alpha · a [n, b.width] · bᵀ`, plus `c` when `accumulate`. Row strides: `a` is
-    /// `b.width`, `c` is `b.rows`.
+    /// `c [n, b.rows] = alpha · a [n, b.width] · bᵀ`, plus `c` when `accumulate`; `a`'s and `c`'s rows are contiguous.
     func scores(n: Int, alpha: Float, a: UnsafePointer<Float>, b: Packed, c: UnsafeMutablePointer<Float>, accumulate: Bool) {
+        let lda = b.width
         if let panels = b.panels {
-            engine_attention_scores(n, b.rows, b.width, alpha, a, b.width, panels, c, b.rows, accumulate ? 1 : 0)
+            engine_attention_scores(n, b.rows, b.width, alpha, a, lda, panels, c, b.rows, accumulate ? 1 : 0)
         } else {
-            BLAS.sgemm(transB: true, m: n, n: b.rows, k: b.width, alpha: alpha, a: a, lda: b.width, b: b.source, ldb: b.width,
+            BLAS.sgemm(transB: true, m: n, n: b.rows, k: b.width, alpha: alpha, a: a, lda: lda, b: b.source, ldb: b.stride,
                        beta: accumulate ? 1 : 0, c: c, ldc: b.rows)
         }
     }
@@ -50,21 +52,23 @@ struct AttentionProducts {
     /// `c [n, width] = alpha · a [n, m] · b [m, width]`, all rows contiguous.
     func apply(n: Int, m: Int, width: Int, alpha: Float = 1, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
                c: UnsafeMutablePointer<Float>) {
+        let ldb = width, ldc = width
         if tiled {
-            engine_attention_apply(n, m, width, alpha, a, m, b, width, c, width)
+            engine_attention_apply(n, m, width, alpha, a, m, b, ldb, c, ldc)
         } else {
-            BLAS.sgemm(m: n, n: width, k: m, alpha: alpha, a: a, lda: m, b: b, ldb: width, c: c, ldc: width)
+            BLAS.sgemm(m: n, n: width, k: m, alpha: alpha, a: a, lda: m, b: b, ldb: ldb, c: c, ldc: ldc)
         }
     }
 
     /// `c [m, width] = alpha · a [n, m]ᵀ · b [n, width]`, plus `c` when `accumulate`, all rows contiguous.
     func transposed(n: Int, m: Int, width: Int, alpha: Float = 1, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
                     c: UnsafeMutablePointer<Float>, accumulate: Bool) {
+        let ldb = width, ldc = width
         if tiled {
-            engine_attention_transposed(n, m, width, alpha, a, m, b, width, c, width, accumulate ? 1 : 0)
+            engine_attention_transposed(n, m, width, alpha, a, m, b, ldb, c, ldc, accumulate ? 1 : 0)
         } else {
-            BLAS.sgemm(transA: true, m: m, n: width, k: n, alpha: alpha, a: a, lda: m, b: b, ldb: width, beta: accumulate ? 1 : 0,
-                       c: c, ldc: width)
+            BLAS.sgemm(transA: true, m: m, n: width, k: n, alpha: alpha, a: a, lda: m, b: b, ldb: ldb, beta: accumulate ? 1 : 0,
+                       c: c, ldc: ldc)
         }
     }
 }

@@ -55,16 +55,15 @@ public final class ViTAttention: Module {
     public func attend(_ projected: Variable) -> Variable {
         let (B, H, W, C) = (projected.shape[0], projected.shape[1], projected.shape[2], projected.shape[3] / 3)
         let hd = C / heads
-        // qkv(x).reshape(B, H·W, 3, heads, hd).permute(2, 0, 3, 1, 4) → [3, B·heads, H·W, hd]
-        let packed = projected.reshaped([B, H * W, 3, heads, hd]).permuted([2, 0, 3, 1, 4]).reshaped([3, B * heads, H * W, hd])
         let rh = PositionTables.relativePositionTable(relPosH.variable, size: H)
         let rw = PositionTables.relativePositionTable(relPosW.variable, size: W)
-        let out: Variable
-        if let extra = extraTokens {
-            out = attentionWithExtraTokens(packed, extra, relH: rh, relW: rw, h: H, w: W, batch: B)
-        } else {
-            out = attention(qkv: packed, relativePosition: (relH: rh, relW: rw, h: H, w: W), scale: scale)
+        guard let extra = extraTokens else {
+            // Each head's q, k, v read in place from the token rows; the output written with the heads merged.
+            return attention(tokens: projected, heads: heads, relativePosition: (relH: rh, relW: rw, h: H, w: W), scale: scale)
         }
+        // qkv(x).reshape(B, H·W, 3, heads, hd).permute(2, 0, 3, 1, 4) → [3, B·heads, H·W, hd]
+        let packed = projected.reshaped([B, H * W, 3, heads, hd]).permuted([2, 0, 3, 1, 4]).reshaped([3, B * heads, H * W, hd])
+        let out = attentionWithExtraTokens(packed, extra, relH: rh, relW: rw, h: H, w: W, batch: B)
         // [B·heads, H·W, hd] → [B, heads, H, W, hd] → [B, H, W, heads·hd]
         return out.reshaped([B, heads, H, W, hd]).permuted([0, 2, 3, 1, 4]).reshaped([B, H, W, C])
     }
