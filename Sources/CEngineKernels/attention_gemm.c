@@ -92,15 +92,15 @@ void engine_attention_scores(long n, long m, long d, float alpha, const float *a
     scores512(n, m, d, alpha, a, lda, packed, c, ldc, accumulate);
 }
 
-// ---- apply: C[n × dv] = alpha · A[n × m] · B[m × dv] ------------------------------------------------
+// ---- apply: C[n × dv] = alpha · A[n × m] · B[m × dv] (+ C) ------------------------------------------
 // A tile is `rows` rows by `vectors` × 16 columns of C; B is read in chunks of APPLY_CHUNK rows (kept
-// in L1 across the row tiles), the partial sums parked in C between chunks.
+// in L1 across the row tiles), each chunk's alpha-scaled sum added into C (`from_c`: all but the first
+// chunk, and the first too when accumulating).
 
 TILE void apply_tile(const int rows, const int vectors, long k0, long kc, const float *a, long lda, const float *b, long ldb,
-                     float *c, long ldc, float alpha, int first, int last) {
+                     float *c, long ldc, float alpha, int from_c) {
     __m512 acc[12][4];
-    UNROLL for (int i = 0; i < rows; i++) UNROLL for (int v = 0; v < vectors; v++)
-        acc[i][v] = first ? _mm512_setzero_ps() : _mm512_loadu_ps(c + i * ldc + 16 * v);
+    UNROLL for (int i = 0; i < rows; i++) UNROLL for (int v = 0; v < vectors; v++) acc[i][v] = _mm512_setzero_ps();
     for (long k = k0; k < k0 + kc; k++) {
         __m512 bk[4];
         UNROLL for (int v = 0; v < vectors; v++) bk[v] = _mm512_loadu_ps(b + k * ldb + 16 * v);
@@ -110,8 +110,10 @@ TILE void apply_tile(const int rows, const int vectors, long k0, long kc, const 
         }
     }
     const __m512 s = _mm512_set1_ps(alpha);
-    UNROLL for (int i = 0; i < rows; i++) UNROLL for (int v = 0; v < vectors; v++)
-        _mm512_storeu_ps(c + i * ldc + 16 * v, last ? _mm512_mul_ps(s, acc[i][v]) : acc[i][v]);
+    UNROLL for (int i = 0; i < rows; i++) UNROLL for (int v = 0; v < vectors; v++) {
+        float *p = c + i * ldc + 16 * v;
+        _mm512_storeu_ps(p, from_c ? _mm512_fmadd_ps(s, acc[i][v], _mm512_loadu_ps(p)) : _mm512_mul_ps(s, acc[i][v]));
+    }
 }
 
 // A remainder of r < R rows (r is a constant in each case; `r < R ? r : 1` keeps the cases that
@@ -125,12 +127,12 @@ TILE void apply_tile(const int rows, const int vectors, long k0, long kc, const 
 // Row-tile heights by vector count: 24 accumulators at most (of 32 registers).
 #define APPLY_GROUP(V, R)                                                                                         \
     T512 static void apply##V(long n, long k0, long kc, const float *a, long lda, const float *b, long ldb, float *c, \
-                              long ldc, float alpha, int first, int last) {                                     \
+                              long ldc, float alpha, int from_c) {                                              \
         long i = 0;                                                                                             \
         for (; i + R <= n; i += R) APPLY_CALL(R)                                                                \
         switch (n - i) { REMAINDER_CASES(R, APPLY_CALL) }                                                       \
     }
-#define APPLY_CALL(r) apply_tile(r, V_, k0, kc, a + i * lda, lda, b, ldb, c + i * ldc, ldc, alpha, first, last);
+#define APPLY_CALL(r) apply_tile(r, V_, k0, kc, a + i * lda, lda, b, ldb, c + i * ldc, ldc, alpha, from_c);
 #define V_ 1
 APPLY_GROUP(1, 12)
 #undef V_
@@ -145,19 +147,19 @@ APPLY_GROUP(4, 6)
 #undef V_
 
 void engine_attention_apply(long n, long m, long dv, float alpha, const float *a, long lda, const float *b, long ldb, float *c,
-                            long ldc) {
+                            long ldc, int accumulate) {
     for (long k0 = 0; k0 < m; k0 += APPLY_CHUNK) {
         const long kc = m - k0 < APPLY_CHUNK ? m - k0 : APPLY_CHUNK;
-        const int first = k0 == 0, last = k0 + kc == m;
+        const int from_c = k0 > 0 || accumulate;
         for (long col = 0; col < dv; col += 64) {   // groups of up to four vectors of columns
             const long vectors = (dv - col) / 16 < 4 ? (dv - col) / 16 : 4;
             const float *bc = b + col;
             float *cc = c + col;
             switch (vectors) {
-                case 1: apply1(n, k0, kc, a, lda, bc, ldb, cc, ldc, alpha, first, last); break;
-                case 2: apply2(n, k0, kc, a, lda, bc, ldb, cc, ldc, alpha, first, last); break;
-                case 3: apply3(n, k0, kc, a, lda, bc, ldb, cc, ldc, alpha, first, last); break;
-                default: apply4(n, k0, kc, a, lda, bc, ldb, cc, ldc, alpha, first, last); break;
+                case 1: apply1(n, k0, kc, a, lda, bc, ldb, cc, ldc, alpha, from_c); break;
+                case 2: apply2(n, k0, kc, a, lda, bc, ldb, cc, ldc, alpha, from_c); break;
+                case 3: apply3(n, k0, kc, a, lda, bc, ldb, cc, ldc, alpha, from_c); break;
+                default: apply4(n, k0, kc, a, lda, bc, ldb, cc, ldc, alpha, from_c); break;
             }
         }
     }

@@ -38,12 +38,18 @@ final class AttentionProductsTests: XCTestCase {
                 let a = values(n * w, 1), b = values(m * w, 2), c0 = values(n * m, 3), p = values(n * m, 4), g = values(n * w, 5)
                 let d0 = values(m * w, 6)
                 let what = "\(path) n \(n) m \(m) width \(w)"
+                // Row strides wider than the rows where the products take them (a's for scores, c's for apply,
+                // b's for transposed), the gaps filled with NaN that must stay unread and untouched.
+                let gap = 3, lda = w + gap
+                let aStrided = (0..<n * lda).map { $0 % lda < w ? a[($0 / lda) * w + $0 % lda] : Float.nan }
                 for accumulate in [false, true] {
                     var c = c0
                     b.withUnsafeBufferPointer { bb in
                         let packed = products.pack(bb.baseAddress!, rows: m, width: w)
                         defer { packed.release() }
-                        c.withUnsafeMutableBufferPointer { products.scores(n: n, alpha: 0.3, a: a, b: packed, c: $0.baseAddress!, accumulate: accumulate) }
+                        c.withUnsafeMutableBufferPointer {
+                            products.scores(n: n, alpha: 0.3, a: aStrided, lda: lda, b: packed, c: $0.baseAddress!, accumulate: accumulate)
+                        }
                     }
                     let expected = (0..<n * m).map { ij -> Double in
                         let (i, j) = (ij / m, ij % m)
@@ -52,15 +58,23 @@ final class AttentionProductsTests: XCTestCase {
                     }
                     assertNear(c, expected, "\(what) scores accumulate \(accumulate)")
                 }
-                var o = [Float](repeating: .nan, count: n * w)
-                o.withUnsafeMutableBufferPointer { products.apply(n: n, m: m, width: w, alpha: 0.7, a: p, b: b, c: $0.baseAddress!) }
-                assertNear(o, (0..<n * w).map { ij in
-                    0.7 * (0..<m).reduce(0.0) { $0 + Double(p[(ij / w) * m + $1]) * Double(b[$1 * w + ij % w]) }
-                }, "\(what) apply")
+                let o0 = values(n * w, 7)
+                for accumulate in [false, true] {
+                    var o = (0..<n * lda).map { $0 % lda < w ? o0[($0 / lda) * w + $0 % lda] : Float.nan }
+                    o.withUnsafeMutableBufferPointer {
+                        products.apply(n: n, m: m, width: w, alpha: 0.7, a: p, b: b, c: $0.baseAddress!, ldc: lda, accumulate: accumulate)
+                    }
+                    XCTAssertTrue((0..<n * lda).allSatisfy { $0 % lda < w || o[$0].isNaN }, "\(what) apply wrote into the gaps")
+                    assertNear((0..<n * w).map { o[($0 / w) * lda + $0 % w] }, (0..<n * w).map { ij in
+                        0.7 * (0..<m).reduce(0.0) { $0 + Double(p[(ij / w) * m + $1]) * Double(b[$1 * w + ij % w]) }
+                            + (accumulate ? Double(o0[ij]) : 0)
+                    }, "\(what) apply accumulate \(accumulate)")
+                }
+                let gStrided = (0..<n * lda).map { $0 % lda < w ? g[($0 / lda) * w + $0 % lda] : Float.nan }
                 for accumulate in [false, true] {
                     var dk = d0
                     dk.withUnsafeMutableBufferPointer {
-                        products.transposed(n: n, m: m, width: w, alpha: 1.3, a: p, b: g, c: $0.baseAddress!, accumulate: accumulate)
+                        products.transposed(n: n, m: m, width: w, alpha: 1.3, a: p, b: gStrided, ldb: lda, c: $0.baseAddress!, accumulate: accumulate)
                     }
                     assertNear(dk, (0..<m * w).map { jc in
                         let (j, col) = (jc / w, jc % w)

@@ -92,9 +92,9 @@ void engine_attention_pack_transposed(const float *b, long m, long d, long ldb, 
 /// first); `packed` is `b [m × d]` packed by `engine_attention_pack_transposed`.
 void engine_attention_scores(long n, long m, long d, float alpha, const float *a, long lda, const float *packed, float *c,
                              long ldc, int accumulate);
-/// Weighted sum: `c [n × dv] = alpha · a [n × m] · b [m × dv]` (c overwritten); `dv` a multiple of 16.
+/// Weighted sum: `c [n × dv] = alpha · a [n × m] · b [m × dv]`, plus `c` when `accumulate`; `dv` a multiple of 16.
 void engine_attention_apply(long n, long m, long dv, float alpha, const float *a, long lda, const float *b, long ldb, float *c,
-                            long ldc);
+                            long ldc, int accumulate);
 /// Transposed product: `c [m × dv] = alpha · a [n × m]ᵀ · b [n × dv]`, plus `c` when `accumulate`;
 /// `dv` a multiple of 16.
 void engine_attention_transposed(long n, long m, long dv, float alpha, const float *a, long lda, const float *b, long ldb,

@@ -167,17 +167,33 @@ public func attention(tokens projected: Variable, heads: Int, relativePosition: 
     let b = t.shape[0], C = t.shape.last! / 3, d = C / heads, N = t.count / (b * 3 * C), rows = b * N
     var bias = AttentionBias.none
     if let rp = relativePosition {
-        // zh, zw [heads · b · N, 2h − 1]: head-major, like the attention items; per head one GEMM over all
-        // b·N token rows (3C apart).
+        // zh, zw [heads · b · N, 2h − 1]: head-major, like the attention items; per head, q·tableᵀ over all
+        // b·N token rows (3C apart): the attention score tiles in parallel over rows (OpenBLAS runs these
+        // 27- or 127-column products with a 3C row stride at a quarter of its rate), else one GEMM per head.
         let th = 2 * rp.h - 1, tw = 2 * rp.w - 1
         var zh = Tensor(shape: [heads * rows, th], unsafeUninitialized: { _ in }), zw = Tensor(shape: [heads * rows, tw], unsafeUninitialized: { _ in })
+        let products = AttentionProducts(d: d, dv: d)
         t.withUnsafeBufferPointer { q in rp.relH.value.withUnsafeBufferPointer { a in rp.relW.value.withUnsafeBufferPointer { c in
             zh.withUnsafeMutableBufferPointer { oh in zw.withUnsafeMutableBufferPointer { ow in
-                for h in 0..<heads {
-                    BLAS.sgemm(transB: true, m: rows, n: th, k: d, a: q.baseAddress! + h * d, lda: 3 * C, b: a.baseAddress!, ldb: d,
-                               c: oh.baseAddress! + h * rows * th, ldc: th)
-                    BLAS.sgemm(transB: true, m: rows, n: tw, k: d, a: q.baseAddress! + h * d, lda: 3 * C, b: c.baseAddress!, ldb: d,
-                               c: ow.baseAddress! + h * rows * tw, ldc: tw)
+                let Q = q.baseAddress!, ZH = oh.baseAddress!, ZW = ow.baseAddress!
+                guard products.tiled else {
+                    for h in 0..<heads {
+                        BLAS.sgemm(transB: true, m: rows, n: th, k: d, a: Q + h * d, lda: 3 * C, b: a.baseAddress!, ldb: d, c: ZH + h * rows * th, ldc: th)
+                        BLAS.sgemm(transB: true, m: rows, n: tw, k: d, a: Q + h * d, lda: 3 * C, b: c.baseAddress!, ldb: d, c: ZW + h * rows * tw, ldc: tw)
+                    }
+                    return
+                }
+                let tableH = products.pack(a.baseAddress!, rows: th, width: d), tableW = products.pack(c.baseAddress!, rows: tw, width: d)
+                defer { tableH.release(); tableW.release() }
+                Parallel.forEach(heads * rows, grain: 256) { range in
+                    var i = range.lowerBound
+                    while i < range.upperBound {   // one head's run of rows at a time
+                        let h = i / rows, r = i % rows, n = Swift.min(range.upperBound - i, rows - r)
+                        let qr = Q + r * 3 * C + h * d
+                        products.scores(n: n, alpha: 1, a: qr, lda: 3 * C, b: tableH, c: ZH + i * th, accumulate: false)
+                        products.scores(n: n, alpha: 1, a: qr, lda: 3 * C, b: tableW, c: ZW + i * tw, accumulate: false)
+                        i += n
+                    }
                 }
             } }
         } } }
@@ -194,18 +210,46 @@ public func attention(tokens projected: Variable, heads: Int, relativePosition: 
         var dp = r.dprojected
         r.dprojected = Tensor(0)   // keep `dp` uniquely referenced
         var dRH = Tensor(shape: [th, d], unsafeUninitialized: { _ in }), dRW = Tensor(shape: [tw, d], unsafeUninitialized: { _ in })
-        // Per head: dq += gZh · relH + gZw · relW ; dRelH += gZhᵀ · q ; dRelW += gZwᵀ · q
+        let products = AttentionProducts(d: d, dv: d)
+        // Per head: dq += gZh · relH + gZw · relW ; dRelH = Σ_heads gZhᵀ · q ; dRelW = Σ_heads gZwᵀ · q
         t.withUnsafeBufferPointer { q in dp.withUnsafeMutableBufferPointer { o in gzh.withUnsafeBufferPointer { a in gzw.withUnsafeBufferPointer { c in
             rp.relH.value.withUnsafeBufferPointer { hb in rp.relW.value.withUnsafeBufferPointer { wb in
                 dRH.withUnsafeMutableBufferPointer { dh in dRW.withUnsafeMutableBufferPointer { dw in
-                    for h in 0..<heads {
-                        let ah = a.baseAddress! + h * rows * th, cw = c.baseAddress! + h * rows * tw
-                        let qh = q.baseAddress! + h * d, oq = o.baseAddress! + h * d, beta: Float = h == 0 ? 0 : 1
-                        BLAS.sgemm(m: rows, n: d, k: th, a: ah, lda: th, b: hb.baseAddress!, ldb: d, beta: 1, c: oq, ldc: 3 * C)
-                        BLAS.sgemm(m: rows, n: d, k: tw, a: cw, lda: tw, b: wb.baseAddress!, ldb: d, beta: 1, c: oq, ldc: 3 * C)
-                        BLAS.sgemm(transA: true, m: th, n: d, k: rows, a: ah, lda: th, b: qh, ldb: 3 * C, beta: beta, c: dh.baseAddress!, ldc: d)
-                        BLAS.sgemm(transA: true, m: tw, n: d, k: rows, a: cw, lda: tw, b: qh, ldb: 3 * C, beta: beta, c: dw.baseAddress!, ldc: d)
+                    let Q = q.baseAddress!, O = o.baseAddress!, GH = a.baseAddress!, GW = c.baseAddress!
+                    guard products.tiled else {
+                        for h in 0..<heads {
+                            let ah = GH + h * rows * th, cw = GW + h * rows * tw, qh = Q + h * d, oq = O + h * d, beta: Float = h == 0 ? 0 : 1
+                            BLAS.sgemm(m: rows, n: d, k: th, a: ah, lda: th, b: hb.baseAddress!, ldb: d, beta: 1, c: oq, ldc: 3 * C)
+                            BLAS.sgemm(m: rows, n: d, k: tw, a: cw, lda: tw, b: wb.baseAddress!, ldb: d, beta: 1, c: oq, ldc: 3 * C)
+                            BLAS.sgemm(transA: true, m: th, n: d, k: rows, a: ah, lda: th, b: qh, ldb: 3 * C, beta: beta, c: dh.baseAddress!, ldc: d)
+                            BLAS.sgemm(transA: true, m: tw, n: d, k: rows, a: cw, lda: tw, b: qh, ldb: 3 * C, beta: beta, c: dw.baseAddress!, ldc: d)
+                        }
+                        return
                     }
+                    // The attention tiles: dq in parallel over rows; each head's table gradients into its own
+                    // partial, summed over heads in order afterwards (the same result for any thread count).
+                    let partials = UnsafeMutablePointer<Float>.allocate(capacity: heads * (th + tw) * d)
+                    defer { partials.deallocate() }
+                    Parallel.forEach(heads * rows, grain: 256) { range in
+                        var i = range.lowerBound
+                        while i < range.upperBound {
+                            let h = i / rows, r = i % rows, n = Swift.min(range.upperBound - i, rows - r)
+                            let oq = O + r * 3 * C + h * d
+                            products.apply(n: n, m: th, width: d, a: GH + i * th, b: hb.baseAddress!, c: oq, ldc: 3 * C, accumulate: true)
+                            products.apply(n: n, m: tw, width: d, a: GW + i * tw, b: wb.baseAddress!, c: oq, ldc: 3 * C, accumulate: true)
+                            i += n
+                        }
+                    }
+                    Parallel.forEach(heads, grain: 1) { range in
+                        for h in range {
+                            let part = partials + h * (th + tw) * d, qh = Q + h * d
+                            products.transposed(n: rows, m: th, width: d, a: GH + h * rows * th, b: qh, ldb: 3 * C, c: part, accumulate: false)
+                            products.transposed(n: rows, m: tw, width: d, a: GW + h * rows * tw, b: qh, ldb: 3 * C, c: part + th * d,
+                                                accumulate: false)
+                        }
+                    }
+                    for j in 0..<(th * d) { var s: Float = 0; for h in 0..<heads { s += partials[h * (th + tw) * d + j] }; dh[j] = s }
+                    for j in 0..<(tw * d) { var s: Float = 0; for h in 0..<heads { s += partials[h * (th + tw) * d + th * d + j] }; dw[j] = s }
                 } }
             } }
         } } } }

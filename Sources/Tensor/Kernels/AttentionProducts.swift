@@ -38,9 +38,11 @@ struct AttentionProducts {
         return Packed(source: b, rows: rows, width: width, stride: stride, panels: panels)
     }
 
-    /// `c [n, b.rows] = alpha · a [n, b.width] · bᵀ`, plus `c` when `accumulate`; `a`'s and `c`'s rows are contiguous.
-    func scores(n: Int, alpha: Float, a: UnsafePointer<Float>, b: Packed, c: UnsafeMutablePointer<Float>, accumulate: Bool) {
-        let lda = b.width
+    /// `c [n, b.rows] = alpha · a [n, b.width] · bᵀ`, plus `c` when `accumulate`; `a`'s rows are `lda` apart
+    /// (default `b.width`), `c`'s contiguous.
+    func scores(n: Int, alpha: Float, a: UnsafePointer<Float>, lda: Int? = nil, b: Packed, c: UnsafeMutablePointer<Float>,
+                accumulate: Bool) {
+        let lda = lda ?? b.width
         if let panels = b.panels {
             engine_attention_scores(n, b.rows, b.width, alpha, a, lda, panels, c, b.rows, accumulate ? 1 : 0)
         } else {
@@ -49,26 +51,28 @@ struct AttentionProducts {
         }
     }
 
-    /// `c [n, width] = alpha · a [n, m] · b [m, width]`, all rows contiguous.
+    /// `c [n, width] = alpha · a [n, m] · b [m, width]`, plus `c` when `accumulate`; `a`'s rows are contiguous,
+    /// `c`'s `ldc` apart (default `width`).
     func apply(n: Int, m: Int, width: Int, alpha: Float = 1, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
-               c: UnsafeMutablePointer<Float>) {
-        let ldb = width, ldc = width
+               c: UnsafeMutablePointer<Float>, ldc: Int? = nil, accumulate: Bool = false) {
+        let ldc = ldc ?? width
         if tiled {
-            engine_attention_apply(n, m, width, alpha, a, m, b, ldb, c, ldc)
+            engine_attention_apply(n, m, width, alpha, a, m, b, width, c, ldc, accumulate ? 1 : 0)
         } else {
-            BLAS.sgemm(m: n, n: width, k: m, alpha: alpha, a: a, lda: m, b: b, ldb: ldb, c: c, ldc: ldc)
+            BLAS.sgemm(m: n, n: width, k: m, alpha: alpha, a: a, lda: m, b: b, ldb: width, beta: accumulate ? 1 : 0, c: c, ldc: ldc)
         }
     }
 
-    /// `c [m, width] = alpha · a [n, m]ᵀ · b [n, width]`, plus `c` when `accumulate`, all rows contiguous.
-    func transposed(n: Int, m: Int, width: Int, alpha: Float = 1, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
+    /// `c [m, width] = alpha · a [n, m]ᵀ · b [n, width]`, plus `c` when `accumulate`; `b`'s rows are `ldb`
+    /// apart (default `width`), `a`'s and `c`'s contiguous.
+    func transposed(n: Int, m: Int, width: Int, alpha: Float = 1, a: UnsafePointer<Float>, b: UnsafePointer<Float>, ldb: Int? = nil,
                     c: UnsafeMutablePointer<Float>, accumulate: Bool) {
-        let ldb = width, ldc = width
+        let ldb = ldb ?? width
         if tiled {
-            engine_attention_transposed(n, m, width, alpha, a, m, b, ldb, c, ldc, accumulate ? 1 : 0)
+            engine_attention_transposed(n, m, width, alpha, a, m, b, ldb, c, width, accumulate ? 1 : 0)
         } else {
             BLAS.sgemm(transA: true, m: m, n: width, k: n, alpha: alpha, a: a, lda: m, b: b, ldb: ldb, beta: accumulate ? 1 : 0,
-                       c: c, ldc: ldc)
+                       c: c, ldc: width)
         }
     }
 }
