@@ -87,4 +87,25 @@ final class ConvOpTests: XCTestCase {
             conv2d($0[0], $0[1], $0[2], stride: 2, padding: 1, groups: 2)
         }
     }
+
+    /// `conv2d(geluOf:)` (GELU recomputed in backward) against `conv2d(gelu(x))`: values and every
+    /// gradient, for a dense 3×3 conv, a depthwise one and a strided 1×1, and with frozen weights.
+    func testConvOfGELUEqualsComposition() {
+        for (cin, cout, k, stride, groups, trainWeights) in [(3, 4, 3, 1, 1, true), (4, 4, 3, 2, 4, true), (5, 2, 1, 2, 1, false)] {
+            var g = SeededGenerator(seed: UInt64(cin * 10 + k))
+            let ts = [Tensor.normal([2, cin, 7, 6], using: &g), Tensor.normal([cout, cin / groups, k, k], using: &g),
+                      Tensor.normal([cout], using: &g)]
+            let a = ts.enumerated().map { Variable($1, requiresGrad: $0 == 0 || trainWeights) }
+            let b = ts.enumerated().map { Variable($1, requiresGrad: $0 == 0 || trainWeights) }
+            let fused = conv2d(geluOf: a[0], a[1], a[2], stride: stride, padding: k / 2, groups: groups)
+            let composed = conv2d(gelu(b[0]), b[1], b[2], stride: stride, padding: k / 2, groups: groups)
+            let what = "\(cin)->\(cout) k\(k) s\(stride) g\(groups)"
+            assertClose(fused.value, composed.value, rtol: 0, atol: 0, "\(what) forward")
+            let seed = Tensor.normal(fused.shape, using: &g)
+            fused.backward(seed: seed)
+            composed.backward(seed: seed)
+            for i in 0..<3 where i == 0 || trainWeights { assertClose(a[i].grad, b[i].grad!, rtol: 0, atol: 0, "\(what) grad \(i)") }
+            if !trainWeights { XCTAssertNil(a[1].grad, "\(what): frozen weight got a gradient") }
+        }
+    }
 }

@@ -11,6 +11,24 @@ public func conv2d(_ x: Variable, _ w: Variable, _ b: Variable? = nil, stride: I
     } }
 }
 
+/// `conv2d(gelu(x), w, b, ...)` that keeps `x` and not GELU's output: the conv's weight gradient needs
+/// its input, which backward recomputes from `x` (as `geluMLP` does), so one activation-sized tensor
+/// fewer stays alive per use. The same values and gradients as the composition.
+public func conv2d(geluOf x: Variable, _ w: Variable, _ b: Variable? = nil, stride: Int = 1, padding: Int = 0,
+                   dilation: Int = 1, groups: Int = 1) -> Variable {
+    let geo = Conv2dGeometry(stride: stride, padding: padding, dilation: dilation, groups: groups)
+    let xv = x.value, wv = w.value
+    let y = Conv2d.forward(Activation.gelu(xv), wv, b?.value, geo)
+    let inputs = b.map { [x, w, $0] } ?? [x, w]
+    return Variable.record(y, inputs) { need in { g in
+        // The input gradient needs only the input's shape: GELU is recomputed when the weight gradient needs it.
+        let a = need[1] ? Activation.gelu(xv) : xv
+        let r = Conv2d.backward(a, wv, g, geo, needX: need[0], needW: need[1], needB: need.count == 3 && need[2])
+        let dx = r.dx.map { Activation.geluGrad(xv, $0) }
+        return need.count == 3 ? [dx, r.dw, r.db] : [dx, r.dw]
+    } }
+}
+
 /// Depthwise `F.conv2d(groups: C)` on channels-last tensors: `x [B, H, W, C]`, `w [C, 1, kh, kw]`, `b [C]`
 /// → `[B, Ho, Wo, C]`; equals `conv2d(x.permuted([0, 3, 1, 2]), w, b, groups: C).permuted([0, 2, 3, 1])`.
 public func depthwiseConv2dNHWC(_ x: Variable, _ w: Variable, _ b: Variable? = nil, stride: Int = 1, padding: Int = 0,

@@ -54,6 +54,14 @@ public final class Conv2dBatchNorm: Module {
         }
     }
 
+    /// `self(gelu(x), mode:)`. Folded, it keeps `x` rather than GELU's output (`conv2d(geluOf:)`: recomputed
+    /// in backward); with batch statistics it is the plain composition.
+    public func callAsFunction(geluOf x: Variable, mode: BatchNormMode) -> Variable {
+        guard mode == .evaluationFolded else { return self(gelu(x), mode: mode) }
+        let (w, b) = foldedVariables()
+        return conv2d(geluOf: x, w, b, stride: geometry.stride, padding: geometry.padding, groups: geometry.groups)
+    }
+
     /// The same layer on channels-last tokens `x [B, H, W, in]` → `[B, H', W', out]`. A depthwise conv in
     /// `.evaluationFolded` mode runs the channels-last kernel directly (no permutes); otherwise the
     /// NCHW path between two permutes.

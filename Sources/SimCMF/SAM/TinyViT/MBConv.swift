@@ -20,9 +20,8 @@ public final class MBConv: Module {
     public var buffers: [Parameter] { conv1.buffers + conv2.buffers + conv3.buffers }
 
     public func callAsFunction(_ x: Variable, mode: BatchNormMode) -> Variable {
-        var y = gelu(conv1(x, mode: mode))
-        y = gelu(conv2(y, mode: mode))
-        y = conv3(y, mode: mode)
+        // conv3(gelu(conv2(gelu(conv1(x))))), each GELU recomputed in backward rather than kept
+        let y = conv3(geluOf: conv2(geluOf: conv1(x, mode: mode), mode: mode), mode: mode)
         return gelu(y + x)
     }
 }

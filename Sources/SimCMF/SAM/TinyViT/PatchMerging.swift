@@ -21,8 +21,6 @@ public final class PatchMerging: Module {
     public var buffers: [Parameter] { conv1.buffers + conv2.buffers + conv3.buffers }
 
     public func callAsFunction(_ x: Variable, mode: BatchNormMode) -> Variable {
-        var y = gelu(conv1(x, mode: mode))
-        y = gelu(conv2(y, mode: mode))
-        return conv3(y, mode: mode)
+        conv3(geluOf: conv2(geluOf: conv1(x, mode: mode), mode: mode), mode: mode)
     }
 }
