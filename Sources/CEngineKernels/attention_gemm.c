@@ -23,10 +23,6 @@ int engine_attention_kernels_available(long dv) { return engine_isa_level() == 2
 
 long engine_attention_packed_count(long m, long d) { return (m + PANEL - 1) / PANEL * PANEL * d; }
 
-static __mmask16 tail_mask(long columns) {
-    return columns >= 16 ? (__mmask16)0xFFFF : columns <= 0 ? (__mmask16)0 : (__mmask16)((1u << columns) - 1);
-}
-
 void engine_attention_pack_transposed(const float *b, long m, long d, long ldb, float *packed) {
     for (long j0 = 0; j0 < m; j0 += PANEL) {
         float *panel = packed + j0 * d;
@@ -74,7 +70,7 @@ T512 static void scores512(long n, long m, long d, float alpha, const float *a, 
         const float *ai = a + i * lda;
         float *ci = c + i * ldc;
         for (long j0 = 0; j0 < m; j0 += PANEL) {
-            const __mmask16 m0 = tail_mask(m - j0), m1 = tail_mask(m - j0 - 16);
+            const __mmask16 m0 = engine_lane_mask16(m - j0), m1 = engine_lane_mask16(m - j0 - 16);
             const float *panel = packed + j0 * d;
             switch (rows) {
 #define SCORES(r) case r: scores_tile(r, d, ai, lda, panel, ci + j0, ldc, alpha, accumulate, m0, m1); break;

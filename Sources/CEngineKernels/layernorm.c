@@ -29,20 +29,18 @@ static void forward_portable(const float *x, const float *w, const float *b, lon
     }
 }
 
-T512 static inline __mmask16 mask_for(long left) { return left >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << left) - 1); }
-
 T512 static void forward512(const float *x, const float *w, const float *b, long d, long r0, long r1, float eps, float *y,
                             float *mean, float *rstd) {
     for (long i = r0; i < r1; i++) {
         const float *row = x + i * d;
         float *out = y + i * d;
         __m512 s = _mm512_setzero_ps();
-        for (long j = 0; j < d; j += 16) s = _mm512_add_ps(s, _mm512_maskz_loadu_ps(mask_for(d - j), row + j));
+        for (long j = 0; j < d; j += 16) s = _mm512_add_ps(s, _mm512_maskz_loadu_ps(engine_lane_mask16(d - j), row + j));
         const double mu = (double)_mm512_reduce_add_ps(s) / (double)d;
         const __m512 mv = _mm512_set1_ps((float)mu);
         __m512 v = _mm512_setzero_ps();
         for (long j = 0; j < d; j += 16) {
-            const __mmask16 k = mask_for(d - j);
+            const __mmask16 k = engine_lane_mask16(d - j);
             const __m512 t = _mm512_maskz_sub_ps(k, _mm512_maskz_loadu_ps(k, row + j), mv);
             v = _mm512_fmadd_ps(t, t, v);
         }
@@ -50,7 +48,7 @@ T512 static void forward512(const float *x, const float *w, const float *b, long
         mean[i] = m; rstd[i] = q;
         const __m512 qv = _mm512_set1_ps(q);
         for (long j = 0; j < d; j += 16) {
-            const __mmask16 k = mask_for(d - j);
+            const __mmask16 k = engine_lane_mask16(d - j);
             __m512 t = _mm512_mul_ps(_mm512_sub_ps(_mm512_maskz_loadu_ps(k, row + j), mv), qv);
             if (w) t = _mm512_mul_ps(t, _mm512_maskz_loadu_ps(k, w + j));
             if (b) t = _mm512_add_ps(t, _mm512_maskz_loadu_ps(k, b + j));
@@ -92,7 +90,7 @@ T512 static void backward512(const float *x, const float *w, const float *mean, 
         const __m512 mv = _mm512_set1_ps(mean[i]), qv = _mm512_set1_ps(rstd[i]);
         __m512 s1 = _mm512_setzero_ps(), s2 = _mm512_setzero_ps();
         for (long j = 0; j < d; j += 16) {
-            const __mmask16 k = mask_for(d - j);
+            const __mmask16 k = engine_lane_mask16(d - j);
             __m512 gh = _mm512_maskz_loadu_ps(k, gr + j);
             if (w) gh = _mm512_mul_ps(gh, _mm512_maskz_loadu_ps(k, w + j));
             const __m512 xh = _mm512_maskz_mul_ps(k, _mm512_sub_ps(_mm512_maskz_loadu_ps(k, row + j), mv), qv);
@@ -102,7 +100,7 @@ T512 static void backward512(const float *x, const float *w, const float *mean, 
         const __m512 a = _mm512_set1_ps((float)((double)_mm512_reduce_add_ps(s1) / (double)d));
         const __m512 c = _mm512_set1_ps((float)((double)_mm512_reduce_add_ps(s2) / (double)d));
         for (long j = 0; j < d; j += 16) {
-            const __mmask16 k = mask_for(d - j);
+            const __mmask16 k = engine_lane_mask16(d - j);
             __m512 gh = _mm512_maskz_loadu_ps(k, gr + j);
             if (w) gh = _mm512_mul_ps(gh, _mm512_maskz_loadu_ps(k, w + j));
             const __m512 xh = _mm512_mul_ps(_mm512_sub_ps(_mm512_maskz_loadu_ps(k, row + j), mv), qv);
@@ -131,7 +129,7 @@ T512 static void params512(const float *x, const float *mean, const float *rstd,
                            long j1, double *dw, double *db) {
     for (long j = j0; j < j1; j += 32) {
         const long width = j1 - j < 32 ? j1 - j : 32;
-        const __mmask16 k0 = mask_for(width), k1 = width > 16 ? mask_for(width - 16) : 0;
+        const __mmask16 k0 = engine_lane_mask16(width), k1 = width > 16 ? engine_lane_mask16(width - 16) : 0;
         __m512d w0 = _mm512_setzero_pd(), w1 = w0, w2 = w0, w3 = w0, b0 = w0, b1 = w0, b2 = w0, b3 = w0;
         for (long i = 0; i < rows; i++) {
             const float *xr = x + i * d + j, *gr = g + i * d + j;

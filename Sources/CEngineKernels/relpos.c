@@ -16,7 +16,7 @@ __attribute__((target("avx512f")))
 static void bias512(const float *zh, const float *zw, long h, long w, long r0, long n, float *out) {
     float stack[RELPOS_STACK], *rev = relpos_scratch(w, stack);
     const long th = 2 * h - 1, tw = 2 * w - 1, tail = w % 16;
-    const __mmask16 km = (__mmask16)((1u << tail) - 1);
+    const __mmask16 km = engine_lane_mask16(tail);
     for (long r = r0; r < r0 + n; r++) {
         const long qh = r / w, qw = r % w;
         const float *zhr = zh + r * th + qh + h - 1, *zwr = zw + r * tw + qw + w - 1;
@@ -37,7 +37,7 @@ __attribute__((target("avx512f")))
 static void bias_bwd512(const float *ds, long h, long w, long r0, long n, float *dzh, float *dzw) {
     float stack[RELPOS_STACK], *acc = relpos_scratch(w, stack);
     const long th = 2 * h - 1, tw = 2 * w - 1, tail = w % 16;
-    const __mmask16 km = (__mmask16)((1u << tail) - 1);
+    const __mmask16 km = engine_lane_mask16(tail);
     for (long r = r0; r < r0 + n; r++) {
         const long qh = r / w, qw = r % w;
         float *zh = dzh + r * th + qh + h - 1, *zw = dzw + r * tw + qw + w - 1;

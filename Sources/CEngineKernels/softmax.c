@@ -38,7 +38,7 @@ static void softmax512(float *x, long rows, long n) {
             vs = _mm512_add_ps(vs, e);
         }
         if (j < n) {
-            __mmask16 k = (__mmask16)((1u << (n - j)) - 1);
+            __mmask16 k = engine_lane_mask16(n - j);
             __m512 e = exp512(_mm512_sub_ps(_mm512_maskz_loadu_ps(k, row + j), mm));
             _mm512_mask_storeu_ps(row + j, k, e);
             vs = _mm512_add_ps(vs, _mm512_maskz_mov_ps(k, e));
@@ -46,7 +46,7 @@ static void softmax512(float *x, long rows, long n) {
         __m512 inv = _mm512_set1_ps(1.0f / _mm512_reduce_add_ps(vs));
         for (j = 0; j + 16 <= n; j += 16) _mm512_storeu_ps(row + j, _mm512_mul_ps(_mm512_loadu_ps(row + j), inv));
         if (j < n) {
-            __mmask16 k = (__mmask16)((1u << (n - j)) - 1);
+            __mmask16 k = engine_lane_mask16(n - j);
             _mm512_mask_storeu_ps(row + j, k, _mm512_mul_ps(_mm512_maskz_loadu_ps(k, row + j), inv));
         }
     }
