@@ -185,15 +185,10 @@ public func attention(tokens projected: Variable, heads: Int, relativePosition: 
                 }
                 let tableH = products.pack(a.baseAddress!, rows: th, width: d), tableW = products.pack(c.baseAddress!, rows: tw, width: d)
                 defer { tableH.release(); tableW.release() }
-                Parallel.forEach(heads * rows, grain: 256) { range in
-                    var i = range.lowerBound
-                    while i < range.upperBound {   // one head's run of rows at a time
-                        let h = i / rows, r = i % rows, n = Swift.min(range.upperBound - i, rows - r)
-                        let qr = Q + r * 3 * C + h * d
-                        products.scores(n: n, alpha: 1, a: qr, lda: 3 * C, b: tableH, c: ZH + i * th, accumulate: false)
-                        products.scores(n: n, alpha: 1, a: qr, lda: 3 * C, b: tableW, c: ZW + i * tw, accumulate: false)
-                        i += n
-                    }
+                forEachHeadRun(heads: heads, rows: rows) { h, r, i, n in
+                    let qr = Q + r * 3 * C + h * d
+                    products.scores(n: n, alpha: 1, a: qr, lda: 3 * C, b: tableH, c: ZH + i * th, accumulate: false)
+                    products.scores(n: n, alpha: 1, a: qr, lda: 3 * C, b: tableW, c: ZW + i * tw, accumulate: false)
                 }
             } }
         } } }
@@ -230,15 +225,10 @@ public func attention(tokens projected: Variable, heads: Int, relativePosition: 
                     // partial, summed over heads in order afterwards (the same result for any thread count).
                     let partials = UnsafeMutablePointer<Float>.allocate(capacity: heads * (th + tw) * d)
                     defer { partials.deallocate() }
-                    Parallel.forEach(heads * rows, grain: 256) { range in
-                        var i = range.lowerBound
-                        while i < range.upperBound {
-                            let h = i / rows, r = i % rows, n = Swift.min(range.upperBound - i, rows - r)
-                            let oq = O + r * 3 * C + h * d
-                            products.apply(n: n, m: th, width: d, a: GH + i * th, b: hb.baseAddress!, c: oq, ldc: 3 * C, accumulate: true)
-                            products.apply(n: n, m: tw, width: d, a: GW + i * tw, b: wb.baseAddress!, c: oq, ldc: 3 * C, accumulate: true)
-                            i += n
-                        }
+                    forEachHeadRun(heads: heads, rows: rows) { h, r, i, n in
+                        let oq = O + r * 3 * C + h * d
+                        products.apply(n: n, m: th, width: d, a: GH + i * th, b: hb.baseAddress!, c: oq, ldc: 3 * C, accumulate: true)
+                        products.apply(n: n, m: tw, width: d, a: GW + i * tw, b: wb.baseAddress!, c: oq, ldc: 3 * C, accumulate: true)
                     }
                     Parallel.forEach(heads, grain: 1) { range in
                         for h in range {
@@ -255,4 +245,18 @@ public func attention(tokens projected: Variable, heads: Int, relativePosition: 
         } } } }
         return [need[0] ? dp : nil, need[1] ? dRH : nil, need[2] ? dRW : nil]
     } }
+}
+
+/// Runs `body(head, row, item row, count)` in parallel over the `heads · rows` head-major rows of token
+/// attention's relative-position tables, one head's contiguous run of rows at a time: rows `row ..< row + count`
+/// of head `head`, which are rows `item row ..< item row + count` of the `[heads · rows, …]` table.
+private func forEachHeadRun(heads: Int, rows: Int, _ body: (_ head: Int, _ row: Int, _ index: Int, _ count: Int) -> Void) {
+    Parallel.forEach(heads * rows, grain: 256) { range in
+        var i = range.lowerBound
+        while i < range.upperBound {
+            let h = i / rows, r = i % rows, n = Swift.min(range.upperBound - i, rows - r)
+            body(h, r, i, n)
+            i += n
+        }
+    }
 }
