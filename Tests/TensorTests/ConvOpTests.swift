@@ -1,4 +1,5 @@
 import XCTest
+import CEngineKernels
 @testable import Tensor
 
 /// conv2d (basic, strided+dilated+grouped, depthwise, patchify, 1×1), conv-transpose 2×2 s2 and
@@ -65,8 +66,10 @@ final class ConvOpTests: XCTestCase {
     /// strides, paddings and dilations (values and all gradients), and passes finite differences.
     func testDepthwiseMatchesPerChannelIm2col() {
         var g = SeededGenerator(seed: 51)
-        for (s, p, d, k) in [(1, 1, 1, 3), (2, 1, 1, 3), (2, 3, 2, 3), (1, 0, 1, 2), (3, 2, 1, 5)] {
-            let (B, C, H, W) = (2, 3, 9, 8)
+        // Planes 8 wide, and 37 and 36 wide so that rows span several vectors with a remainder.
+        for (s, p, d, k, W) in [(1, 1, 1, 3, 8), (2, 1, 1, 3, 8), (2, 3, 2, 3, 8), (1, 0, 1, 2, 8), (3, 2, 1, 5, 8),
+                                (1, 1, 1, 3, 37), (2, 1, 1, 3, 36)] {
+            let (B, C, H) = (2, 3, 9)
             let x = Tensor.normal([B, C, H, W], using: &g), w = Tensor.normal([C, 1, k, k], using: &g), b = Tensor.normal([C], using: &g)
             XCTAssertTrue(DepthwiseConv2d.applies(channels: C, weight: w.shape, Conv2dGeometry(stride: s, padding: p, dilation: d, groups: C)))
             let xv = Variable(x, requiresGrad: true), wv = Variable(w, requiresGrad: true), bv = Variable(b, requiresGrad: true)
@@ -77,7 +80,7 @@ final class ConvOpTests: XCTestCase {
             let ws = (0..<C).map { Variable(w.slice(axis: 0, $0..<($0 + 1)), requiresGrad: true) }
             let bs = (0..<C).map { Variable(b.slice(axis: 0, $0..<($0 + 1)), requiresGrad: true) }
             let ref = Variable.concat((0..<C).map { conv2d(xs[$0], ws[$0], bs[$0], stride: s, padding: p, dilation: d) }, axis: 1)
-            assertClose(y.value, ref.value, rtol: 1e-5, atol: 1e-5, "forward s\(s) p\(p) d\(d) k\(k)")
+            assertClose(y.value, ref.value, rtol: 1e-5, atol: 1e-5, "forward s\(s) p\(p) d\(d) k\(k) W\(W)")
             ref.backward(seed: R)
             assertClose(xv.grad, Tensor.concat(xs.map { $0.grad! }, axis: 1), rtol: 1e-4, atol: 1e-5, "dx s\(s) p\(p) d\(d)")
             assertClose(wv.grad, Tensor.concat(ws.map { $0.grad! }, axis: 0), rtol: 1e-4, atol: 1e-5, "dw s\(s) p\(p) d\(d)")
@@ -85,6 +88,29 @@ final class ConvOpTests: XCTestCase {
         }
         finiteDifferenceCheck(inputs: [Tensor.normal([1, 2, 5, 6], using: &g), Tensor.normal([2, 1, 3, 3], using: &g), Tensor.normal([2], using: &g)]) {
             conv2d($0[0], $0[1], $0[2], stride: 2, padding: 1, groups: 2)
+        }
+    }
+
+    /// The depthwise kernels give the same bits on the AVX-512 path (stride 1) as on the portable loops:
+    /// both add every rounded product in the same order. Planes 70 wide (a partial vector after four
+    /// 16-lane vectors and a second 64-column chunk), dilation 2, and padding wider than the taps reach.
+    func testDepthwiseVectorPathEqualsPortable() {
+        var g = SeededGenerator(seed: 52)
+        for (p, d, k) in [(1, 1, 3), (2, 2, 3), (3, 1, 3), (0, 1, 5)] {
+            let x = Tensor.normal([2, 3, 11, 70], using: &g), w = Tensor.normal([3, 1, k, k], using: &g), b = Tensor.normal([3], using: &g)
+            var results: [[Tensor]] = []
+            for portable: Int32 in [0, 1] {
+                engine_use_portable_kernels(portable)
+                defer { engine_use_portable_kernels(0) }
+                let xv = Variable(x, requiresGrad: true), wv = Variable(w, requiresGrad: true), bv = Variable(b, requiresGrad: true)
+                let y = conv2d(xv, wv, bv, stride: 1, padding: p, dilation: d, groups: 3)
+                var r = SeededGenerator(seed: 53)
+                y.backward(seed: Tensor.normal(y.shape, using: &r))
+                results.append([y.value, xv.grad!, wv.grad!, bv.grad!])
+            }
+            for (name, (a, b)) in zip(["y", "dx", "dw", "db"], zip(results[0], results[1])) {
+                XCTAssertEqual(a.scalars, b.scalars, "\(name) p\(p) d\(d) k\(k): vector and portable paths differ")
+            }
         }
     }
 

@@ -116,3 +116,20 @@ void engine_layernorm_backward_rows(const float *x, const float *w, const float 
 void engine_layernorm_param_grads(const float *x, const float *mean, const float *rstd, const float *g, long d, long rows, long j0,
                                   long j1, double *dw, double *db);
 #endif
+
+#ifndef ENGINE_KERNELS_DEPTHWISE_H
+#define ENGINE_KERNELS_DEPTHWISE_H
+/// One plane of a depthwise convolution: `y [Ho × Wo] = bias + Σ_ij k[i·KW + j] · x[oh·s − p + i·d, ow·s − p + j·d]`
+/// over taps inside `x [H × W]`, added in `(i, j)` order.
+void engine_depthwise_forward_plane(const float *x, long H, long W, const float *k, long KH, long KW, float bias, long s,
+                                    long p, long d, float *y, long Ho, long Wo);
+/// The input gradient of one plane: `dx [H × W]` (overwritten) from `g [Ho × Wo]`.
+void engine_depthwise_input_grad_plane(const float *g, long Ho, long Wo, const float *k, long KH, long KW, long s, long p,
+                                       long d, float *dx, long H, long W);
+/// One channel's weight gradient `dw [KH·KW]` and bias gradient `*db` (either may be NULL) over `images`
+/// planes (`x [H × W]` at `x + n·xStride`, `g [Ho × Wo]` at `g + n·gStride`); `lanes` is scratch of
+/// `(KH·KW + 1)·Wo` floats.
+void engine_depthwise_param_grads(const float *x, long xStride, const float *g, long gStride, long images, long H, long W,
+                                  long KH, long KW, long s, long p, long d, long Ho, long Wo, float *dw, float *db,
+                                  float *lanes);
+#endif

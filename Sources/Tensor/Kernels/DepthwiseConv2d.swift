@@ -1,3 +1,5 @@
+import CEngineKernels
+
 /// Direct depthwise convolution (`groups == Cin == Cout`, one filter per channel), as used by
 /// TinyViT's MBConv and patch merging: `y[b, c] = bias[c] + Σ_ij w[c, 0, i, j] · x[b, c, oh·s − p + i·d, ow·s − p + j·d]`.
 /// Parallel over planes (forward, dx) and over channels (dw): every write is owned by one thread.
@@ -15,6 +17,8 @@ public enum DepthwiseConv2d {
         return lo < hi ? lo..<hi : 0..<0
     }
 
+    /// `y [B, C, Ho, Wo]` for `x [B, C, H, W]`, `w [C, 1, KH, KW]`, `b [C]`: one plane per call of the C kernel,
+    /// which takes each output row's taps while the row sits in L1 (bias first, then taps in `(i, j)` order).
     public static func forward(_ x: Tensor, _ w: Tensor, _ b: Tensor?, _ geo: Conv2dGeometry) -> Tensor {
         let (B, C, H, W) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
         let (KH, KW) = (w.shape[2], w.shape[3])
@@ -26,26 +30,18 @@ public enum DepthwiseConv2d {
                 let X = xb.baseAddress!, Wt = wb.baseAddress!, Y = yb.baseAddress!
                 Parallel.forEach(B * C, grain: 1) { r in
                     for plane in r {
-                        let c = plane % C, xin = X + plane * H * W, out = Y + plane * Ho * Wo, k = Wt + c * KH * KW
-                        let bias = bv?[c] ?? 0
-                        for i in 0..<(Ho * Wo) { out[i] = bias }
-                        for i in 0..<KH {
-                            let rows = range(i * d - p, s, H, Ho)
-                            for j in 0..<KW {
-                                let cols = range(j * d - p, s, W, Wo), wv = k[i * KW + j]
-                                for oh in rows {
-                                    let src = xin + (oh * s + i * d - p) * W + j * d - p, dst = out + oh * Wo
-                                    if s == 1 { for ow in cols { dst[ow] += wv * src[ow] } }
-                                    else { for ow in cols { dst[ow] += wv * src[ow * s] } }
-                                }
-                            }
-                        }
+                        let c = plane % C
+                        engine_depthwise_forward_plane(X + plane * H * W, H, W, Wt + c * KH * KW, KH, KW, bv?[c] ?? 0, s, p, d,
+                                                       Y + plane * Ho * Wo, Ho, Wo)
                     }
                 }
             }
         } }
     }
 
+    /// Gradients for `g [B, C, Ho, Wo]`: dx one plane per call (each input row built from the output rows
+    /// that read it), dw and db one channel per call (every tap's products of an output row taken while it
+    /// sits in L1, so each plane is read once).
     public static func backward(_ x: Tensor, _ w: Tensor, _ g: Tensor, _ geo: Conv2dGeometry,
                                 needX: Bool, needW: Bool, needB: Bool) -> (dx: Tensor?, dw: Tensor?, db: Tensor?) {
         let (B, C, H, W) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
@@ -60,60 +56,22 @@ public enum DepthwiseConv2d {
                     let O = ob.baseAddress!
                     Parallel.forEach(B * C, grain: 1) { r in
                         for plane in r {
-                            let c = plane % C, din = O + plane * H * W, gin = G + plane * Ho * Wo, k = Wt + c * KH * KW
-                            for i in 0..<(H * W) { din[i] = 0 }
-                            for i in 0..<KH {
-                                let rows = range(i * d - p, s, H, Ho)
-                                for j in 0..<KW {
-                                    let cols = range(j * d - p, s, W, Wo), wv = k[i * KW + j]
-                                    for oh in rows {
-                                        let dst = din + (oh * s + i * d - p) * W + j * d - p, src = gin + oh * Wo
-                                        if s == 1 { for ow in cols { dst[ow] += wv * src[ow] } }
-                                        else { for ow in cols { dst[ow * s] += wv * src[ow] } }
-                                    }
-                                }
-                            }
+                            engine_depthwise_input_grad_plane(G + plane * Ho * Wo, Ho, Wo, Wt + (plane % C) * KH * KW, KH, KW, s, p, d,
+                                                              O + plane * H * W, H, W)
                         }
                     }
                 }
             }
             if needW || needB {
-                // Per channel: each tap's products (and, for db, the gradient itself) accumulate into a row of
-                // `Wo` lanes over all rows and images (vectorisable: no loop-carried sum), then the lanes are summed.
                 var dwOut = needW ? Tensor(shape: w.shape, unsafeUninitialized: { _ in }) : nil
                 var dbOut = needB ? Tensor(shape: [C], unsafeUninitialized: { _ in }) : nil
                 let DW = dwOut == nil ? nil : dwOut!.withUnsafeMutableBufferPointer { $0.baseAddress! }
                 let DB = dbOut == nil ? nil : dbOut!.withUnsafeMutableBufferPointer { $0.baseAddress! }
                 Parallel.forEach(C, grain: 1) { r in
-                    withUnsafeTemporaryAllocation(of: Float.self, capacity: Swift.max(Wo, 1)) { lb in
-                        let lane = lb.baseAddress!
-                        func total(_ cols: Range<Int>) -> Float { var acc: Float = 0; for ow in cols { acc += lane[ow] }; return acc }
+                    withUnsafeTemporaryAllocation(of: Float.self, capacity: (KH * KW + 1) * Swift.max(Wo, 1)) { lanes in
                         for c in r {
-                            if let DB {
-                                lane.initialize(repeating: 0, count: Wo)
-                                for n in 0..<B {
-                                    let gin = G + (n * C + c) * Ho * Wo
-                                    for oh in 0..<Ho { let gr = gin + oh * Wo; for ow in 0..<Wo { lane[ow] += gr[ow] } }
-                                }
-                                DB[c] = total(0..<Wo)
-                            }
-                            guard let DW else { continue }
-                            for i in 0..<KH {
-                                let rows = range(i * d - p, s, H, Ho)
-                                for j in 0..<KW {
-                                    let cols = range(j * d - p, s, W, Wo)
-                                    lane.initialize(repeating: 0, count: Wo)
-                                    for n in 0..<B {
-                                        let plane = n * C + c, xin = X + plane * H * W, gin = G + plane * Ho * Wo
-                                        for oh in rows {
-                                            let src = xin + (oh * s + i * d - p) * W + j * d - p, gr = gin + oh * Wo
-                                            if s == 1 { for ow in cols { lane[ow] += gr[ow] * src[ow] } }
-                                            else { for ow in cols { lane[ow] += gr[ow] * src[ow * s] } }
-                                        }
-                                    }
-                                    DW[(c * KH + i) * KW + j] = total(cols)
-                                }
-                            }
+                            engine_depthwise_param_grads(X + c * H * W, C * H * W, G + c * Ho * Wo, C * Ho * Wo, B, H, W, KH, KW, s, p, d,
+                                                         Ho, Wo, DW.map { $0 + c * KH * KW }, DB.map { $0 + c }, lanes.baseAddress!)
                         }
                     }
                 }
