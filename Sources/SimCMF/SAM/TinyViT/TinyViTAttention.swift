@@ -55,17 +55,25 @@ public final class TinyViTAttention: Module {
         return (idx, seen.count)
     }
 
+    /// The per-token projection `qkv(norm(x))`: `x [..., dim]` → `[..., 3·dim]` (without LoRA's terms).
+    public func projectQKV(_ x: Variable) -> Variable { qkv(norm(x)) }
+
+    /// Attention within each window of projected tokens `[windows, N, 3·dim]` (from `projectQKV`) → the
+    /// heads' outputs merged, `[windows, N, dim]`, before `proj`. Heads split and merged by direct copies,
+    /// no q/k/v slices, the bias gathered once.
+    public func attend(_ projected: Variable) -> Variable {
+        precondition(projected.shape[1] == resolution * resolution,
+                     "TinyViTAttention: \(projected.shape[1]) tokens for a \(resolution)×\(resolution) window")
+        return windowAttention(qkvProjection: projected, heads: heads, biasTable: attentionBiases.variable,
+                               indices: attentionBiasIndices, scale: 1 / Float(keyDim).squareRoot())
+    }
+
     public func callAsFunction(_ x: Variable) -> Variable {
         let (B, N, C) = (x.shape[0], x.shape[1], x.shape[2])
         precondition(N == resolution * resolution, "TinyViTAttention: \(N) tokens for a \(resolution)×\(resolution) window")
+        guard let lora else { return proj(attend(projectQKV(x))) }
         let h = norm(x)
         let scale = 1 / Float(keyDim).squareRoot()
-        guard let lora else {
-            // Fused: heads split and merged by direct copies, no q/k/v slices, the bias gathered once.
-            let out = windowAttention(qkvProjection: qkv(h), heads: heads, biasTable: attentionBiases.variable,
-                                      indices: attentionBiasIndices, scale: scale)
-            return proj(out)
-        }
         let packed = qkv(h).reshaped([B, N, heads, 3, keyDim]).permuted([3, 0, 2, 1, 4]).reshaped([3, B * heads, N, keyDim])
         var q = packed.slice(axis: 0, 0..<1).reshaped([B * heads, N, keyDim])
         var k = packed.slice(axis: 0, 1..<2).reshaped([B * heads, N, keyDim])

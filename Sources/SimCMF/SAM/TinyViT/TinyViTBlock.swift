@@ -22,7 +22,8 @@ public final class TinyViTMLP: Module {
 
 /// `TinyViTBlock`: `x + windowAttention(x)` (windows of `windowSize`, the grid zero-padded at the
 /// bottom/right to a multiple — padded tokens pass through the attention's LayerNorm and are attended
-/// to, as in PyTorch — then cropped), a depthwise `local_conv` Conv2d_BN, then `x + mlp(x)`.
+/// to, as in PyTorch — then cropped; the padding's q, k, v computed once, see `callAsFunction`), a
+/// depthwise `local_conv` Conv2d_BN, then `x + mlp(x)`.
 /// Tokens `x [B, H, W, dim]` → `[B, H, W, dim]`.
 public final class TinyViTBlock: Module {
     public let attn: TinyViTAttention
@@ -48,6 +49,17 @@ public final class TinyViTBlock: Module {
         let a: Variable
         if H == ws && W == ws {
             a = attn(x.reshaped([B, H * W, C])).reshaped([B, H, W, C])
+        } else if attn.lora == nil {
+            // PyTorch pads the grid with zero tokens, which the attention's LayerNorm maps to its bias and
+            // `qkv` then projects, all alike. Projecting only the real tokens and filling the padding with
+            // the projection of one zero token gives the same windows (and gradients: the pad token's
+            // gradient is the padding's summed) without the padding's share of the norm and qkv; `proj` is
+            // per-token, so it runs after unpartitioning, on the real tokens only (64² tokens padded to
+            // 70² in LiteMedSAM's last two stages).
+            let padToken = attn.projectQKV(Variable(.zeros([1, 1, 1, C]))).reshaped([3 * C])
+            let (windows, Hp, Wp) = windowPartition(attn.projectQKV(x), window: ws, fill: padToken)
+            let out = attn.attend(windows.reshaped([-1, ws * ws, 3 * C])).reshaped([-1, ws, ws, C])
+            a = attn.proj(windowUnpartition(out, window: ws, paddedH: Hp, paddedW: Wp, h: H, w: W))
         } else {
             let (windows, Hp, Wp) = windowPartition(x, window: ws)
             let out = attn(windows.reshaped([-1, ws * ws, C])).reshaped([-1, ws, ws, C])
