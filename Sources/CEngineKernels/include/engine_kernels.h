@@ -133,3 +133,9 @@ void engine_depthwise_param_grads(const float *x, long xStride, const float *g, 
                                   long KH, long KW, long s, long p, long d, long Ho, long Wo, float *dw, float *db,
                                   float *lanes);
 #endif
+
+#ifndef ENGINE_KERNELS_COLUMN_SUMS_H
+#define ENGINE_KERNELS_COLUMN_SUMS_H
+/// `out[j] = Σ_{i < m} g[i·ld + j]` for columns `j0 ..< j1`, each summed over the rows in order.
+void engine_column_sums(const float *g, long m, long ld, long j0, long j1, float *out);
+#endif

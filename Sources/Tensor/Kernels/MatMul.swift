@@ -1,3 +1,4 @@
+import CEngineKernels
 /// GEMM-based products on tensors (forward and the pieces of backward).
 public enum MatMul {
     /// `y[M, N] = x[M, K] · w[N, K]ᵀ (+ b[N])` where `x` is any `[..., K]` (rows flattened).
@@ -45,16 +46,14 @@ public enum MatMul {
         }
     }
 
-    /// Column sums of `g` viewed as `[M, N]`: the bias gradient (parallel over columns blocks, serial over rows).
+    /// Column sums of `g` viewed as `[M, N]`: the bias gradient (parallel over blocks of 16 columns, each
+    /// column summed over the rows in order, so the result does not depend on the split).
     public static func columnSums(_ g: Tensor, n: Int) -> Tensor {
         let m = g.count / Swift.max(n, 1)
         return g.withUnsafeBufferPointer { gp in
             Tensor(shape: [n]) { o in
                 let op = o.baseAddress!, base = gp.baseAddress!
-                Parallel.forEach(n, grain: 64) { r in
-                    for j in r { op[j] = 0 }
-                    for i in 0..<m { let row = base + i * n; for j in r { op[j] += row[j] } }
-                }
+                Parallel.forEach(n, grain: 16) { r in engine_column_sums(base, m, n, r.lowerBound, r.upperBound, op) }
             }
         }
     }
