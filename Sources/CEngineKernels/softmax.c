@@ -225,11 +225,11 @@ __attribute__((target("avx512f")))
 static void gelu512(const float *x, float *y, long n) {
     long i = 0;
     const __m512 half = _mm512_set1_ps(0.5f), one = _mm512_set1_ps(1.0f), rs2 = _mm512_set1_ps(0.70710678118654752f);
-    for (; i + 16 <= n; i += 16) {
-        __m512 v = _mm512_loadu_ps(x + i);
-        _mm512_storeu_ps(y + i, _mm512_mul_ps(_mm512_mul_ps(half, v), _mm512_add_ps(one, erf512(_mm512_mul_ps(v, rs2)))));
+    for (; i < n; i += 16) {   // the last vector masked: every element's value is independent of the split
+        const __mmask16 m = engine_lane_mask16(n - i);
+        __m512 v = _mm512_maskz_loadu_ps(m, x + i);
+        _mm512_mask_storeu_ps(y + i, m, _mm512_mul_ps(_mm512_mul_ps(half, v), _mm512_add_ps(one, erf512(_mm512_mul_ps(v, rs2)))));
     }
-    for (; i < n; i++) y[i] = 0.5f * x[i] * (1.0f + erff(x[i] * 0.70710678118654752f));
 }
 
 __attribute__((target("avx512f")))
@@ -237,17 +237,12 @@ static void gelu_bwd512(const float *x, const float *g, float *dx, long n) {
     long i = 0;
     const __m512 half = _mm512_set1_ps(0.5f), one = _mm512_set1_ps(1.0f), rs2 = _mm512_set1_ps(0.70710678118654752f);
     const __m512 k = _mm512_set1_ps(0.39894228040143268f), mhalf = _mm512_set1_ps(-0.5f);
-    for (; i + 16 <= n; i += 16) {
-        __m512 v = _mm512_loadu_ps(x + i);
+    for (; i < n; i += 16) {   // the last vector masked, as in gelu512
+        const __mmask16 m = engine_lane_mask16(n - i);
+        __m512 v = _mm512_maskz_loadu_ps(m, x + i);
         __m512 cdf = _mm512_mul_ps(half, _mm512_add_ps(one, erf512(_mm512_mul_ps(v, rs2))));
         __m512 pdf = _mm512_mul_ps(k, exp512(_mm512_mul_ps(mhalf, _mm512_mul_ps(v, v))));
-        _mm512_storeu_ps(dx + i, _mm512_mul_ps(_mm512_loadu_ps(g + i), _mm512_fmadd_ps(v, pdf, cdf)));
-    }
-    for (; i < n; i++) {
-        float v = x[i];
-        float cdf = 0.5f * (1.0f + erff(v * 0.70710678118654752f));
-        float pdf = expf(-0.5f * v * v) * 0.39894228040143268f;
-        dx[i] = g[i] * (cdf + v * pdf);
+        _mm512_mask_storeu_ps(dx + i, m, _mm512_mul_ps(_mm512_maskz_loadu_ps(m, g + i), _mm512_fmadd_ps(v, pdf, cdf)));
     }
 }
 
@@ -272,11 +267,14 @@ __attribute__((target("avx2,fma")))
 static void gelu256(const float *x, float *y, long n) {
     long i = 0;
     const __m256 half = _mm256_set1_ps(0.5f), one = _mm256_set1_ps(1.0f), rs2 = _mm256_set1_ps(0.70710678118654752f);
-    for (; i + 8 <= n; i += 8) {
-        __m256 v = _mm256_loadu_ps(x + i);
-        _mm256_storeu_ps(y + i, _mm256_mul_ps(_mm256_mul_ps(half, v), _mm256_add_ps(one, erf256(_mm256_mul_ps(v, rs2)))));
+    for (; i < n; i += 8) {   // the last vector through a zero-padded copy, as in gelu512
+        float in[8] = {0}, out[8];
+        const long c = n - i < 8 ? n - i : 8;
+        for (long j = 0; j < c; j++) in[j] = x[i + j];
+        __m256 v = _mm256_loadu_ps(in);
+        _mm256_storeu_ps(out, _mm256_mul_ps(_mm256_mul_ps(half, v), _mm256_add_ps(one, erf256(_mm256_mul_ps(v, rs2)))));
+        for (long j = 0; j < c; j++) y[i + j] = out[j];
     }
-    for (; i < n; i++) y[i] = 0.5f * x[i] * (1.0f + erff(x[i] * 0.70710678118654752f));
 }
 
 __attribute__((target("avx2,fma")))
@@ -284,17 +282,15 @@ static void gelu_bwd256(const float *x, const float *g, float *dx, long n) {
     long i = 0;
     const __m256 half = _mm256_set1_ps(0.5f), one = _mm256_set1_ps(1.0f), rs2 = _mm256_set1_ps(0.70710678118654752f);
     const __m256 k = _mm256_set1_ps(0.39894228040143268f), mhalf = _mm256_set1_ps(-0.5f);
-    for (; i + 8 <= n; i += 8) {
-        __m256 v = _mm256_loadu_ps(x + i);
+    for (; i < n; i += 8) {   // the last vector through zero-padded copies, as in gelu256
+        float xin[8] = {0}, gin[8] = {0}, out[8];
+        const long c = n - i < 8 ? n - i : 8;
+        for (long j = 0; j < c; j++) { xin[j] = x[i + j]; gin[j] = g[i + j]; }
+        __m256 v = _mm256_loadu_ps(xin);
         __m256 cdf = _mm256_mul_ps(half, _mm256_add_ps(one, erf256(_mm256_mul_ps(v, rs2))));
         __m256 pdf = _mm256_mul_ps(k, exp256(_mm256_mul_ps(mhalf, _mm256_mul_ps(v, v))));
-        _mm256_storeu_ps(dx + i, _mm256_mul_ps(_mm256_loadu_ps(g + i), _mm256_fmadd_ps(v, pdf, cdf)));
-    }
-    for (; i < n; i++) {
-        float v = x[i];
-        float cdf = 0.5f * (1.0f + erff(v * 0.70710678118654752f));
-        float pdf = expf(-0.5f * v * v) * 0.39894228040143268f;
-        dx[i] = g[i] * (cdf + v * pdf);
+        _mm256_storeu_ps(out, _mm256_mul_ps(_mm256_loadu_ps(gin), _mm256_fmadd_ps(v, pdf, cdf)));
+        for (long j = 0; j < c; j++) dx[i + j] = out[j];
     }
 }
 

@@ -25,8 +25,9 @@ void engine_use_portable_kernels(int on);
 #define ENGINE_KERNELS_GELU_H
 /// y = 0.5 x (1 + erf(x / sqrt 2)) for n elements (erf: Abramowitz-Stegun 7.1.26 with |error| < 1.5e-7
 /// on AVX-512 and AVX2, the same approximation PyTorch's vectorised CPU GELU uses; libm erff otherwise).
+/// Each element's value depends only on it, not on where a call's range starts or ends.
 void engine_gelu(const float *x, float *y, long n);
-/// dx = g (Phi(x) + x phi(x)) for n elements.
+/// dx = g (Phi(x) + x phi(x)) for n elements (also independent of the split; dx may be g).
 void engine_gelu_backward(const float *x, const float *g, float *dx, long n);
 #endif
 
