@@ -13,13 +13,23 @@ public func conv2d(_ x: Variable, _ w: Variable, _ b: Variable? = nil, stride: I
 
 /// `conv2d(gelu(x), w, b, ...)` that keeps `x` and not GELU's output: the conv's weight gradient needs
 /// its input, which backward recomputes from `x` (as `geluMLP` does), so one activation-sized tensor
-/// fewer stays alive per use. The same values and gradients as the composition.
+/// fewer stays alive per use. A depthwise conv applies GELU (and its derivative) plane by plane inside
+/// its kernels, so no GELU tensor is made at all. The same values and gradients as the composition.
 public func conv2d(geluOf x: Variable, _ w: Variable, _ b: Variable? = nil, stride: Int = 1, padding: Int = 0,
                    dilation: Int = 1, groups: Int = 1) -> Variable {
     let geo = Conv2dGeometry(stride: stride, padding: padding, dilation: dilation, groups: groups)
     let xv = x.value, wv = w.value
-    let y = Conv2d.forward(Activation.gelu(xv), wv, b?.value, geo)
     let inputs = b.map { [x, w, $0] } ?? [x, w]
+    if DepthwiseConv2d.applies(channels: xv.shape[1], weight: wv.shape, geo) {
+        // Depthwise: GELU (and its derivative) plane by plane inside the conv kernels, never a whole tensor.
+        let y = DepthwiseConv2d.forward(xv, wv, b?.value, geo, geluOfInput: true)
+        return Variable.record(y, inputs) { need in { g in
+            let r = DepthwiseConv2d.backward(xv, wv, g, geo, needX: need[0], needW: need[1], needB: need.count == 3 && need[2],
+                                             geluOfInput: true)
+            return need.count == 3 ? [r.dx, r.dw, r.db] : [r.dx, r.dw]
+        } }
+    }
+    let y = Conv2d.forward(Activation.gelu(xv), wv, b?.value, geo)
     return Variable.record(y, inputs) { need in { g in
         // The input gradient needs only the input's shape: GELU is recomputed when the weight gradient needs it.
         let a = need[1] ? Activation.gelu(xv) : xv
