@@ -26,7 +26,18 @@ public enum Conv2d {
             return y.reshaped([B, Ho, Wo, O]).permuted([0, 3, 1, 2])
         }
         let direct = KH == 1 && KW == 1 && geo.stride == 1 && geo.padding == 0
-        var y = Tensor(shape: [B, O, Ho, Wo], repeating: 0)
+        // Each output row starts as its bias and the GEMM adds into it (beta 1: no zeroing pass by OpenBLAS
+        // and no bias pass after); without a bias the GEMM (beta 0) writes every element.
+        var y = Tensor(shape: [B, O, Ho, Wo]) { yb in
+            guard let b else { return }
+            b.withUnsafeBufferPointer { bb in
+                let yp = yb.baseAddress!
+                Parallel.forEach(B * O, grain: Swift.max(1, 16384 / Swift.max(L, 1))) { r in
+                    for p in r { (yp + p * L).initialize(repeating: bb[p % O], count: L) }
+                }
+            }
+        }
+        let beta: Float = b == nil ? 0 : 1
         var col = [Float](repeating: 0, count: direct ? 0 : K * L)
         x.withUnsafeBufferPointer { xb in w.withUnsafeBufferPointer { wb in y.withUnsafeMutableBufferPointer { yb in
             col.withUnsafeMutableBufferPointer { cb in
@@ -39,15 +50,7 @@ public enum Conv2d {
                             src = UnsafePointer(cb.baseAddress!)
                         }
                         BLAS.sgemm(m: Og, n: L, k: K, a: wb.baseAddress! + g * Og * K, lda: K, b: src, ldb: L,
-                                   c: yb.baseAddress! + (n * O + g * Og) * L, ldc: L)
-                    }
-                }
-            }
-            if let b {
-                b.withUnsafeBufferPointer { bb in
-                    let yp = yb.baseAddress!
-                    Parallel.forEach(B * O, grain: Swift.max(1, 16384 / Swift.max(L, 1))) { r in
-                        for p in r { let v = bb[p % O]; let row = yp + p * L; for i in 0..<L { row[i] += v } }
+                                   beta: beta, c: yb.baseAddress! + (n * O + g * Og) * L, ldc: L)
                     }
                 }
             }
@@ -147,7 +150,7 @@ public enum Conv2d {
         let direct = KH == 1 && KW == 1 && geo.stride == 1 && geo.padding == 0
         var dx = needX ? Tensor(shape: x.shape, repeating: 0) : Tensor(0)
         var dw = needW ? Tensor(shape: w.shape, repeating: 0) : Tensor(0)
-        var col = [Float](repeating: 0, count: K * L)
+        var col = [Float](repeating: 0, count: direct ? 0 : K * L)   // a 1×1 conv reads x and writes dx in place
         x.withUnsafeBufferPointer { xb in w.withUnsafeBufferPointer { wb in g.withUnsafeBufferPointer { gb in
             dx.withUnsafeMutableBufferPointer { dxb in dw.withUnsafeMutableBufferPointer { dwb in
                 col.withUnsafeMutableBufferPointer { cb in
