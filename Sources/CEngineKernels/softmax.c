@@ -203,8 +203,9 @@ void engine_softmax_backward_rows(const float *y, float *g, long rows, long n) {
 }
 
 // ---- GELU (exact-erf form) ----
+/// erf(x) (Abramowitz-Stegun 7.1.26); `*gauss` receives the exp(−x²) it computes on the way.
 __attribute__((target("avx512f")))
-static inline __m512 erf512(__m512 x) {
+static inline __m512 erf512_with_gauss(__m512 x, __m512 *gauss) {
     const __m512 one = _mm512_set1_ps(1.0f);
     __m512 ax = _mm512_abs_ps(x);
     __m512 t = _mm512_div_ps(one, _mm512_fmadd_ps(_mm512_set1_ps(0.3275911f), ax, one));
@@ -215,11 +216,15 @@ static inline __m512 erf512(__m512 x) {
     r = _mm512_fmadd_ps(r, t, _mm512_set1_ps(0.254829592f));
     r = _mm512_mul_ps(r, t);
     __m512 e = exp512(_mm512_mul_ps(_mm512_sub_ps(_mm512_setzero_ps(), ax), ax));
+    *gauss = e;
     __m512 y = _mm512_fnmadd_ps(r, e, one);   // 1 - r e
     // copy the sign of x
     return _mm512_castsi512_ps(_mm512_or_si512(_mm512_castps_si512(y),
         _mm512_and_si512(_mm512_castps_si512(x), _mm512_set1_epi32((int)0x80000000))));
 }
+
+__attribute__((target("avx512f")))
+static inline __m512 erf512(__m512 x) { __m512 unused; return erf512_with_gauss(x, &unused); }
 
 __attribute__((target("avx512f")))
 static void gelu512(const float *x, float *y, long n) {
@@ -236,18 +241,19 @@ __attribute__((target("avx512f")))
 static void gelu_bwd512(const float *x, const float *g, float *dx, long n) {
     long i = 0;
     const __m512 half = _mm512_set1_ps(0.5f), one = _mm512_set1_ps(1.0f), rs2 = _mm512_set1_ps(0.70710678118654752f);
-    const __m512 k = _mm512_set1_ps(0.39894228040143268f), mhalf = _mm512_set1_ps(-0.5f);
+    const __m512 k = _mm512_set1_ps(0.39894228040143268f);
     for (; i < n; i += 16) {   // the last vector masked, as in gelu512
         const __mmask16 m = engine_lane_mask16(n - i);
-        __m512 v = _mm512_maskz_loadu_ps(m, x + i);
-        __m512 cdf = _mm512_mul_ps(half, _mm512_add_ps(one, erf512(_mm512_mul_ps(v, rs2))));
-        __m512 pdf = _mm512_mul_ps(k, exp512(_mm512_mul_ps(mhalf, _mm512_mul_ps(v, v))));
+        __m512 v = _mm512_maskz_loadu_ps(m, x + i), gauss;   // gauss = exp(−(x/√2)²) = exp(−x²/2), from erf
+        __m512 cdf = _mm512_mul_ps(half, _mm512_add_ps(one, erf512_with_gauss(_mm512_mul_ps(v, rs2), &gauss)));
+        __m512 pdf = _mm512_mul_ps(k, gauss);
         _mm512_mask_storeu_ps(dx + i, m, _mm512_mul_ps(_mm512_maskz_loadu_ps(m, g + i), _mm512_fmadd_ps(v, pdf, cdf)));
     }
 }
 
+/// erf(x), as erf512; `*gauss` receives the exp(−x²) it computes on the way.
 __attribute__((target("avx2,fma")))
-static inline __m256 erf256(__m256 x) {
+static inline __m256 erf256_with_gauss(__m256 x, __m256 *gauss) {
     const __m256 one = _mm256_set1_ps(1.0f);
     const __m256 sign = _mm256_set1_ps(-0.0f);
     __m256 ax = _mm256_andnot_ps(sign, x);
@@ -259,9 +265,13 @@ static inline __m256 erf256(__m256 x) {
     r = _mm256_fmadd_ps(r, t, _mm256_set1_ps(0.254829592f));
     r = _mm256_mul_ps(r, t);
     __m256 e = exp256(_mm256_mul_ps(_mm256_sub_ps(_mm256_setzero_ps(), ax), ax));
+    *gauss = e;
     __m256 y = _mm256_fnmadd_ps(r, e, one);
     return _mm256_or_ps(y, _mm256_and_ps(x, sign));
 }
+
+__attribute__((target("avx2,fma")))
+static inline __m256 erf256(__m256 x) { __m256 unused; return erf256_with_gauss(x, &unused); }
 
 __attribute__((target("avx2,fma")))
 static void gelu256(const float *x, float *y, long n) {
@@ -281,14 +291,14 @@ __attribute__((target("avx2,fma")))
 static void gelu_bwd256(const float *x, const float *g, float *dx, long n) {
     long i = 0;
     const __m256 half = _mm256_set1_ps(0.5f), one = _mm256_set1_ps(1.0f), rs2 = _mm256_set1_ps(0.70710678118654752f);
-    const __m256 k = _mm256_set1_ps(0.39894228040143268f), mhalf = _mm256_set1_ps(-0.5f);
+    const __m256 k = _mm256_set1_ps(0.39894228040143268f);
     for (; i < n; i += 8) {   // the last vector through zero-padded copies, as in gelu256
         float xin[8] = {0}, gin[8] = {0}, out[8];
         const long c = n - i < 8 ? n - i : 8;
         for (long j = 0; j < c; j++) { xin[j] = x[i + j]; gin[j] = g[i + j]; }
-        __m256 v = _mm256_loadu_ps(xin);
-        __m256 cdf = _mm256_mul_ps(half, _mm256_add_ps(one, erf256(_mm256_mul_ps(v, rs2))));
-        __m256 pdf = _mm256_mul_ps(k, exp256(_mm256_mul_ps(mhalf, _mm256_mul_ps(v, v))));
+        __m256 v = _mm256_loadu_ps(xin), gauss;   // gauss = exp(−x²/2), from erf (as in gelu_bwd512)
+        __m256 cdf = _mm256_mul_ps(half, _mm256_add_ps(one, erf256_with_gauss(_mm256_mul_ps(v, rs2), &gauss)));
+        __m256 pdf = _mm256_mul_ps(k, gauss);
         _mm256_storeu_ps(out, _mm256_mul_ps(_mm256_loadu_ps(gin), _mm256_fmadd_ps(v, pdf, cdf)));
         for (long j = 0; j < c; j++) dx[i + j] = out[j];
     }
