@@ -1,4 +1,5 @@
 import XCTest
+import CEngineKernels
 @testable import Tensor
 
 /// Shape ops, broadcasting, reductions and the generator, against hand-derived values.
@@ -96,5 +97,36 @@ final class TensorCoreTests: XCTestCase {
             XCTAssertEqual(p[d, b, a, c], x[a, b, c, d])
         }
         XCTAssertEqual(p.sum().item, x.sum().item, accuracy: 1e-2)
+    }
+
+    /// Permutes that are batches of transposes (NCHW ↔ NHWC, `[0, 2, 1]`, a plain matrix transpose) take
+    /// the blocked kernel; every element lands where the index arithmetic says, on the AVX-512 and the
+    /// portable path, for extents below, at and past the 16 × 16 blocks.
+    func testBatchedTransposePermutesPutEveryElementInPlace() {
+        let cases: [([Int], [Int])] = [([2, 19, 5, 7], [0, 2, 3, 1]), ([3, 4, 6, 33], [0, 3, 1, 2]), ([2, 16, 16], [0, 2, 1]),
+                                       ([37, 18], [1, 0]), ([1, 1, 40], [0, 2, 1])]
+        for (shape, order) in cases {
+            let x = t(shape)
+            XCTAssertNotNil(x.batchedTranspose(order), "\(order) is a batched transpose")
+            let outShape = order.map { shape[$0] }
+            let inStrides = Tensor.strides(of: shape), outStrides = Tensor.strides(of: outShape)
+            // expected[out index] = x[in index] with in[order[i]] = out[i].
+            var expected = [Float](repeating: -1, count: x.count)
+            for flat in 0..<x.count {
+                var rem = flat, outFlat = 0
+                var inIndex = [Int](repeating: 0, count: shape.count)
+                for ax in 0..<shape.count { inIndex[ax] = rem / inStrides[ax]; rem %= inStrides[ax] }
+                for i in 0..<order.count { outFlat += inIndex[order[i]] * outStrides[i] }
+                expected[outFlat] = x.scalars[flat]
+            }
+            for portable: Int32 in [0, 1] {
+                engine_use_portable_kernels(portable)
+                defer { engine_use_portable_kernels(0) }
+                let p = x.permuted(order)
+                XCTAssertEqual(p.shape, outShape)
+                XCTAssertEqual(p.scalars, expected, "\(shape) permuted \(order), portable \(portable)")
+            }
+        }
+        XCTAssertNil(t([2, 3, 4, 5]).batchedTranspose([0, 2, 1, 3]), "the innermost axis stays: not a transpose")
     }
 }

@@ -140,3 +140,9 @@ void engine_depthwise_param_grads(const float *x, long xStride, const float *g, 
 /// `out[j] = Σ_{i < m} g[i·ld + j]` for columns `j0 ..< j1`, each summed over the rows in order.
 void engine_column_sums(const float *g, long m, long ld, long j0, long j1, float *out);
 #endif
+
+#ifndef ENGINE_KERNELS_TRANSPOSE_H
+#define ENGINE_KERNELS_TRANSPOSE_H
+/// `dst [cols × rows] = src [rows × cols]ᵀ`, both contiguous, for source rows `r0 ..< r1` (every column).
+void engine_transpose(const float *src, long rows, long cols, long r0, long r1, float *dst);
+#endif

@@ -1,3 +1,5 @@
+import CEngineKernels
+
 /// Shape-changing operations. All of them except `reshaped` return a new dense tensor (an explicit copy).
 extension Tensor {
     /// Normalises a possibly negative axis.
@@ -17,6 +19,22 @@ extension Tensor {
         let n = count
         if n == 0 { return Tensor(shape: outShape, repeating: 0) }
         var out = Tensor(shape: outShape, unsafeUninitialized: { _ in })   // every element is written below
+        if let (batch, rows, cols) = batchedTranspose(order) {
+            // [batch, rows, cols] → [batch, cols, rows] (e.g. NCHW ↔ NHWC): 16 × 16 blocks, parallel over row blocks.
+            let blocks = (rows + 15) / 16
+            withUnsafeBufferPointer { src in
+                out.withUnsafeMutableBufferPointer { dst in
+                    let s = src.baseAddress!, d = dst.baseAddress!
+                    Parallel.forEach(batch * blocks, grain: Swift.max(1, 4096 / Swift.max(16 * cols, 1))) { range in
+                        for item in range {
+                            let b = item / blocks, r0 = (item % blocks) * 16
+                            engine_transpose(s + b * rows * cols, rows, cols, r0, Swift.min(rows, r0 + 16), d + b * rows * cols)
+                        }
+                    }
+                }
+            }
+            return out
+        }
         // Innermost-axis loop with a precomputed stride; outer index by a counter.
         let r = rank
         let innerN = outShape[r - 1], innerS = srcStrides[r - 1]
@@ -47,6 +65,17 @@ extension Tensor {
             }
         }
         return out
+    }
+
+    /// When `order` keeps leading axes and swaps two runs of the rest (`[0, 2, 3, 1]`, `[0, 3, 1, 2]`,
+    /// `[0, 2, 1]`, …), the permute is a batch of row-major transposes: their count, rows and columns.
+    func batchedTranspose(_ order: [Int]) -> (batch: Int, rows: Int, cols: Int)? {
+        var p = 0
+        while p < rank && order[p] == p { p += 1 }
+        guard p < rank - 1 else { return nil }
+        let q = order[p]   // the second run, q ..< rank, comes first; then p ..< q
+        guard q > p, Array(order[p...]) == Array(q..<rank) + Array(p..<q) else { return nil }
+        return (shape[..<p].reduce(1, *), shape[p..<q].reduce(1, *), shape[q...].reduce(1, *))
     }
 
     /// Two axes swapped (copied).
