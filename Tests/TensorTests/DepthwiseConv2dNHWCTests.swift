@@ -1,4 +1,5 @@
 import XCTest
+import CEngineKernels
 @testable import Tensor
 
 /// The channels-last depthwise conv against the NCHW depthwise `conv2d(groups: C)` between permutes
@@ -22,6 +23,28 @@ final class DepthwiseConv2dNHWCTests: XCTestCase {
             assertClose(xv.grad, xr.grad!, rtol: 1e-5, atol: 1e-5, "dx \(what)")
             assertClose(wv.grad, wr.grad!, rtol: 1e-4, atol: 1e-4, "dw \(what)")
             assertClose(bv.grad, br.grad!, rtol: 1e-4, atol: 1e-4, "db \(what)")
+        }
+    }
+
+    /// The AVX-512 row kernels give the same bits as the portable loops (every product rounded, then added
+    /// in the same order), for channel counts below, at and past one 16-lane vector, strided and dilated.
+    func testVectorPathEqualsPortable() {
+        var g = SeededGenerator(seed: 63)
+        for (s, p, d, k, C) in [(1, 1, 1, 3, 5), (1, 1, 1, 3, 16), (2, 1, 1, 3, 37), (1, 2, 2, 3, 40)] {
+            let x = Tensor.normal([2, 9, 11, C], using: &g), w = Tensor.normal([C, 1, k, k], using: &g), b = Tensor.normal([C], using: &g)
+            let R = Tensor.normal([2, (9 + 2 * p - d * (k - 1) - 1) / s + 1, (11 + 2 * p - d * (k - 1) - 1) / s + 1, C], using: &g)
+            var results: [[Tensor]] = []
+            for portable: Int32 in [0, 1] {
+                engine_use_portable_kernels(portable)
+                defer { engine_use_portable_kernels(0) }
+                let v = [x, w, b].map { Variable($0, requiresGrad: true) }
+                let y = depthwiseConv2dNHWC(v[0], v[1], v[2], stride: s, padding: p, dilation: d)
+                y.backward(seed: R)
+                results.append([y.value, v[0].grad!, v[1].grad!, v[2].grad!])
+            }
+            for (name, (a, b)) in zip(["y", "dx", "dw", "db"], zip(results[0], results[1])) {
+                XCTAssertEqual(a.scalars, b.scalars, "\(name) s\(s) p\(p) d\(d) C\(C): vector and portable paths differ")
+            }
         }
     }
 

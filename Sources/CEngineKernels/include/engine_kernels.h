@@ -146,3 +146,18 @@ void engine_column_sums(const float *g, long m, long ld, long j0, long j1, float
 /// `dst [cols × rows] = src [rows × cols]ᵀ`, both contiguous, for source rows `r0 ..< r1` (every column).
 void engine_transpose(const float *src, long rows, long cols, long r0, long r1, float *dst);
 #endif
+
+#ifndef ENGINE_KERNELS_DEPTHWISE_NHWC_H
+#define ENGINE_KERNELS_DEPTHWISE_NHWC_H
+/// Depthwise conv on channels-last planes (`x [H, W, C]` of one image, `taps [KH·KW, C]`, `bias [C]`):
+/// output row `oh`, `out [Wo, C]` (bias first, then taps in `(i, j)` order).
+void engine_depthwise_nhwc_forward_row(const float *x, long H, long W, long C, const float *taps, const float *bias, long KH,
+                                       long KW, long s, long p, long d, long oh, float *out, long Wo);
+/// Input-gradient row `ih`, `din [W, C]` (overwritten), from `g [Ho, Wo, C]` of one image.
+void engine_depthwise_nhwc_input_grad_row(const float *g, long Ho, long Wo, long C, const float *taps, long KH, long KW, long s,
+                                          long p, long d, long ih, float *din, long W);
+/// Adds the weight gradient (`acc [KH·KW, C]`, when `needW`) and bias gradient (`acc + KH·KW·C`, when `needB`) of
+/// output rows `r0 ..< r1` (numbered over images: row = n·Ho + oh) of `g [B, Ho, Wo, C]` with `x [B, H, W, C]`.
+void engine_depthwise_nhwc_param_grad_rows(const float *x, const float *g, long H, long W, long C, long KH, long KW, long s,
+                                           long p, long d, long Ho, long Wo, long r0, long r1, float *acc, int needW, int needB);
+#endif

@@ -9,14 +9,6 @@ public enum DepthwiseConv2d {
         geo.groups == C && w[0] == C && w[1] == 1 && C > 1
     }
 
-    /// Valid output columns `lo..<hi` for kernel column offset `off = j·d − p` (input column `ow·s + off`).
-    @inline(__always) static func range(_ off: Int, _ s: Int, _ inExtent: Int, _ outExtent: Int) -> Range<Int> {
-        let lo = off >= 0 ? 0 : (-off + s - 1) / s
-        let hiIncl = (inExtent - 1 - off) >= 0 ? (inExtent - 1 - off) / s : -1
-        let hi = Swift.min(outExtent, hiIncl + 1)
-        return lo < hi ? lo..<hi : 0..<0
-    }
-
     /// `y [B, C, Ho, Wo]` for `x [B, C, H, W]`, `w [C, 1, KH, KW]`, `b [C]`: one plane per call of the C kernel,
     /// which takes each output row's taps while the row sits in L1 (bias first, then taps in `(i, j)` order).
     /// With `geluOfInput`, the conv of `gelu(x)`: each plane's GELU goes to a scratch plane that stays in

@@ -1,3 +1,5 @@
+import CEngineKernels
+
 /// Direct depthwise convolution on channels-last tensors: `x [B, H, W, C]`, weight `w [C, 1, kh, kw]`
 /// (PyTorch's depthwise layout, as `DepthwiseConv2d` takes), bias `[C]` → `y [B, Ho, Wo, C]` with
 /// `y[b, oh, ow, c] = bias[c] + Σ_ij w[c, 0, i, j] · x[b, oh·s − p + i·d, ow·s − p + j·d, c]` (zero padding).
@@ -34,20 +36,8 @@ public enum DepthwiseConv2dNHWC {
                 let X = xb.baseAddress!, T = tb.baseAddress!, Bi = bb.baseAddress!, Y = yb.baseAddress!
                 Parallel.forEach(B * Ho, grain: 1) { r in
                     for row in r {
-                        let n = row / Ho, oh = row % Ho, out = Y + row * Wo * C
-                        for ow in 0..<Wo { (out + ow * C).update(from: Bi, count: C) }
-                        for i in 0..<KH {
-                            let ih = oh * s - p + i * d
-                            if ih < 0 || ih >= H { continue }
-                            let xin = X + (n * H + ih) * W * C
-                            for j in 0..<KW {
-                                let off = j * d - p, wk = T + (i * KW + j) * C
-                                for ow in DepthwiseConv2d.range(off, s, W, Wo) {
-                                    let src = xin + (ow * s + off) * C, dst = out + ow * C
-                                    for c in 0..<C { dst[c] += wk[c] * src[c] }
-                                }
-                            }
-                        }
+                        let n = row / Ho, oh = row % Ho
+                        engine_depthwise_nhwc_forward_row(X + n * H * W * C, H, W, C, T, Bi, KH, KW, s, p, d, oh, Y + row * Wo * C, Wo)
                     }
                 }
             })
@@ -73,20 +63,9 @@ public enum DepthwiseConv2dNHWC {
                         // Input row (n, ih) gathers from every output row oh with oh·s − p + i·d == ih.
                         Parallel.forEach(B * H, grain: 1) { r in
                             for row in r {
-                                let n = row / H, ih = row % H, din = O + row * W * C
-                                din.initialize(repeating: 0, count: W * C)
-                                for i in 0..<KH {
-                                    let num = ih + p - i * d
-                                    if num < 0 || num % s != 0 || num / s >= Ho { continue }
-                                    let gin = G + (n * Ho + num / s) * Wo * C
-                                    for j in 0..<KW {
-                                        let off = j * d - p, wk = T + (i * KW + j) * C
-                                        for ow in DepthwiseConv2d.range(off, s, W, Wo) {
-                                            let dst = din + (ow * s + off) * C, src = gin + ow * C
-                                            for c in 0..<C { dst[c] += wk[c] * src[c] }
-                                        }
-                                    }
-                                }
+                                let n = row / H, ih = row % H
+                                engine_depthwise_nhwc_input_grad_row(G + n * Ho * Wo * C, Ho, Wo, C, T, KH, KW, s, p, d, ih,
+                                                                     O + row * W * C, W)
                             }
                         }
                     }
@@ -100,24 +79,9 @@ public enum DepthwiseConv2dNHWC {
                     let P = pb.baseAddress!
                     Parallel.forEach(chunks, grain: 1) { r in
                         for chunk in r {
-                            let acc = P + chunk * taps, dbAcc = acc + KH * KW * C
-                            for row in (rows * chunk / chunks)..<(rows * (chunk + 1) / chunks) {
-                                let n = row / Ho, oh = row % Ho, gin = G + row * Wo * C
-                                if needB { for ow in 0..<Wo { let src = gin + ow * C; for c in 0..<C { dbAcc[c] += src[c] } } }
-                                if !needW { continue }
-                                for i in 0..<KH {
-                                    let ih = oh * s - p + i * d
-                                    if ih < 0 || ih >= H { continue }
-                                    let xin = X + (n * H + ih) * W * C
-                                    for j in 0..<KW {
-                                        let off = j * d - p, a = acc + (i * KW + j) * C
-                                        for ow in DepthwiseConv2d.range(off, s, W, Wo) {
-                                            let xs = xin + (ow * s + off) * C, gs = gin + ow * C
-                                            for c in 0..<C { a[c] += gs[c] * xs[c] }
-                                        }
-                                    }
-                                }
-                            }
+                            engine_depthwise_nhwc_param_grad_rows(X, G, H, W, C, KH, KW, s, p, d, Ho, Wo, rows * chunk / chunks,
+                                                                  rows * (chunk + 1) / chunks, P + chunk * taps, needW ? 1 : 0,
+                                                                  needB ? 1 : 0)
                         }
                     }
                     for chunk in 1..<chunks { for t in 0..<taps { P[t] += P[chunk * taps + t] } }
