@@ -6,20 +6,13 @@
 // other strides take the portable loops.
 #include "engine_kernels.h"
 #include "isa_level.h"
+#include "conv_range.h"
 #include <immintrin.h>
 #include <string.h>
 
 #pragma STDC FP_CONTRACT OFF
 
 #define T512 __attribute__((target("avx512f")))
-
-/// Output positions `lo ..< hi` whose input position `o·s + off` lies in `0 ..< in` (empty: lo == hi).
-static void valid_range(long off, long s, long in, long out, long *lo, long *hi) {
-    long l = off >= 0 ? 0 : (-off + s - 1) / s;
-    long h = (in - 1 - off) >= 0 ? (in - 1 - off) / s + 1 : 0;
-    if (h > out) h = out;
-    *lo = l; *hi = h > l ? h : l;
-}
 
 static void forward_portable(const float *x, long H, long W, const float *k, long KH, long KW, float bias, long s, long p,
                              long d, float *y, long Ho, long Wo) {
@@ -31,7 +24,7 @@ static void forward_portable(const float *x, long H, long W, const float *k, lon
             if (ih < 0 || ih >= H) continue;
             for (long j = 0; j < KW; j++) {
                 long lo, hi;
-                valid_range(j * d - p, s, W, Wo, &lo, &hi);
+                engine_conv_valid_range(j * d - p, s, W, Wo, &lo, &hi);
                 const float wv = k[i * KW + j], *src = x + ih * W + j * d - p;
                 for (long ow = lo; ow < hi; ow++) { const float t = wv * src[ow * s]; dst[ow] += t; }
             }
@@ -47,7 +40,7 @@ static inline __mmask16 span_mask(long start, long lo, long hi) {
 T512 static void forward512(const float *x, long H, long W, const float *k, long KH, long KW, float bias, long p, long d,
                             float *y, long Ho, long Wo) {
     long lo[KW], hi[KW];
-    for (long j = 0; j < KW; j++) valid_range(j * d - p, 1, W, Wo, &lo[j], &hi[j]);
+    for (long j = 0; j < KW; j++) engine_conv_valid_range(j * d - p, 1, W, Wo, &lo[j], &hi[j]);
     for (long oh = 0; oh < Ho; oh++) {
         float *dst = y + oh * Wo;
         for (long c0 = 0; c0 < Wo; c0 += 64) {
@@ -94,7 +87,7 @@ static void input_grad_portable(const float *g, long Ho, long Wo, const float *k
             const float *src = g + (t / s) * Wo;
             for (long j = 0; j < KW; j++) {
                 long lo, hi;
-                valid_range(j * d - p, s, W, Wo, &lo, &hi);
+                engine_conv_valid_range(j * d - p, s, W, Wo, &lo, &hi);
                 const float wv = k[i * KW + j];
                 float *dst = row + j * d - p;
                 for (long ow = lo; ow < hi; ow++) { const float u = wv * src[ow]; dst[ow * s] += u; }
@@ -106,7 +99,7 @@ static void input_grad_portable(const float *g, long Ho, long Wo, const float *k
 T512 static void input_grad512(const float *g, long Ho, long Wo, const float *k, long KH, long KW, long p, long d, float *dx,
                                long H, long W) {
     long lo[KW], hi[KW];
-    for (long j = 0; j < KW; j++) valid_range(j * d - p, 1, W, Wo, &lo[j], &hi[j]);
+    for (long j = 0; j < KW; j++) engine_conv_valid_range(j * d - p, 1, W, Wo, &lo[j], &hi[j]);
     for (long ih = 0; ih < H; ih++) {
         float *row = dx + ih * W;
         for (long c0 = 0; c0 < W; c0 += 64) {
@@ -157,7 +150,7 @@ static void accumulate_portable(const float *x, long xStride, const float *g, lo
                 if (ih < 0 || ih >= H) continue;
                 for (long j = 0; j < KW; j++) {
                     long lo, hi;
-                    valid_range(j * d - p, s, W, Wo, &lo, &hi);
+                    engine_conv_valid_range(j * d - p, s, W, Wo, &lo, &hi);
                     float *lane = lanes + (i * KW + j) * Wo;
                     const float *src = xin + ih * W + j * d - p;
                     for (long ow = lo; ow < hi; ow++) { const float t = gr[ow] * src[ow * s]; lane[ow] += t; }
@@ -171,7 +164,7 @@ T512 static void accumulate512(const float *x, long xStride, const float *g, lon
                                long KH, long KW, long p, long d, long Ho, long Wo, int needW, int needB, float *lanes) {
     float *biasLane = lanes + KH * KW * Wo;
     long lo[KW], hi[KW];
-    for (long j = 0; j < KW; j++) valid_range(j * d - p, 1, W, Wo, &lo[j], &hi[j]);
+    for (long j = 0; j < KW; j++) engine_conv_valid_range(j * d - p, 1, W, Wo, &lo[j], &hi[j]);
     for (long n = 0; n < images; n++) {
         const float *xin = x + n * xStride, *gin = g + n * gStride;
         for (long oh = 0; oh < Ho; oh++) {
@@ -219,7 +212,7 @@ void engine_depthwise_param_grads(const float *x, long xStride, const float *g, 
         for (long i = 0; i < KH; i++)
             for (long j = 0; j < KW; j++) {
                 long lo, hi;
-                valid_range(j * d - p, s, W, Wo, &lo, &hi);
+                engine_conv_valid_range(j * d - p, s, W, Wo, &lo, &hi);
                 const float *lane = lanes + (i * KW + j) * Wo;
                 float acc = 0;
                 for (long ow = lo; ow < hi; ow++) acc += lane[ow];

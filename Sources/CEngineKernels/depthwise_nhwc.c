@@ -4,20 +4,13 @@
 // takes its terms in the same order on both paths, so the AVX-512 and portable paths give the same bits.
 #include "engine_kernels.h"
 #include "isa_level.h"
+#include "conv_range.h"
 #include <immintrin.h>
 #include <string.h>
 
 #pragma STDC FP_CONTRACT OFF
 
 #define T512 __attribute__((target("avx512f")))
-
-/// Output positions `lo ..< hi` whose input position `o·s + off` lies in `0 ..< in`.
-static void valid_range(long off, long s, long in, long out, long *lo, long *hi) {
-    long l = off >= 0 ? 0 : (-off + s - 1) / s;
-    long h = (in - 1 - off) >= 0 ? (in - 1 - off) / s + 1 : 0;
-    if (h > out) h = out;
-    *lo = l; *hi = h > l ? h : l;
-}
 
 /// `dst[c] += a[c] · b[c]` for `c < C` (the product rounded, then added).
 static inline void mul_add_portable(float *dst, const float *a, const float *b, long C) {
@@ -54,7 +47,7 @@ ATTR static void forward_row_##SUFFIX(const float *x, long H, long W, long C, co
         for (long j = 0; j < KW; j++) {                                                                                 \
             long lo, hi;                                                                                                \
             const long off = j * d - p;                                                                                 \
-            valid_range(off, s, W, Wo, &lo, &hi);                                                                       \
+            engine_conv_valid_range(off, s, W, Wo, &lo, &hi);                                                                       \
             for (long ow = lo; ow < hi; ow++) MUL_ADD(out + ow * C, taps + (i * KW + j) * C, x + (ih * W + ow * s + off) * C, C); \
         }                                                                                                               \
     }                                                                                                                   \
@@ -69,7 +62,7 @@ ATTR static void input_grad_row_##SUFFIX(const float *g, long Ho, long Wo, long 
         for (long j = 0; j < KW; j++) {                                                                                 \
             long lo, hi;                                                                                                \
             const long off = j * d - p;                                                                                 \
-            valid_range(off, s, W, Wo, &lo, &hi);                                                                       \
+            engine_conv_valid_range(off, s, W, Wo, &lo, &hi);                                                                       \
             for (long ow = lo; ow < hi; ow++) MUL_ADD(din + (ow * s + off) * C, taps + (i * KW + j) * C, gin + ow * C, C); \
         }                                                                                                               \
     }                                                                                                                   \
@@ -90,7 +83,7 @@ ATTR static void param_grad_rows_##SUFFIX(const float *x, const float *g, long H
             for (long j = 0; j < KW; j++) {                                                                             \
                 long lo, hi;                                                                                            \
                 const long off = j * d - p;                                                                             \
-                valid_range(off, s, W, Wo, &lo, &hi);                                                                   \
+                engine_conv_valid_range(off, s, W, Wo, &lo, &hi);                                                                   \
                 for (long ow = lo; ow < hi; ow++) MUL_ADD(acc + (i * KW + j) * C, gin + ow * C, xin + (ow * s + off) * C, C); \
             }                                                                                                           \
         }                                                                                                               \
