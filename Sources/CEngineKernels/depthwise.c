@@ -7,6 +7,7 @@
 #include "engine_kernels.h"
 #include "isa_level.h"
 #include "conv_range.h"
+#include "rounded_rows.h"
 #include <immintrin.h>
 #include <string.h>
 
@@ -135,63 +136,37 @@ void engine_depthwise_input_grad_plane(const float *g, long Ho, long Wo, const f
     else input_grad_portable(g, Ho, Wo, k, KH, KW, s, p, d, dx, H, W);
 }
 
-static void accumulate_portable(const float *x, long xStride, const float *g, long gStride, long images, long H, long W,
-                                long KH, long KW, long s, long p, long d, long Ho, long Wo, int needW, int needB,
-                                float *lanes) {
-    float *biasLane = lanes + KH * KW * Wo;
-    for (long n = 0; n < images; n++) {
-        const float *xin = x + n * xStride, *gin = g + n * gStride;
-        for (long oh = 0; oh < Ho; oh++) {
-            const float *gr = gin + oh * Wo;
-            if (needB) for (long ow = 0; ow < Wo; ow++) biasLane[ow] += gr[ow];
-            if (!needW) continue;
-            for (long i = 0; i < KH; i++) {
-                const long ih = oh * s + i * d - p;
-                if (ih < 0 || ih >= H) continue;
-                for (long j = 0; j < KW; j++) {
-                    long lo, hi;
-                    engine_conv_valid_range(j * d - p, s, W, Wo, &lo, &hi);
-                    float *lane = lanes + (i * KW + j) * Wo;
-                    const float *src = xin + ih * W + j * d - p;
-                    for (long ow = lo; ow < hi; ow++) { const float t = gr[ow] * src[ow * s]; lane[ow] += t; }
-                }
-            }
-        }
-    }
+/// Adds one channel's products into `lanes` (one row of `Wo` partial sums per tap, then the bias row), over
+/// images and output rows in order; stride 1 runs whole rows through `MUL_ADD`.
+#define DEFINE_ACCUMULATE(SUFFIX, ATTR, MUL_ADD, ADD)                                                                   \
+ATTR static void accumulate_##SUFFIX(const float *x, long xStride, const float *g, long gStride, long images, long H,    \
+                                     long W, long KH, long KW, long s, long p, long d, long Ho, long Wo, int needW,     \
+                                     int needB, float *lanes) {                                                         \
+    float *biasLane = lanes + KH * KW * Wo;                                                                             \
+    for (long n = 0; n < images; n++) {                                                                                 \
+        const float *xin = x + n * xStride, *gin = g + n * gStride;                                                     \
+        for (long oh = 0; oh < Ho; oh++) {                                                                              \
+            const float *gr = gin + oh * Wo;                                                                            \
+            if (needB) ADD(biasLane, gr, Wo);                                                                           \
+            if (!needW) continue;                                                                                       \
+            for (long i = 0; i < KH; i++) {                                                                             \
+                const long ih = oh * s + i * d - p;                                                                     \
+                if (ih < 0 || ih >= H) continue;                                                                        \
+                for (long j = 0; j < KW; j++) {                                                                         \
+                    long lo, hi;                                                                                        \
+                    engine_conv_valid_range(j * d - p, s, W, Wo, &lo, &hi);                                             \
+                    float *lane = lanes + (i * KW + j) * Wo;                                                            \
+                    const float *src = xin + ih * W + j * d - p;                                                        \
+                    if (s == 1) MUL_ADD(lane + lo, gr + lo, src + lo, hi - lo);                                         \
+                    else for (long ow = lo; ow < hi; ow++) { const float t = gr[ow] * src[ow * s]; lane[ow] += t; }     \
+                }                                                                                                       \
+            }                                                                                                           \
+        }                                                                                                               \
+    }                                                                                                                   \
 }
 
-T512 static void accumulate512(const float *x, long xStride, const float *g, long gStride, long images, long H, long W,
-                               long KH, long KW, long p, long d, long Ho, long Wo, int needW, int needB, float *lanes) {
-    float *biasLane = lanes + KH * KW * Wo;
-    long lo[KW], hi[KW];
-    for (long j = 0; j < KW; j++) engine_conv_valid_range(j * d - p, 1, W, Wo, &lo[j], &hi[j]);
-    for (long n = 0; n < images; n++) {
-        const float *xin = x + n * xStride, *gin = g + n * gStride;
-        for (long oh = 0; oh < Ho; oh++) {
-            const float *gr = gin + oh * Wo;
-            if (needB)
-                for (long ow = 0; ow < Wo; ow += 16) {
-                    const __mmask16 m = engine_lane_mask16(Wo - ow);
-                    _mm512_mask_storeu_ps(biasLane + ow, m,
-                                          _mm512_add_ps(_mm512_maskz_loadu_ps(m, biasLane + ow), _mm512_maskz_loadu_ps(m, gr + ow)));
-                }
-            if (!needW) continue;
-            for (long i = 0; i < KH; i++) {
-                const long ih = oh + i * d - p;
-                if (ih < 0 || ih >= H) continue;
-                for (long j = 0; j < KW; j++) {
-                    float *lane = lanes + (i * KW + j) * Wo;
-                    const float *src = xin + ih * W + j * d - p;
-                    for (long ow = lo[j]; ow < hi[j]; ow += 16) {
-                        const __mmask16 m = engine_lane_mask16(hi[j] - ow);
-                        const __m512 t = _mm512_mul_ps(_mm512_maskz_loadu_ps(m, gr + ow), _mm512_maskz_loadu_ps(m, src + ow));
-                        _mm512_mask_storeu_ps(lane + ow, m, _mm512_add_ps(_mm512_maskz_loadu_ps(m, lane + ow), t));
-                    }
-                }
-            }
-        }
-    }
-}
+DEFINE_ACCUMULATE(portable, , mul_add_portable, add_portable)
+DEFINE_ACCUMULATE(512, T512, mul_add512, add512)
 
 void engine_depthwise_param_grads(const float *x, long xStride, const float *g, long gStride, long images, long H, long W,
                                   long KH, long KW, long s, long p, long d, long Ho, long Wo, float *dw, float *db,
@@ -199,7 +174,7 @@ void engine_depthwise_param_grads(const float *x, long xStride, const float *g, 
     const long taps = KH * KW;
     memset(lanes, 0, (size_t)((taps + 1) * Wo) * sizeof(float));
     if (s == 1 && engine_isa_level() == 2)
-        accumulate512(x, xStride, g, gStride, images, H, W, KH, KW, p, d, Ho, Wo, dw != 0, db != 0, lanes);
+        accumulate_512(x, xStride, g, gStride, images, H, W, KH, KW, s, p, d, Ho, Wo, dw != 0, db != 0, lanes);
     else
         accumulate_portable(x, xStride, g, gStride, images, H, W, KH, KW, s, p, d, Ho, Wo, dw != 0, db != 0, lanes);
     if (db) {
