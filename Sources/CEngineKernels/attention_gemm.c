@@ -8,15 +8,13 @@
 #include "engine_kernels.h"
 #include "isa_level.h"
 #include "transpose16.h"
+#include "panel_tile.h"
 #include <immintrin.h>
 
 #define T512 __attribute__((target("avx512f,fma")))
 #define TILE static inline __attribute__((always_inline)) T512
 #define UNROLL _Pragma("clang loop unroll(full)")
 
-/// Rows of the scores tile (each row: two vectors of 16 columns), and the width of a packed panel.
-#define SCORE_ROWS 12
-#define PANEL 32
 /// Rows of B kept in L1 per pass of the `apply` product (64 rows of a 64-wide v: 16 KB).
 #define APPLY_CHUNK 64
 
@@ -57,54 +55,9 @@ void engine_attention_pack_transposed(const float *b, long m, long d, long ldb, 
 
 // ---- scores: C[n × m] = alpha · A[n × d] · Bᵀ (+ C) -------------------------------------------------
 
-TILE void scores_tile(const int rows, long d, const float *a, long lda, const float *panel, float *c, long ldc, float alpha,
-                      int accumulate, __mmask16 m0, __mmask16 m1) {
-    __m512 c0[SCORE_ROWS], c1[SCORE_ROWS];
-    UNROLL for (int i = 0; i < rows; i++) { c0[i] = _mm512_setzero_ps(); c1[i] = _mm512_setzero_ps(); }
-    for (long k = 0; k < d; k++) {
-        const __m512 b0 = _mm512_load_ps(panel + k * PANEL), b1 = _mm512_load_ps(panel + k * PANEL + 16);
-        UNROLL for (int i = 0; i < rows; i++) {
-            const __m512 x = _mm512_set1_ps(a[i * lda + k]);
-            c0[i] = _mm512_fmadd_ps(x, b0, c0[i]);
-            c1[i] = _mm512_fmadd_ps(x, b1, c1[i]);
-        }
-    }
-    const __m512 s = _mm512_set1_ps(alpha);
-    UNROLL for (int i = 0; i < rows; i++) {
-        float *line = c + i * ldc;
-        __m512 o0 = _mm512_mul_ps(s, c0[i]), o1 = _mm512_mul_ps(s, c1[i]);
-        if (accumulate) {
-            o0 = _mm512_add_ps(o0, _mm512_maskz_loadu_ps(m0, line));
-            o1 = _mm512_add_ps(o1, _mm512_maskz_loadu_ps(m1, line + 16));
-        }
-        _mm512_mask_storeu_ps(line, m0, o0);
-        _mm512_mask_storeu_ps(line + 16, m1, o1);
-    }
-}
-
-T512 static void scores512(long n, long m, long d, float alpha, const float *a, long lda, const float *packed, float *c, long ldc,
-                           int accumulate) {
-    for (long i = 0; i < n; i += SCORE_ROWS) {   // a tile of rows at a time, so C is written row by row
-        const long rows = n - i < SCORE_ROWS ? n - i : SCORE_ROWS;
-        const float *ai = a + i * lda;
-        float *ci = c + i * ldc;
-        for (long j0 = 0; j0 < m; j0 += PANEL) {
-            const __mmask16 m0 = engine_lane_mask16(m - j0), m1 = engine_lane_mask16(m - j0 - 16);
-            const float *panel = packed + j0 * d;
-            switch (rows) {
-#define SCORES(r) case r: scores_tile(r, d, ai, lda, panel, ci + j0, ldc, alpha, accumulate, m0, m1); break;
-                SCORES(1) SCORES(2) SCORES(3) SCORES(4) SCORES(5) SCORES(6)
-                SCORES(7) SCORES(8) SCORES(9) SCORES(10) SCORES(11) SCORES(12)
-#undef SCORES
-                default: break;
-            }
-        }
-    }
-}
-
 void engine_attention_scores(long n, long m, long d, float alpha, const float *a, long lda, const float *packed, float *c,
                              long ldc, int accumulate) {
-    scores512(n, m, d, alpha, a, lda, packed, c, ldc, accumulate);
+    panel_sweep(n, m, d, 0, d, alpha, a, lda, packed, c, ldc, accumulate);
 }
 
 // ---- apply: C[n × dv] = alpha · A[n × m] · B[m × dv] (+ C) ------------------------------------------

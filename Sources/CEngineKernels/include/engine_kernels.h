@@ -161,3 +161,17 @@ void engine_depthwise_nhwc_input_grad_row(const float *g, long Ho, long Wo, long
 void engine_depthwise_nhwc_param_grad_rows(const float *x, const float *g, long H, long W, long C, long KH, long KW, long s,
                                            long p, long d, long Ho, long Wo, long r0, long r1, float *acc, int needW, int needB);
 #endif
+
+#ifndef ENGINE_KERNELS_PACKED_GEMM_H
+#define ENGINE_KERNELS_PACKED_GEMM_H
+/// The packed GEMM (packed_gemm.c) runs here: 1 on AVX-512 CPUs, else 0 (use BLAS).
+int engine_gemm_packed_available(void);
+/// Packs `b [k × n]` (row-major, rows `ldb` apart) for `engine_gemm_packed`: 32-column panels of `k` rows,
+/// missing columns zero, into `engine_attention_packed_count(n, k)` floats, 64-byte aligned. (`b [n × k]`
+/// used transposed packs with `engine_attention_pack_transposed(b, n, k, ldb, packed)`.)
+void engine_gemm_pack_rows(const float *b, long k, long n, long ldb, float *packed);
+/// `c [rows × n] = alpha · a [rows × k] · B` (plus `c` when `accumulate`), `B [k × n]` packed; rows of `a`
+/// `lda` apart, of `c` `ldc` apart. Single-threaded; AVX-512 only (`engine_gemm_packed_available`).
+void engine_gemm_packed(long rows, long n, long k, float alpha, const float *a, long lda, const float *packed, float *c,
+                        long ldc, int accumulate);
+#endif

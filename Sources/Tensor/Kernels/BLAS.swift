@@ -1,6 +1,7 @@
 import COpenBLAS
 
-/// Row-major single-precision GEMM through OpenBLAS, and OpenBLAS's runtime facts.
+/// Row-major single-precision GEMM (OpenBLAS, or `PackedGEMM`'s tiles for the products it applies to),
+/// and OpenBLAS's runtime facts.
 public enum BLAS {
     /// `C[m,n] = alpha * op(A)[m,k] · op(B)[k,n] + beta * C` with row-major operands, where
     /// `op(A) = A` (stored `[m, lda]`) or `Aᵀ` (stored `[k, lda]`), likewise for B.
@@ -12,6 +13,11 @@ public enum BLAS {
         if m == 0 || n == 0 { return }
         if k == 0 {
             for i in 0..<m { for j in 0..<n { c[i * ldc + j] = beta == 0 ? 0 : beta * c[i * ldc + j] } }
+            return
+        }
+        if !transA && (beta == 0 || beta == 1) && PackedGEMM.applies(m: m, n: n, k: k) {
+            PackedGEMM.multiply(transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb,
+                                accumulate: beta == 1, c: c, ldc: ldc)
             return
         }
         cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,

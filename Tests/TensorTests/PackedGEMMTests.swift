@@ -1,0 +1,110 @@
+import XCTest
+import CEngineKernels
+@testable import Tensor
+
+/// `BLAS.sgemm` on the products `PackedGEMM` takes (AVX-512 register tiles, B packed once per call)
+/// against sums in Double, and against OpenBLAS: partial row tiles and panels, depths past one pass,
+/// strided operands whose gaps hold NaN (never read, never written), row strides that alias in L1 (the
+/// copied-tile path), `alpha` and accumulation; and the same bits whether the rows are split across
+/// workers or not.
+final class PackedGEMMTests: XCTestCase {
+    /// `(m, n, k, lda)`: rows not a multiple of the 12-row tile, columns not a multiple of the 32-column
+    /// panel or of 16, depths below, at and past one 768-deep pass, and an A stride of 1024 floats (4 KB,
+    /// the aliasing case that reads A through a copy).
+    let shapes = [(48, 16, 16, 16), (61, 37, 50, 53), (100, 64, 768, 768), (133, 80, 1000, 1003), (97, 50, 900, 1024),
+                  (250, 96, 129, 2048)]
+
+    func values(_ count: Int, _ seed: UInt64) -> [Float] {
+        var g = SeededGenerator(seed: seed)
+        return Tensor.normal([count], using: &g).scalars
+    }
+
+    /// `c [m, n]` (rows `ldc` apart) from `BLAS.sgemm` with row-major `a [m, lda]`, and `b` stored `[n, ldb]`
+    /// (transB) or `[k, ldb]`.
+    func product(transB: Bool, m: Int, n: Int, k: Int, alpha: Float, a: [Float], lda: Int, b: [Float], ldb: Int, beta: Float,
+                 c: [Float], ldc: Int) -> [Float] {
+        var c = c
+        a.withUnsafeBufferPointer { ab in b.withUnsafeBufferPointer { bb in c.withUnsafeMutableBufferPointer { cb in
+            BLAS.sgemm(transB: transB, m: m, n: n, k: k, alpha: alpha, a: ab.baseAddress!, lda: lda, b: bb.baseAddress!, ldb: ldb,
+                       beta: beta, c: cb.baseAddress!, ldc: ldc)
+        } } }
+        return c
+    }
+
+    func testAgainstDoubleSumsWithStridesAndAccumulation() throws {
+        try XCTSkipUnless(engine_gemm_packed_available() != 0, "no AVX-512: BLAS.sgemm never takes the packed path here")
+        for (m, n, k, lda) in shapes {
+            XCTAssertTrue(PackedGEMM.applies(m: m, n: n, k: k), "\(m)x\(n)x\(k) should take the packed path")
+            for transB in [false, true] {
+                // B's stored rows: n of k (transB) or k of n, with a gap of 5 NaN floats after each.
+                let (bRows, bWidth) = transB ? (n, k) : (k, n)
+                let ldb = bWidth + 5, ldc = n + 3
+                let a0 = values(m * k, 1), b0 = values(bRows * bWidth, 2), c0 = values(m * n, 3)
+                let a = (0..<m * lda).map { $0 % lda < k ? a0[($0 / lda) * k + $0 % lda] : Float.nan }
+                let b = (0..<bRows * ldb).map { $0 % ldb < bWidth ? b0[($0 / ldb) * bWidth + $0 % ldb] : Float.nan }
+                let cStrided = (0..<m * ldc).map { $0 % ldc < n ? c0[($0 / ldc) * n + $0 % ldc] : Float.nan }
+                for beta: Float in [0, 1] {
+                    let what = "\(m)x\(n)x\(k) lda \(lda) transB \(transB) beta \(beta)"
+                    let c = product(transB: transB, m: m, n: n, k: k, alpha: 0.7, a: a, lda: lda, b: b, ldb: ldb, beta: beta,
+                                    c: cStrided, ldc: ldc)
+                    XCTAssertTrue((0..<m * ldc).allSatisfy { $0 % ldc < n || c[$0].isNaN }, "\(what): wrote into C's gaps")
+                    var worst = 0.0
+                    for i in 0..<m {
+                        for j in 0..<n {
+                            var dot = 0.0, size = 0.0
+                            for p in 0..<k {
+                                let x = Double(a0[i * k + p]), y = Double(transB ? b0[j * k + p] : b0[p * n + j])
+                                dot += x * y; size += abs(x * y)
+                            }
+                            let expected = 0.7 * dot + (beta == 1 ? Double(c0[i * n + j]) : 0)
+                            worst = max(worst, abs(Double(c[i * ldc + j]) - expected) / (1e-6 + 0.7 * size + abs(expected)))
+                        }
+                    }
+                    XCTAssertLessThan(worst, 1e-6, what)   // float rounding of a k-term sum, relative to its size
+                }
+            }
+        }
+    }
+
+    func testSplitAcrossWorkersGivesTheSameBits() throws {
+        try XCTSkipUnless(engine_gemm_packed_available() != 0, "no AVX-512")
+        let (m, n, k) = (1000, 96, 800)   // m·n·k ≥ 2²⁰: split across the workers when OpenBLAS may use several threads
+        let a = values(m * k, 4), b = values(n * k, 5)
+        let saved = BLAS.threadCount
+        defer { BLAS.setThreadCount(saved) }
+        BLAS.setThreadCount(2)
+        let split = product(transB: true, m: m, n: n, k: k, alpha: 1, a: a, lda: k, b: b, ldb: k, beta: 0, c: [Float](repeating: 0, count: m * n), ldc: n)
+        BLAS.setThreadCount(1)
+        let whole = product(transB: true, m: m, n: n, k: k, alpha: 1, a: a, lda: k, b: b, ldb: k, beta: 0, c: [Float](repeating: 0, count: m * n), ldc: n)
+        XCTAssertEqual(split, whole)
+    }
+
+    func testMatchesOpenBLASOnLinearLayerShapes() throws {
+        try XCTSkipUnless(engine_gemm_packed_available() != 0, "no AVX-512")
+        // A linear layer's forward (x·Wᵀ) and input gradient (g·W) at TinyViT-like widths.
+        let (m, n, k) = (196, 160, 640)
+        let x = values(m * k, 6), w = values(n * k, 7), g = values(m * n, 8)
+        let forward = product(transB: true, m: m, n: n, k: k, alpha: 1, a: x, lda: k, b: w, ldb: k, beta: 0,
+                              c: [Float](repeating: 0, count: m * n), ldc: n)
+        let inputGrad = product(transB: false, m: m, n: k, k: n, alpha: 1, a: g, lda: n, b: w, ldb: k, beta: 0,
+                                c: [Float](repeating: 0, count: m * k), ldc: k)
+        // The same calls with the kernels held at the portable level, where BLAS.sgemm goes to OpenBLAS.
+        engine_use_portable_kernels(1)
+        XCTAssertFalse(PackedGEMM.applies(m: m, n: n, k: k))
+        let blasForward = product(transB: true, m: m, n: n, k: k, alpha: 1, a: x, lda: k, b: w, ldb: k, beta: 0,
+                                  c: [Float](repeating: 0, count: m * n), ldc: n)
+        let blasInputGrad = product(transB: false, m: m, n: k, k: n, alpha: 1, a: g, lda: n, b: w, ldb: k, beta: 0,
+                                    c: [Float](repeating: 0, count: m * k), ldc: k)
+        engine_use_portable_kernels(0)
+        // Two float summations of 160 or 640 products of unit normals, in different orders (entries up to ~80).
+        XCTAssertLessThan(worstDifference(forward, blasForward), 1e-4, "forward")
+        XCTAssertLessThan(worstDifference(inputGrad, blasInputGrad), 1e-4, "input gradient")
+        XCTAssertGreaterThan(worstDifference(forward, blasForward), 0, "the two paths were not both taken")
+    }
+
+    func worstDifference(_ ours: [Float], _ theirs: [Float]) -> Double {
+        var worst = 0.0
+        for (x, y) in zip(ours, theirs) { worst = max(worst, abs(Double(x) - Double(y)) / (1 + abs(Double(y)))) }
+        return worst
+    }
+}
