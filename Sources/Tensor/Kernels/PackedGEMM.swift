@@ -4,10 +4,10 @@ import CEngineKernels
 /// of linear layers: `A [m, k]` is many token rows read in place, `op(B) [k, n]` a weight-sized operand
 /// packed once per call into 32-column panels. `BLAS.sgemm` sends it every product it applies to.
 ///
-/// OpenBLAS packs both operands on every call. On TinyViT's shapes (`4096 × 160 × 640`,
-/// `16384 × 128 × 512`, …) that packing and its thread hand-offs made it run at 130–175 GFLOP/s where
-/// these tiles run at 190–210 on 2 cores; on ViT-B's `4096 × 3072 × 768` products 220 against 200.
-/// At a depth of 3072 the two are level.
+/// OpenBLAS packs both operands on every call. On 2 cores (a 234 GFLOP/s FMA peak), inside a LiteMedSAM
+/// training step, TinyViT's shapes (`4096 × 160 × 640`, `16384 × 128 × 512`, …) ran at 139–211 GFLOP/s
+/// on OpenBLAS and run at 158–213 here; ViT-B's (`4096 × 3072 × 768`, …), alone with cold caches, at
+/// 188–205 against 206–224. Weight gradients (`Aᵀ·B`, summed over the tokens) stay with OpenBLAS.
 @usableFromInline
 enum PackedGEMM {
     /// Whether `BLAS.sgemm` takes this path for an `m × n × k` product with `A` not transposed: an
