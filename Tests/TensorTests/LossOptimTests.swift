@@ -1,4 +1,5 @@
 import XCTest
+import CEngineKernels
 @testable import Tensor
 
 /// Losses against PyTorch (and DiceCE against the REFERENCE.md §5 formula as written in PyTorch);
@@ -103,6 +104,40 @@ final class LossOptimTests: XCTestCase {
                 o1.step(); o2.step()
             }
             assertClose(Tensor.concat(small.map(\.value), axis: 0), big.value, rtol: 0, atol: 0, "chunked == serial")
+        }
+    }
+    /// Adam's update runs as a C kernel (AVX-512, else portable): both give the bits of the update
+    /// written out in Swift, one rounded operation at a time, for Adam and AdamW, over several steps
+    /// and a length that leaves a partial vector.
+    func testAdamKernelEqualsTheUpdateWrittenOut() {
+        var g = SeededGenerator(seed: 62)
+        let n = 1000 + 7
+        let p0 = Tensor.normal([n], using: &g).scalars
+        let grads = (0..<3).map { _ in Tensor.normal([n], using: &g).scalars }
+        for decoupled in [false, true] {
+            for portable: Int32 in [0, 1] {
+                engine_use_portable_kernels(portable)
+                defer { engine_use_portable_kernels(0) }
+                let (lr, b1, b2, eps, wd): (Float, Float, Float, Float, Float) = (0.01, 0.9, 0.999, 1e-8, 0.1)
+                let p = Parameter("p", Tensor(shape: [n], values: p0))
+                let opt = Adam([p], learningRate: lr, beta1: b1, beta2: b2, epsilon: eps, weightDecay: wd, decoupledWeightDecay: decoupled)
+                var w = p0, m = [Float](repeating: 0, count: n), v = [Float](repeating: 0, count: n)
+                for (t, grad) in grads.enumerated() {
+                    p.grad = Tensor(shape: [n], values: grad)
+                    opt.step()
+                    let bc1 = 1 - Foundation.pow(Double(b1), Double(t + 1)), bc2 = 1 - Foundation.pow(Double(b2), Double(t + 1))
+                    let stepSize = Float(Double(lr) / bc1), bc2sqrt = Float(bc2.squareRoot())
+                    for i in 0..<n {
+                        var gi = grad[i]
+                        if decoupled { w[i] *= 1 - lr * wd } else { gi += wd * w[i] }
+                        m[i] += (1 - b1) * (gi - m[i])
+                        v[i] = v[i] * b2 + (1 - b2) * gi * gi
+                        let denom = v[i].squareRoot() / bc2sqrt + eps
+                        w[i] += -stepSize * (m[i] / denom)
+                    }
+                    XCTAssertEqual(p.value.scalars, w, "decoupled \(decoupled) portable \(portable) step \(t)")
+                }
+            }
         }
     }
 }

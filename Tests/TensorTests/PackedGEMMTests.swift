@@ -11,7 +11,7 @@ final class PackedGEMMTests: XCTestCase {
     /// `(m, n, k, lda)`: rows not a multiple of the 12-row tile, columns not a multiple of the 32-column
     /// panel or of 16, depths below, at and past one 768-deep pass, and an A stride of 1024 floats (4 KB,
     /// the aliasing case that reads A through a copy).
-    let shapes = [(48, 16, 16, 16), (61, 37, 50, 53), (100, 64, 768, 768), (133, 80, 1000, 1003), (97, 50, 900, 1024),
+    let shapes = [(48, 32, 16, 16), (61, 37, 50, 53), (100, 64, 768, 768), (133, 80, 1000, 1003), (97, 50, 900, 1024),
                   (250, 96, 129, 2048)]
 
     func values(_ count: Int, _ seed: UInt64) -> [Float] {
@@ -35,6 +35,7 @@ final class PackedGEMMTests: XCTestCase {
         try XCTSkipUnless(engine_gemm_packed_available() != 0, "no AVX-512: BLAS.sgemm never takes the packed path here")
         for (m, n, k, lda) in shapes {
             XCTAssertTrue(PackedGEMM.applies(m: m, n: n, k: k), "\(m)x\(n)x\(k) should take the packed path")
+            XCTAssertFalse(PackedGEMM.applies(m: m, n: 31, k: k), "narrower than a panel: OpenBLAS")
             for transB in [false, true] {
                 // B's stored rows: n of k (transB) or k of n, with a gap of 5 NaN floats after each.
                 let (bRows, bWidth) = transB ? (n, k) : (k, n)

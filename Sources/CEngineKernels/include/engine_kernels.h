@@ -175,3 +175,22 @@ void engine_gemm_pack_rows(const float *b, long k, long n, long ldb, float *pack
 void engine_gemm_packed(long rows, long n, long k, float alpha, const float *a, long lda, const float *packed, float *c,
                         long ldc, int accumulate);
 #endif
+
+#ifndef ENGINE_KERNELS_ADAM_H
+#define ENGINE_KERNELS_ADAM_H
+/// One Adam step's constants (all float, as `Adam.step` computes them).
+typedef struct {
+    float oneMinusBeta1, beta2, oneMinusBeta2;
+    /// √(1 − β2ᵗ), and lr / (1 − β1ᵗ).
+    float biasCorrection2Sqrt, stepSize;
+    float epsilon, weightDecay;
+    /// 1 − lr·wd (AdamW's decoupled decay factor).
+    float decoupledFactor;
+    /// 1: AdamW (decay the weights), 0: Adam (add wd·w to the gradient).
+    int decoupled;
+} EngineAdamStep;
+/// For `n` elements: g = grad (+ wd·w, or w *= 1 − lr·wd first when decoupled); m += (1 − β1)(g − m);
+/// v = v·β2 + ((1 − β2)·g)·g; w += −stepSize · (m / (√v / √(1 − β2ᵗ) + ε)). Each operation rounded on its
+/// own, in this order, on every path.
+void engine_adam_update(float *w, const float *grad, float *m, float *v, long n, const EngineAdamStep *step);
+#endif

@@ -11,10 +11,11 @@ import CEngineKernels
 @usableFromInline
 enum PackedGEMM {
     /// Whether `BLAS.sgemm` takes this path for an `m × n × k` product with `A` not transposed: an
-    /// AVX-512 CPU, at least 48 rows, and `B` no larger than `A` (it is the operand that is copied).
+    /// AVX-512 CPU, at least 48 rows, at least one full 32-column panel (narrower products would spend
+    /// half the tile on padding), and `B` no larger than `A` (it is the operand that is copied).
     @usableFromInline
     static func applies(m: Int, n: Int, k: Int) -> Bool {
-        m >= 48 && n >= 16 && k >= 16 && n <= m && engine_gemm_packed_available() != 0
+        m >= 48 && n >= 32 && k >= 16 && n <= m && engine_gemm_packed_available() != 0
     }
 
     /// `c [m, n] = alpha · a [m, k] · op(b)` plus `c` when `accumulate`, where `op(b)` is `b [k, n]`, or

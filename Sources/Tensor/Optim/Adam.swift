@@ -1,3 +1,4 @@
+import CEngineKernels
 import Foundation
 
 /// Adam / AdamW with PyTorch's single-tensor update:
@@ -37,19 +38,18 @@ public final class Adam: Optimizer {
             let bc1 = 1 - Foundation.pow(Double(beta1), Double(t)), bc2 = 1 - Foundation.pow(Double(beta2), Double(t))
             let stepSize = Float(Double(learningRate) / bc1)
             let bc2sqrt = Float(bc2.squareRoot())
-            let b1 = beta1, b2 = beta2, eps = epsilon, wd = weightDecay, lr = learningRate, decoupled = decoupledWeightDecay
+            var constants = EngineAdamStep(oneMinusBeta1: 1 - beta1, beta2: beta2, oneMinusBeta2: 1 - beta2,
+                                           biasCorrection2Sqrt: bc2sqrt, stepSize: stepSize, epsilon: epsilon,
+                                           weightDecay: weightDecay, decoupledFactor: 1 - learningRate * weightDecay,
+                                           decoupled: decoupledWeightDecay ? 1 : 0)
             grad.withUnsafeBufferPointer { gb in
                 p.value.withUnsafeMutableBufferPointer { w in
                     mm.withUnsafeMutableBufferPointer { mb in vv.withUnsafeMutableBufferPointer { vb in
                         let G = gb.baseAddress!, W = w.baseAddress!, Mp = mb.baseAddress!, Vp = vb.baseAddress!
-                        Parallel.forEach(w.count, grain: 65536) { r in
-                            for i in r {
-                                var g = G[i]
-                                if wd != 0 { if decoupled { W[i] *= 1 - lr * wd } else { g += wd * W[i] } }
-                                Mp[i] += (1 - b1) * (g - Mp[i])
-                                Vp[i] = Vp[i] * b2 + (1 - b2) * g * g
-                                let denom = Vp[i].squareRoot() / bc2sqrt + eps
-                                W[i] += -stepSize * (Mp[i] / denom)
+                        withUnsafePointer(to: &constants) { c in
+                            Parallel.forEach(w.count, grain: 65536) { r in
+                                let i = r.lowerBound
+                                engine_adam_update(W + i, G + i, Mp + i, Vp + i, r.count, c)
                             }
                         }
                     } }
