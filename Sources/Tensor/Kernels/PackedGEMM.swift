@@ -6,8 +6,9 @@ import CEngineKernels
 ///
 /// OpenBLAS packs both operands on every call. On 2 cores (a 234 GFLOP/s FMA peak), inside a LiteMedSAM
 /// training step, TinyViT's shapes (`4096 × 160 × 640`, `16384 × 128 × 512`, …) ran at 139–211 GFLOP/s
-/// on OpenBLAS and run at 158–213 here; ViT-B's (`4096 × 3072 × 768`, …), alone with cold caches, at
-/// 188–205 against 206–224. Weight gradients (`Aᵀ·B`, summed over the tokens) stay with OpenBLAS.
+/// on OpenBLAS and run at 158–213 here; ViT-B's (`4096 × 3072 × 768`, …), alone with cold caches, ran at
+/// 188–205 on OpenBLAS and at 206–224 here. Weight gradients (`Aᵀ·B`, summed over the tokens) stay with
+/// OpenBLAS.
 @usableFromInline
 enum PackedGEMM {
     /// Whether `BLAS.sgemm` takes this path for an `m × n × k` product with `A` not transposed: an
@@ -29,7 +30,7 @@ enum PackedGEMM {
         defer { raw.deallocate() }
         let packed = raw.bindMemory(to: Float.self, capacity: count)
         if transB { engine_attention_pack_transposed(b, n, k, ldb, packed) } else { engine_gemm_pack_rows(b, k, n, ldb, packed) }
-        let tile = 12, tiles = (m + tile - 1) / tile
+        let tile = 12, tiles = (m + tile - 1) / tile   // workers take whole 12-row tiles (SCORE_ROWS in panel_tile.h)
         let body = { (r: Range<Int>) in
             let r0 = r.lowerBound * tile, r1 = Swift.min(m, r.upperBound * tile)
             engine_gemm_packed(r1 - r0, n, k, alpha, a + r0 * lda, lda, packed, c + r0 * ldc, ldc, accumulate ? 1 : 0)
