@@ -8,10 +8,10 @@ faster at most 0.7x the peak memory).
     python3 scripts/bench_sam.py --model vit_b|lite_medsam --size 1024 --mode encoder|train-full [--repetitions N] [--json]
 
 Both sides use random inputs and (for vit_b) random weights; LiteMedSAM loads lite_medsam.pth.
-The step is the same on both sides: `encoder` = the image encoder forward without gradients;
-`train-full` = encoder + prompt encoder (one click; a box for LiteMedSAM) + mask decoder (single
-mask), MONAI-style DiceCE on the low-resolution logits, backward into every parameter and an Adam
-step. Memory is each process's peak resident set (getrusage), so it includes the runtime itself.
+The step is the same on both sides: `encoder` = the image encoder forward without gradients, in
+evaluation mode; `train-full` = in training mode (LiteMedSAM's BatchNorms on batch statistics),
+encoder + prompt encoder (one click; a box for LiteMedSAM) + mask decoder (single mask),
+MONAI-style DiceCE on the low-resolution logits, backward into every parameter and an Adam step. Memory is each process's peak resident set (getrusage), so it includes the runtime itself.
 """
 import argparse, json, os, resource, subprocess, sys, time
 from pathlib import Path
@@ -60,6 +60,8 @@ def pytorch_side(model, size, mode, reps):
     net = build(model, size)
     image = torch.rand(1, 3, size, size)
     if mode == "encoder":
+        net.eval()  # inference: BatchNorm on running statistics (aims folds them into the convs)
+
         def step():
             with torch.no_grad():
                 net.image_encoder(image)
@@ -67,6 +69,7 @@ def pytorch_side(model, size, mode, reps):
         # Low-resolution logits: a quarter of the input for SAM ViT; LiteMedSAM's 64x64 embedding is upscaled to 256.
         low = size if model == "lite_medsam" else size // 4
         target = (torch.rand(1, 1, low, low) > 0.5).float()
+        net.train()  # full fine-tuning: TinyViT's BatchNorms on batch statistics, as `aims bench sam` runs them
         opt = torch.optim.Adam(net.parameters(), lr=1e-5)
         if model == "lite_medsam":
             prompt = dict(points=None, boxes=torch.tensor([[64.0, 64.0, 192.0, 192.0]]), masks=None)

@@ -14,7 +14,8 @@ enum SAMBench {
       encoder     the image encoder forward without gradients (inference)
       train-full  one step of full fine-tuning: encoder + prompt encoder (one click per image) + mask
                   decoder (single mask), DiceCE loss on the low-resolution logits, backward into every
-                  parameter, and an Adam step (SimCMF's full-FT setting)
+                  parameter, and an Adam step (SimCMF's full-FT setting; TinyViT's BatchNorms on batch
+                  statistics, as in training)
       train-lora  the same step with the reference's LoRA (rank 100 on q and v of every attention; for
                   lite_medsam LiteMedSAMLoRA: rank 16 in TinyViT, 100 in the decoder): the encoder is
                   frozen, so backward skips its weight gradients
@@ -74,6 +75,7 @@ enum SAMBench {
                 // behind the zero-shot (RGB) alignment, so only the LoRA factors train.
                 let cross = try CrossModalSAM(sam: model, alignment: .zeroshot, channels: 3, strategy: LoRATuning())
                 let optimizer = Adam(cross.trainableParameters, learningRate: 3e-4)
+                cross.setTraining(true)
                 step = {
                     Loss.diceCE(try cross(Variable(image), prompts: clicks), target: target).backward()
                     optimizer.step()
@@ -113,10 +115,10 @@ enum SAMBench {
         } else {
             let target = Tensor.uniform([batch, 1, size, size], using: &generator).gt(0.5)
             let boxes = Tensor(shape: [batch, 4], values: (0..<batch).flatMap { _ in [64, 64, 192, 192] as [Float] })
-            if mode == "train-lora" {
-                try model.prepare(.lora, generator: &generator)
-                model.setTraining(true)
-            }
+            if mode == "train-lora" { try model.prepare(.lora, generator: &generator) }
+            // As the trainer runs it: TinyViT's BatchNorms take batch statistics when its weights train
+            // (train-full, like PyTorch's `model.train()`), and stay folded when the encoder is frozen.
+            model.setTraining(true)
             let optimizer = Adam(mode == "train-lora" ? model.trainableParameters : model.parameters, learningRate: 1e-5)
             step = {
                 let (masks, _) = try model.segment(imageEmbeddings: try model.encodeImage(Variable(image)), prompts: SAMPrompts(boxes: boxes))
