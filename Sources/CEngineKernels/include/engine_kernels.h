@@ -118,6 +118,20 @@ void engine_layernorm_param_grads(const float *x, const float *mean, const float
                                   long j1, double *dw, double *db);
 #endif
 
+#ifndef ENGINE_KERNELS_BATCHNORM_H
+#define ENGINE_KERNELS_BATCHNORM_H
+/// Batch statistics of one channel: its `planes` planes of `n` floats, `stride` floats apart (NCHW:
+/// `stride = C·H·W`). `mean` and the biased `var`, summed in double.
+void engine_batchnorm_stats(const float *x, long planes, long stride, long n, double *mean, double *var);
+/// `y = x · scale + shift` over `n` floats (the product rounded, then the sum); `y` may be `x`.
+void engine_batchnorm_affine(const float *x, long n, float scale, float shift, float *y);
+/// Adds `Σ g` to `sum_g` and `Σ g · x̂` to `sum_gx` over `n` floats, with `x̂ = x · scale + shift`.
+void engine_batchnorm_grad_sums(const float *g, const float *x, long n, float scale, float shift, double *sum_g, double *sum_gx);
+/// `dx = k · (g − a − x̂ · m)` over `n` floats, with `x̂ = x · scale + shift`; `dx` may be `g`.
+void engine_batchnorm_input_grad(const float *g, const float *x, long n, float scale, float shift, float k, float a, float m,
+                                 float *dx);
+#endif
+
 #ifndef ENGINE_KERNELS_DEPTHWISE_H
 #define ENGINE_KERNELS_DEPTHWISE_H
 /// One plane of a depthwise convolution: `y [Ho × Wo] = bias + Σ_ij k[i·KW + j] · x[oh·s − p + i·d, ow·s − p + j·d]`

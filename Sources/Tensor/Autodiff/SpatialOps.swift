@@ -34,14 +34,16 @@ public func embedding(_ table: Variable, indices: [Int], shape: [Int]) -> Variab
 }
 
 /// Batch norm on `[B, C, H, W]`. Training mode uses batch statistics and updates the running
-/// statistics in place; eval mode uses the running statistics.
+/// statistics in place; eval mode uses the running statistics. With `gelu` (training mode only), the
+/// op is `gelu(batchNorm2d(x))` in one: the normalised values are recomputed in backward, never kept.
 public func batchNorm2d(_ x: Variable, _ w: Variable?, _ b: Variable?, runningMean: inout Tensor, runningVar: inout Tensor,
-                        training: Bool, momentum: Float = 0.1, eps: Float = 1e-5) -> Variable {
+                        training: Bool, momentum: Float = 0.1, eps: Float = 1e-5, gelu: Bool = false) -> Variable {
+    precondition(training || !gelu, "batchNorm2d: gelu is fused only with batch statistics")
     let xv = x.value, wv = w?.value
     var inputs = [x]
     if let w { inputs.append(w) }
     if let b { inputs.append(b) }
-    let (B, C) = (xv.shape[0], xv.shape[1]), L = xv.count / Swift.max(B * C, 1)
+    let C = xv.shape[1]
     if !training {
         let (scale, shift) = BatchNorm.evalScaleShift(wv, b?.value, runningMean: runningMean, runningVar: runningVar, eps: eps)
         let y = BatchNorm.affine(xv, scale, shift)
@@ -57,28 +59,13 @@ public func batchNorm2d(_ x: Variable, _ w: Variable?, _ b: Variable?, runningMe
             return out
         } }
     }
-    let (y, mean, rstd) = BatchNorm.forwardTrain(xv, wv, b?.value, eps: eps, momentum: momentum,
-                                                 runningMean: &runningMean, runningVar: &runningVar)
+    let (y, stats) = BatchNorm.forwardTrain(xv, wv, b?.value, eps: eps, momentum: momentum,
+                                            runningMean: &runningMean, runningVar: &runningVar, gelu: gelu)
     return Variable.record(y, inputs) { need in { g in
-        // x̂ = (x − μ)·rstd; dx = rstd·w·(g − mean(g) − x̂·mean(g·x̂)) per channel.
-        let xhat = BatchNorm.affine(xv, rstd, (0..<C).map { -mean[$0] * rstd[$0] })
-        let gs = g.sum(axes: [0, 2, 3]).scalars, gxs = (g * xhat).sum(axes: [0, 2, 3]).scalars
-        let n = Float(B * L)
-        var out: [Tensor?] = []
-        if need[0] {
-            let wsc = wv?.scalars
-            let dx = g.withUnsafeBufferPointer { gb in xhat.withUnsafeBufferPointer { hb in
-                Tensor(shape: xv.shape) { o in
-                    for p in 0..<(B * C) {
-                        let c = p % C, k = rstd[c] * (wsc?[c] ?? 1), a = gs[c] / n, m = gxs[c] / n
-                        for i in 0..<L { o[p * L + i] = k * (gb[p * L + i] - a - hb[p * L + i] * m) }
-                    }
-                }
-            } }
-            out.append(dx)
-        } else { out.append(nil) }
-        if w != nil { out.append(Tensor(shape: [C], values: gxs)) }
-        if b != nil { out.append(Tensor(shape: [C], values: gs)) }
+        let r = BatchNorm.backwardTrain(xv, wv, g, stats, gelu: gelu, needInput: need[0])
+        var out: [Tensor?] = [r.dx]
+        if w != nil { out.append(Tensor(shape: [C], values: r.dw)) }
+        if b != nil { out.append(Tensor(shape: [C], values: r.db)) }
         return out
     } }
 }

@@ -1,28 +1,103 @@
+import CEngineKernels
+
 /// Batch normalisation over `[B, C, H, W]` per channel (PyTorch `F.batch_norm`).
 public enum BatchNorm {
-    /// Training mode: batch statistics (biased variance for normalising); updates the running
-    /// statistics with `momentum` and the unbiased variance, as PyTorch does. Returns `(y, mean, rstd)`.
+    /// What a training-mode forward keeps for its backward, per channel: the batch `mean` and
+    /// `rstd = 1/√(biased variance + eps)`, and the affine map it applied, `y = x · scale + shift`
+    /// (`scale = rstd · w`, `shift = b − mean · scale`).
+    public struct BatchStatistics: Sendable {
+        public var mean: [Float], rstd: [Float], scale: [Float], shift: [Float]
+    }
+
+    /// Training mode on `x [B, C, ...]`: batch statistics (biased variance for normalising; summed in
+    /// double); updates the running statistics with `momentum` and the unbiased variance, as PyTorch
+    /// does. With `gelu`, returns `gelu(y)` instead of `y`, computed plane by plane while the plane is in
+    /// cache (`y` is never stored; `backwardTrain` recomputes it). One channel per task, each channel's
+    /// planes read once from memory.
     public static func forwardTrain(_ x: Tensor, _ w: Tensor?, _ b: Tensor?, eps: Float, momentum: Float,
-                                    runningMean: inout Tensor, runningVar: inout Tensor) -> (Tensor, [Float], [Float]) {
-        let (B, C) = (x.shape[0], x.shape[1]), L = x.count / Swift.max(B * C, 1)
-        var mean = [Float](repeating: 0, count: C), rstd = [Float](repeating: 0, count: C), unbiased = [Float](repeating: 0, count: C)
-        x.withUnsafeBufferPointer { xb in
-            for c in 0..<C {
-                var s = 0.0
-                for n in 0..<B { let p = xb.baseAddress! + (n * C + c) * L; for i in 0..<L { s += Double(p[i]) } }
-                let mu = s / Double(B * L)
-                var v = 0.0
-                for n in 0..<B { let p = xb.baseAddress! + (n * C + c) * L; for i in 0..<L { let t = Double(p[i]) - mu; v += t * t } }
-                mean[c] = Float(mu)
-                rstd[c] = Float(1 / (v / Double(B * L) + Double(eps)).squareRoot())
-                unbiased[c] = Float(v / Double(Swift.max(B * L - 1, 1)))
+                                    runningMean: inout Tensor, runningVar: inout Tensor, gelu: Bool = false) -> (Tensor, BatchStatistics) {
+        let (B, C) = (x.shape[0], x.shape[1]), L = x.count / Swift.max(B * C, 1), count = B * L
+        let wv = w?.scalars, bv = b?.scalars
+        var stats = BatchStatistics(mean: .init(repeating: 0, count: C), rstd: .init(repeating: 0, count: C),
+                                    scale: .init(repeating: 0, count: C), shift: .init(repeating: 0, count: C))
+        var unbiased = [Float](repeating: 0, count: C)
+        let y = x.withUnsafeBufferPointer { xb in
+            Tensor(shape: x.shape) { yb in
+                let X = xb.baseAddress!, Y = yb.baseAddress!
+                stats.mean.withUnsafeMutableBufferPointer { mean in stats.rstd.withUnsafeMutableBufferPointer { rstd in
+                stats.scale.withUnsafeMutableBufferPointer { scale in stats.shift.withUnsafeMutableBufferPointer { shift in
+                unbiased.withUnsafeMutableBufferPointer { unb in
+                    Parallel.forEach(C, grain: Swift.max(1, 32768 / Swift.max(count, 1))) { r in
+                        for c in r {
+                            var mu = 0.0, v = 0.0
+                            engine_batchnorm_stats(X + c * L, B, C * L, L, &mu, &v)
+                            mean[c] = Float(mu)
+                            rstd[c] = Float(1 / (v + Double(eps)).squareRoot())
+                            unb[c] = Float(v * Double(count) / Double(Swift.max(count - 1, 1)))
+                            scale[c] = rstd[c] * (wv?[c] ?? 1)
+                            shift[c] = (bv?[c] ?? 0) - mean[c] * scale[c]
+                            for n in 0..<B {
+                                let plane = (n * C + c) * L
+                                engine_batchnorm_affine(X + plane, L, scale[c], shift[c], Y + plane)
+                                if gelu { engine_gelu(Y + plane, Y + plane, L) }
+                            }
+                        }
+                    }
+                } } } } }
             }
         }
-        runningMean.withUnsafeMutableBufferPointer { m in for c in 0..<C { m[c] = (1 - momentum) * m[c] + momentum * mean[c] } }
+        runningMean.withUnsafeMutableBufferPointer { m in for c in 0..<C { m[c] = (1 - momentum) * m[c] + momentum * stats.mean[c] } }
         runningVar.withUnsafeMutableBufferPointer { v in for c in 0..<C { v[c] = (1 - momentum) * v[c] + momentum * unbiased[c] } }
-        let scale = (0..<C).map { rstd[$0] * (w?.scalars[$0] ?? 1) }
-        let shift = (0..<C).map { (b?.scalars[$0] ?? 0) - mean[$0] * scale[$0] }
-        return (affine(x, scale, shift), mean, rstd)
+        return (y, stats)
+    }
+
+    /// The backward of `forwardTrain(x, w, b, …, gelu:)` for the output gradient `g`: `dx` (when
+    /// `needInput`) `= rstd·w·(ĝ − mean(ĝ) − x̂·mean(ĝ·x̂))` per channel, `dw = Σ ĝ·x̂`, `db = Σ ĝ`, where
+    /// `x̂ = (x − mean)·rstd` and `ĝ = g` (or, with `gelu`, `g · gelu′(y)`, `y` recomputed from `x`).
+    /// Two passes per channel, the second over planes still in cache; sums in double.
+    public static func backwardTrain(_ x: Tensor, _ w: Tensor?, _ g: Tensor, _ stats: BatchStatistics, gelu: Bool,
+                                     needInput: Bool) -> (dx: Tensor?, dw: [Float], db: [Float]) {
+        let (B, C) = (x.shape[0], x.shape[1]), L = x.count / Swift.max(B * C, 1), count = Double(B * L)
+        let wv = w?.scalars
+        var dw = [Float](repeating: 0, count: C), db = [Float](repeating: 0, count: C)
+        var dx: Tensor? = nil
+        x.withUnsafeBufferPointer { xb in g.withUnsafeBufferPointer { gb in
+            dw.withUnsafeMutableBufferPointer { dwb in db.withUnsafeMutableBufferPointer { dbb in
+                let X = xb.baseAddress!, G = gb.baseAddress!, DW = dwb.baseAddress!, DB = dbb.baseAddress!
+                let body = { (out: UnsafeMutablePointer<Float>?) in
+                    Parallel.forEach(C, grain: Swift.max(1, 32768 / Swift.max(B * L, 1))) { r in
+                        // ĝ of one channel's planes (with GELU; else g itself)
+                        let scratch = gelu ? UnsafeMutablePointer<Float>.allocate(capacity: B * L) : nil
+                        defer { scratch?.deallocate() }
+                        for c in r {
+                            let rstd = stats.rstd[c], shift = -stats.mean[c] * rstd
+                            var sumG = 0.0, sumGX = 0.0
+                            for n in 0..<B {
+                                let plane = (n * C + c) * L
+                                var gh = UnsafePointer(G + plane)
+                                if let scratch {
+                                    let s = scratch + n * L
+                                    engine_batchnorm_affine(X + plane, L, stats.scale[c], stats.shift[c], s)
+                                    engine_gelu_backward(s, gh, s, L)
+                                    gh = UnsafePointer(s)
+                                }
+                                engine_batchnorm_grad_sums(gh, X + plane, L, rstd, shift, &sumG, &sumGX)
+                            }
+                            DW[c] = Float(sumGX); DB[c] = Float(sumG)
+                            guard let out else { continue }
+                            let k = rstd * (wv?[c] ?? 1), a = Float(sumG / count), m = Float(sumGX / count)
+                            for n in 0..<B {
+                                let plane = (n * C + c) * L
+                                let gh = scratch.map { UnsafePointer($0 + n * L) } ?? UnsafePointer(G + plane)
+                                engine_batchnorm_input_grad(gh, X + plane, L, rstd, shift, k, a, m, out + plane)
+                            }
+                        }
+                    }
+                }
+                if needInput { dx = Tensor(shape: x.shape) { o in body(o.baseAddress!) } } else { body(nil) }
+            } }
+        } }
+        return (dx, dw, db)
     }
 
     /// Evaluation mode: `y = (x − runningMean) / √(runningVar + eps) · w + b`, a per-channel affine map.
@@ -41,7 +116,7 @@ public enum BatchNorm {
             Tensor(shape: x.shape) { yb in
                 let X = xb.baseAddress!, Y = yb.baseAddress!
                 Parallel.forEach(B * C, grain: Swift.max(1, 16384 / Swift.max(L, 1))) { r in
-                    for p in r { let c = p % C, s = scale[c], t = shift[c]; for i in 0..<L { Y[p * L + i] = X[p * L + i] * s + t } }
+                    for p in r { engine_batchnorm_affine(X + p * L, L, scale[p % C], shift[p % C], Y + p * L) }
                 }
             }
         }

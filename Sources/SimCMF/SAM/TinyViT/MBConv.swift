@@ -21,7 +21,7 @@ public final class MBConv: Module {
 
     public func callAsFunction(_ x: Variable, mode: BatchNormMode) -> Variable {
         // conv3(gelu(conv2(gelu(conv1(x))))), each GELU recomputed in backward rather than kept
-        let y = conv3(geluOf: conv2(geluOf: conv1(x, mode: mode), mode: mode), mode: mode)
+        let y = Conv2dBatchNorm.geluSeparated([conv1, conv2, conv3], x, mode: mode)
         return gelu(y + x)
     }
 }

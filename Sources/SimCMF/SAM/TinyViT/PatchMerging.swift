@@ -21,6 +21,6 @@ public final class PatchMerging: Module {
     public var buffers: [Parameter] { conv1.buffers + conv2.buffers + conv3.buffers }
 
     public func callAsFunction(_ x: Variable, mode: BatchNormMode) -> Variable {
-        conv3(geluOf: conv2(geluOf: conv1(x, mode: mode), mode: mode), mode: mode)
+        Conv2dBatchNorm.geluSeparated([conv1, conv2, conv3], x, mode: mode)
     }
 }

@@ -19,6 +19,6 @@ public final class TinyViTPatchEmbed: Module {
     public var buffers: [Parameter] { conv1.buffers + conv2.buffers }
 
     public func callAsFunction(_ x: Variable, mode: BatchNormMode) -> Variable {
-        conv2(geluOf: conv1(x, mode: mode), mode: mode)
+        Conv2dBatchNorm.geluSeparated([conv1, conv2], x, mode: mode)
     }
 }
