@@ -4,9 +4,12 @@
 // the large operand is never copied (OpenBLAS packs both operands on every call, which on the small
 // and medium shapes of TinyViT cost more than a tenth of a training step). The depth is taken in
 // blocks of GEMM_DEPTH. Single-threaded: callers split the rows across workers.
+// `engine_gemm_wide` is the other way round, for 1×1 convolutions in NCHW: a small A (the weight) read
+// in place, a wide B (channels × pixels) packed a block of columns at a time; callers split the columns.
 #include "engine_kernels.h"
 #include "isa_level.h"
 #include "panel_tile.h"
+#include <stdint.h>
 
 /// Depth per pass (measured on ViT-B and TinyViT shapes: 512 and 1024 were slower).
 #define GEMM_DEPTH 768
@@ -54,4 +57,38 @@ void engine_gemm_packed(long rows, long n, long k, float alpha, const float *a, 
             panel_sweep(r, n, k, k0, kc, alpha, tile, TILE_STRIDE, packed, c + i * ldc, ldc, acc);
         }
     }
+}
+
+/// A C of at least this many floats (16 MB: half the L3) is written with non-temporal stores by
+/// `engine_gemm_wide`: it would not stay in cache for its reader anyway, and ordinary stores first read
+/// each line for ownership.
+#define STREAM_FLOATS (4L << 20)
+
+/// Columns of B that `engine_gemm_wide` packs at a time: each of B's rows then gives 2 KB in a row,
+/// which the prefetchers follow (32 columns, 128 bytes from rows 256 KB apart, ran at OpenBLAS's
+/// rate), and 16 panels of up to 512 rows (512 KB) stay in L2 while every row tile of A passes over them.
+#define WIDE_BLOCK 512
+
+long engine_gemm_wide_block_count(long k) { return k * WIDE_BLOCK; }
+
+__attribute__((target("avx512f,fma")))
+static void panel_sweep_streaming(long n, long m, long depth, float alpha, const float *a, long lda, const float *packed,
+                                  float *c, long ldc) {
+    panel_sweep_tiles(n, m, depth, 0, depth, alpha, a, lda, packed, c, ldc, 0, 1);
+}
+
+__attribute__((target("avx512f,fma")))
+void engine_gemm_wide(long m, long n, long k, float alpha, const float *a, long lda, const float *b, long ldb, float *c, long ldc,
+                      int accumulate, long j0, long j1, float *block) {
+    const int stream = !accumulate && k <= GEMM_DEPTH && m * n >= STREAM_FLOATS && ldc % 16 == 0 && (uintptr_t)c % 64 == 0;
+    for (long j = j0; j < j1; j += WIDE_BLOCK) {
+        const long width = j1 - j < WIDE_BLOCK ? j1 - j : WIDE_BLOCK;
+        engine_gemm_pack_rows(b + j, k, width, ldb, block);
+        if (stream) { panel_sweep_streaming(m, width, k, alpha, a, lda, block, c + j, ldc); continue; }
+        for (long k0 = 0; k0 < k; k0 += GEMM_DEPTH) {
+            const long kc = k - k0 < GEMM_DEPTH ? k - k0 : GEMM_DEPTH;
+            panel_sweep(m, width, k, k0, kc, alpha, a + k0, lda, block, c + j, ldc, accumulate || k0 > 0);
+        }
+    }
+    if (stream) _mm_sfence();
 }

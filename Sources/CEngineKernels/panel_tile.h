@@ -12,9 +12,11 @@
 
 /// `c [rows × 32] = alpha · a [rows × d] · panel (+ c when accumulate)`: `panel` holds depth row `k`'s 32
 /// columns at `panel + k · PANEL` (64-byte aligned); `m0`, `m1` mask the columns of `c` that exist.
+/// With `stream` (a constant; not with accumulate), full tiles go out as non-temporal stores: `c`'s rows
+/// must then be 64-byte aligned.
 static inline __attribute__((always_inline, target("avx512f,fma")))
 void scores_tile(const int rows, long d, const float *a, long lda, const float *panel, float *c, long ldc, float alpha,
-                 int accumulate, __mmask16 m0, __mmask16 m1) {
+                 int accumulate, __mmask16 m0, __mmask16 m1, const int stream) {
     __m512 c0[SCORE_ROWS], c1[SCORE_ROWS];
     _Pragma("clang loop unroll(full)") for (int i = 0; i < rows; i++) { c0[i] = _mm512_setzero_ps(); c1[i] = _mm512_setzero_ps(); }
     for (long k = 0; k < d; k++) {
@@ -33,18 +35,23 @@ void scores_tile(const int rows, long d, const float *a, long lda, const float *
             o0 = _mm512_add_ps(o0, _mm512_maskz_loadu_ps(m0, line));
             o1 = _mm512_add_ps(o1, _mm512_maskz_loadu_ps(m1, line + 16));
         }
-        _mm512_mask_storeu_ps(line, m0, o0);
-        _mm512_mask_storeu_ps(line + 16, m1, o1);
+        if (stream && m1 == 0xFFFF) {
+            _mm512_stream_ps(line, o0);
+            _mm512_stream_ps(line + 16, o1);
+        } else {
+            _mm512_mask_storeu_ps(line, m0, o0);
+            _mm512_mask_storeu_ps(line + 16, m1, o1);
+        }
     }
 }
 
 /// `c [n × m] = alpha · A[:, k0 ..< k0 + kc] · B[k0 ..< k0 + kc, :]` (plus `c` when accumulate), a tile of
 /// rows at a time (so c is written row by row); `a` points at `A[0, k0]`, its rows `lda` apart. B is packed
 /// as 32-column panels of `depth` rows each (panel `j0 / 32` at `packed + j0 · depth`, depth row `k` at
-/// `+ k · PANEL`), its missing columns zero.
-static __attribute__((target("avx512f,fma")))
-void panel_sweep(long n, long m, long depth, long k0, long kc, float alpha, const float *a, long lda, const float *packed,
-                 float *c, long ldc, int accumulate) {
+/// `+ k · PANEL`), its missing columns zero. `stream` as in `scores_tile`.
+static inline __attribute__((always_inline, target("avx512f,fma")))
+void panel_sweep_tiles(long n, long m, long depth, long k0, long kc, float alpha, const float *a, long lda, const float *packed,
+                       float *c, long ldc, int accumulate, const int stream) {
     for (long i = 0; i < n; i += SCORE_ROWS) {
         const long rows = n - i < SCORE_ROWS ? n - i : SCORE_ROWS;
         const float *ai = a + i * lda;
@@ -53,7 +60,7 @@ void panel_sweep(long n, long m, long depth, long k0, long kc, float alpha, cons
             const __mmask16 m0 = engine_lane_mask16(m - j0), m1 = engine_lane_mask16(m - j0 - 16);
             const float *panel = packed + j0 * depth + k0 * PANEL;
             switch (rows) {
-#define PANEL_SWEEP_ROWS(r) case r: scores_tile(r, kc, ai, lda, panel, ci + j0, ldc, alpha, accumulate, m0, m1); break;
+#define PANEL_SWEEP_ROWS(r) case r: scores_tile(r, kc, ai, lda, panel, ci + j0, ldc, alpha, accumulate, m0, m1, stream); break;
                 PANEL_SWEEP_ROWS(1) PANEL_SWEEP_ROWS(2) PANEL_SWEEP_ROWS(3) PANEL_SWEEP_ROWS(4) PANEL_SWEEP_ROWS(5)
                 PANEL_SWEEP_ROWS(6) PANEL_SWEEP_ROWS(7) PANEL_SWEEP_ROWS(8) PANEL_SWEEP_ROWS(9) PANEL_SWEEP_ROWS(10)
                 PANEL_SWEEP_ROWS(11) PANEL_SWEEP_ROWS(12)
@@ -62,5 +69,12 @@ void panel_sweep(long n, long m, long depth, long k0, long kc, float alpha, cons
             }
         }
     }
+}
+
+/// `panel_sweep_tiles` with ordinary stores.
+static __attribute__((target("avx512f,fma"), unused))
+void panel_sweep(long n, long m, long depth, long k0, long kc, float alpha, const float *a, long lda, const float *packed,
+                 float *c, long ldc, int accumulate) {
+    panel_sweep_tiles(n, m, depth, k0, kc, alpha, a, lda, packed, c, ldc, accumulate, 0);
 }
 #endif

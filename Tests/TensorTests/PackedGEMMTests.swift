@@ -6,7 +6,7 @@ import CEngineKernels
 /// against sums in Double, and against OpenBLAS: partial row tiles and panels, depths past one pass,
 /// strided operands whose gaps hold NaN (never read, never written), row strides that alias in L1 (the
 /// copied-tile path), `alpha` and accumulation; and the same bits whether the rows are split across
-/// workers or not.
+/// workers or not. The same for `PackedGEMM.wide`'s products (1×1 convolutions in NCHW).
 final class PackedGEMMTests: XCTestCase {
     /// `(m, n, k, lda)`: rows not a multiple of the 12-row tile, columns not a multiple of the 32-column
     /// panel or of 16, depths below, at and past one 768-deep pass, and an A stride of 1024 floats (4 KB,
@@ -21,14 +21,17 @@ final class PackedGEMMTests: XCTestCase {
 
     /// `c [m, n]` (rows `ldc` apart) from `BLAS.sgemm` with row-major `a [m, lda]`, and `b` stored `[n, ldb]`
     /// (transB) or `[k, ldb]`.
-    func product(transB: Bool, m: Int, n: Int, k: Int, alpha: Float, a: [Float], lda: Int, b: [Float], ldb: Int, beta: Float,
-                 c: [Float], ldc: Int) -> [Float] {
-        var c = c
-        a.withUnsafeBufferPointer { ab in b.withUnsafeBufferPointer { bb in c.withUnsafeMutableBufferPointer { cb in
-            BLAS.sgemm(transB: transB, m: m, n: n, k: k, alpha: alpha, a: ab.baseAddress!, lda: lda, b: bb.baseAddress!, ldb: ldb,
-                       beta: beta, c: cb.baseAddress!, ldc: ldc)
-        } } }
-        return c
+    /// (`transA`: `a` stored `[k, lda]`.) `c` goes through a 64-byte aligned buffer, as tensors' storage is.
+    func product(transA: Bool = false, transB: Bool, m: Int, n: Int, k: Int, alpha: Float, a: [Float], lda: Int, b: [Float],
+                 ldb: Int, beta: Float, c: [Float], ldc: Int) -> [Float] {
+        let raw = UnsafeMutableRawPointer.allocate(byteCount: c.count * 4, alignment: 64)
+        defer { raw.deallocate() }
+        let cp = raw.initializeMemory(as: Float.self, from: c, count: c.count)
+        a.withUnsafeBufferPointer { ab in b.withUnsafeBufferPointer { bb in
+            BLAS.sgemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: ab.baseAddress!, lda: lda,
+                       b: bb.baseAddress!, ldb: ldb, beta: beta, c: cp, ldc: ldc)
+        } }
+        return Array(UnsafeBufferPointer(start: cp, count: c.count))
     }
 
     func testAgainstDoubleSumsWithStridesAndAccumulation() throws {
@@ -49,18 +52,8 @@ final class PackedGEMMTests: XCTestCase {
                     let c = product(transB: transB, m: m, n: n, k: k, alpha: 0.7, a: a, lda: lda, b: b, ldb: ldb, beta: beta,
                                     c: cStrided, ldc: ldc)
                     XCTAssertTrue((0..<m * ldc).allSatisfy { $0 % ldc < n || c[$0].isNaN }, "\(what): wrote into C's gaps")
-                    var worst = 0.0
-                    for i in 0..<m {
-                        for j in 0..<n {
-                            var dot = 0.0, size = 0.0
-                            for p in 0..<k {
-                                let x = Double(a0[i * k + p]), y = Double(transB ? b0[j * k + p] : b0[p * n + j])
-                                dot += x * y; size += abs(x * y)
-                            }
-                            let expected = 0.7 * dot + (beta == 1 ? Double(c0[i * n + j]) : 0)
-                            worst = max(worst, abs(Double(c[i * ldc + j]) - expected) / (1e-6 + 0.7 * size + abs(expected)))
-                        }
-                    }
+                    let worst = worstError(c, ldc: ldc, m: m, n: n, k: k, beta: beta, c0: c0, a: { a0[$0 * k + $1] },
+                                           b: { transB ? b0[$1 * k + $0] : b0[$0 * n + $1] })
                     XCTAssertLessThan(worst, 1e-6, what)   // float rounding of a k-term sum, relative to its size
                 }
             }
@@ -101,6 +94,69 @@ final class PackedGEMMTests: XCTestCase {
         XCTAssertLessThan(worstDifference(forward, blasForward), 1e-4, "forward")
         XCTAssertLessThan(worstDifference(inputGrad, blasInputGrad), 1e-4, "input gradient")
         XCTAssertGreaterThan(worstDifference(forward, blasForward), 0, "the two paths were not both taken")
+    }
+
+    /// `PackedGEMM.wide` (1×1 convolutions over many pixels: a small A, a wide B) against sums in Double:
+    /// A plain and transposed, columns that end inside a 32-column panel and a 512-column block, rows that
+    /// end inside a 12-row tile, NaN gaps in every operand, beta 0 and 1; and a C of 4M floats with rows
+    /// a multiple of 16 floats apart, which is written with non-temporal stores.
+    func testWideAgainstDoubleSums() throws {
+        try XCTSkipUnless(engine_gemm_packed_available() != 0, "no AVX-512: BLAS.sgemm never takes the wide path here")
+        // (m, n, k, gaps): gaps false gives ldc = n and beta 0 only (the streaming case when m·n ≥ 4M)
+        for (m, n, k, gaps) in [(12, 4096, 16, true), (61, 4133, 50, true), (100, 8229, 300, true), (64, 65600, 20, false)] {
+            XCTAssertTrue(PackedGEMM.appliesWide(m: m, n: n, k: k), "\(m)x\(n)x\(k) should take the wide path")
+            for transA in [false, true] {
+                let (aRows, aWidth) = transA ? (k, m) : (m, k)
+                let pad = gaps ? 5 : 0, lda = aWidth + pad, ldb = n + pad, ldc = n + (gaps ? 3 : 0)
+                let a0 = values(m * k, 11), b0 = values(k * n, 12), c0 = values(m * n, 13)
+                let a = (0..<aRows * lda).map { $0 % lda < aWidth ? a0[($0 / lda) * aWidth + $0 % lda] : Float.nan }
+                let b = (0..<k * ldb).map { $0 % ldb < n ? b0[($0 / ldb) * n + $0 % ldb] : Float.nan }
+                let cStrided = (0..<m * ldc).map { $0 % ldc < n ? c0[($0 / ldc) * n + $0 % ldc] : Float.nan }
+                for beta: Float in gaps ? [0, 1] : [0] {
+                    let what = "\(m)x\(n)x\(k) transA \(transA) beta \(beta)"
+                    let c = product(transA: transA, transB: false, m: m, n: n, k: k, alpha: 0.7, a: a, lda: lda, b: b, ldb: ldb,
+                                    beta: beta, c: cStrided, ldc: ldc)
+                    XCTAssertTrue((0..<m * ldc).allSatisfy { $0 % ldc < n || c[$0].isNaN }, "\(what): wrote into C's gaps")
+                    let worst = worstError(c, ldc: ldc, m: m, n: n, k: k, beta: beta, c0: c0,
+                                           a: { transA ? a0[$1 * m + $0] : a0[$0 * k + $1] }, b: { b0[$0 * n + $1] })
+                    XCTAssertLessThan(worst, 1e-6, what)
+                }
+            }
+        }
+        XCTAssertFalse(PackedGEMM.appliesWide(m: 11, n: 65536, k: 64), "fewer rows than one tile: OpenBLAS")
+        XCTAssertFalse(PackedGEMM.appliesWide(m: 256, n: 4096, k: 2304), "deep (a 3×3 conv's im2col): OpenBLAS")
+        XCTAssertFalse(PackedGEMM.appliesWide(m: 4096, n: 768, k: 768), "tokens × features: the row-tile path")
+    }
+
+    func testWideSplitAcrossWorkersGivesTheSameBits() throws {
+        try XCTSkipUnless(engine_gemm_packed_available() != 0, "no AVX-512")
+        let (m, n, k) = (40, 9000, 64)
+        let a = values(m * k, 14), b = values(k * n, 15)
+        let saved = BLAS.threadCount
+        defer { BLAS.setThreadCount(saved) }
+        var results: [[Float]] = []
+        for threads in [2, 1] {
+            BLAS.setThreadCount(threads)
+            results.append(product(transB: false, m: m, n: n, k: k, alpha: 1, a: a, lda: k, b: b, ldb: n, beta: 0,
+                                   c: [Float](repeating: 0, count: m * n), ldc: n))
+        }
+        XCTAssertEqual(results[0], results[1])
+    }
+
+    /// The worst error of `c [m, n]` (rows `ldc` apart) against `0.7 · Σ_p a(i, p) · b(p, j) (+ c0 when beta
+    /// is 1)` summed in Double, relative to the size of the sum's terms.
+    func worstError(_ c: [Float], ldc: Int, m: Int, n: Int, k: Int, beta: Float, c0: [Float], a: (Int, Int) -> Float,
+                    b: (Int, Int) -> Float) -> Double {
+        var worst = 0.0
+        for i in 0..<m {
+            for j in 0..<n {
+                var dot = 0.0, size = 0.0
+                for p in 0..<k { let t = Double(a(i, p)) * Double(b(p, j)); dot += t; size += abs(t) }
+                let expected = 0.7 * dot + (beta == 1 ? Double(c0[i * n + j]) : 0)
+                worst = max(worst, abs(Double(c[i * ldc + j]) - expected) / (1e-6 + 0.7 * size + abs(expected)))
+            }
+        }
+        return worst
     }
 
     func worstDifference(_ ours: [Float], _ theirs: [Float]) -> Double {

@@ -188,6 +188,15 @@ void engine_gemm_pack_rows(const float *b, long k, long n, long ldb, float *pack
 /// `lda` apart, of `c` `ldc` apart. Single-threaded; AVX-512 only (`engine_gemm_packed_available`).
 void engine_gemm_packed(long rows, long n, long k, float alpha, const float *a, long lda, const float *packed, float *c,
                         long ldc, int accumulate);
+/// `C[:, j0 ..< j1] = alpha · A [m × k] · B[:, j0 ..< j1] (+ C when accumulate)` for a wide row-major `B [k × n]`
+/// (pixels) and a small `A` (a 1×1 convolution's weight), `C [m × n]`: B is packed a block of 512 columns at
+/// a time into `block` (`engine_gemm_wide_block_count(k)` floats, 64-byte aligned) and every row of C takes
+/// it while it sits in L2; a large C is written with non-temporal stores. `j0` is a multiple of 512.
+/// AVX-512 only (`engine_gemm_packed_available`).
+void engine_gemm_wide(long m, long n, long k, float alpha, const float *a, long lda, const float *b, long ldb, float *c, long ldc,
+                      int accumulate, long j0, long j1, float *block);
+/// Floats of `engine_gemm_wide`'s packing block for depth `k`.
+long engine_gemm_wide_block_count(long k);
 #endif
 
 #ifndef ENGINE_KERNELS_ADAM_H

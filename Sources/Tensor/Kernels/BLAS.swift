@@ -20,6 +20,11 @@ public enum BLAS {
                                 accumulate: beta == 1, c: c, ldc: ldc)
             return
         }
+        if !transB && (beta == 0 || beta == 1) && PackedGEMM.appliesWide(m: m, n: n, k: k) {
+            PackedGEMM.wide(transA: transA, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb,
+                            accumulate: beta == 1, c: c, ldc: ldc)
+            return
+        }
         cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
                     blasint(m), blasint(n), blasint(k), alpha, a, blasint(lda), b, blasint(ldb), beta, c, blasint(ldc))
     }

@@ -8,7 +8,8 @@ import CEngineKernels
 /// training step, TinyViT's shapes (`4096 × 160 × 640`, `16384 × 128 × 512`, …) ran at 139–211 GFLOP/s
 /// on OpenBLAS and run at 158–213 here; ViT-B's (`4096 × 3072 × 768`, …), alone with cold caches, ran at
 /// 188–205 on OpenBLAS and at 206–224 here. Weight gradients (`Aᵀ·B`, summed over the tokens) stay with
-/// OpenBLAS.
+/// OpenBLAS. `wide` takes the 1×1 convolutions of NCHW tensors (`W · X` and `Wᵀ · dY` over many pixels):
+/// inside a LiteMedSAM step, on its 65536-pixel first stage, 143–171 GFLOP/s where OpenBLAS ran 84–150.
 @usableFromInline
 enum PackedGEMM {
     /// Whether `BLAS.sgemm` takes this path for an `m × n × k` product with `A` not transposed: an
@@ -36,5 +37,43 @@ enum PackedGEMM {
             engine_gemm_packed(r1 - r0, n, k, alpha, a + r0 * lda, lda, packed, c + r0 * ldc, ldc, accumulate ? 1 : 0)
         }
         if BLAS.threadCount > 1 && m * n * k >= 1 << 20 { Parallel.forEach(tiles, grain: 1, body) } else { body(0..<tiles) }
+    }
+
+    /// Whether `BLAS.sgemm` takes `wide` for an `m × n × k` product with `B` not transposed: a 1×1
+    /// convolution over many pixels in NCHW (`W [m, k] · X [k, n]`, or `Wᵀ · dY` for its input gradient),
+    /// on an AVX-512 CPU.
+    @usableFromInline
+    static func appliesWide(m: Int, n: Int, k: Int) -> Bool {
+        m >= 12 && n >= 4096 && n >= 8 * m && k >= 16 && k <= 512 && engine_gemm_packed_available() != 0
+    }
+
+    /// `c [m, n] = alpha · op(a) · b [k, n]` plus `c` when `accumulate`, where `op(a)` is `a [m, k]`, or
+    /// `a [k, m]` transposed when `transA` (copied transposed first: it is the small operand). B's columns
+    /// are split across the workers in blocks of 512, each packed in turn (`engine_gemm_wide`).
+    @usableFromInline
+    static func wide(transA: Bool, m: Int, n: Int, k: Int, alpha: Float, a: UnsafePointer<Float>, lda: Int,
+                     b: UnsafePointer<Float>, ldb: Int, accumulate: Bool, c: UnsafeMutablePointer<Float>, ldc: Int) {
+        var transposed: UnsafeMutablePointer<Float>? = nil
+        defer { transposed?.deallocate() }
+        var (A, rowStride) = (a, lda)
+        if transA {
+            let t = UnsafeMutablePointer<Float>.allocate(capacity: m * k)
+            for r in 0..<k { for i in 0..<m { t[i * k + r] = a[r * lda + i] } }
+            transposed = t
+            (A, rowStride) = (UnsafePointer(t), k)
+        }
+        let width = 512, blocks = (n + width - 1) / width   // engine_gemm_wide's block (WIDE_BLOCK in packed_gemm.c)
+        let count = Int(engine_gemm_wide_block_count(k))
+        let body = { (r: Range<Int>) in
+            let raw = UnsafeMutableRawPointer.allocate(byteCount: count * MemoryLayout<Float>.stride, alignment: 64)
+            defer { raw.deallocate() }
+            engine_gemm_wide(m, n, k, alpha, A, rowStride, b, ldb, c, ldc, accumulate ? 1 : 0, r.lowerBound * width,
+                             Swift.min(n, r.upperBound * width), raw.bindMemory(to: Float.self, capacity: count))
+        }
+        if BLAS.threadCount > 1 && m * n * k >= 1 << 20 {
+            Parallel.forEach(blocks, grain: 1, body)
+        } else {
+            body(0..<blocks)
+        }
     }
 }
