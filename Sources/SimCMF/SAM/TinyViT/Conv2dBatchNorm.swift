@@ -45,9 +45,7 @@ public final class Conv2dBatchNorm: Module {
     public func callAsFunction(_ x: Variable, mode: BatchNormMode) -> Variable {
         switch mode {
         case .training, .evaluation:
-            let y = conv2d(x, convWeight.variable, nil, stride: geometry.stride, padding: geometry.padding, groups: geometry.groups)
-            return batchNorm2d(y, bnWeight.variable, bnBias.variable, runningMean: &runningMean.value, runningVar: &runningVar.value,
-                               training: mode == .training, momentum: momentum, eps: eps)
+            return convThenBatchNorm(x, training: mode == .training, gelu: false)
         case .evaluationFolded:
             let (w, b) = foldedVariables()
             return conv2d(x, w, b, stride: geometry.stride, padding: geometry.padding, groups: geometry.groups)
@@ -56,22 +54,27 @@ public final class Conv2dBatchNorm: Module {
 
     /// `gelu(self(x, mode:))`. With batch statistics the BatchNorm and the GELU are one op
     /// (`batchNorm2d(…, gelu: true)`): the normalised values are recomputed in backward, never kept.
-    public func callAsFunction(_ x: Variable, mode: BatchNormMode, thenGELU: Void) -> Variable {
+    public func followedByGELU(_ x: Variable, mode: BatchNormMode) -> Variable {
         guard mode == .training else { return gelu(self(x, mode: mode)) }
+        return convThenBatchNorm(x, training: true, gelu: true)
+    }
+
+    /// The bias-free conv, then BatchNorm (`gelu`: with the GELU fused, batch statistics only).
+    private func convThenBatchNorm(_ x: Variable, training: Bool, gelu: Bool) -> Variable {
         let y = conv2d(x, convWeight.variable, nil, stride: geometry.stride, padding: geometry.padding, groups: geometry.groups)
         return batchNorm2d(y, bnWeight.variable, bnBias.variable, runningMean: &runningMean.value, runningVar: &runningVar.value,
-                           training: true, momentum: momentum, eps: eps, gelu: true)
+                           training: training, momentum: momentum, eps: eps, gelu: gelu)
     }
 
     /// `layers[n − 1](gelu(… gelu(layers[0](x))))`: Conv2d_BN layers with a GELU between each pair, as
     /// TinyViT's patch embedding, MBConv and PatchMerging chain them. With batch statistics each GELU
-    /// joins the BatchNorm before it (`callAsFunction(_:mode:thenGELU:)`); folded, it runs inside the
+    /// joins the BatchNorm before it (`followedByGELU(_:mode:)`); folded, it runs inside the
     /// conv after it (`callAsFunction(geluOf:mode:)`), so neither keeps a tensor for the GELU alone.
     public static func geluSeparated(_ layers: [Conv2dBatchNorm], _ x: Variable, mode: BatchNormMode) -> Variable {
         var h = x
         for (i, layer) in layers.enumerated() {
             if mode == .training {
-                h = i == layers.count - 1 ? layer(h, mode: mode) : layer(h, mode: mode, thenGELU: ())
+                h = i == layers.count - 1 ? layer(h, mode: mode) : layer.followedByGELU(h, mode: mode)
             } else {
                 h = i == 0 ? layer(h, mode: mode) : layer(geluOf: h, mode: mode)
             }
