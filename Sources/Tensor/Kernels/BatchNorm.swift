@@ -18,36 +18,32 @@ public enum BatchNorm {
                                     runningMean: inout Tensor, runningVar: inout Tensor, gelu: Bool = false) -> (Tensor, BatchStatistics) {
         let (B, C) = (x.shape[0], x.shape[1]), L = x.count / Swift.max(B * C, 1), count = B * L
         let wv = w?.scalars, bv = b?.scalars
-        var stats = BatchStatistics(mean: .init(repeating: 0, count: C), rstd: .init(repeating: 0, count: C),
-                                    scale: .init(repeating: 0, count: C), shift: .init(repeating: 0, count: C))
-        var unbiased = [Float](repeating: 0, count: C)
-        let y = x.withUnsafeBufferPointer { xb in
+        // per channel c: mean, rstd, scale, shift and the unbiased variance at c, C + c, …, 4C + c
+        var table = [Float](repeating: 0, count: 5 * C)
+        let y = x.withUnsafeBufferPointer { xb in table.withUnsafeMutableBufferPointer { tb in
             Tensor(shape: x.shape) { yb in
-                let X = xb.baseAddress!, Y = yb.baseAddress!
-                stats.mean.withUnsafeMutableBufferPointer { mean in stats.rstd.withUnsafeMutableBufferPointer { rstd in
-                stats.scale.withUnsafeMutableBufferPointer { scale in stats.shift.withUnsafeMutableBufferPointer { shift in
-                unbiased.withUnsafeMutableBufferPointer { unb in
-                    Parallel.forEach(C, grain: Swift.max(1, 32768 / Swift.max(count, 1))) { r in
-                        for c in r {
-                            var mu = 0.0, v = 0.0
-                            engine_batchnorm_stats(X + c * L, B, C * L, L, &mu, &v)
-                            mean[c] = Float(mu)
-                            rstd[c] = Float(1 / (v + Double(eps)).squareRoot())
-                            unb[c] = Float(v * Double(count) / Double(Swift.max(count - 1, 1)))
-                            scale[c] = rstd[c] * (wv?[c] ?? 1)
-                            shift[c] = (bv?[c] ?? 0) - mean[c] * scale[c]
-                            for n in 0..<B {
-                                let plane = (n * C + c) * L
-                                engine_batchnorm_affine(X + plane, L, scale[c], shift[c], Y + plane)
-                                if gelu { engine_gelu(Y + plane, Y + plane, L) }
-                            }
+                let X = xb.baseAddress!, Y = yb.baseAddress!, T = tb.baseAddress!
+                Parallel.forEach(C, grain: Swift.max(1, 32768 / Swift.max(count, 1))) { r in
+                    for c in r {
+                        var mu = 0.0, v = 0.0
+                        engine_batchnorm_stats(X + c * L, B, C * L, L, &mu, &v)
+                        let mean = Float(mu), rstd = Float(1 / (v + Double(eps)).squareRoot())
+                        let scale = rstd * (wv?[c] ?? 1), shift = (bv?[c] ?? 0) - mean * scale
+                        (T[c], T[C + c], T[2 * C + c], T[3 * C + c]) = (mean, rstd, scale, shift)
+                        T[4 * C + c] = Float(v * Double(count) / Double(Swift.max(count - 1, 1)))
+                        for n in 0..<B {
+                            let plane = (n * C + c) * L
+                            engine_batchnorm_affine(X + plane, L, scale, shift, Y + plane)
+                            if gelu { engine_gelu(Y + plane, Y + plane, L) }
                         }
                     }
-                } } } } }
+                }
             }
-        }
+        } }
+        let stats = BatchStatistics(mean: Array(table[0..<C]), rstd: Array(table[C..<2 * C]), scale: Array(table[2 * C..<3 * C]),
+                                    shift: Array(table[3 * C..<4 * C]))
         runningMean.withUnsafeMutableBufferPointer { m in for c in 0..<C { m[c] = (1 - momentum) * m[c] + momentum * stats.mean[c] } }
-        runningVar.withUnsafeMutableBufferPointer { v in for c in 0..<C { v[c] = (1 - momentum) * v[c] + momentum * unbiased[c] } }
+        runningVar.withUnsafeMutableBufferPointer { v in for c in 0..<C { v[c] = (1 - momentum) * v[c] + momentum * table[4 * C + c] } }
         return (y, stats)
     }
 
@@ -59,44 +55,44 @@ public enum BatchNorm {
                                      needInput: Bool) -> (dx: Tensor?, dw: [Float], db: [Float]) {
         let (B, C) = (x.shape[0], x.shape[1]), L = x.count / Swift.max(B * C, 1), count = Double(B * L)
         let wv = w?.scalars
-        var dw = [Float](repeating: 0, count: C), db = [Float](repeating: 0, count: C)
+        // Σ ĝ·x̂ (dw) at c, Σ ĝ (db) at C + c
+        var sums = [Float](repeating: 0, count: 2 * C)
         var dx: Tensor? = nil
-        x.withUnsafeBufferPointer { xb in g.withUnsafeBufferPointer { gb in
-            dw.withUnsafeMutableBufferPointer { dwb in db.withUnsafeMutableBufferPointer { dbb in
-                let X = xb.baseAddress!, G = gb.baseAddress!, DW = dwb.baseAddress!, DB = dbb.baseAddress!
-                let body = { (out: UnsafeMutablePointer<Float>?) in
-                    Parallel.forEach(C, grain: Swift.max(1, 32768 / Swift.max(B * L, 1))) { r in
-                        // ĝ of one channel's planes (with GELU; else g itself)
-                        let scratch = gelu ? UnsafeMutablePointer<Float>.allocate(capacity: B * L) : nil
-                        defer { scratch?.deallocate() }
-                        for c in r {
-                            let rstd = stats.rstd[c], shift = -stats.mean[c] * rstd
-                            var sumG = 0.0, sumGX = 0.0
-                            for n in 0..<B {
-                                let plane = (n * C + c) * L
-                                var gh = UnsafePointer(G + plane)
-                                if let scratch {
-                                    let s = scratch + n * L
-                                    engine_batchnorm_affine(X + plane, L, stats.scale[c], stats.shift[c], s)
-                                    engine_gelu_backward(s, gh, s, L)
-                                    gh = UnsafePointer(s)
-                                }
-                                engine_batchnorm_grad_sums(gh, X + plane, L, rstd, shift, &sumG, &sumGX)
+        x.withUnsafeBufferPointer { xb in g.withUnsafeBufferPointer { gb in sums.withUnsafeMutableBufferPointer { sb in
+            let X = xb.baseAddress!, G = gb.baseAddress!, S = sb.baseAddress!
+            let body = { (out: UnsafeMutablePointer<Float>?) in
+                Parallel.forEach(C, grain: Swift.max(1, 32768 / Swift.max(B * L, 1))) { r in
+                    // ĝ of one channel's planes (with GELU; else g itself)
+                    let scratch = gelu ? UnsafeMutablePointer<Float>.allocate(capacity: B * L) : nil
+                    defer { scratch?.deallocate() }
+                    for c in r {
+                        let rstd = stats.rstd[c], shift = -stats.mean[c] * rstd
+                        var sumG = 0.0, sumGX = 0.0
+                        for n in 0..<B {
+                            let plane = (n * C + c) * L
+                            var gh = UnsafePointer(G + plane)
+                            if let scratch {
+                                let s = scratch + n * L
+                                engine_batchnorm_affine(X + plane, L, stats.scale[c], stats.shift[c], s)
+                                engine_gelu_backward(s, gh, s, L)
+                                gh = UnsafePointer(s)
                             }
-                            DW[c] = Float(sumGX); DB[c] = Float(sumG)
-                            guard let out else { continue }
-                            let k = rstd * (wv?[c] ?? 1), a = Float(sumG / count), m = Float(sumGX / count)
-                            for n in 0..<B {
-                                let plane = (n * C + c) * L
-                                let gh = scratch.map { UnsafePointer($0 + n * L) } ?? UnsafePointer(G + plane)
-                                engine_batchnorm_input_grad(gh, X + plane, L, rstd, shift, k, a, m, out + plane)
-                            }
+                            engine_batchnorm_grad_sums(gh, X + plane, L, rstd, shift, &sumG, &sumGX)
+                        }
+                        S[c] = Float(sumGX); S[C + c] = Float(sumG)
+                        guard let out else { continue }
+                        let k = rstd * (wv?[c] ?? 1), a = Float(sumG / count), m = Float(sumGX / count)
+                        for n in 0..<B {
+                            let plane = (n * C + c) * L
+                            let gh = scratch.map { UnsafePointer($0 + n * L) } ?? UnsafePointer(G + plane)
+                            engine_batchnorm_input_grad(gh, X + plane, L, rstd, shift, k, a, m, out + plane)
                         }
                     }
                 }
-                if needInput { dx = Tensor(shape: x.shape) { o in body(o.baseAddress!) } } else { body(nil) }
-            } }
-        } }
+            }
+            if needInput { dx = Tensor(shape: x.shape) { o in body(o.baseAddress!) } } else { body(nil) }
+        } } }
+        let dw = Array(sums[0..<C]), db = Array(sums[C..<2 * C])
         return (dx, dw, db)
     }
 
