@@ -13,11 +13,7 @@ final class AttentionProductsTests: XCTestCase {
 
     /// Runs `body` on the tiled path (when this CPU has it) and on the BLAS path.
     func onEveryPath(_ body: (String) -> Void) {
-        for portable: Int32 in [0, 1] {
-            engine_use_portable_kernels(portable)
-            defer { engine_use_portable_kernels(0) }
-            body("tiled \(AttentionProducts(d: 64, dv: 64).tiled)")
-        }
+        onBothKernelPaths { _ in body("tiled \(AttentionProducts(d: 64, dv: 64).tiled)") }
     }
 
     func values(_ count: Int, _ seed: UInt64) -> [Float] {

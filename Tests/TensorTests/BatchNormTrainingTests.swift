@@ -1,4 +1,3 @@
-import CEngineKernels
 import XCTest
 @testable import Tensor
 
@@ -10,9 +9,7 @@ final class BatchNormTrainingTests: XCTestCase {
     let shapes = [[2, 3, 5, 7], [2, 4, 4, 4]]
 
     func testStatisticsOutputAndGradientsEqualTheFormulasInDouble() {
-        for portable: Int32 in [0, 1] {
-            engine_use_portable_kernels(portable)
-            defer { engine_use_portable_kernels(0) }
+        onBothKernelPaths { portable in
             for shape in shapes {
                 var gen = SeededGenerator(seed: 41)
                 let (B, C) = (shape[0], shape[1]), L = shape[2] * shape[3], n = Double(B * L)
@@ -50,9 +47,7 @@ final class BatchNormTrainingTests: XCTestCase {
     }
 
     func testFusedGELUEqualsTheComposition() {
-        for portable: Int32 in [0, 1] {
-            engine_use_portable_kernels(portable)
-            defer { engine_use_portable_kernels(0) }
+        onBothKernelPaths { portable in
             for shape in shapes {
                 var gen = SeededGenerator(seed: 43)
                 let C = shape[1]

@@ -1,4 +1,5 @@
 import Foundation
+import CEngineKernels
 import XCTest
 @testable import Tensor
 
@@ -81,5 +82,15 @@ func finiteDifferenceCheck(inputs: [Tensor], seed: UInt64 = 7, h: Float = 1e-2, 
                 return
             }
         }
+    }
+}
+
+/// Runs `body` with the kernels at this CPU's ISA level (`portable` 0) and held at the portable level
+/// (`portable` 1), and leaves them at the CPU's level.
+func onBothKernelPaths(_ body: (_ portable: Int32) -> Void) {
+    for portable: Int32 in [0, 1] {
+        engine_use_portable_kernels(portable)
+        defer { engine_use_portable_kernels(0) }
+        body(portable)
     }
 }
