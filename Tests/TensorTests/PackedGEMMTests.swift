@@ -6,7 +6,8 @@ import CEngineKernels
 /// against sums in Double, and against OpenBLAS: partial row tiles and panels, depths past one pass,
 /// strided operands whose gaps hold NaN (never read, never written), row strides that alias in L1 (the
 /// copied-tile path), `alpha` and accumulation; and the same bits whether the rows are split across
-/// workers or not. The same for `PackedGEMM.wide`'s products (1×1 convolutions in NCHW).
+/// workers or not. The same for `PackedGEMM.wide`'s products (1×1 convolutions in NCHW), and for the
+/// weight-gradient products `BLAS.sgemm` cuts along the depth.
 final class PackedGEMMTests: XCTestCase {
     /// `(m, n, k, lda)`: rows not a multiple of the 12-row tile, columns not a multiple of the 32-column
     /// panel or of 16, depths below, at and past one 768-deep pass, and an A stride of 1024 floats (4 KB,
@@ -141,6 +142,40 @@ final class PackedGEMMTests: XCTestCase {
                                    c: [Float](repeating: 0, count: m * n), ldc: n))
         }
         XCTAssertEqual(results[0], results[1])
+    }
+
+    /// Weight-gradient shapes (a small C over a long depth, A or B transposed) that `BLAS.sgemm` cuts into
+    /// one depth part per worker (`BLAS.depthSplit`): against Double sums, with NaN gaps in every operand,
+    /// depths that do not divide evenly, beta 0 and 1; and not cut when OpenBLAS is held to one thread.
+    func testDepthSplitAgainstDoubleSums() throws {
+        try XCTSkipUnless(Parallel.workerCount > 1, "one worker: BLAS.sgemm never cuts the depth")
+        let saved = BLAS.threadCount
+        defer { BLAS.setThreadCount(saved) }
+        BLAS.setThreadCount(2)
+        for (transA, transB, m, n, k) in [(true, false, 40, 24, 4099), (false, true, 17, 33, 2049), (true, true, 9, 70, 3001)] {
+            XCTAssertTrue(BLAS.splitsDepth(transA: transA, transB: transB, m: m, n: n, k: k), "\(m)x\(n)x\(k) should be cut")
+            let (aRows, aWidth) = transA ? (k, m) : (m, k), (bRows, bWidth) = transB ? (n, k) : (k, n)
+            let lda = aWidth + 5, ldb = bWidth + 3, ldc = n + 2
+            let a0 = values(m * k, 16), b0 = values(k * n, 17), c0 = values(m * n, 18)
+            let a = (0..<aRows * lda).map { $0 % lda < aWidth ? a0[($0 / lda) * aWidth + $0 % lda] : Float.nan }
+            let b = (0..<bRows * ldb).map { $0 % ldb < bWidth ? b0[($0 / ldb) * bWidth + $0 % ldb] : Float.nan }
+            let cStrided = (0..<m * ldc).map { $0 % ldc < n ? c0[($0 / ldc) * n + $0 % ldc] : Float.nan }
+            for beta: Float in [0, 1] {
+                let what = "\(transA ? "T" : "N")\(transB ? "T" : "N") \(m)x\(n)x\(k) beta \(beta)"
+                let c = product(transA: transA, transB: transB, m: m, n: n, k: k, alpha: 0.7, a: a, lda: lda, b: b,
+                                ldb: ldb, beta: beta, c: cStrided, ldc: ldc)
+                XCTAssertTrue((0..<m * ldc).allSatisfy { $0 % ldc < n || c[$0].isNaN }, "\(what): wrote into C's gaps")
+                let worst = worstError(c, ldc: ldc, m: m, n: n, k: k, beta: beta, c0: c0,
+                                       a: { transA ? a0[$1 * m + $0] : a0[$0 * k + $1] },
+                                       b: { transB ? b0[$1 * k + $0] : b0[$0 * n + $1] })
+                XCTAssertLessThan(worst, 1e-6, what)
+            }
+        }
+        XCTAssertFalse(BLAS.splitsDepth(transA: false, transB: false, m: 40, n: 24, k: 4096), "NN: OpenBLAS threads")
+        XCTAssertFalse(BLAS.splitsDepth(transA: true, transB: false, m: 40, n: 24, k: 2047), "too shallow")
+        XCTAssertFalse(BLAS.splitsDepth(transA: true, transB: false, m: 1280, n: 320, k: 4096), "C too large")
+        BLAS.setThreadCount(1)
+        XCTAssertFalse(BLAS.splitsDepth(transA: true, transB: false, m: 40, n: 24, k: 4096), "OpenBLAS held to one thread")
     }
 
     /// The worst error of `c [m, n]` (rows `ldc` apart) against `0.7 · Σ_p a(i, p) · b(p, j) (+ c0 when beta
