@@ -3,7 +3,7 @@ import XCTest
 
 /// `attention(qkv:biasTable:indices:scale:)` equals attention on the sliced q, k, v with the bias
 /// gathered and repeated by `attentionBias` (values, packed-qkv and table gradients), and passes
-/// finite differences.
+/// finite differences; the per-head bias it uses equals the repeated dense one.
 final class TableBiasAttentionTests: XCTestCase {
     /// TinyViT-style indices for a 3×3 window: one table entry per (|Δrow|, |Δcol|).
     static let indices: (idx: [Int], count: Int) = {
@@ -32,6 +32,31 @@ final class TableBiasAttentionTests: XCTestCase {
         ref.backward(seed: R)
         assertClose(pv.grad, pr.grad!, rtol: 1e-4, atol: 1e-5, "d qkv")
         assertClose(tv.grad, tr.grad!, rtol: 1e-4, atol: 1e-5, "d table")
+    }
+
+    /// A per-head bias `[H, N, M]` (item `i` adds head `i % H`'s) gives the same bits as the same bias
+    /// repeated into a dense `[B, N, M]`, in forward and in backward, from stored and from recomputed
+    /// probabilities; and several query-row blocks read the right rows of their head's bias.
+    func testPerHeadBiasEqualsRepeatedDenseBias() {
+        var g = SeededGenerator(seed: 74)
+        for (H, windows, N, M, d) in [(3, 4, 9, 9, 5), (2, 3, 70, 8192, 3)] {
+            let B = H * windows
+            let q = Tensor.normal([B, N, d], using: &g), k = Tensor.normal([B, M, d], using: &g), v = Tensor.normal([B, M, 4], using: &g)
+            let perHead = Tensor.normal([H, N, M], using: &g), up = Tensor.normal([B, N, 4], using: &g)
+            let dense = Tensor(shape: [B, N, M], values: (0..<B).flatMap { i in perHead.scalars[(i % H) * N * M ..< (i % H + 1) * N * M] })
+            for keep in [true, false] {
+                let what = "H \(H) N \(N) M \(M) keep \(keep)"
+                let a = Attention.forward(q: q, k: k, v: v, bias: .perHead(perHead), scale: 0.6, keepProbabilities: keep)
+                let b = Attention.forward(q: q, k: k, v: v, bias: .tensor(dense), scale: 0.6, keepProbabilities: keep)
+                XCTAssertEqual(a.out.scalars, b.out.scalars, "\(what): forward")
+                let ra = Attention.backward(q: q, k: k, v: v, bias: .perHead(perHead), scale: 0.6, probs: a.probs, g: up, need: (true, true, true, true))
+                let rb = Attention.backward(q: q, k: k, v: v, bias: .tensor(dense), scale: 0.6, probs: b.probs, g: up, need: (true, true, true, true))
+                XCTAssertEqual(ra.dq?.scalars, rb.dq?.scalars, "\(what): dq")
+                XCTAssertEqual(ra.dk?.scalars, rb.dk?.scalars, "\(what): dk")
+                XCTAssertEqual(ra.dv?.scalars, rb.dv?.scalars, "\(what): dv")
+                XCTAssertEqual(ra.dBias?.scalars, rb.dBias?.scalars, "\(what): dS per item")
+            }
+        }
     }
 
     func testFiniteDifferences() {

@@ -2,8 +2,8 @@
 /// TinyViT's learned bias `table [heads, T]` gathered by `indices` (`N·N` entries in `0..<T`):
 /// `softmax(scale · q·kᵀ + table[item % heads, indices]) · v` → `[B, N, d]`.
 /// Equals `attention(q, k, v, bias: attentionBias(table:indices:n:m:repeats:), scale:)` on the split
-/// q, k, v, with neither the q/k/v slice copies nor a separately gathered-then-repeated bias: the
-/// bias is gathered once, straight into the `[B, N, N]` layout the kernel reads. The gradient is
+/// q, k, v, with neither the q/k/v slice copies nor a repeated bias: the bias is gathered once per head
+/// (`[heads, N, N]`), and each window's item reads its head's (`AttentionBias.perHead`). The gradient is
 /// one packed `[3, B, N, d]` tensor and the table's (summed over the windows).
 public func attention(qkv: Variable, biasTable table: Variable, indices: [Int], scale: Float) -> Variable {
     let t = qkv.value, tv = table.value
@@ -12,8 +12,7 @@ public func attention(qkv: Variable, biasTable table: Variable, indices: [Int], 
     let (H, T) = (tv.shape[0], tv.shape[1])
     precondition(tv.rank == 2 && H > 0 && B % H == 0, "attention: bias table \(tv.shape) for \(B) items")
     precondition(indices.count == N * N && indices.allSatisfy { $0 >= 0 && $0 < T }, "attention: bias indices for \(N)x\(N) in 0..<\(T)")
-    let bias = BiasTable.gather(tv, indices: indices, repeats: B / H).reshaped([B, N, N])
-    let b = AttentionBias.tensor(bias)
+    let b = AttentionBias.perHead(BiasTable.gather(tv, indices: indices, repeats: 1).reshaped([H, N, N]))
     let (out, kept) = Attention.forward(packed: t, bias: b, scale: scale, keep: Variable.recordsGraph([qkv, table]) ? .budgeted : .never)
     return Variable.record(out, [qkv, table]) { need in { g in
         let r = Attention.backward(packed: t, bias: b, scale: scale, probs: kept?.tensor, g: g, needBias: need[1])

@@ -5,6 +5,9 @@ public enum AttentionBias {
     case none
     /// A dense bias `[B, N, M]`.
     case tensor(Tensor)
+    /// A bias `[H, N, M]` that every run of H consecutive items shares: item `i` adds `bias[i % H]`
+    /// (TinyViT's table bias, the same in every window; never repeated into `[B, N, M]`).
+    case perHead(Tensor)
     /// SAM's decomposed relative position: `zh = q·relHᵀ [B·N, 2h − 1]`, `zw = q·relWᵀ [B·N, 2w − 1]`
     /// (unscaled q), with `N == M == h·w`; the bias of query `(qh, qw)` and key `(kh, kw)` is
     /// `zh[row, qh − kh + h − 1] + zw[row, qw − kw + w − 1]`. Never materialised as `[B, N, M]`.
@@ -38,6 +41,8 @@ public enum Attention {
         switch bias {
         case .none: break
         case .tensor(let b): b.withUnsafeBufferPointer { P.update(from: $0.baseAddress! + (i * N + r0) * M, count: n * M) }
+        case .perHead(let b):
+            b.withUnsafeBufferPointer { P.update(from: $0.baseAddress! + ((i % b.shape[0]) * N + r0) * M, count: n * M) }
         case let .relative(zh, zw, h, w):
             zh.withUnsafeBufferPointer { hb in zw.withUnsafeBufferPointer { wb in
                 engine_relpos_bias_rows(hb.baseAddress! + i * N * (2 * h - 1), wb.baseAddress! + i * N * (2 * w - 1), h, w, r0, n, P)
@@ -61,6 +66,9 @@ public enum Attention {
         switch bias {
         case .none: break
         case .tensor(let b): precondition(b.shape == [B, N, M], "attention: bias \(b.shape), expected \([B, N, M])")
+        case .perHead(let b):
+            precondition(b.rank == 3 && b.shape[0] > 0 && B % b.shape[0] == 0 && b.shape[1] == N && b.shape[2] == M,
+                         "attention: per-head bias \(b.shape), expected [H, \(N), \(M)] with H dividing \(B)")
         case let .relative(zh, zw, h, w):
             precondition(N == h * w && M == N && zh.shape == [B * N, 2 * h - 1] && zw.shape == [B * N, 2 * w - 1],
                          "attention: relative bias \(zh.shape) \(zw.shape) for \(h)x\(w) and \(B) items of \(N) queries")
@@ -212,7 +220,7 @@ public enum Attention {
     }
 
     /// Gradients of `forward` for the upstream `g [B, N, dv]`: dq, dk, dv, and the gradient of the
-    /// bias — `dS [B, N, M]` for a tensor bias, or `(gZh, gZw)` (same layouts as `zh`, `zw`) for a
+    /// bias — `dS [B, N, M]` for a tensor bias (per item for a per-head bias: the caller sums the repeats), or `(gZh, gZw)` (same layouts as `zh`, `zw`) for a
     /// relative bias. `probs` is the forward's kept probabilities, or nil to recompute them.
     public static func backward(q: Tensor, k: Tensor, v: Tensor, bias: AttentionBias, scale: Float, probs: Tensor?, g: Tensor,
                                 need: (q: Bool, k: Bool, v: Bool, bias: Bool))
@@ -258,7 +266,7 @@ public enum Attention {
         if needBias {
             switch bias {
             case .none: break
-            case .tensor: dBias = Tensor(shape: [B, N, M], unsafeUninitialized: { _ in })
+            case .tensor, .perHead: dBias = Tensor(shape: [B, N, M], unsafeUninitialized: { _ in })
             case let .relative(zh, zw, h, w):
                 dZh = Tensor(shape: zh.shape, repeating: 0); dZw = Tensor(shape: zw.shape, repeating: 0); relH = h; relW = w
             }

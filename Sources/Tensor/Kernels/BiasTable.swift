@@ -21,19 +21,25 @@ enum BiasTable {
         } }
     }
 
-    /// The gradient of `gather` for `g [repeats·H, n·m]`: `[H, T]`, each head's repeats summed in order.
+    /// The gradient of `gather` for `g [repeats·H, n·m]`: `[H, T]`. Per head, the repeats are summed
+    /// position by position first (in order, a vector add per repeat), then the `n·m` sums are
+    /// scattered into the table once, rather than scattering every repeat.
     static func scatter(_ g: Tensor, indices: [Int], heads H: Int, tableSize T: Int) -> Tensor {
         let NN = indices.count, items = g.count / NN
         var d = Tensor(shape: [H, T], repeating: 0)
         d.withUnsafeMutableBufferPointer { db in g.withUnsafeBufferPointer { sb in indices.withUnsafeBufferPointer { ib in
             let D = db.baseAddress!, S = sb.baseAddress!, I = ib.baseAddress!
             Parallel.forEach(H, grain: 1) { r in
+                let sums = UnsafeMutablePointer<Float>.allocate(capacity: NN)
+                defer { sums.deallocate() }
                 for h in r {
-                    let row = D + h * T
+                    sums.update(repeating: 0, count: NN)
                     for item in stride(from: h, to: items, by: H) {
                         let src = S + item * NN
-                        for p in 0..<NN { row[I[p]] += src[p] }
+                        for p in 0..<NN { sums[p] += src[p] }
                     }
+                    let row = D + h * T
+                    for p in 0..<NN { row[I[p]] += sums[p] }
                 }
             }
         } } }
