@@ -34,28 +34,52 @@ final class TableBiasAttentionTests: XCTestCase {
         assertClose(tv.grad, tr.grad!, rtol: 1e-4, atol: 1e-5, "d table")
     }
 
-    /// A per-head bias `[H, N, M]` (item `i` adds head `i % H`'s) gives the same bits as the same bias
-    /// repeated into a dense `[B, N, M]`, in forward and in backward, from stored and from recomputed
-    /// probabilities; and several query-row blocks read the right rows of their head's bias.
+    /// A per-head bias `[H, N, M]` gives the same bits as the same bias repeated into a dense `[B, N, M]`,
+    /// for head-minor items (run 1: item `i` adds head `i % H`) and head-major ones (run = windows: head
+    /// `i / windows`), in forward and in backward, from stored and from recomputed probabilities; several
+    /// query-row blocks read the right rows of their head's bias. The table gradient sums each head's
+    /// items whichever the order.
     func testPerHeadBiasEqualsRepeatedDenseBias() {
         var g = SeededGenerator(seed: 74)
         for (H, windows, N, M, d) in [(3, 4, 9, 9, 5), (2, 3, 70, 8192, 3)] {
             let B = H * windows
             let q = Tensor.normal([B, N, d], using: &g), k = Tensor.normal([B, M, d], using: &g), v = Tensor.normal([B, M, 4], using: &g)
             let perHead = Tensor.normal([H, N, M], using: &g), up = Tensor.normal([B, N, 4], using: &g)
-            let dense = Tensor(shape: [B, N, M], values: (0..<B).flatMap { i in perHead.scalars[(i % H) * N * M ..< (i % H + 1) * N * M] })
-            for keep in [true, false] {
-                let what = "H \(H) N \(N) M \(M) keep \(keep)"
-                let a = Attention.forward(q: q, k: k, v: v, bias: .perHead(perHead), scale: 0.6, keepProbabilities: keep)
-                let b = Attention.forward(q: q, k: k, v: v, bias: .tensor(dense), scale: 0.6, keepProbabilities: keep)
-                XCTAssertEqual(a.out.scalars, b.out.scalars, "\(what): forward")
-                let ra = Attention.backward(q: q, k: k, v: v, bias: .perHead(perHead), scale: 0.6, probs: a.probs, g: up, need: (true, true, true, true))
-                let rb = Attention.backward(q: q, k: k, v: v, bias: .tensor(dense), scale: 0.6, probs: b.probs, g: up, need: (true, true, true, true))
-                XCTAssertEqual(ra.dq?.scalars, rb.dq?.scalars, "\(what): dq")
-                XCTAssertEqual(ra.dk?.scalars, rb.dk?.scalars, "\(what): dk")
-                XCTAssertEqual(ra.dv?.scalars, rb.dv?.scalars, "\(what): dv")
-                XCTAssertEqual(ra.dBias?.scalars, rb.dBias?.scalars, "\(what): dS per item")
+            for run in [1, windows] {
+                let head = { (i: Int) in run == 1 ? i % H : i / windows }
+                let dense = Tensor(shape: [B, N, M], values: (0..<B).flatMap { i in perHead.scalars[head(i) * N * M ..< (head(i) + 1) * N * M] })
+                for keep in [true, false] {
+                    let what = "H \(H) N \(N) M \(M) run \(run) keep \(keep)"
+                    let a = Attention.forward(q: q, k: k, v: v, bias: .perHead(perHead, run: run), scale: 0.6, keepProbabilities: keep)
+                    let b = Attention.forward(q: q, k: k, v: v, bias: .tensor(dense), scale: 0.6, keepProbabilities: keep)
+                    XCTAssertEqual(a.out.scalars, b.out.scalars, "\(what): forward")
+                    let ra = Attention.backward(q: q, k: k, v: v, bias: .perHead(perHead, run: run), scale: 0.6, probs: a.probs, g: up,
+                                                need: (true, true, true, true))
+                    let rb = Attention.backward(q: q, k: k, v: v, bias: .tensor(dense), scale: 0.6, probs: b.probs, g: up,
+                                                need: (true, true, true, true))
+                    XCTAssertEqual(ra.dq?.scalars, rb.dq?.scalars, "\(what): dq")
+                    XCTAssertEqual(ra.dk?.scalars, rb.dk?.scalars, "\(what): dk")
+                    XCTAssertEqual(ra.dv?.scalars, rb.dv?.scalars, "\(what): dv")
+                    XCTAssertEqual(ra.dBias?.scalars, rb.dBias?.scalars, "\(what): dS per item")
+                }
             }
+        }
+    }
+
+    /// `BiasTable.scatter` for either item order against the table gradient summed in Double: each table
+    /// entry gets every item of its head at every position that reads it.
+    func testBiasTableScatterAgainstDoubleSums() {
+        var g = SeededGenerator(seed: 75)
+        let (idx, T) = Self.indices, NN = idx.count, (H, windows) = (3, 5), B = H * windows
+        let dS = Tensor.normal([B, NN], using: &g)
+        for run in [1, windows] {
+            let d = BiasTable.scatter(dS, indices: idx, heads: H, tableSize: T, run: run)
+            var expected = [Double](repeating: 0, count: H * T)
+            for i in 0..<B {
+                let h = run == 1 ? i % H : i / windows
+                for p in 0..<NN { expected[h * T + idx[p]] += Double(dS.scalars[i * NN + p]) }
+            }
+            for e in 0..<H * T { XCTAssertEqual(Double(d.scalars[e]), expected[e], accuracy: 1e-5, "run \(run) entry \(e)") }
         }
     }
 

@@ -5,9 +5,14 @@ public enum AttentionBias {
     case none
     /// A dense bias `[B, N, M]`.
     case tensor(Tensor)
-    /// A bias `[H, N, M]` that every run of H consecutive items shares: item `i` adds `bias[i % H]`
-    /// (TinyViT's table bias, the same in every window; never repeated into `[B, N, M]`).
-    case perHead(Tensor)
+    /// A bias `[H, N, M]`, one per head, that all the items of a head share (TinyViT's table bias, the
+    /// same in every window; never repeated into `[B, N, M]`): item `i` adds `bias[(i / run) % H]`, with
+    /// `run` 1 for head-minor items (`i = window·H + h`) and the number of windows for head-major ones
+    /// (`i = h·windows + window`).
+    case perHead(Tensor, run: Int)
+
+    /// The head whose `[N, M]` bias item `i` of a per-head bias adds.
+    static func head(ofItem i: Int, run: Int, heads: Int) -> Int { (i / run) % heads }
     /// SAM's decomposed relative position: `zh = q·relHᵀ [B·N, 2h − 1]`, `zw = q·relWᵀ [B·N, 2w − 1]`
     /// (unscaled q), with `N == M == h·w`; the bias of query `(qh, qw)` and key `(kh, kw)` is
     /// `zh[row, qh − kh + h − 1] + zw[row, qw − kw + w − 1]`. Never materialised as `[B, N, M]`.
@@ -41,8 +46,9 @@ public enum Attention {
         switch bias {
         case .none: break
         case .tensor(let b): b.withUnsafeBufferPointer { P.update(from: $0.baseAddress! + (i * N + r0) * M, count: n * M) }
-        case .perHead(let b):
-            b.withUnsafeBufferPointer { P.update(from: $0.baseAddress! + ((i % b.shape[0]) * N + r0) * M, count: n * M) }
+        case let .perHead(b, run):
+            let h = AttentionBias.head(ofItem: i, run: run, heads: b.shape[0])
+            b.withUnsafeBufferPointer { P.update(from: $0.baseAddress! + (h * N + r0) * M, count: n * M) }
         case let .relative(zh, zw, h, w):
             zh.withUnsafeBufferPointer { hb in zw.withUnsafeBufferPointer { wb in
                 engine_relpos_bias_rows(hb.baseAddress! + i * N * (2 * h - 1), wb.baseAddress! + i * N * (2 * w - 1), h, w, r0, n, P)
@@ -66,9 +72,9 @@ public enum Attention {
         switch bias {
         case .none: break
         case .tensor(let b): precondition(b.shape == [B, N, M], "attention: bias \(b.shape), expected \([B, N, M])")
-        case .perHead(let b):
-            precondition(b.rank == 3 && b.shape[0] > 0 && B % b.shape[0] == 0 && b.shape[1] == N && b.shape[2] == M,
-                         "attention: per-head bias \(b.shape), expected [H, \(N), \(M)] with H dividing \(B)")
+        case let .perHead(b, run):
+            precondition(b.rank == 3 && b.shape[0] > 0 && B % b.shape[0] == 0 && b.shape[1] == N && b.shape[2] == M && run >= 1,
+                         "attention: per-head bias \(b.shape) (run \(run)), expected [H, \(N), \(M)] with H dividing \(B)")
         case let .relative(zh, zw, h, w):
             precondition(N == h * w && M == N && zh.shape == [B * N, 2 * h - 1] && zw.shape == [B * N, 2 * w - 1],
                          "attention: relative bias \(zh.shape) \(zw.shape) for \(h)x\(w) and \(B) items of \(N) queries")

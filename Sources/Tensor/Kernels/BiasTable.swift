@@ -21,10 +21,11 @@ enum BiasTable {
         } }
     }
 
-    /// The gradient of `gather` for `g [repeats·H, n·m]`: `[H, T]`. Per head, the repeats are summed
-    /// position by position first (in order, a vector add per repeat), then the `n·m` sums are
-    /// scattered into the table once, rather than scattering every repeat.
-    static func scatter(_ g: Tensor, indices: [Int], heads H: Int, tableSize T: Int) -> Tensor {
+    /// The gradient of a per-head bias gathered from the table, for `g [items, n·m]` whose item `i`
+    /// belongs to head `AttentionBias.head(ofItem: i, run: run, heads: H)`: `[H, T]`. Per head, its
+    /// items are summed position by position first (in item order, a vector add per item), then the
+    /// `n·m` sums are scattered into the table once. `run` 1 is `gather`'s item order (head-minor).
+    static func scatter(_ g: Tensor, indices: [Int], heads H: Int, tableSize T: Int, run: Int = 1) -> Tensor {
         let NN = indices.count, items = g.count / NN
         var d = Tensor(shape: [H, T], repeating: 0)
         d.withUnsafeMutableBufferPointer { db in g.withUnsafeBufferPointer { sb in indices.withUnsafeBufferPointer { ib in
@@ -34,7 +35,7 @@ enum BiasTable {
                 defer { sums.deallocate() }
                 for h in r {
                     sums.update(repeating: 0, count: NN)
-                    for item in stride(from: h, to: items, by: H) {
+                    for item in 0..<items where AttentionBias.head(ofItem: item, run: run, heads: H) == h {
                         let src = S + item * NN
                         for p in 0..<NN { sums[p] += src[p] }
                     }
