@@ -57,7 +57,7 @@ void engine_attention_pack_transposed(const float *b, long m, long d, long ldb, 
 
 void engine_attention_scores(long n, long m, long d, float alpha, const float *a, long lda, const float *packed, float *c,
                              long ldc, int accumulate) {
-    panel_sweep(n, m, d, 0, d, alpha, a, lda, packed, c, ldc, accumulate);
+    panel_sweep(n, m, d, 0, d, alpha, a, lda, packed, c, ldc, accumulate, 0);
 }
 
 // ---- apply: C[n × dv] = alpha · A[n × m] · B[m × dv] (+ C) ------------------------------------------

@@ -38,13 +38,14 @@ void engine_gemm_pack_rows(const float *b, long k, long n, long ldb, float *pack
 
 __attribute__((target("avx512f,fma")))
 void engine_gemm_packed(long rows, long n, long k, float alpha, const float *a, long lda, const float *packed, float *c,
-                        long ldc, int accumulate) {
+                        long ldc, int accumulate, const float *bias) {
     float tile[SCORE_ROWS * TILE_STRIDE] __attribute__((aligned(64)));
     const int aliased = lda % 1024 == 0;
     for (long k0 = 0; k0 < k; k0 += GEMM_DEPTH) {
         const long kc = k - k0 < GEMM_DEPTH ? k - k0 : GEMM_DEPTH;
         const int acc = accumulate || k0 > 0;
-        if (!aliased) { panel_sweep(rows, n, k, k0, kc, alpha, a + k0, lda, packed, c, ldc, acc); continue; }
+        const float *b0 = k0 == 0 ? bias : 0;   // the bias joins the first depth pass only
+        if (!aliased) { panel_sweep(rows, n, k, k0, kc, alpha, a + k0, lda, packed, c, ldc, acc, b0); continue; }
         for (long i = 0; i < rows; i += SCORE_ROWS) {
             const long r = rows - i < SCORE_ROWS ? rows - i : SCORE_ROWS;
             for (long t = 0; t < r; t++) {
@@ -54,7 +55,7 @@ void engine_gemm_packed(long rows, long n, long k, float alpha, const float *a, 
                 for (; x + 16 <= kc; x += 16) _mm512_store_ps(dst + x, _mm512_loadu_ps(src + x));
                 if (x < kc) _mm512_store_ps(dst + x, _mm512_maskz_loadu_ps(engine_lane_mask16(kc - x), src + x));
             }
-            panel_sweep(r, n, k, k0, kc, alpha, tile, TILE_STRIDE, packed, c + i * ldc, ldc, acc);
+            panel_sweep(r, n, k, k0, kc, alpha, tile, TILE_STRIDE, packed, c + i * ldc, ldc, acc, b0);
         }
     }
 }
@@ -74,7 +75,7 @@ long engine_gemm_wide_block_count(long k) { return k * WIDE_BLOCK; }
 __attribute__((target("avx512f,fma")))
 static void panel_sweep_streaming(long n, long m, long depth, float alpha, const float *a, long lda, const float *packed,
                                   float *c, long ldc) {
-    panel_sweep_tiles(n, m, depth, 0, depth, alpha, a, lda, packed, c, ldc, 0, 1);
+    panel_sweep_tiles(n, m, depth, 0, depth, alpha, a, lda, packed, c, ldc, 0, 1, 0);
 }
 
 __attribute__((target("avx512f,fma")))
@@ -87,7 +88,7 @@ void engine_gemm_wide(long m, long n, long k, float alpha, const float *a, long 
         if (stream) { panel_sweep_streaming(m, width, k, alpha, a, lda, block, c + j, ldc); continue; }
         for (long k0 = 0; k0 < k; k0 += GEMM_DEPTH) {
             const long kc = k - k0 < GEMM_DEPTH ? k - k0 : GEMM_DEPTH;
-            panel_sweep(m, width, k, k0, kc, alpha, a + k0, lda, block, c + j, ldc, accumulate || k0 > 0);
+            panel_sweep(m, width, k, k0, kc, alpha, a + k0, lda, block, c + j, ldc, accumulate || k0 > 0, 0);
         }
     }
     if (stream) _mm_sfence();

@@ -10,13 +10,14 @@
 #define SCORE_ROWS 12
 #define PANEL 32
 
-/// `c [rows × 32] = alpha · a [rows × d] · panel (+ c when accumulate)`: `panel` holds depth row `k`'s 32
-/// columns at `panel + k · PANEL` (64-byte aligned); `m0`, `m1` mask the columns of `c` that exist.
+/// `c [rows × 32] = alpha · a [rows × d] · panel (+ bias) (+ c when accumulate)`: `panel` holds depth row
+/// `k`'s 32 columns at `panel + k · PANEL` (64-byte aligned); `bias` (or NULL) the tile's 32 column biases,
+/// added to every row; `m0`, `m1` mask the columns of `c` (and of `bias`) that exist.
 /// With `stream` (a constant; not with accumulate), full tiles go out as non-temporal stores: `c`'s rows
 /// must then be 64-byte aligned.
 static inline __attribute__((always_inline, target("avx512f,fma")))
 void scores_tile(const int rows, long d, const float *a, long lda, const float *panel, float *c, long ldc, float alpha,
-                 int accumulate, __mmask16 m0, __mmask16 m1, const int stream) {
+                 int accumulate, __mmask16 m0, __mmask16 m1, const int stream, const float *bias) {
     __m512 c0[SCORE_ROWS], c1[SCORE_ROWS];
     _Pragma("clang loop unroll(full)") for (int i = 0; i < rows; i++) { c0[i] = _mm512_setzero_ps(); c1[i] = _mm512_setzero_ps(); }
     for (long k = 0; k < d; k++) {
@@ -31,6 +32,10 @@ void scores_tile(const int rows, long d, const float *a, long lda, const float *
     _Pragma("clang loop unroll(full)") for (int i = 0; i < rows; i++) {
         float *line = c + i * ldc;
         __m512 o0 = _mm512_mul_ps(s, c0[i]), o1 = _mm512_mul_ps(s, c1[i]);
+        if (bias) {
+            o0 = _mm512_add_ps(o0, _mm512_maskz_loadu_ps(m0, bias));
+            o1 = _mm512_add_ps(o1, _mm512_maskz_loadu_ps(m1, bias + 16));
+        }
         if (accumulate) {
             o0 = _mm512_add_ps(o0, _mm512_maskz_loadu_ps(m0, line));
             o1 = _mm512_add_ps(o1, _mm512_maskz_loadu_ps(m1, line + 16));
@@ -45,22 +50,23 @@ void scores_tile(const int rows, long d, const float *a, long lda, const float *
     }
 }
 
-/// `c [n × m] = alpha · A[:, k0 ..< k0 + kc] · B[k0 ..< k0 + kc, :]` (plus `c` when accumulate), a tile of
+/// `c [n × m] = alpha · A[:, k0 ..< k0 + kc] · B[k0 ..< k0 + kc, :]` (plus `bias [m]` on every row when not
+/// NULL, plus `c` when accumulate), a tile of
 /// rows at a time (so c is written row by row); `a` points at `A[0, k0]`, its rows `lda` apart. B is packed
 /// as 32-column panels of `depth` rows each (panel `j0 / 32` at `packed + j0 · depth`, depth row `k` at
 /// `+ k · PANEL`), its missing columns zero. `stream` as in `scores_tile`.
 static inline __attribute__((always_inline, target("avx512f,fma")))
 void panel_sweep_tiles(long n, long m, long depth, long k0, long kc, float alpha, const float *a, long lda, const float *packed,
-                       float *c, long ldc, int accumulate, const int stream) {
+                       float *c, long ldc, int accumulate, const int stream, const float *bias) {
     for (long i = 0; i < n; i += SCORE_ROWS) {
         const long rows = n - i < SCORE_ROWS ? n - i : SCORE_ROWS;
         const float *ai = a + i * lda;
         float *ci = c + i * ldc;
         for (long j0 = 0; j0 < m; j0 += PANEL) {
             const __mmask16 m0 = engine_lane_mask16(m - j0), m1 = engine_lane_mask16(m - j0 - 16);
-            const float *panel = packed + j0 * depth + k0 * PANEL;
+            const float *panel = packed + j0 * depth + k0 * PANEL, *bj = bias ? bias + j0 : 0;
             switch (rows) {
-#define PANEL_SWEEP_ROWS(r) case r: scores_tile(r, kc, ai, lda, panel, ci + j0, ldc, alpha, accumulate, m0, m1, stream); break;
+#define PANEL_SWEEP_ROWS(r) case r: scores_tile(r, kc, ai, lda, panel, ci + j0, ldc, alpha, accumulate, m0, m1, stream, bj); break;
                 PANEL_SWEEP_ROWS(1) PANEL_SWEEP_ROWS(2) PANEL_SWEEP_ROWS(3) PANEL_SWEEP_ROWS(4) PANEL_SWEEP_ROWS(5)
                 PANEL_SWEEP_ROWS(6) PANEL_SWEEP_ROWS(7) PANEL_SWEEP_ROWS(8) PANEL_SWEEP_ROWS(9) PANEL_SWEEP_ROWS(10)
                 PANEL_SWEEP_ROWS(11) PANEL_SWEEP_ROWS(12)
@@ -74,7 +80,7 @@ void panel_sweep_tiles(long n, long m, long depth, long k0, long kc, float alpha
 /// `panel_sweep_tiles` with ordinary stores.
 static __attribute__((target("avx512f,fma"), unused))
 void panel_sweep(long n, long m, long depth, long k0, long kc, float alpha, const float *a, long lda, const float *packed,
-                 float *c, long ldc, int accumulate) {
-    panel_sweep_tiles(n, m, depth, k0, kc, alpha, a, lda, packed, c, ldc, accumulate, 0);
+                 float *c, long ldc, int accumulate, const float *bias) {
+    panel_sweep_tiles(n, m, depth, k0, kc, alpha, a, lda, packed, c, ldc, accumulate, 0, bias);
 }
 #endif

@@ -24,14 +24,14 @@ final class PackedGEMMTests: XCTestCase {
     /// (transB) or `[k, ldb]`.
     /// (`transA`: `a` stored `[k, lda]`.) `c` goes through a 64-byte aligned buffer, as tensors' storage is.
     func product(transA: Bool = false, transB: Bool, m: Int, n: Int, k: Int, alpha: Float, a: [Float], lda: Int, b: [Float],
-                 ldb: Int, beta: Float, c: [Float], ldc: Int) -> [Float] {
+                 ldb: Int, beta: Float, c: [Float], ldc: Int, bias: [Float]? = nil) -> [Float] {
         let raw = UnsafeMutableRawPointer.allocate(byteCount: c.count * 4, alignment: 64)
         defer { raw.deallocate() }
         let cp = raw.initializeMemory(as: Float.self, from: c, count: c.count)
-        a.withUnsafeBufferPointer { ab in b.withUnsafeBufferPointer { bb in
+        a.withUnsafeBufferPointer { ab in b.withUnsafeBufferPointer { bb in (bias ?? []).withUnsafeBufferPointer { biasBuffer in
             BLAS.sgemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: ab.baseAddress!, lda: lda,
-                       b: bb.baseAddress!, ldb: ldb, beta: beta, c: cp, ldc: ldc)
-        } }
+                       b: bb.baseAddress!, ldb: ldb, beta: beta, c: cp, ldc: ldc, bias: bias == nil ? nil : biasBuffer.baseAddress!)
+        } } }
         return Array(UnsafeBufferPointer(start: cp, count: c.count))
     }
 
@@ -178,16 +178,46 @@ final class PackedGEMMTests: XCTestCase {
         XCTAssertFalse(BLAS.splitsDepth(transA: true, transB: false, m: 40, n: 24, k: 4096), "OpenBLAS held to one thread")
     }
 
+    /// A bias added to every row (a linear layer's): in the packed tiles' output (the first depth pass
+    /// only, depths past one pass, the aliasing stride, partial panels) and, on the other paths, written
+    /// into C first; against Double sums, beta 0 and 1, NaN gaps in C. On the packed path the bits equal
+    /// C filled with the bias and accumulated into, as linear layers computed it before.
+    func testBiasAgainstDoubleSumsAndPrefilledC() throws {
+        // (transA, m, n, k, lda): packed (rows ≥ 48), packed past one 768-deep pass with the aliasing
+        // stride, and two OpenBLAS shapes (too few rows; A transposed).
+        for (transA, m, n, k, lda) in [(false, 61, 37, 50, 53), (false, 50, 40, 1000, 1024), (false, 20, 33, 40, 41), (true, 64, 48, 30, 70)] {
+            let (aRows, aWidth) = transA ? (k, m) : (m, k), ldb = k + 2, ldc = n + 3
+            let a0 = values(m * k, 19), b0 = values(n * k, 20), c0 = values(m * n, 21), bias = values(n, 22)
+            let a = (0..<aRows * lda).map { $0 % lda < aWidth ? a0[($0 / lda) * aWidth + $0 % lda] : Float.nan }
+            let b = (0..<n * ldb).map { $0 % ldb < k ? b0[($0 / ldb) * k + $0 % ldb] : Float.nan }
+            let cStrided = (0..<m * ldc).map { $0 % ldc < n ? c0[($0 / ldc) * n + $0 % ldc] : Float.nan }
+            for beta: Float in [0, 1] {
+                let what = "transA \(transA) \(m)x\(n)x\(k) lda \(lda) beta \(beta)"
+                let c = product(transA: transA, transB: true, m: m, n: n, k: k, alpha: 0.7, a: a, lda: lda, b: b, ldb: ldb,
+                                beta: beta, c: cStrided, ldc: ldc, bias: bias)
+                XCTAssertTrue((0..<m * ldc).allSatisfy { $0 % ldc < n || c[$0].isNaN }, "\(what): wrote into C's gaps")
+                let worst = worstError(c, ldc: ldc, m: m, n: n, k: k, beta: beta, c0: c0,
+                                       a: { transA ? a0[$1 * m + $0] : a0[$0 * k + $1] }, b: { b0[$1 * k + $0] }, bias: bias)
+                XCTAssertLessThan(worst, 1e-6, what)
+                guard beta == 0, !transA, engine_gemm_packed_available() != 0, PackedGEMM.applies(m: m, n: n, k: k) else { continue }
+                let prefilled = (0..<m * ldc).map { $0 % ldc < n ? bias[$0 % ldc] : Float.nan }
+                let old = product(transB: true, m: m, n: n, k: k, alpha: 0.7, a: a, lda: lda, b: b, ldb: ldb, beta: 1, c: prefilled, ldc: ldc)
+                let differing = zip(c, old).filter { $0.bitPattern != $1.bitPattern }.count
+                XCTAssertEqual(differing, 0, "\(what): values whose bits differ from the prefilled C's")
+            }
+        }
+    }
+
     /// The worst error of `c [m, n]` (rows `ldc` apart) against `0.7 · Σ_p a(i, p) · b(p, j) (+ c0 when beta
-    /// is 1)` summed in Double, relative to the size of the sum's terms.
+    /// is 1, + bias[j] when given)` summed in Double, relative to the size of the sum's terms.
     func worstError(_ c: [Float], ldc: Int, m: Int, n: Int, k: Int, beta: Float, c0: [Float], a: (Int, Int) -> Float,
-                    b: (Int, Int) -> Float) -> Double {
+                    b: (Int, Int) -> Float, bias: [Float]? = nil) -> Double {
         var worst = 0.0
         for i in 0..<m {
             for j in 0..<n {
                 var dot = 0.0, size = 0.0
                 for p in 0..<k { let t = Double(a(i, p)) * Double(b(p, j)); dot += t; size += abs(t) }
-                let expected = 0.7 * dot + (beta == 1 ? Double(c0[i * n + j]) : 0)
+                let expected = 0.7 * dot + (beta == 1 ? Double(c0[i * n + j]) : 0) + Double(bias?[j] ?? 0)
                 worst = max(worst, abs(Double(c[i * ldc + j]) - expected) / (1e-6 + 0.7 * size + abs(expected)))
             }
         }

@@ -184,10 +184,11 @@ int engine_gemm_packed_available(void);
 /// missing columns zero, into `engine_attention_packed_count(n, k)` floats, 64-byte aligned. (`b [n × k]`
 /// used transposed packs with `engine_attention_pack_transposed(b, n, k, ldb, packed)`.)
 void engine_gemm_pack_rows(const float *b, long k, long n, long ldb, float *packed);
-/// `c [rows × n] = alpha · a [rows × k] · B` (plus `c` when `accumulate`), `B [k × n]` packed; rows of `a`
-/// `lda` apart, of `c` `ldc` apart. Single-threaded; AVX-512 only (`engine_gemm_packed_available`).
+/// `c [rows × n] = alpha · a [rows × k] · B` (plus `bias [n]` on every row when not NULL, plus `c` when
+/// `accumulate`), `B [k × n]` packed; rows of `a` `lda` apart, of `c` `ldc` apart. Single-threaded; AVX-512
+/// only (`engine_gemm_packed_available`).
 void engine_gemm_packed(long rows, long n, long k, float alpha, const float *a, long lda, const float *packed, float *c,
-                        long ldc, int accumulate);
+                        long ldc, int accumulate, const float *bias);
 /// `C[:, j0 ..< j1] = alpha · A [m × k] · B[:, j0 ..< j1] (+ C when accumulate)` for a wide row-major `B [k × n]`
 /// (pixels) and a small `A` (a 1×1 convolution's weight), `C [m × n]`: B is packed a block of 512 columns at
 /// a time into `block` (`engine_gemm_wide_block_count(k)` floats, 64-byte aligned) and every row of C takes

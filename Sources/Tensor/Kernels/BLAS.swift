@@ -4,20 +4,27 @@ import COpenBLAS
 /// and OpenBLAS's runtime facts.
 public enum BLAS {
     /// `C[m,n] = alpha * op(A)[m,k] · op(B)[k,n] + beta * C` with row-major operands, where
-    /// `op(A) = A` (stored `[m, lda]`) or `Aᵀ` (stored `[k, lda]`), likewise for B.
+    /// `op(A) = A` (stored `[m, lda]`) or `Aᵀ` (stored `[k, lda]`), likewise for B; plus `bias[j]` on every
+    /// row when `bias` (`[n]`, a linear layer's) is given: added in the packed tiles' output, else
+    /// written into C before the product.
     @inlinable
     public static func sgemm(transA: Bool = false, transB: Bool = false, m: Int, n: Int, k: Int,
                              alpha: Float = 1, a: UnsafePointer<Float>, lda: Int,
                              b: UnsafePointer<Float>, ldb: Int,
-                             beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int) {
+                             beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int, bias: UnsafePointer<Float>? = nil) {
         if m == 0 || n == 0 { return }
-        if k == 0 {
-            for i in 0..<m { for j in 0..<n { c[i * ldc + j] = beta == 0 ? 0 : beta * c[i * ldc + j] } }
+        if !transA && (beta == 0 || beta == 1) && PackedGEMM.applies(m: m, n: n, k: k) {
+            PackedGEMM.multiply(transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, bias: bias,
+                                accumulate: beta == 1, c: c, ldc: ldc)
             return
         }
-        if !transA && (beta == 0 || beta == 1) && PackedGEMM.applies(m: m, n: n, k: k) {
-            PackedGEMM.multiply(transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb,
-                                accumulate: beta == 1, c: c, ldc: ldc)
+        var beta = beta
+        if let bias {
+            addBias(bias, m: m, n: n, beta: beta, c: c, ldc: ldc)
+            beta = 1
+        }
+        if k == 0 {
+            for i in 0..<m { for j in 0..<n { c[i * ldc + j] = beta == 0 ? 0 : beta * c[i * ldc + j] } }
             return
         }
         if !transB && (beta == 0 || beta == 1) && PackedGEMM.appliesWide(m: m, n: n, k: k) {
@@ -32,6 +39,17 @@ public enum BLAS {
         }
         openBLAS(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb,
                  beta: beta, c: c, ldc: ldc)
+    }
+
+    /// `C[i, j] = beta·C[i, j] + bias[j]` (just `bias[j]` when beta is 0), parallel over rows.
+    @usableFromInline
+    static func addBias(_ bias: UnsafePointer<Float>, m: Int, n: Int, beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
+        Parallel.forEach(m, grain: Swift.max(1, 16384 / Swift.max(n, 1))) { r in
+            for i in r {
+                let row = c + i * ldc
+                if beta == 0 { row.update(from: bias, count: n) } else { for j in 0..<n { row[j] = beta * row[j] + bias[j] } }
+            }
+        }
     }
 
     @usableFromInline

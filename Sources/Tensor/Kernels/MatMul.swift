@@ -7,21 +7,14 @@ public enum MatMul {
         precondition(w.rank == 2 && w.shape[1] == k, "linear: x \(x.shape) with weight \(w.shape)")
         let m = x.count / Swift.max(k, 1)
         var outShape = x.shape; outShape[outShape.count - 1] = n
+        precondition(b == nil || b!.shape == [n], "linear: bias \(b!.shape) for \(n) outputs")
         return Tensor(shape: outShape) { y in
-            let yp = y.baseAddress!
-            var beta: Float = 0
-            if let b {
-                precondition(b.shape == [n], "linear: bias \(b.shape) for \(n) outputs")
-                b.withUnsafeBufferPointer { bp in
-                    Parallel.forEach(m, grain: Swift.max(1, 16384 / Swift.max(n, 1))) { r in
-                        for i in r { (yp + i * n).update(from: bp.baseAddress!, count: n) }
-                    }
-                }
-                beta = 1
-            }
             x.withUnsafeBufferPointer { xp in w.withUnsafeBufferPointer { wp in
-                BLAS.sgemm(transB: true, m: m, n: n, k: k, a: xp.baseAddress!, lda: k, b: wp.baseAddress!, ldb: k,
-                           beta: beta, c: yp, ldc: n)
+                let bias = b ?? Tensor(0)   // its storage is read only when b is given
+                bias.withUnsafeBufferPointer { bp in
+                    BLAS.sgemm(transB: true, m: m, n: n, k: k, a: xp.baseAddress!, lda: k, b: wp.baseAddress!, ldb: k,
+                               c: y.baseAddress!, ldc: n, bias: b == nil ? nil : bp.baseAddress!)
+                }
             } }
         }
     }

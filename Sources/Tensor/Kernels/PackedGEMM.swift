@@ -20,12 +20,14 @@ enum PackedGEMM {
         m >= 48 && n >= 32 && k >= 16 && n <= m && engine_gemm_packed_available() != 0
     }
 
-    /// `c [m, n] = alpha · a [m, k] · op(b)` plus `c` when `accumulate`, where `op(b)` is `b [k, n]`, or
-    /// `b [n, k]` transposed when `transB`. Rows are split across the workers when OpenBLAS may use
-    /// more than one thread (`BLAS.forEachItem` runs its items with one, and so does this).
+    /// `c [m, n] = alpha · a [m, k] · op(b)` plus `bias [n]` on every row when given, plus `c` when
+    /// `accumulate`, where `op(b)` is `b [k, n]`, or `b [n, k]` transposed when `transB`. Rows are split
+    /// across the workers when OpenBLAS may use more than one thread (`BLAS.forEachItem` runs its items
+    /// with one, and so does this).
     @usableFromInline
     static func multiply(transB: Bool, m: Int, n: Int, k: Int, alpha: Float, a: UnsafePointer<Float>, lda: Int,
-                         b: UnsafePointer<Float>, ldb: Int, accumulate: Bool, c: UnsafeMutablePointer<Float>, ldc: Int) {
+                         b: UnsafePointer<Float>, ldb: Int, bias: UnsafePointer<Float>? = nil, accumulate: Bool,
+                         c: UnsafeMutablePointer<Float>, ldc: Int) {
         let count = Int(engine_attention_packed_count(n, k))
         let raw = UnsafeMutableRawPointer.allocate(byteCount: count * MemoryLayout<Float>.stride, alignment: 64)
         defer { raw.deallocate() }
@@ -34,7 +36,7 @@ enum PackedGEMM {
         let tile = 12, tiles = (m + tile - 1) / tile   // workers take whole 12-row tiles (SCORE_ROWS in panel_tile.h)
         let body = { (r: Range<Int>) in
             let r0 = r.lowerBound * tile, r1 = Swift.min(m, r.upperBound * tile)
-            engine_gemm_packed(r1 - r0, n, k, alpha, a + r0 * lda, lda, packed, c + r0 * ldc, ldc, accumulate ? 1 : 0)
+            engine_gemm_packed(r1 - r0, n, k, alpha, a + r0 * lda, lda, packed, c + r0 * ldc, ldc, accumulate ? 1 : 0, bias)
         }
         if BLAS.threadCount > 1 && m * n * k >= 1 << 20 { Parallel.forEach(tiles, grain: 1, body) } else { body(0..<tiles) }
     }
