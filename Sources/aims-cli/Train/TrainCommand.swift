@@ -59,7 +59,7 @@ enum TrainCommand: Command {
     Cost of one full fine-tuning step (batch 1), `aims bench sam --mode train-full`, release build,
     this repository's 2-core development CPU (numbers scale with cores; measure yours the same way):
       ViT-B at 256: 1.0 s, 1.5 GiB peak   at 512: 3.4 s, 2.0 GiB   at 1024 (the checkpoint's size): 15.6 s, 6.9 GiB
-      LiteMedSAM at 256: 1.8 s, 2.2 GiB (BatchNorm on batch statistics)   (--mode train-lora: 1.2 s, 1.3 GiB)
+      LiteMedSAM at 256: 1.7 s, 2.0 GiB (BatchNorm on batch statistics)   (--mode train-lora: 1.1 s, 1.3 GiB)
     The first step costs more (memory is faulted in once). A frozen encoder saves its weight gradients
     and optimizer state, not the backward pass through it, whenever something in front of it (a mixer)
     or in it (LoRA, adapters, prompts, prefixes, the linear probe) trains. Only when nothing before or
