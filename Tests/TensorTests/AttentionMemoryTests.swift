@@ -1,5 +1,4 @@
 import XCTest
-import CEngineKernels
 @testable import Tensor
 
 /// What training keeps for backward: large attention probabilities within `AttentionProbabilityBudget`
@@ -63,9 +62,7 @@ final class AttentionMemoryTests: XCTestCase {
     /// on the AVX-512 and portable paths, for grids whose width is below, not a multiple of, and above
     /// 16 lanes, and wider than the kernels' stack buffer (512).
     func testRelativeBiasKernelsOnEveryPath() {
-        for portable: Int32 in [0, 1] {
-            engine_use_portable_kernels(portable)
-            defer { engine_use_portable_kernels(0) }
+        onBothKernelPaths { portable in
             for (B, h, w) in [(3, 3, 4), (2, 2, 19), (1, 3, 32), (1, 1, 530)] {
                 var g = SeededGenerator(seed: UInt64(7 + w))
                 let d = 4, N = h * w

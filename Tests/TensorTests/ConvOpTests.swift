@@ -1,5 +1,4 @@
 import XCTest
-import CEngineKernels
 @testable import Tensor
 
 /// conv2d (basic, strided+dilated+grouped, depthwise, patchify, 1×1), conv-transpose 2×2 s2 and
@@ -99,9 +98,7 @@ final class ConvOpTests: XCTestCase {
         for (p, d, k) in [(1, 1, 3), (2, 2, 3), (3, 1, 3), (0, 1, 5)] {
             let x = Tensor.normal([2, 3, 11, 70], using: &g), w = Tensor.normal([3, 1, k, k], using: &g), b = Tensor.normal([3], using: &g)
             var results: [[Tensor]] = []
-            for portable: Int32 in [0, 1] {
-                engine_use_portable_kernels(portable)
-                defer { engine_use_portable_kernels(0) }
+            onBothKernelPaths { _ in
                 let xv = Variable(x, requiresGrad: true), wv = Variable(w, requiresGrad: true), bv = Variable(b, requiresGrad: true)
                 let y = conv2d(xv, wv, bv, stride: 1, padding: p, dilation: d, groups: 3)
                 var r = SeededGenerator(seed: 53)

@@ -95,9 +95,7 @@ final class DenseOpTests: XCTestCase {
             let x = Tensor.normal([rows, n], mean: 0.5, std: 2, using: &g)
             let expected = (0..<n).map { j in (0..<rows).reduce(0.0) { $0 + Double(x.scalars[$1 * n + j]) } }
             var results: [[Float]] = []
-            for portable: Int32 in [0, 1] {
-                engine_use_portable_kernels(portable)
-                defer { engine_use_portable_kernels(0) }
+            onBothKernelPaths { _ in
                 results.append(MatMul.columnSums(x, n: n).scalars)
             }
             XCTAssertEqual(results[0], results[1], "\(rows)x\(n): vector and portable paths differ")
@@ -131,9 +129,7 @@ final class DenseOpTests: XCTestCase {
             }
             var paramGrads: [[Float]] = []
             let shared = LayerNorm.forward(x, w, b, eps: 1e-6).1   // both paths' backward from the same statistics
-            for portable: Int32 in [0, 1] {
-                engine_use_portable_kernels(portable)
-                defer { engine_use_portable_kernels(0) }
+            onBothKernelPaths { portable in
                 let what = "portable \(portable), \(rows)x\(d)"
                 let (out, stats) = LayerNorm.forward(x, w, b, eps: 1e-6)
                 assertClose(out, Tensor(shape: [rows, d], values: y.map { Float($0) }), rtol: 1e-5, atol: 1e-5, "\(what) forward")

@@ -1,5 +1,4 @@
 import XCTest
-import CEngineKernels
 @testable import Tensor
 
 /// The channels-last depthwise conv against the NCHW depthwise `conv2d(groups: C)` between permutes
@@ -34,9 +33,7 @@ final class DepthwiseConv2dNHWCTests: XCTestCase {
             let x = Tensor.normal([2, 9, 11, C], using: &g), w = Tensor.normal([C, 1, k, k], using: &g), b = Tensor.normal([C], using: &g)
             let R = Tensor.normal([2, (9 + 2 * p - d * (k - 1) - 1) / s + 1, (11 + 2 * p - d * (k - 1) - 1) / s + 1, C], using: &g)
             var results: [[Tensor]] = []
-            for portable: Int32 in [0, 1] {
-                engine_use_portable_kernels(portable)
-                defer { engine_use_portable_kernels(0) }
+            onBothKernelPaths { _ in
                 let v = [x, w, b].map { Variable($0, requiresGrad: true) }
                 let y = depthwiseConv2dNHWC(v[0], v[1], v[2], stride: s, padding: p, dilation: d)
                 y.backward(seed: R)

@@ -1,5 +1,4 @@
 import XCTest
-import CEngineKernels
 @testable import Tensor
 
 /// Losses against PyTorch (and DiceCE against the REFERENCE.md §5 formula as written in PyTorch);
@@ -115,9 +114,7 @@ final class LossOptimTests: XCTestCase {
         let p0 = Tensor.normal([n], using: &g).scalars
         let grads = (0..<3).map { _ in Tensor.normal([n], using: &g).scalars }
         for decoupled in [false, true] {
-            for portable: Int32 in [0, 1] {
-                engine_use_portable_kernels(portable)
-                defer { engine_use_portable_kernels(0) }
+            onBothKernelPaths { portable in
                 let (lr, b1, b2, eps, wd): (Float, Float, Float, Float, Float) = (0.01, 0.9, 0.999, 1e-8, 0.1)
                 let p = Parameter("p", Tensor(shape: [n], values: p0))
                 let opt = Adam([p], learningRate: lr, beta1: b1, beta2: b2, epsilon: eps, weightDecay: wd, decoupledWeightDecay: decoupled)

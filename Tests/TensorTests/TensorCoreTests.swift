@@ -1,5 +1,4 @@
 import XCTest
-import CEngineKernels
 @testable import Tensor
 
 /// Shape ops, broadcasting, reductions and the generator, against hand-derived values.
@@ -119,9 +118,7 @@ final class TensorCoreTests: XCTestCase {
                 for i in 0..<order.count { outFlat += inIndex[order[i]] * outStrides[i] }
                 expected[outFlat] = x.scalars[flat]
             }
-            for portable: Int32 in [0, 1] {
-                engine_use_portable_kernels(portable)
-                defer { engine_use_portable_kernels(0) }
+            onBothKernelPaths { portable in
                 let p = x.permuted(order)
                 XCTAssertEqual(p.shape, outShape)
                 XCTAssertEqual(p.scalars, expected, "\(shape) permuted \(order), portable \(portable)")

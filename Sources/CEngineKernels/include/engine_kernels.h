@@ -192,7 +192,8 @@ void engine_gemm_packed(long rows, long n, long k, float alpha, const float *a, 
 /// `C[:, j0 ..< j1] = alpha · A [m × k] · B[:, j0 ..< j1] (+ C when accumulate)` for a wide row-major `B [k × n]`
 /// (pixels) and a small `A` (a 1×1 convolution's weight), `C [m × n]`: B is packed a block of 512 columns at
 /// a time into `block` (`engine_gemm_wide_block_count(k)` floats, 64-byte aligned) and every row of C takes
-/// it while it sits in L2; a large C is written with non-temporal stores. `j0` is a multiple of 512.
+/// it while it sits in L2; a large C is written with non-temporal stores (when C is 64-byte aligned with
+/// rows a multiple of 16 floats apart), which needs `j0` to be a multiple of 16 (callers split at 512s).
 /// AVX-512 only (`engine_gemm_packed_available`).
 void engine_gemm_wide(long m, long n, long k, float alpha, const float *a, long lda, const float *b, long ldb, float *c, long ldc,
                       int accumulate, long j0, long j1, float *block);
