@@ -51,11 +51,10 @@ public func batchNorm2d(_ x: Variable, _ w: Variable?, _ b: Variable?, runningMe
         let rstd = (0..<C).map { 1 / (rv[$0] + eps).squareRoot() }
         return Variable.record(y, inputs) { need in { g in
             var out: [Tensor?] = [need[0] ? BatchNorm.affine(g, scale, [Float](repeating: 0, count: C)) : nil]
-            if w != nil {
-                let xhat = BatchNorm.affine(xv, rstd, (0..<C).map { -rm[$0] * rstd[$0] })
-                out.append((g * xhat).sum(axes: [0, 2, 3]))
-            }
-            if b != nil { out.append(g.sum(axes: [0, 2, 3])) }
+            guard need.count > 1, need.dropFirst().contains(true) else { return out + [Tensor?](repeating: nil, count: need.count - 1) }
+            let (dw, db) = BatchNorm.parameterGradients(xv, g, rstd: rstd, shift: (0..<C).map { -rm[$0] * rstd[$0] })
+            if w != nil { out.append(Tensor(shape: [C], values: dw)) }
+            if b != nil { out.append(Tensor(shape: [C], values: db)) }
             return out
         } }
     }

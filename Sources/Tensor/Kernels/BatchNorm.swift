@@ -96,6 +96,30 @@ public enum BatchNorm {
         return (dx, dw, db)
     }
 
+    /// The weight and bias gradients of a BatchNorm that normalised `x [B, C, ...]` as
+    /// `x̂ = x · rstd[c] + shift[c]`, for the output gradient `g`: `dw[c] = Σ g·x̂`, `db[c] = Σ g` over the
+    /// channel's planes, summed in double (`engine_batchnorm_grad_sums`, as `backwardTrain`'s first pass),
+    /// one channel per task; no x̂ or g·x̂ tensor.
+    public static func parameterGradients(_ x: Tensor, _ g: Tensor, rstd: [Float], shift: [Float]) -> (dw: [Float], db: [Float]) {
+        let (B, C) = (x.shape[0], x.shape[1]), L = x.count / Swift.max(B * C, 1)
+        precondition(g.shape == x.shape && rstd.count == C && shift.count == C, "BatchNorm.parameterGradients: g \(g.shape) for x \(x.shape)")
+        var sums = [Float](repeating: 0, count: 2 * C)   // Σ g·x̂ at c, Σ g at C + c
+        x.withUnsafeBufferPointer { xb in g.withUnsafeBufferPointer { gb in sums.withUnsafeMutableBufferPointer { sb in
+            let X = xb.baseAddress!, G = gb.baseAddress!, S = sb.baseAddress!
+            Parallel.forEach(C, grain: Swift.max(1, 32768 / Swift.max(B * L, 1))) { r in
+                for c in r {
+                    var sumG = 0.0, sumGX = 0.0
+                    for n in 0..<B {
+                        let plane = (n * C + c) * L
+                        engine_batchnorm_grad_sums(G + plane, X + plane, L, rstd[c], shift[c], &sumG, &sumGX)
+                    }
+                    S[c] = Float(sumGX); S[C + c] = Float(sumG)
+                }
+            }
+        } } }
+        return (Array(sums[0..<C]), Array(sums[C..<2 * C]))
+    }
+
     /// Evaluation mode: `y = (x − runningMean) / √(runningVar + eps) · w + b`, a per-channel affine map.
     public static func evalScaleShift(_ w: Tensor?, _ b: Tensor?, runningMean: Tensor, runningVar: Tensor, eps: Float) -> ([Float], [Float]) {
         let C = runningMean.count
