@@ -10,13 +10,13 @@ public enum AttentionBias {
     /// `run` 1 for head-minor items (`i = window·H + h`) and the number of windows for head-major ones
     /// (`i = h·windows + window`).
     case perHead(Tensor, run: Int)
-
-    /// The head whose `[N, M]` bias item `i` of a per-head bias adds.
-    static func head(ofItem i: Int, run: Int, heads: Int) -> Int { (i / run) % heads }
     /// SAM's decomposed relative position: `zh = q·relHᵀ [B·N, 2h − 1]`, `zw = q·relWᵀ [B·N, 2w − 1]`
     /// (unscaled q), with `N == M == h·w`; the bias of query `(qh, qw)` and key `(kh, kw)` is
     /// `zh[row, qh − kh + h − 1] + zw[row, qw − kw + w − 1]`. Never materialised as `[B, N, M]`.
     case relative(zh: Tensor, zw: Tensor, h: Int, w: Int)
+
+    /// The head whose `[N, M]` bias item `i` of a per-head bias adds.
+    static func head(ofItem i: Int, run: Int, heads: Int) -> Int { (i / run) % heads }
 }
 
 /// Scaled dot-product attention over a batch of heads: `P = softmax(scale · q·kᵀ + bias)`,
@@ -226,8 +226,9 @@ public enum Attention {
     }
 
     /// Gradients of `forward` for the upstream `g [B, N, dv]`: dq, dk, dv, and the gradient of the
-    /// bias — `dS [B, N, M]` for a tensor bias (per item for a per-head bias: the caller sums the repeats), or `(gZh, gZw)` (same layouts as `zh`, `zw`) for a
-    /// relative bias. `probs` is the forward's kept probabilities, or nil to recompute them.
+    /// bias — `dS [B, N, M]` for a tensor bias (per item for a per-head bias: the caller sums each head's
+    /// items), or `(gZh, gZw)` (same layouts as `zh`, `zw`) for a relative bias. `probs` is the forward's
+    /// kept probabilities, or nil to recompute them.
     public static func backward(q: Tensor, k: Tensor, v: Tensor, bias: AttentionBias, scale: Float, probs: Tensor?, g: Tensor,
                                 need: (q: Bool, k: Bool, v: Bool, bias: Bool))
         -> (dq: Tensor?, dk: Tensor?, dv: Tensor?, dBias: Tensor?, dZh: Tensor?, dZw: Tensor?) {

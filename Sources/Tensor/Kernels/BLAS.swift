@@ -61,19 +61,19 @@ public enum BLAS {
     }
 
     /// Whether a product has a weight gradient's shape: a small `C` summed over a long depth, with A or
-    /// B transposed. OpenBLAS's threads split C's rows or columns, which for C's of 128–640 columns runs
-    /// at 125–165 GFLOP/s on two cores where one single-threaded call per core over half the depth runs
-    /// at 170–190 (`depthSplit`). Not when OpenBLAS is held to one thread (inside `forEachItem`).
+    /// B transposed. OpenBLAS's threads split C's rows or columns, which on TinyViT's weight gradients
+    /// (C of 64–640 columns) ran at 113–172 GFLOP/s inside a training step, where one single-threaded
+    /// call per core over half the depth each (`depthSplit`) runs at 128–187. Not when OpenBLAS is held
+    /// to one thread (inside `forEachItem`).
     @usableFromInline
     static func splitsDepth(transA: Bool, transB: Bool, m: Int, n: Int, k: Int) -> Bool {
         (transA || transB) && m * n <= 131_072 && k >= 2048 && Parallel.workerCount > 1
             && openblas_get_num_threads() > 1
     }
 
-    /// `C = alpha·op(A)·op(B) + beta·C` with the depth cut into one part per worker (at most one per 1024),
-    /// each run by
-    /// single-threaded OpenBLAS (`forEachItem`): the first part into C with `beta`, the others into
-    /// scratch, which is then added into C part by part, in order.
+    /// `C = alpha·op(A)·op(B) + beta·C` with the depth cut into one part per worker (each at least 1024
+    /// deep), each run by single-threaded OpenBLAS (`forEachItem`): the first part into C with `beta`, the
+    /// others into scratch, which is then added into C part by part, in order.
     @usableFromInline
     static func depthSplit(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float,
                            a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
