@@ -74,6 +74,30 @@ final class PackedGEMMTests: XCTestCase {
         XCTAssertEqual(split, whole)
     }
 
+    /// A B of 2¹⁸ values or more (here about a million) is packed by the workers, a run of panels each:
+    /// the same bits as packed on one core, and the product within float rounding of Double sums; for B
+    /// plain and transposed, with a last panel that is partial.
+    func testParallelPackingGivesTheSameBits() throws {
+        try XCTSkipUnless(engine_gemm_packed_available() != 0, "no AVX-512")
+        let (m, n, k) = (110, 100, 10_500)   // n·k ≥ 2¹⁸: packed in parallel when OpenBLAS may use several threads
+        XCTAssertTrue(PackedGEMM.applies(m: m, n: n, k: k), "\(m)x\(n)x\(k) should take the packed path")
+        let a = values(m * k, 23), b = values(n * k, 24)
+        let saved = BLAS.threadCount
+        defer { BLAS.setThreadCount(saved) }
+        for transB in [false, true] {
+            var results: [[Float]] = []
+            for threads in [2, 1] {
+                BLAS.setThreadCount(threads)
+                results.append(product(transB: transB, m: m, n: n, k: k, alpha: 0.7, a: a, lda: k, b: b, ldb: transB ? k : n,
+                                       beta: 0, c: [Float](repeating: 0, count: m * n), ldc: n))
+            }
+            XCTAssertEqual(results[0], results[1], "transB \(transB)")
+            let worst = worstError(results[0], ldc: n, m: m, n: n, k: k, beta: 0, c0: [], a: { a[$0 * k + $1] },
+                                   b: { transB ? b[$1 * k + $0] : b[$0 * n + $1] })
+            XCTAssertLessThan(worst, 1e-6, "transB \(transB)")
+        }
+    }
+
     func testMatchesOpenBLASOnLinearLayerShapes() throws {
         try XCTSkipUnless(engine_gemm_packed_available() != 0, "no AVX-512")
         // A linear layer's forward (x·Wᵀ) and input gradient (g·W) at TinyViT-like widths.

@@ -148,9 +148,12 @@ public enum Conv2d {
             return (dx, dw, db)
         }
         let direct = KH == 1 && KW == 1 && geo.stride == 1 && geo.padding == 0
-        var dx = needX ? Tensor(shape: x.shape, repeating: 0) : Tensor(0)
+        // Each (image, group) writes its own region of dx, whole: a 1×1 conv's product overwrites it, and
+        // col2im adds into it after it is zeroed; so dx starts uninitialised (no serial fill of it all).
+        var dx = needX ? Tensor(shape: x.shape, unsafeUninitialized: { _ in }) : Tensor(0)
         var dw = needW ? Tensor(shape: w.shape, repeating: 0) : Tensor(0)
-        var col = [Float](repeating: 0, count: direct ? 0 : K * L)   // a 1×1 conv reads x and writes dx in place
+        // a 1×1 conv reads x and writes dx in place; otherwise im2col writes every entry of col
+        var col = [Float](unsafeUninitializedCapacity: direct ? 0 : K * L) { _, count in count = direct ? 0 : K * L }
         x.withUnsafeBufferPointer { xb in w.withUnsafeBufferPointer { wb in g.withUnsafeBufferPointer { gb in
             dx.withUnsafeMutableBufferPointer { dxb in dw.withUnsafeMutableBufferPointer { dwb in
                 col.withUnsafeMutableBufferPointer { cb in
@@ -172,11 +175,12 @@ public enum Conv2d {
                                 let dxin = dxb.baseAddress! + (n * C + grp * Cg) * H * W
                                 if direct {
                                     BLAS.sgemm(transA: true, m: K, n: L, k: Og, a: wb.baseAddress! + grp * Og * K, lda: K,
-                                               b: gout, ldb: L, beta: 1, c: dxin, ldc: L)
+                                               b: gout, ldb: L, c: dxin, ldc: L)
                                 } else {
                                     // dcol[K, L] = w_gᵀ · g, then col2im
                                     BLAS.sgemm(transA: true, m: K, n: L, k: Og, a: wb.baseAddress! + grp * Og * K, lda: K,
                                                b: gout, ldb: L, c: cb.baseAddress!, ldc: L)
+                                    dxin.update(repeating: 0, count: Cg * H * W)
                                     col2im(cb.baseAddress!, Cg, H, W, KH, KW, Ho, Wo, geo, dxin)
                                 }
                             }

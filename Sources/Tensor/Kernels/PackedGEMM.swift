@@ -32,13 +32,29 @@ enum PackedGEMM {
         let raw = UnsafeMutableRawPointer.allocate(byteCount: count * MemoryLayout<Float>.stride, alignment: 64)
         defer { raw.deallocate() }
         let packed = raw.bindMemory(to: Float.self, capacity: count)
-        if transB { engine_attention_pack_transposed(b, n, k, ldb, packed) } else { engine_gemm_pack_rows(b, k, n, ldb, packed) }
+        let threaded = BLAS.threadCount > 1 && m * n * k >= 1 << 20
+        pack(transB: transB, b: b, n: n, k: k, ldb: ldb, into: packed, parallel: threaded && n * k >= 1 << 18)
         let tile = 12, tiles = (m + tile - 1) / tile   // workers take whole 12-row tiles (SCORE_ROWS in panel_tile.h)
         let body = { (r: Range<Int>) in
             let r0 = r.lowerBound * tile, r1 = Swift.min(m, r.upperBound * tile)
             engine_gemm_packed(r1 - r0, n, k, alpha, a + r0 * lda, lda, packed, c + r0 * ldc, ldc, accumulate ? 1 : 0, bias)
         }
-        if BLAS.threadCount > 1 && m * n * k >= 1 << 20 { Parallel.forEach(tiles, grain: 1, body) } else { body(0..<tiles) }
+        if threaded { Parallel.forEach(tiles, grain: 1, body) } else { body(0..<tiles) }
+    }
+
+    /// Packs `op(b)` (`[k, n]`, or `b [n, k]` transposed) into 32-column panels of depth `k` (panel `j0 / 32`
+    /// at `packed + j0 · k`), each panel independent of the others: with `parallel` (callers: B of 2¹⁸
+    /// values or more), the panels are split across the workers (a 1×1 convolution's 64 × 65536 pixels,
+    /// packed on one core, left the other idle for milliseconds). The same values either way.
+    static func pack(transB: Bool, b: UnsafePointer<Float>, n: Int, k: Int, ldb: Int, into packed: UnsafeMutablePointer<Float>,
+                     parallel: Bool) {
+        let panel = 32, panels = (n + panel - 1) / panel   // PANEL in panel_tile.h
+        let body = { (r: Range<Int>) in
+            let j0 = r.lowerBound * panel, width = Swift.min(n, r.upperBound * panel) - j0
+            if transB { engine_attention_pack_transposed(b + j0 * ldb, width, k, ldb, packed + j0 * k) }
+            else { engine_gemm_pack_rows(b + j0, k, width, ldb, packed + j0 * k) }
+        }
+        if parallel && panels > 1 { Parallel.forEach(panels, grain: 1, body) } else { body(0..<panels) }
     }
 
     /// Whether `BLAS.sgemm` takes `wide` for an `m × n × k` product with `B` not transposed: a 1×1

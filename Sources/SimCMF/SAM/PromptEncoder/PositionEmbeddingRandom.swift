@@ -20,13 +20,17 @@ public final class PositionEmbeddingRandom {
         let twoPi = Float(2 * Double.pi)
         return coords.withUnsafeBufferPointer { c in g.withUnsafeBufferPointer { gb in
             Tensor(shape: Array(coords.shape.dropLast()) + [2 * f]) { o in
-                for i in 0..<n {
-                    let x = 2 * c[2 * i] - 1, y = 2 * c[2 * i + 1] - 1
-                    for j in 0..<f {
-                        // (2c − 1) @ G, then 2π ·, as float32 like PyTorch.
-                        let v = twoPi * (x * gb[j] + y * gb[f + j])
-                        o[i * 2 * f + j] = Foundation.sin(v)
-                        o[i * 2 * f + f + j] = Foundation.cos(v)
+                let out = o.baseAddress!
+                // Each point writes its own 2f values: parallel over points (the dense grid is 4096 of them).
+                Parallel.forEach(n, grain: Swift.max(1, 4096 / Swift.max(f, 1))) { r in
+                    for i in r {
+                        let x = 2 * c[2 * i] - 1, y = 2 * c[2 * i + 1] - 1
+                        for j in 0..<f {
+                            // (2c − 1) @ G, then 2π ·, as float32 like PyTorch.
+                            let v = twoPi * (x * gb[j] + y * gb[f + j])
+                            out[i * 2 * f + j] = Foundation.sin(v)
+                            out[i * 2 * f + f + j] = Foundation.cos(v)
+                        }
                     }
                 }
             }
