@@ -32,7 +32,7 @@ enum PackedGEMM {
         let raw = UnsafeMutableRawPointer.allocate(byteCount: count * MemoryLayout<Float>.stride, alignment: 64)
         defer { raw.deallocate() }
         let packed = raw.bindMemory(to: Float.self, capacity: count)
-        let threaded = BLAS.threadCount > 1 && m * n * k >= 1 << 20
+        let threaded = splitsAcrossWorkers(m: m, n: n, k: k)
         pack(transB: transB, b: b, n: n, k: k, ldb: ldb, into: packed, parallel: threaded && n * k >= 1 << 18)
         let tile = 12, tiles = (m + tile - 1) / tile   // workers take whole 12-row tiles (SCORE_ROWS in panel_tile.h)
         let body = { (r: Range<Int>) in
@@ -88,10 +88,11 @@ enum PackedGEMM {
             engine_gemm_wide(m, n, k, alpha, A, rowStride, b, ldb, c, ldc, accumulate ? 1 : 0, r.lowerBound * width,
                              Swift.min(n, r.upperBound * width), raw.bindMemory(to: Float.self, capacity: count))
         }
-        if BLAS.threadCount > 1 && m * n * k >= 1 << 20 {
-            Parallel.forEach(blocks, grain: 1, body)
-        } else {
-            body(0..<blocks)
-        }
+        if splitsAcrossWorkers(m: m, n: n, k: k) { Parallel.forEach(blocks, grain: 1, body) } else { body(0..<blocks) }
     }
+
+    /// Whether a product's work is split across the workers: when OpenBLAS may use more than one thread
+    /// (inside `BLAS.forEachItem` it uses one, and each item runs on one core) and there are at least
+    /// 2²⁰ multiply-adds to split.
+    static func splitsAcrossWorkers(m: Int, n: Int, k: Int) -> Bool { BLAS.threadCount > 1 && m * n * k >= 1 << 20 }
 }
