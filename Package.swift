@@ -40,20 +40,23 @@ let package = Package(
         .executableTarget(name: "aims-cli", dependencies: ["AIMS", "Modalities", "SimCMF", "ImageIO", "Transforms", "Tensor"],
                           swiftSettings: optimize),
 
-        .testTarget(name: "TensorTests", dependencies: ["Tensor"]),
-        .testTarget(name: "TensorFileTests", dependencies: ["Tensor"]),
-        .testTarget(name: "ImageIOTests", dependencies: ["ImageIO", "Tensor"]),
+        .testTarget(name: "TensorTests", dependencies: ["Tensor", "TestComparisons"]),
+        .testTarget(name: "TensorFileTests", dependencies: ["Tensor", "TestComparisons"]),
+        .testTarget(name: "ImageIOTests", dependencies: ["ImageIO", "Tensor", "TestComparisons"]),
         .testTarget(name: "LayeringTests", dependencies: []),
-        .testTarget(name: "AIMSTests", dependencies: ["AIMS", "Modalities", "Transforms", "SimCMF", "ImageIO", "Tensor", "TestDatasets"]),
-        .testTarget(name: "TransformsTests", dependencies: ["Transforms", "Tensor"]),
-        .testTarget(name: "SimCMFTests", dependencies: ["SimCMF", "Tensor"]),
-        .testTarget(name: "TinyViTTests", dependencies: ["SimCMF", "Tensor"]),
-        .testTarget(name: "SimCMFTrainingTests", dependencies: ["SimCMF", "Tensor"]),
-        .testTarget(name: "ModalitiesTests", dependencies: ["Modalities", "ImageIO", "Transforms", "Tensor"]),
+        .testTarget(name: "TestComparisonsTests", dependencies: ["TestComparisons", "Tensor"]),
+        .testTarget(name: "AIMSTests", dependencies: ["AIMS", "Modalities", "Transforms", "SimCMF", "ImageIO", "Tensor", "TestDatasets", "TestComparisons"]),
+        .testTarget(name: "TransformsTests", dependencies: ["Transforms", "Tensor", "TestComparisons"]),
+        .testTarget(name: "SimCMFTests", dependencies: ["SimCMF", "Tensor", "TestComparisons"]),
+        .testTarget(name: "TinyViTTests", dependencies: ["SimCMF", "Tensor", "TestComparisons"]),
+        .testTarget(name: "SimCMFTrainingTests", dependencies: ["SimCMF", "Tensor", "TestComparisons"]),
+        .testTarget(name: "ModalitiesTests", dependencies: ["Modalities", "ImageIO", "Transforms", "Tensor", "TestComparisons"]),
         // Test support shared by test targets (a synthetic dataset folder); not a product.
         .target(name: "TestDatasets", dependencies: ["ImageIO", "Tensor"], path: "Tests/Support/TestDatasets"),
+        // The one numeric comparison every test target uses (NaN and infinity never pass by accident).
+        .target(name: "TestComparisons", dependencies: ["Tensor"], path: "Tests/Support/TestComparisons"),
         // Runs the built `aims` executable end to end.
-        .testTarget(name: "CLITests", dependencies: ["aims-cli", "ImageIO", "SimCMF", "Tensor", "TestDatasets"]),
+        .testTarget(name: "CLITests", dependencies: ["aims-cli", "ImageIO", "SimCMF", "Tensor", "TestDatasets", "TestComparisons"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,6 +1,7 @@
 import Foundation
 import ImageIO
 import Tensor
+import TestComparisons
 import XCTest
 
 /// Paths and readers for the committed fixtures, and scratch dataset folders.
@@ -76,16 +77,9 @@ final class ScratchDataset {
     func write(_ data: Data, to path: String) throws { try data.write(to: url(path)) }
 }
 
-/// Asserts |a − b| ≤ tolerance elementwise, reporting the worst element.
+/// Asserts |a − b| ≤ tolerance elementwise (`Tolerance.absolute`), reporting the worst element.
 func assertClose(_ a: [Float], _ b: [Float], tolerance: Float, _ message: String = "", file: StaticString = #filePath, line: UInt = #line) {
-    XCTAssertEqual(a.count, b.count, "count " + message, file: file, line: line)
-    guard a.count == b.count else { return }
-    var worst = 0, worstDiff: Float = 0
-    for i in a.indices {
-        let d = abs(a[i] - b[i])
-        if !(d <= worstDiff) { worst = i; worstDiff = d }
-    }
-    XCTAssertLessThanOrEqual(worstDiff, tolerance, "worst at \(worst): \(a[worst]) vs \(b[worst]) " + message, file: file, line: line)
+    assertClose(a, b, within: .absolute(Double(tolerance)), message, file: file, line: line)
 }
 
 /// The message of a thrown error.

@@ -1,5 +1,6 @@
 import Foundation
 import Tensor
+import TestComparisons
 import XCTest
 @testable import SimCMF
 
@@ -29,27 +30,13 @@ extension TensorArchive {
     }
 }
 
-/// Elementwise `|a − b| ≤ tol · max(1, |b|)` (forward outputs).
+/// Elementwise `|a − b| ≤ tol · max(1, |b|)` (forward outputs): `Tolerance.relative(tol, floor: 1)`.
 func assertClose(_ a: Tensor, _ b: Tensor, tol: Float = 1e-4, _ what: String, file: StaticString = #filePath, line: UInt = #line) {
-    XCTAssertEqual(a.shape, b.shape, "\(what): shape", file: file, line: line)
-    guard a.shape == b.shape else { return }
-    var worst: Float = 0, at = 0
-    let x = a.scalars, y = b.scalars
-    for i in 0..<x.count {
-        let excess = Swift.abs(x[i] - y[i]) / Swift.max(1, Swift.abs(y[i]))
-        if !(excess <= worst) { worst = excess; at = i }
-    }
-    XCTAssert(worst <= tol, "\(what): element \(at) got \(x[at]) expected \(y[at]) (relative error \(worst) > \(tol))", file: file, line: line)
+    assertClose(a, b, within: .relative(Double(tol), floor: 1), what, file: file, line: line)
 }
 
-/// `max|a − b| ≤ tol · max|b|` (gradients: relative to the tensor's largest magnitude).
+/// `max|a − b| ≤ tol · max|b|` (gradients: relative to the tensor's largest magnitude): `Tolerance.toScale`.
+/// An all-zero reference accepts only exact zeros.
 func assertCloseToScale(_ a: Tensor, _ b: Tensor, tol: Float = 1e-3, _ what: String, file: StaticString = #filePath, line: UInt = #line) {
-    XCTAssertEqual(a.shape, b.shape, "\(what): shape", file: file, line: line)
-    guard a.shape == b.shape else { return }
-    let x = a.scalars, y = b.scalars
-    let scale = y.map { Swift.abs($0) }.max() ?? 0
-    var worst: Float = 0
-    for i in 0..<x.count { worst = Swift.max(worst, Swift.abs(x[i] - y[i])) }
-    XCTAssert(scale > 0 || worst == 0, "\(what): reference is all zero but got max \(worst)", file: file, line: line)
-    XCTAssert(worst <= tol * scale, "\(what): max error \(worst) > \(tol) × \(scale)", file: file, line: line)
+    assertClose(a, b, within: .toScale(Double(tol), floor: 0), what, file: file, line: line)
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Tensor
+import TestComparisons
 import XCTest
 @testable import SimCMF
 
@@ -73,9 +74,7 @@ final class TrainerTests: XCTestCase {
         for (p, q) in zip(a.parameters, b.parameters) {
             XCTAssertEqual(p.grad == nil, q.grad == nil, p.name)
             guard let g = p.grad, let h = q.grad else { continue }
-            let scale = g.scalars.map { abs($0) }.max()!
-            let diff = zip(g.scalars, h.scalars).map { abs($0 - $1) }.max()!
-            XCTAssert(diff <= 1e-4 * max(scale, 1e-6), "\(p.name): max diff \(diff), scale \(scale)")
+            assertClose(h, g, within: .toScale(1e-4, floor: 1e-6), p.name)
             compared += 1
         }
         // Single-mask output leaves the IoU head and the other mask tokens' hypernetworks without gradient.

@@ -1,6 +1,7 @@
 import XCTest
 import CEngineKernels
 @testable import Tensor
+import TestComparisons
 
 /// The products inside attention (`AttentionProducts`: AVX-512 register tiles, or OpenBLAS) against
 /// sums in Double, on shapes that leave partial tiles in every direction; whole attention forward
@@ -22,9 +23,7 @@ final class AttentionProductsTests: XCTestCase {
     }
 
     func assertNear(_ actual: [Float], _ expected: [Double], _ what: String, file: StaticString = #filePath, line: UInt = #line) {
-        XCTAssertEqual(actual.count, expected.count, what, file: file, line: line)
-        let worst = zip(actual, expected).map { abs(Double($0) - $1) / (1 + abs($1)) }.max() ?? 0
-        XCTAssertLessThan(worst, 1e-5, what, file: file, line: line)
+        assertClose(actual, expected, within: .allClose(relative: 1e-5, absolute: 1e-5), what, file: file, line: line)
     }
 
     func testScoresApplyAndTransposedAgainstDoubleSums() {

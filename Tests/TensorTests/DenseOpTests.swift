@@ -1,6 +1,7 @@
 import XCTest
 import CEngineKernels
 @testable import Tensor
+import TestComparisons
 
 /// linear, batched matmul, softmax, layer norm and activations against PyTorch fixtures
 /// (forward within 1e-5 relative, gradients within 1e-4) and finite differences.
@@ -99,8 +100,7 @@ final class DenseOpTests: XCTestCase {
                 results.append(MatMul.columnSums(x, n: n).scalars)
             }
             XCTAssertEqual(results[0], results[1], "\(rows)x\(n): vector and portable paths differ")
-            let worst = zip(results[0], expected).map { abs(Double($0) - $1) / (1 + abs($1)) }.max() ?? 0
-            XCTAssertLessThan(worst, 1e-5, "\(rows)x\(n) column sums")
+            assertClose(results[0], expected, within: .allClose(relative: 1e-5, absolute: 1e-5), "\(rows)x\(n) column sums")
         }
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import CEngineKernels
+import TestComparisons
 import XCTest
 @testable import Tensor
 
@@ -33,22 +34,10 @@ struct Fixture {
     func ints(_ k: String) -> [Int] { (attrs[k] as! [NSNumber]).map { $0.intValue } }
 }
 
-/// Asserts `actual ≈ expected` elementwise: |a − e| ≤ atol + rtol·|e| (and equal shapes).
+/// Asserts `actual ≈ expected` elementwise: |a − e| ≤ atol + rtol·|e| (and equal shapes): `Tolerance.allClose`.
 func assertClose(_ actual: Tensor?, _ expected: Tensor, rtol: Float = 1e-5, atol: Float = 1e-6,
                  _ what: String = "", file: StaticString = #filePath, line: UInt = #line) {
-    guard let actual else { XCTFail("\(what): no value", file: file, line: line); return }
-    guard actual.shape == expected.shape else {
-        XCTFail("\(what): shape \(actual.shape) vs expected \(expected.shape)", file: file, line: line); return
-    }
-    let a = actual.scalars, e = expected.scalars
-    var worst = 0, worstErr: Float = 0
-    for i in 0..<a.count {
-        let err = abs(a[i] - e[i]) - rtol * abs(e[i])
-        if !(err <= atol) && (err > worstErr || err.isNaN) { worst = i; worstErr = err.isNaN ? .infinity : err }
-    }
-    if worstErr > 0 {
-        XCTFail("\(what): element \(worst): \(a[worst]) vs expected \(e[worst]) (exceeds by \(worstErr))", file: file, line: line)
-    }
+    assertClose(actual, expected, within: .allClose(relative: Double(rtol), absolute: Double(atol)), what, file: file, line: line)
 }
 
 /// Finite-difference check of a backward pass: perturb-and-evaluate with the *Float* op and a
@@ -71,13 +60,14 @@ func finiteDifferenceCheck(inputs: [Tensor], seed: UInt64 = 7, h: Float = 1e-2, 
     for (n, x) in inputs.enumerated() {
         guard let analytic = vars[n].grad else { XCTFail("input \(n): no gradient", file: file, line: line); continue }
         let a = analytic.scalars
-        let scale = max(1, a.map { abs($0) }.max() ?? 0)
+        assertFinite(a, "input \(n): analytic gradient", file: file, line: line)
+        let scale = max(1, a.reduce(0) { max($0, abs($1)) })
         for i in 0..<x.count {
             var xp = inputs, xm = inputs
             xp[n].withUnsafeMutableBufferPointer { $0[i] += h }
             xm[n].withUnsafeMutableBufferPointer { $0[i] -= h }
             let numeric = Float((objective(xp) - objective(xm)) / Double(2 * h))
-            if abs(numeric - a[i]) > tol * scale {
+            if !(abs(numeric - a[i]) <= tol * scale) {
                 XCTFail("input \(n) element \(i): analytic \(a[i]) vs numeric \(numeric)", file: file, line: line)
                 return
             }

@@ -1,6 +1,7 @@
 import XCTest
 import CEngineKernels
 @testable import Tensor
+import TestComparisons
 
 /// `BLAS.sgemm` on the products `PackedGEMM` takes (AVX-512 register tiles, B packed once per call)
 /// against sums in Double, and against OpenBLAS: partial row tiles and panels, depths past one pass,
@@ -236,21 +237,19 @@ final class PackedGEMMTests: XCTestCase {
     /// is 1, + bias[j] when given)` summed in Double, relative to the size of the sum's terms.
     func worstError(_ c: [Float], ldc: Int, m: Int, n: Int, k: Int, beta: Float, c0: [Float], a: (Int, Int) -> Float,
                     b: (Int, Int) -> Float, bias: [Float]? = nil) -> Double {
-        var worst = 0.0
+        var errors: [Double] = []
         for i in 0..<m {
             for j in 0..<n {
                 var dot = 0.0, size = 0.0
                 for p in 0..<k { let t = Double(a(i, p)) * Double(b(p, j)); dot += t; size += abs(t) }
                 let expected = 0.7 * dot + (beta == 1 ? Double(c0[i * n + j]) : 0) + Double(bias?[j] ?? 0)
-                worst = max(worst, abs(Double(c[i * ldc + j]) - expected) / (1e-6 + 0.7 * size + abs(expected)))
+                errors.append(abs(Double(c[i * ldc + j]) - expected) / (1e-6 + 0.7 * size + abs(expected)))
             }
         }
-        return worst
+        return largestError(errors)
     }
 
     func worstDifference(_ ours: [Float], _ theirs: [Float]) -> Double {
-        var worst = 0.0
-        for (x, y) in zip(ours, theirs) { worst = max(worst, abs(Double(x) - Double(y)) / (1 + abs(Double(y)))) }
-        return worst
+        largestError(zip(ours, theirs).map { (x: Float, y: Float) -> Double in abs(Double(x) - Double(y)) / (1 + abs(Double(y))) })
     }
 }

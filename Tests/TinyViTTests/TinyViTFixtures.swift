@@ -2,6 +2,7 @@ import Foundation
 import XCTest
 import SimCMF
 import Tensor
+import TestComparisons
 
 /// fixtures/tinyvit (written by scripts/make_tinyvit_fixtures.py from PyTorch; see fixtures/README.md).
 enum TinyViTFixtures {
@@ -35,26 +36,26 @@ enum TinyViTFixtures {
     }
 }
 
-/// The tolerance used throughout: the max-norm relative error
-/// `max_i |actual_i − expected_i| ≤ tolerance · max(max_i |expected_i|, floor)` (one scale per tensor;
-/// `floor` only matters for a tensor whose expected values are ~0, see the gradient tests).
+/// The max-norm relative error `max_i |actual_i − expected_i| / max(max_i |expected_i|, floor)` (one scale per
+/// tensor; `floor` only matters for a tensor whose expected values are ~0, see the gradient tests), or NaN
+/// when either tensor holds a NaN or an infinity, so that both `< tolerance` and `> gap` checks fail on it.
 func relativeMaxError(_ actual: Tensor, _ expected: Tensor, floor: Double = 0) -> Double {
     precondition(actual.count == expected.count)
-    return actual.withUnsafeBufferPointer { a in expected.withUnsafeBufferPointer { e in
-        var diff = 0.0, scale = 0.0
-        for i in 0..<a.count {
-            diff = max(diff, abs(Double(a[i]) - Double(e[i])))
-            scale = max(scale, abs(Double(e[i])))
-        }
-        return diff / max(scale, floor, 1e-30)
-    } }
+    let a = actual.scalars, e = expected.scalars
+    guard a.allSatisfy(\.isFinite), e.allSatisfy(\.isFinite) else { return .nan }
+    var diff = 0.0, scale = 0.0
+    for i in a.indices {
+        diff = max(diff, abs(Double(a[i]) - Double(e[i])))
+        scale = max(scale, abs(Double(e[i])))
+    }
+    return diff / max(scale, floor, 1e-30)
 }
 
+/// The tolerance used throughout: `Tolerance.toScale(tolerance, floor:)` of the shared comparison.
 func assertClose(_ actual: Tensor, _ expected: Tensor, tolerance: Double, floor: Double = 0, _ what: String,
                  file: StaticString = #filePath, line: UInt = #line) {
-    XCTAssertEqual(actual.count, expected.count, "\(what): \(actual.shape) vs \(expected.shape)", file: file, line: line)
-    guard actual.count == expected.count else { return }
-    let e = relativeMaxError(actual, expected, floor: floor)
-    if ProcessInfo.processInfo.environment["TINYVIT_VERBOSE"] == "1" { print("\(what): relative max error \(e)") }
-    XCTAssertLessThanOrEqual(e, tolerance, "\(what): max |Δ| / max(max |expected|, \(floor)) = \(e)", file: file, line: line)
+    if ProcessInfo.processInfo.environment["TINYVIT_VERBOSE"] == "1", actual.count == expected.count {
+        print("\(what): relative max error \(relativeMaxError(actual, expected, floor: floor))")
+    }
+    assertClose(actual, expected, within: .toScale(tolerance, floor: floor), what, file: file, line: line)
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Tensor
+import TestComparisons
 import Transforms
 import XCTest
 
@@ -33,19 +34,10 @@ func applyOnce(_ t: some ChannelTransform, _ sample: TransformSample, seed: UInt
     return try t.apply(sample, generator: &g)
 }
 
-/// Max |a − b| / max(1, |b|) after checking shapes.
+/// |a − b| ≤ tolerance · max(1, |b|) elementwise after checking shapes: `Tolerance.relative(tolerance, floor: 1)`.
 func assertClose(_ a: Tensor, _ b: Tensor, tolerance: Float = 1e-5, _ message: String = "",
                  file: StaticString = #filePath, line: UInt = #line) {
-    XCTAssertEqual(a.shape, b.shape, "shape \(message)", file: file, line: line)
-    guard a.shape == b.shape else { return }
-    let (x, y) = (a.scalars, b.scalars)
-    var worst: Float = 0, at = 0
-    for i in x.indices {
-        let e = abs(x[i] - y[i]) / max(1, abs(y[i]))
-        if !(e <= worst) { worst = e; at = i }
-    }
-    XCTAssertLessThanOrEqual(worst, tolerance, "\(message): worst error at flat index \(at): \(x[at]) vs \(y[at])",
-                             file: file, line: line)
+    assertClose(a, b, within: .relative(Double(tolerance), floor: 1), message, file: file, line: line)
 }
 
 /// Circular distance between two angles of period `period`.
