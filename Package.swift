@@ -1,6 +1,6 @@
 // swift-tools-version:6.0
 // aims: SimCMF cross-modal fine-tuning of the Segment Anything family, in Swift, on the CPU.
-// Layering (see DESIGN.md): C module maps -> Tensor -> ImageIO / Transforms -> Modalities;
+// Layering (see docs/ARCHITECTURE.md): C module maps -> Tensor -> ImageIO / Transforms -> Modalities;
 // Tensor -> SimCMF; Modalities + SimCMF -> AIMS -> aims-cli. SimCMF never imports Modalities and
 // Modalities never imports SimCMF.
 import PackageDescription

@@ -139,7 +139,7 @@ def main():
     target = (rn(3, 1, 8, 8, seed=51) > 0.3).float()
     case("bce_logits", {"logits": logits}, lambda logits: F.binary_cross_entropy_with_logits(logits, target), extra={"target": target})
 
-    def dicece(logits):  # MONAI DiceCELoss(sigmoid=True, squared_pred=True), REFERENCE.md section 5
+    def dicece(logits):  # MONAI DiceCELoss(sigmoid=True, squared_pred=True), docs/REFERENCE.md section 5
         p = torch.sigmoid(logits)
         red = list(range(2, logits.dim()))
         inter = (p * target).sum(red)

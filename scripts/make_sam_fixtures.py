@@ -66,7 +66,7 @@ def build():
     return sam
 
 
-# segment-anything -> transformers key map (convert_sam_to_hf.py; REFERENCE.md §1.8).
+# segment-anything -> transformers key map (convert_sam_to_hf.py; docs/REFERENCE.md §1.8).
 RULES = [
     ("iou_prediction_head.layers.0", "iou_prediction_head.proj_in"),
     ("iou_prediction_head.layers.1", "iou_prediction_head.layers.0"),

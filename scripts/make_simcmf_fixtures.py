@@ -8,7 +8,7 @@ alignment module on a 4-channel input, and the forward outputs of every alignmen
 
 The SimCMF repository cannot be installed here, so its projector (`models/projector.py`,
 `Pre_Callback_Post_Projector`) and PEFT modules (`models/sam_{lora,mlp_adapter,prompt,prefix}`) are
-re-implemented below from REFERENCE.md §3-4 on top of the official segment-anything classes; the forward
+re-implemented below from docs/REFERENCE.md §3-4 on top of the official segment-anything classes; the forward
 methods follow the reference line by line. Sizes are scaled down (LoRA rank 4, adapter 8, prompt 5,
 prefix 4 tokens). The reference's `Sam.forward` is reproduced: prompt encoder under no_grad,
 `multimask_output=False`, and `repeat_interleave` of the image embeddings only when batch sizes differ.
@@ -34,7 +34,7 @@ C = 4
 LORA_R, ADAPTER_R, PROMPT_L, PREFIX_L = 4, 8, 5, 4
 
 
-# ---------------------------------------------------------------- projector (REFERENCE.md §3)
+# ---------------------------------------------------------------- projector (docs/REFERENCE.md §3)
 class ProjLayerNorm2d(nn.Module):
     def __init__(self, c, eps=1e-6):
         super().__init__()
@@ -86,7 +86,7 @@ class Projector(nn.Module):
             return self.patch_embedding(self.zip_rgbx(input)).permute(0, 2, 3, 1)
         if t == "baseline_d":
             return func(self.zip_rgbx(input))
-        if t == "zeroshot":   # the reference's intent for C < 3 (its replicate pad raises, §9.3)
+        if t == "zeroshot":   # the reference's intent for C < 3 (its replicate pad raises, docs/REFERENCE.md §9.3)
             x = input.repeat(1, 3, 1, 1) if input.shape[1] == 1 else input[:, :3]
             return func(x)
         weights = torch.sigmoid(self.moe(input))
@@ -99,7 +99,7 @@ class Projector(nn.Module):
         return old + novel
 
 
-# ---------------------------------------------------------------- PEFT (REFERENCE.md §4)
+# ---------------------------------------------------------------- PEFT (docs/REFERENCE.md §4)
 class Adapter(nn.Module):
     def __init__(self, d, r, scale=0.1):
         super().__init__()

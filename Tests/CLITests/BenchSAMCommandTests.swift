@@ -28,7 +28,7 @@ final class BenchSAMCommandTests: XCTestCase {
         let report = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
         XCTAssertEqual(report["mode"] as? String, "train-lora")
         XCTAssertGreaterThan(report["peakResidentMiB"] as? Double ?? 0, 0)
-        // The same model as the encoder case plus REFERENCE.md §4's LoRA: 4,275,200 parameters.
+        // The same model as the encoder case plus docs/REFERENCE.md §4's LoRA: 4,275,200 parameters.
         let plain = 93_735_472 - 64 * 64 * 768 + 2 * 2 * 768 - 4 * 2 * (127 - 3) * 64
         XCTAssertEqual(report["parameters"] as? Int, plain + 4_275_200)
     }

@@ -85,7 +85,7 @@ final class LiteMedSAMStrategyCommandTests: XCTestCase {
         XCTAssertEqual(t.status, 0, t.stderr)
         let s = try json(t.stdout)
         XCTAssertTrue((s["model"] as? String)?.contains("from scratch") == true, "\(s)")
-        // LiteMedSAM's 9,791,300 values minus SAM's prompt encoder (6,220, REFERENCE.md §4: 93,735,472 − 89,670,912 − 4,058,340)
+        // LiteMedSAM's 9,791,300 values minus SAM's prompt encoder (6,220, docs/REFERENCE.md §4: 93,735,472 − 89,670,912 − 4,058,340)
         // plus the gated 4-channel mixer: moe.0 16·4·9 + 16, moe.1 2·16, moe.3 4·16·9 + 4, zip_rgbx 3·4 + 3 = 1,219.
         XCTAssertEqual(s["trainableValues"] as? Int, 9_791_300 - 6_220 + 1_219)
         let recordURL = run.appendingPathComponent("aims-train.json")

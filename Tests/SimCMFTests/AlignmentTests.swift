@@ -4,7 +4,7 @@ import XCTest
 @testable import SimCMF
 
 /// Alignment modules against the reference's projector (fixtures/simcmf/alignment.safetensors: tokens for a
-/// 4-channel input, or its first channel for zero-shot; simcmf with a non-zero `fc`), the §10 anchor at
+/// 4-channel input, or its first channel for zero-shot; simcmf with a non-zero `fc`), the docs/REFERENCE.md §10 anchor at
 /// init, and the typed errors.
 final class AlignmentTests: XCTestCase {
     private let cases: [(String, AlignmentKind, Bool)] = [

@@ -2,7 +2,7 @@ import Tensor
 import XCTest
 @testable import SimCMF
 
-/// REFERENCE.md §3.1, §4 and §10: trainable-parameter totals of the reference on vit_b (derived from
+/// docs/REFERENCE.md §3.1, §4 and §10: trainable-parameter totals of the reference on vit_b (derived from
 /// its code), checked on a vit_b built (randomly initialised) but never run.
 final class FineTuningCountTests: XCTestCase {
     private func vitB(_ strategy: any FineTuningStrategy, channels: Int = 9, alignment: AlignmentKind = .simcmf) throws -> CrossModalSAM {
@@ -55,7 +55,7 @@ final class FineTuningCountTests: XCTestCase {
                 XCTAssert(m.parameters.allSatisfy { $0.name.hasPrefix(projectorPrefix + ".") }, "\(kind.rawValue): names")
             }
         }
-        // The reference's printed examples (§3.1).
+        // The reference's printed examples (docs/REFERENCE.md §3.1).
         for (c, n) in [(1, 197_468), (3, 592_830), (4, 790_727), (6, 1_186_953), (9, 1_782_372)] {
             XCTAssertEqual(72 * c * c + 197_393 * c + 3, n)
         }

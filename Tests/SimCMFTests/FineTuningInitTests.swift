@@ -2,7 +2,7 @@ import Tensor
 import XCTest
 @testable import SimCMF
 
-/// REFERENCE.md §10 anchors at init: LoRA (B = 0) and adapter (up = 0) leave SAM unchanged; prompt and
+/// docs/REFERENCE.md §10 anchors at init: LoRA (B = 0) and adapter (up = 0) leave SAM unchanged; prompt and
 /// prefix tokens change the attention from step 0; prompt dropout acts only in training.
 final class FineTuningInitTests: XCTestCase {
     private let prompts = SAMPrompts.clicks([(x: 20, y: 30), (x: 45.5, y: 12)])

@@ -93,7 +93,7 @@ final class SAMCheckpointTests: XCTestCase {
         for (official, hf) in cases { XCTAssertEqual(SAMKeyMap.huggingFaceName(official), hf, official) }
     }
 
-    /// REFERENCE.md §1.7: vit_b has 93,735,472 parameters and 314 state-dict tensors (built, not run).
+    /// docs/REFERENCE.md §1.7: vit_b has 93,735,472 parameters and 314 state-dict tensors (built, not run).
     func testViTBParameterCountAndKeys() throws {
         let model = try SAMModel(configuration: .vitB)
         XCTAssertEqual(model.parameterCount, 93_735_472)

@@ -3,7 +3,7 @@ import Tensor
 import XCTest
 @testable import SimCMF
 
-/// REFERENCE.md §10 shapes at SAM's full prompt/decoder size (the image encoder is not run at 1024),
+/// docs/REFERENCE.md §10 shapes at SAM's full prompt/decoder size (the image encoder is not run at 1024),
 /// and the prompt encoder/mask decoder as LiteMedSAM uses them (input 256, grid 64).
 final class SAMShapeTests: XCTestCase {
     func testFullSizePromptEncoderAndDecoderShapes() throws {

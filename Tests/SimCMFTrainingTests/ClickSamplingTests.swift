@@ -2,7 +2,7 @@ import Tensor
 import XCTest
 @testable import SimCMF
 
-/// Region and click selection against hand-derived truths (REFERENCE.md §5, §6, §9.7).
+/// Region and click selection against hand-derived truths (docs/REFERENCE.md §5, §6, §9.7).
 final class ClickSamplingTests: XCTestCase {
     /// ```
     /// 0 0 1 1 0
@@ -37,7 +37,7 @@ final class ClickSamplingTests: XCTestCase {
     }
 
     func testBackgroundIsDroppedByIdNotByPosition() {
-        // Background has 10 pixels < threshold 11: the reference's `[1:]` would drop region 1 (§9.7).
+        // Background has 10 pixels < threshold 11: the reference's `[1:]` would drop region 1 (docs/REFERENCE.md §9.7).
         let big = LabelMap(height: 4, width: 8, ids: [0, 0, 0, 0, 0, 0, 0, 0,
                                                       0, 0, 1, 1, 1, 1, 1, 1,
                                                       1, 1, 1, 1, 1, 2, 2, 2,

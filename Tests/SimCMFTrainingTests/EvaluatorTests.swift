@@ -26,7 +26,7 @@ final class EvaluatorTests: XCTestCase {
         XCTAssertEqual(result.regionCount, ref.pairs.count)
         XCTAssertEqual(model.embedCalls, 3, "each image with regions is encoded once")
         XCTAssertEqual(model.decodeCalls, ref.pairs.count, "one decode per region")
-        // The empty-prediction-and-empty-truth case scores 1 (reference smoothing, §9.6).
+        // The empty-prediction-and-empty-truth case scores 1 (reference smoothing, docs/REFERENCE.md §9.6).
         XCTAssert(ref.pairs.contains { $0.iou == 1 })
     }
 

@@ -72,7 +72,7 @@ final class PolarizationTests: XCTestCase {
         assertClose(unrounded, try PhysicsFixtures.tensor("polrgb_demosaiced"), rel: 0, abs: 1.0, "colour unrounded")
     }
 
-    /// Truth: SimCMF's raw2rgbp (REFERENCE.md §7) re-run in numpy float32 by the fixture script.
+    /// Truth: SimCMF's raw2rgbp (docs/REFERENCE.md §7) re-run in numpy float32 by the fixture script.
     func testZJUCompatibilityMatchesReferenceFormula() throws {
         for name in Self.crops {
             let got = try ZJUPolarizationCompatibility.encode(angleImages: try PhysicsFixtures.tensor(name + "_demosaiced"))

@@ -40,7 +40,7 @@ enum CSVLists {
     }
 }
 
-/// IVRG RGB-NIR (REFERENCE.md §7): `IVRG-nir_{train,test}_GroundTruth.csv`, image (NIR) and mask paths relative to
+/// IVRG RGB-NIR (docs/REFERENCE.md §7): `IVRG-nir_{train,test}_GroundTruth.csv`, image (NIR) and mask paths relative to
 /// `Outdoor_dataset/`; the RGB path is the NIR path with `NIRimages` → `RGBimages` and `_nir` → `_rgb` (every
 /// occurrence). Id: the NIR path without `Outdoor_dataset/`, the `NIRimages` folder, the extension and `_nir`.
 /// Threshold 1000.
@@ -78,7 +78,7 @@ public struct IVRGRGBNIRLayout: DatasetLayout {
     }
 }
 
-/// RGB-Thermal-Glass (REFERENCE.md §7): `RGB_T_Glass_{train,test}_GroundTruth.csv`, RGB (`…rgb.png`) and mask
+/// RGB-Thermal-Glass (docs/REFERENCE.md §7): `RGB_T_Glass_{train,test}_GroundTruth.csv`, RGB (`…rgb.png`) and mask
 /// paths. The reference uses them as given, relative to its working directory (not joined to the data path);
 /// here a path is taken as given when it exists under the root, else from after `RGB-Thermal-Glass/` or with
 /// leading folders dropped until it does (noted). Thermal = the RGB path with `rgb.png` → `temperature.npy`.

@@ -25,7 +25,7 @@ public struct LayoutListing: Sendable {
     public var official: Bool
 }
 
-/// How a public dataset is laid out on disk (REFERENCE.md §7): its official splits, file roles, the modalities
+/// How a public dataset is laid out on disk (docs/REFERENCE.md §7): its official splits, file roles, the modalities
 /// that can read it (and which roles each takes, in order), its region threshold and the reference's quirks.
 public protocol DatasetLayout: Sendable {
     /// `zju-rgbp`, `pgsnet`, `nyudepthv2`, `ivrg-rgbnir`, `rgb-thermal-glass`, `generic`.

@@ -1,6 +1,6 @@
 import Foundation
 
-/// NYUDepthv2 (REFERENCE.md §7): `train.txt` / `test.txt`, first tab-separated field the RGB image path (e.g.
+/// NYUDepthv2 (docs/REFERENCE.md §7): `train.txt` / `test.txt`, first tab-separated field the RGB image path (e.g.
 /// `RGB/12.jpg`, any extension); id = its stem; `Depth/<id>.npy`, `HHA/<id>.*`, `Mask_gt/<id>.png`. The reference
 /// replaces `RGB/1133.jpg` and `RGB/398.jpg` (broken in its copy) by `RGB/1134.jpg`; here the sample's own file is
 /// used (and reported if it cannot be read) and the replacement is noted. No region threshold.

@@ -1,6 +1,6 @@
 import Foundation
 
-/// PGSNet (REFERENCE.md §7): `{train,test}/image/*tiff` (sorted) define the samples; AoLP and DoLP paths are the
+/// PGSNet (docs/REFERENCE.md §7): `{train,test}/image/*tiff` (sorted) define the samples; AoLP and DoLP paths are the
 /// image path with `image` → `aolp`/`dolp` and `rgb` → `aolp`/`dolp`, the label with `image` → `instance_mask` and
 /// `rgb.tiff` → `instance_mask.png`, each `replace` hitting every occurrence as Python's `str.replace` does (here on
 /// the root-relative path; the reference applies it to the full path, so a root containing `image` or `rgb` breaks

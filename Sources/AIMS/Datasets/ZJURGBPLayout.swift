@@ -1,6 +1,6 @@
 import Foundation
 
-/// ZJU-RGBP (REFERENCE.md §7): `{train,val}/label_sam/<n>.png` define the samples (the reference's test split is
+/// ZJU-RGBP (docs/REFERENCE.md §7): `{train,val}/label_sam/<n>.png` define the samples (the reference's test split is
 /// `val`), images `{train,val}/{0,45,90,135}/<n>_<a>°.png`. Ids are `train/<n>` and `test/<n>`; listing sorted
 /// (the reference uses unsorted `os.listdir`). Threshold 10000.
 public struct ZJURGBPLayout: DatasetLayout {

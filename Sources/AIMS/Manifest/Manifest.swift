@@ -30,7 +30,7 @@ public struct Manifest: Codable, Equatable, Sendable {
     /// Every file the samples use, by path: byte size and SHA-256.
     public var files: [String: FileRecord]
     public var statistics: StatisticsRecord
-    /// The reference's constants for this modality (REFERENCE.md §7), when known.
+    /// The reference's constants for this modality (docs/REFERENCE.md §7), when known.
     public var referenceNormalization: NormalizationConstants?
     public var regions: RegionRecord
     public var report: ValidationReport

@@ -34,7 +34,7 @@ public struct PolarizationModality: Modality {
     public enum ChannelSet: Sendable, Equatable {
         /// S0, DoLP, AoLP per colour, plus (cos 2·AoLP, sin 2·AoLP) per colour when `doubledAngle`.
         case stokes(doubledAngle: Bool)
-        /// SimCMF's `ZJU_RGBP.raw2rgbp` (REFERENCE.md §7): I, AoLP (plain arctan), DoLP per colour.
+        /// SimCMF's `ZJU_RGBP.raw2rgbp` (docs/REFERENCE.md §7): I, AoLP (plain arctan), DoLP per colour.
         case zju
     }
 
@@ -110,7 +110,7 @@ public struct PolarizationModality: Modality {
         }
     }
 
-    /// SimCMF's `zju-rgbp` mean/std (REFERENCE.md §7) for the ZJU channel set of RGB captures; nil otherwise.
+    /// SimCMF's `zju-rgbp` mean/std (docs/REFERENCE.md §7) for the ZJU channel set of RGB captures; nil otherwise.
     public var normalization: NormalizationConstants? {
         guard channelSet == .zju, capture.colours == 3 else { return nil }
         return NormalizationConstants(

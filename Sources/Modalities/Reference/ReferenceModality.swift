@@ -3,7 +3,7 @@ import ImageIO
 import Tensor
 import Transforms
 
-/// A modality of the SimCMF reference (`dataset.py`, REFERENCE.md §7) that has no physical built-in: the
+/// A modality of the SimCMF reference (`dataset.py`, docs/REFERENCE.md §7) that has no physical built-in: the
 /// inputs of a sample are read one `ReferencePlane` each, in order, and concatenated on the channel axis.
 /// Values are the reference's (`ToTensor`: uint8 / 255), and `normalization` holds its
 /// `global_settings.py` constants. Labels: the first channel of the label image, as stored.

@@ -4,7 +4,7 @@ import Tensor
 import Transforms
 
 /// One input file of a SimCMF dataset sample, read exactly as the reference's `dataset.py` reads it
-/// (REFERENCE.md §7). Every case gives dimensionless planes in [0, 1] (`ToTensor` of uint8 data).
+/// (docs/REFERENCE.md §7). Every case gives dimensionless planes in [0, 1] (`ToTensor` of uint8 data).
 public enum ReferencePlane: Sendable, Equatable {
     /// An 8-bit colour image (RGB JPEG/PNG, or PGSNet's 3-channel 8-bit TIFFs): the three colour planes / 255.
     /// `names` labels the three channels.

@@ -79,7 +79,7 @@ extension AlignmentModule {
 ///     `simcmf` (summed over RGB) and `baseline_b/c` hold. Pass `pretrained: false` for a randomly
 ///     initialised SAM ("from scratch"): the copies then keep PyTorch's default init, as the reference.
 ///   - uniformInit: the reference's `-uniformInit` (zip_rgbx weights `U(0, 1)`, biases 0).
-///   - baselineBPaddingBug: reproduce `baseline_b`'s `padding=1` on its 1×1 conv (§9.2).
+///   - baselineBPaddingBug: reproduce `baseline_b`'s `padding=1` on its 1×1 conv (docs/REFERENCE.md §9.2).
 public func makeAlignmentModule(_ kind: AlignmentKind, channels: Int, patchEmbed: Conv2dLayer, pretrained: Bool = true,
                                 uniformInit: Bool = false, baselineBPaddingBug: Bool = false,
                                 generator: inout SeededGenerator) throws -> any AlignmentModule {

@@ -24,7 +24,7 @@ public final class BaselineAProjector: AlignmentModule {
 /// `baseline_b`: `zip_rgbx` = Conv3×3(C→4C, pad 1) → ReLU → Conv1×1(4C→3), then a trainable copy of the
 /// pretrained patch embedding (`patch_embedding`). `36C² + 16C + 3 + 590592` parameters for vit_b.
 ///
-/// The reference gives the 1×1 conv `padding=1` (REFERENCE.md §9.2): a (H+2)×(W+2) image whose
+/// The reference gives the 1×1 conv `padding=1` (docs/REFERENCE.md §9.2): a (H+2)×(W+2) image whose
 /// bias-only border shifts the patch grid by one pixel (the last row/column of patches is dropped by the
 /// stride). That is available as `paddingBug: true` for checkpoint compatibility; the default is the
 /// evidently intended `padding=0`. Weights are interchangeable between the two.
@@ -104,7 +104,7 @@ public final class BaselineDProjector: AlignmentModule {
 }
 
 /// `zeroshot`: no parameters; the first three channels through SAM's patch embedding, or a single channel
-/// repeated to three. (The reference's replicate-pad on the channel axis raises for C < 3, §9.3; repeating
+/// repeated to three. (The reference's replicate-pad on the channel axis raises for C < 3, docs/REFERENCE.md §9.3; repeating
 /// the one channel is its evident intent. Two channels are rejected.)
 public final class ZeroShotProjector: AlignmentModule {
     public let kind = AlignmentKind.zeroshot

@@ -21,7 +21,7 @@ public final class ProjectorLayerNorm2d: Module {
     }
 }
 
-/// SimCMF's cross-modal alignment module (REFERENCE.md §3.1), parameters `image_encoder.projector.…`:
+/// SimCMF's cross-modal alignment module (docs/REFERENCE.md §3.1), parameters `image_encoder.projector.…`:
 ///
 /// ```
 /// w    = sigmoid(avgpool(conv3×3(relu(LN2d(conv3×3(x))))))   moe.0 [4C,C,3,3], moe.1 [1,4C,1,1], moe.3 [C,4C,3,3]
@@ -31,7 +31,7 @@ public final class ProjectorLayerNorm2d: Module {
 /// ```
 /// `group_patch_embedding.i` starts as the pretrained patch-embedding weight summed over its RGB input
 /// channel (and its bias). Parameter count: moe `72C² + 13C`, zip_rgbx `3C + 3`, copies `C·(D·p² + D)`, fc `C`,
-/// i.e. `72C² + C·(D·p² + D + 17) + 3`; for vit_b (D = 768, p = 16) `72C² + 197393C + 3` (REFERENCE.md §3.1).
+/// i.e. `72C² + C·(D·p² + D + 17) + 3`; for vit_b (D = 768, p = 16) `72C² + 197393C + 3` (docs/REFERENCE.md §3.1).
 /// Everything here always trains; SAM's own patch embedding trains only under full fine-tuning and linear probing.
 public final class SimCMFProjector: AlignmentModule {
     public let kind = AlignmentKind.simcmf

@@ -15,7 +15,7 @@ public struct EvaluationOptions: Sendable, Equatable, Codable {
     }
 }
 
-/// The reference evaluation protocol (REFERENCE.md §6): each image is encoded once; every region
+/// The reference evaluation protocol (docs/REFERENCE.md §6): each image is encoded once; every region
 /// (id > 0, count > threshold) gets one click at its median raster pixel (or its precomputed
 /// prompt, or its bounding box); the single-mask logits are thresholded at 0 and scored at the
 /// mask resolution against the nearest-resized label; mIoU is the mean over (image, region) pairs.

@@ -23,7 +23,7 @@ public struct MaskOverlap: Sendable, Equatable {
         intersection = i; union = u; predicted = p; truth = g
     }
 
-    /// `utils.iou`: `(|P∩G| + 1e-6) / (|P∪G| + 1e-6)` (1 when both are empty, REFERENCE.md §9.6).
+    /// `utils.iou`: `(|P∩G| + 1e-6) / (|P∪G| + 1e-6)` (1 when both are empty, docs/REFERENCE.md §9.6).
     public var iou: Double { (Double(intersection) + 1e-6) / (Double(union) + 1e-6) }
     /// `utils.dice_coeff`: `(2|P∩G| + 1e-4) / (|P| + |G| + 1e-4)`.
     public var dice: Double { (2 * Double(intersection) + 1e-4) / (Double(predicted) + Double(truth) + 1e-4) }

@@ -7,7 +7,7 @@ import Tensor
 ///
 /// `image [B, C, H, W]` → projector tokens `[B, H/p, W/p, D]` + `pos_embed` → blocks and neck →
 /// `[B, 256, H/p, W/p]` → mask decoder with one (or more) clicks, `multimask_output = false` →
-/// low-res logits `[B, 1, 4H/p, 4W/p]` (REFERENCE.md §1.6, `Sam.forward`).
+/// low-res logits `[B, 1, 4H/p, 4W/p]` (docs/REFERENCE.md §1.6, `Sam.forward`).
 public final class CrossModalSAM: Module {
     public let sam: SAMModel
     public let projector: any AlignmentModule
@@ -37,7 +37,7 @@ public final class CrossModalSAM: Module {
         sam.imageEncoder.parameters + projector.parameters + sam.promptEncoder.parameters + sam.maskDecoder.parameters
     }
 
-    /// Number of trainable values (REFERENCE.md §10: 6,057,572 for LoRA with simcmf, C = 9, vit_b).
+    /// Number of trainable values (docs/REFERENCE.md §10: 6,057,572 for LoRA with simcmf, C = 9, vit_b).
     public var trainableParameterCount: Int { trainableParameters.reduce(0) { $0 + $1.value.count } }
     /// Number of values in the alignment module (`72C² + 197393C + 3` for simcmf on vit_b).
     public var projectorParameterCount: Int { projector.parameters.reduce(0) { $0 + $1.value.count } }

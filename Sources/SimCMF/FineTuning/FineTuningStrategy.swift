@@ -4,7 +4,7 @@ import Tensor
 /// A fine-tuning strategy (the reference's `-net`): it may add modules to a SAM (LoRA pairs, adapters,
 /// prompt or prefix tokens) and decides which SAM parameters train. Independently of the strategy,
 /// `CrossModalSAM` always trains the alignment module (`image_encoder.projector.…`) and always freezes the
-/// prompt encoder (REFERENCE.md §4, `set_trainable_params`).
+/// prompt encoder (docs/REFERENCE.md §4, `set_trainable_params`).
 public protocol FineTuningStrategy: Sendable {
     /// The reference's `-net` name (`sam_lora`, …).
     var name: String { get }

@@ -2,7 +2,7 @@ import Foundation
 import Tensor
 
 /// What trains in LiteMedSAM (and in a pixel-space alignment in front of it). The prompt encoder
-/// never trains (SimCMF's `set_trainable_params`, REFERENCE.md §4).
+/// never trains (SimCMF's `set_trainable_params`, docs/REFERENCE.md §4).
 public enum LiteMedSAMStrategy: String, Sendable, Codable, CaseIterable {
     /// TinyViT and the mask decoder (`sam_full_finetune`); TinyViT's BatchNorms use batch statistics in training.
     case full
@@ -15,7 +15,7 @@ public enum LiteMedSAMStrategy: String, Sendable, Codable, CaseIterable {
     case frozen
 }
 
-/// The reference's `sam_lora` (REFERENCE.md §4) on LiteMedSAM: LoRA pairs (`delta = B(A(x))`, scale 1,
+/// The reference's `sam_lora` (docs/REFERENCE.md §4) on LiteMedSAM: LoRA pairs (`delta = B(A(x))`, scale 1,
 /// A kaiming-uniform(a = √5) = `U(±1/√in)`, B zeros, so the model starts exactly as plain LiteMedSAM) on the
 /// q and v parts of the `qkv` of every TinyViT attention block (10 blocks: 2 × dim 128, 6 × 160,
 /// 2 × 320), and on q and v of the mask decoder's 7 attentions, exactly as `LoRATuning` on a SAM ViT.

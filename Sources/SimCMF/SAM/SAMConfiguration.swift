@@ -1,5 +1,5 @@
 /// Hyper-parameters of a SAM: the ViT image encoder, the prompt encoder and the mask decoder
-/// (segment-anything `build_sam.py`; REFERENCE.md §1.1). The official sizes are `vitB`, `vitL`,
+/// (segment-anything `build_sam.py`; docs/REFERENCE.md §1.1). The official sizes are `vitB`, `vitL`,
 /// `vitH`; small ones are built with the initialiser (tests) or inferred from a checkpoint.
 public struct SAMConfiguration: Sendable, Equatable, Codable {
     // MARK: image encoder

@@ -18,11 +18,11 @@ public enum PromptKind: String, Sendable, Codable {
     case click, box, clickAndBox
 }
 
-/// Region and click selection exactly as the reference (REFERENCE.md §5, §6), with background 0
-/// dropped explicitly (§9.7 fixed).
+/// Region and click selection exactly as the reference (docs/REFERENCE.md §5, §6), with background 0
+/// dropped explicitly (docs/REFERENCE.md §9.7 fixed).
 public enum ClickSampling {
     /// Training candidates: ids ≠ 0 whose pixel count is **≥** `minimumPixels` (nil: every nonzero id),
-    /// ascending. The reference drops the first surviving value instead of 0 (§9.7).
+    /// ascending. The reference drops the first surviving value instead of 0 (docs/REFERENCE.md §9.7).
     public static func trainingCandidates(_ label: LabelMap, minimumPixels: Int?) -> [Int32] {
         label.regionCounts.filter { $0.id != 0 && $0.count >= (minimumPixels ?? 0) }.map(\.id)
     }

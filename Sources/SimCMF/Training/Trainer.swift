@@ -1,7 +1,7 @@
 import Foundation
 import Tensor
 
-/// SimCMF's training loop (REFERENCE.md §5): per epoch, validation first (epochs 0, N, 2N, … and the
+/// SimCMF's training loop (docs/REFERENCE.md §5): per epoch, validation first (epochs 0, N, 2N, … and the
 /// last), then one pass over the examples in batches: one sampled region and click per example,
 /// single-mask logits, DiceCE against the nearest-resized region mask, Adam step per batch
 /// (gradients of micro-batches accumulated), StepLR per epoch.
@@ -12,7 +12,7 @@ import Tensor
 /// is bit-identical to an uninterrupted one.
 ///
 /// `run` loads every training example once at the start to find those without a valid region
-/// (skipped and logged); the reference crashes on them (§9.7).
+/// (skipped and logged); the reference crashes on them (docs/REFERENCE.md §9.7).
 public final class Trainer {
     public let model: any SegmentationModel
     public let configuration: TrainingConfiguration

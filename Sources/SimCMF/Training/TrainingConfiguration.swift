@@ -1,6 +1,6 @@
 import Tensor
 
-/// Hyper-parameters of a run (REFERENCE.md §5 defaults). Recorded in the run folder and in every
+/// Hyper-parameters of a run (docs/REFERENCE.md §5 defaults). Recorded in the run folder and in every
 /// checkpoint; a resume must use the same values (except `epochs`, which may grow).
 public struct TrainingConfiguration: Sendable, Equatable, Codable {
     /// Epochs 0..<epochs (reference: 51).
@@ -20,13 +20,13 @@ public struct TrainingConfiguration: Sendable, Equatable, Codable {
     public var microBatchSize: Int? = nil
     /// Seed of the one generator for shuffling, region and click choice (reference: 8888).
     public var seed: UInt64 = 8888
-    /// Keep the source order every epoch as the reference's un-shuffled DataLoader (§9.1).
+    /// Keep the source order every epoch as the reference's un-shuffled DataLoader (docs/REFERENCE.md §9.1).
     public var referenceOrder: Bool = false
     /// Validate before training at epochs 0, N, 2N, … and the last (reference: 5).
     public var validationInterval: Int = 5
     /// Also validate once after the last epoch's training (recorded as "before epoch `epochs`"), so the
     /// final weights are scored too; nil or false: the reference's schedule, whose last training epoch is
-    /// never evaluated (REFERENCE.md §5). Optional so that configurations saved before it still decode.
+    /// never evaluated (docs/REFERENCE.md §5). Optional so that configurations saved before it still decode.
     public var validatesAfterLastEpoch: Bool? = nil
     /// Training regions need **at least** this many pixels at input size (CNT_THRESHOLD); nil: any.
     public var minimumPixels: Int? = nil

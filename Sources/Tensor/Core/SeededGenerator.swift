@@ -1,6 +1,6 @@
 /// A deterministic random number generator: xoshiro256** (Blackman and Vigna, 2018) whose 256-bit
 /// state is filled from a 64-bit seed by SplitMix64. The same seed gives the same stream on every
-/// machine. Pass one generator explicitly wherever randomness is needed (DESIGN.md).
+/// machine. Pass one generator explicitly wherever randomness is needed (docs/ARCHITECTURE.md).
 public struct SeededGenerator: RandomNumberGenerator, Sendable, Codable, Equatable {
     /// The four 64-bit state words (never all zero).
     public private(set) var state: (UInt64, UInt64, UInt64, UInt64)

@@ -19,7 +19,7 @@ public enum Loss {
         } }
     }
 
-    /// MONAI `DiceCELoss(sigmoid=True, squared_pred=True, reduction='mean')` as in REFERENCE.md §5:
+    /// MONAI `DiceCELoss(sigmoid=True, squared_pred=True, reduction='mean')` as in docs/REFERENCE.md §5:
     /// with `p = σ(x)` and sums over the spatial axes of each `(b, c)`:
     /// `dice = 1 − (2Σpg + 1e-5) / (Σp² + Σg² + 1e-5)`, loss = `mean_{b,c}(dice) + BCEWithLogits(x, g)`.
     /// `logits`/`target` are `[B, C, ...]`.

@@ -19,7 +19,7 @@ public struct ChannelNormalization: Sendable, Equatable, Codable {
     public var means: [Double]
     public var standardDeviations: [Double]
 
-    /// Given constants, e.g. the reference's per-dataset lists (REFERENCE.md §7).
+    /// Given constants, e.g. the reference's per-dataset lists (docs/REFERENCE.md §7).
     public init(means: [Double], standardDeviations: [Double]) throws {
         guard means.count == standardDeviations.count else {
             throw GeometryError.channelCount(field: "normalization: standard deviations", expected: means.count,

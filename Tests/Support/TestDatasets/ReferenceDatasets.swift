@@ -2,7 +2,7 @@ import Foundation
 import ImageIO
 import Tensor
 
-/// Tiny folders in the layouts of SimCMF's five public datasets (REFERENCE.md §7), written for the tests of
+/// Tiny folders in the layouts of SimCMF's five public datasets (docs/REFERENCE.md §7), written for the tests of
 /// `aims build`. Pixel values are known functions of (sample, channel, y, x) so tests can recompute statistics;
 /// labels hold a 3 x 3 square of value 1 at (1, 1) and a 2 x 2 square of value 2 at (5, 5) (8 x 8 images), or are
 /// all background for ids listed in `empty`.

@@ -1,5 +1,5 @@
 /// segment-anything state-dict keys ↔ Hugging Face `SamModel` keys (transformers'
-/// `convert_sam_to_hf.py`, REFERENCE.md §1.8).
+/// `convert_sam_to_hf.py`, docs/REFERENCE.md §1.8).
 public enum SAMKeyMap {
     /// Substring rules applied in order to an official key, each at most once.
     static let rules: [(String, String)] = [

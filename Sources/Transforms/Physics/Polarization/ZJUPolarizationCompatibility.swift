@@ -2,7 +2,7 @@ import Foundation
 import Tensor
 
 /// SimCMF's ZJU-RGBP input encoding, reproduced exactly (`dataset.py` `ZJU_RGBP.raw2rgbp`, lines 271–286;
-/// REFERENCE.md §7), including its quirks, for parity with models trained by the reference:
+/// docs/REFERENCE.md §7), including its quirks, for parity with models trained by the reference:
 /// `I = 0.5·(I0+I45+I90+I135) + 1e-4`, `Q = I0 − I90`, `U = I45 − I135`, `Q[Q==0] = 1e-4`, `I[I==0] = 1e-4`,
 /// `DoLP = √(Q²+U²)/I` with values > 1 set to 1, `AoLP = 0.5·arctan(U/Q)` — plain arctan, so AoLP lies in
 /// (−π/4, π/4) and is not the physical angle (`LinearStokes.angleOfLinearPolarization` is).
