@@ -41,19 +41,21 @@ let package = Package(
                           swiftSettings: optimize),
 
         .testTarget(name: "TensorTests", dependencies: ["Tensor"]),
-        .testTarget(name: "TensorFileTests", dependencies: ["Tensor"]),
-        .testTarget(name: "ImageIOTests", dependencies: ["ImageIO", "Tensor"]),
+        .testTarget(name: "TensorFileTests", dependencies: ["Tensor", "TestRequirements"]),
+        .testTarget(name: "ImageIOTests", dependencies: ["ImageIO", "Tensor", "TestRequirements"]),
         .testTarget(name: "LayeringTests", dependencies: []),
         .testTarget(name: "AIMSTests", dependencies: ["AIMS", "Modalities", "Transforms", "SimCMF", "ImageIO", "Tensor", "TestDatasets"]),
         .testTarget(name: "TransformsTests", dependencies: ["Transforms", "Tensor"]),
-        .testTarget(name: "SimCMFTests", dependencies: ["SimCMF", "Tensor"]),
+        .testTarget(name: "SimCMFTests", dependencies: ["SimCMF", "Tensor", "TestRequirements"]),
         .testTarget(name: "TinyViTTests", dependencies: ["SimCMF", "Tensor"]),
-        .testTarget(name: "SimCMFTrainingTests", dependencies: ["SimCMF", "Tensor"]),
-        .testTarget(name: "ModalitiesTests", dependencies: ["Modalities", "ImageIO", "Transforms", "Tensor"]),
+        .testTarget(name: "SimCMFTrainingTests", dependencies: ["SimCMF", "Tensor", "TestRequirements"]),
+        .testTarget(name: "ModalitiesTests", dependencies: ["Modalities", "ImageIO", "Transforms", "Tensor", "TestRequirements"]),
         // Test support shared by test targets (a synthetic dataset folder); not a product.
         .target(name: "TestDatasets", dependencies: ["ImageIO", "Tensor"], path: "Tests/Support/TestDatasets"),
+        // Test support: skip or fail (under `make test`) when something the project provides is missing.
+        .target(name: "TestRequirements", path: "Tests/Support/TestRequirements"),
         // Runs the built `aims` executable end to end.
-        .testTarget(name: "CLITests", dependencies: ["aims-cli", "ImageIO", "SimCMF", "Tensor", "TestDatasets"]),
+        .testTarget(name: "CLITests", dependencies: ["aims-cli", "ImageIO", "SimCMF", "Tensor", "TestDatasets", "TestRequirements"]),
     ],
     swiftLanguageModes: [.v6]
 )
