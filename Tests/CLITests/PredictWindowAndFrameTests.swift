@@ -6,7 +6,8 @@ import XCTest
 /// `aims predict --window C,W` and `--frame N`: the picture LiteMedSAM is given is read back from `--overlay`
 /// (the input image wherever the mask, the box outline and the clicks are not drawn) and compared with the
 /// MedSAM CT pre-processing worked by hand on values a third-party reader (pydicom, fixtures/medical/reference.json)
-/// recorded, or on the frame the DICOM reader decodes (itself checked against pydicom's samples of that frame).
+/// recorded, or on the frame the DICOM reader decodes (itself checked against pydicom's samples of that frame);
+/// for a multi-page TIFF, with tifffile's decode of each page.
 final class PredictWindowAndFrameTests: XCTestCase {
     private var scratch: URL!
 
@@ -29,6 +30,18 @@ final class PredictWindowAndFrameTests: XCTestCase {
     /// Runs `aims predict` with a box; returns the overlay's first plane (red; grey input gives R = G = B) and
     /// which pixels show the input: outside the written mask and off the box outline.
     private func predict(_ image: String, box: [Int], _ extra: [String]) throws -> (red: [Float], shown: [Bool], report: [String: Any]) {
+        let (planes, size, shown, report) = try predictPicture(image, box: box, extra)
+        let n = size.h * size.w
+        // A grey input stays grey where nothing is drawn: the three planes agree there.
+        for p in 0..<n where shown[p] {
+            XCTAssertEqual(planes[p], planes[n + p]); XCTAssertEqual(planes[p], planes[2 * n + p])
+        }
+        return (Array(planes[0..<n]), shown, report)
+    }
+
+    /// Runs `aims predict` with a box; returns the overlay's planes `[3, H, W]`, its size, and which pixels show the input.
+    private func predictPicture(_ image: String, box: [Int], _ extra: [String])
+        throws -> (planes: [Float], size: (h: Int, w: Int), shown: [Bool], report: [String: Any]) {
         let mask = scratch.appendingPathComponent("mask.png"), overlay = scratch.appendingPathComponent("overlay.png")
         let r = try AimsProcess.run(["predict", "--image", image, "--box", box.map(String.init).joined(separator: ","),
                                      "--weights", try TestWeights.liteMedSAM.path, "--out", mask.path, "--overlay", overlay.path,
@@ -47,11 +60,7 @@ final class PredictWindowAndFrameTests: XCTestCase {
                 shown[y * w + x] = !inside[y * w + x] && !onBox
             }
         }
-        // A grey input stays grey where nothing is drawn: the three planes agree there.
-        for p in 0..<(h * w) where shown[p] {
-            XCTAssertEqual(planes[p], planes[h * w + p]); XCTAssertEqual(planes[p], planes[2 * h * w + p])
-        }
-        return (Array(planes[0..<(h * w)]), shown, report)
+        return (planes, (h, w), shown, report)
     }
 
     private func medicalReference(_ file: String) throws -> [String: Any] {
@@ -124,5 +133,50 @@ final class PredictWindowAndFrameTests: XCTestCase {
                                           "--weights", try TestWeights.liteMedSAM.path, "--out", scratch.appendingPathComponent("x.png").path])
         XCTAssertEqual(beyond.status, 1, "frame 10 of 10 frames")
         XCTAssertTrue(beyond.stderr.contains("frame"), beyond.stderr)
+    }
+
+    /// `--frame N` of a TIFF picks page N: tiff_multipage.tif holds an 8-bit 6 x 10 grey page, a 16-bit 5 x 7 RGB page
+    /// and a float 4 x 9 grey page (tifffile's decode in fixtures/images/ref). Page 0 is used as is; the others are
+    /// stretched from their own minimum and maximum to 0…255, which the 8-bit overlay stores rounded (within 0.5).
+    func testFrameSelectsThePageOfATIFF() throws {
+        let ref = AimsProcess.repository.appendingPathComponent("fixtures/images/ref")
+        let page0 = try Data(contentsOf: ref.appendingPathComponent("tiff_multipage_tif_p0.bin")).map(Float.init)
+        let page1Bytes = try Data(contentsOf: ref.appendingPathComponent("tiff_multipage_tif_p1.bin"))
+        let page1: [Float] = page1Bytes.withUnsafeBytes { b in
+            (0..<(page1Bytes.count / 2)).map { Float(UInt16(littleEndian: b.loadUnaligned(fromByteOffset: 2 * $0, as: UInt16.self))) }
+        }
+        let page2Bytes = try Data(contentsOf: ref.appendingPathComponent("tiff_multipage_tif_p2.bin"))
+        let page2: [Float] = page2Bytes.withUnsafeBytes { b in
+            (0..<(page2Bytes.count / 4)).map { Float(bitPattern: UInt32(littleEndian: b.loadUnaligned(fromByteOffset: 4 * $0, as: UInt32.self))) }
+        }
+        func stretched(_ v: [Float]) -> [Double] {
+            let mn = Double(v.min()!), mx = Double(v.max()!)
+            return v.map { (Double($0) - mn) / (mx - mn) * 255 }
+        }
+        // (option, size, channels of the page, expected 0…255 values interleaved [H, W, C], tolerance)
+        let cases: [([String], (h: Int, w: Int), Int, [Double], Double)] = [
+            ([], (6, 10), 1, page0.map(Double.init), 0),
+            (["--frame", "1"], (5, 7), 3, stretched(page1), 0.5 + 1e-3),
+            (["--frame", "2"], (4, 9), 1, stretched(page2), 0.5 + 1e-3),
+        ]
+        for (option, size, channels, expected, tolerance) in cases {
+            XCTAssertEqual(expected.count, size.h * size.w * channels)
+            let (planes, got, shown, report) = try predictPicture("fixtures/images/tiff_multipage.tif", box: [1, 1, 3, 2], option)
+            XCTAssertEqual([got.h, got.w], [size.h, size.w], "\(option): the page's size")
+            guard got.h == size.h, got.w == size.w else { continue }
+            // tifffile's dtypes of the pages: uint8, uint16, float32.
+            XCTAssertEqual(report["conversion"] as? String,
+                           ["8-bit image as is", "uint16 image min-max to 0-255", "float32 image min-max to 0-255"][Int(option.last ?? "0")!])
+            let n = size.h * size.w
+            var compared = 0
+            for p in 0..<n where shown[p] {
+                for c in 0..<3 {
+                    XCTAssertEqual(Double(planes[c * n + p]), expected[p * channels + (channels == 3 ? c : 0)], accuracy: tolerance,
+                                   "\(option): pixel \(p), plane \(c)")
+                }
+                compared += 1
+            }
+            XCTAssertGreaterThan(compared, n / 3, "\(option)")
+        }
     }
 }
