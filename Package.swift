@@ -41,22 +41,24 @@ let package = Package(
                           swiftSettings: optimize),
 
         .testTarget(name: "TensorTests", dependencies: ["Tensor", "TestComparisons"]),
-        .testTarget(name: "TensorFileTests", dependencies: ["Tensor", "TestComparisons"]),
-        .testTarget(name: "ImageIOTests", dependencies: ["ImageIO", "Tensor", "TestComparisons"]),
+        .testTarget(name: "TensorFileTests", dependencies: ["Tensor", "TestComparisons", "TestRequirements"]),
+        .testTarget(name: "ImageIOTests", dependencies: ["ImageIO", "Tensor", "TestComparisons", "TestRequirements"]),
         .testTarget(name: "LayeringTests", dependencies: []),
         .testTarget(name: "TestComparisonsTests", dependencies: ["TestComparisons", "Tensor"]),
         .testTarget(name: "AIMSTests", dependencies: ["AIMS", "Modalities", "Transforms", "SimCMF", "ImageIO", "Tensor", "TestDatasets", "TestComparisons"]),
         .testTarget(name: "TransformsTests", dependencies: ["Transforms", "Tensor", "TestComparisons"]),
-        .testTarget(name: "SimCMFTests", dependencies: ["SimCMF", "Tensor", "TestComparisons"]),
-        .testTarget(name: "TinyViTTests", dependencies: ["SimCMF", "Tensor", "TestComparisons"]),
-        .testTarget(name: "SimCMFTrainingTests", dependencies: ["SimCMF", "Tensor", "TestComparisons"]),
-        .testTarget(name: "ModalitiesTests", dependencies: ["Modalities", "ImageIO", "Transforms", "Tensor", "TestComparisons"]),
+        .testTarget(name: "SimCMFTests", dependencies: ["SimCMF", "Tensor", "TestComparisons", "TestRequirements"]),
+        .testTarget(name: "TinyViTTests", dependencies: ["SimCMF", "Tensor", "TestComparisons", "TestRequirements"]),
+        .testTarget(name: "SimCMFTrainingTests", dependencies: ["SimCMF", "Tensor", "TestComparisons", "TestRequirements"]),
+        .testTarget(name: "ModalitiesTests", dependencies: ["Modalities", "ImageIO", "Transforms", "Tensor", "TestComparisons", "TestRequirements"]),
         // Test support shared by test targets (a synthetic dataset folder); not a product.
         .target(name: "TestDatasets", dependencies: ["ImageIO", "Tensor"], path: "Tests/Support/TestDatasets"),
         // The one numeric comparison every test target uses (NaN and infinity never pass by accident).
         .target(name: "TestComparisons", dependencies: ["Tensor"], path: "Tests/Support/TestComparisons"),
+        // Test support: skip or fail (under `make test`) when something the project provides is missing.
+        .target(name: "TestRequirements", path: "Tests/Support/TestRequirements"),
         // Runs the built `aims` executable end to end.
-        .testTarget(name: "CLITests", dependencies: ["aims-cli", "ImageIO", "SimCMF", "Tensor", "TestDatasets", "TestComparisons"]),
+        .testTarget(name: "CLITests", dependencies: ["aims-cli", "ImageIO", "SimCMF", "Tensor", "TestDatasets", "TestComparisons", "TestRequirements"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,5 +1,6 @@
 import Foundation
 import SimCMF
+import TestRequirements
 import XCTest
 
 /// Runs the `aims` executable that SwiftPM built beside the test bundle.
@@ -31,15 +32,12 @@ enum AimsProcess {
 }
 
 /// The real LiteMedSAM checkpoint for the tests that run it: its URL, or a skip when it is absent
-/// (recorded as a failure too with `AIMS_REQUIRE_WEIGHTS=1`, as `make test` sets).
+/// (a failure under `make test`: see `Provided`).
 enum TestWeights {
     static var liteMedSAM: URL {
         get throws {
-            let url = LiteMedSAM.defaultCheckpointURL()
-            if !FileManager.default.fileExists(atPath: url.path) {
-                if ProcessInfo.processInfo.environment["AIMS_REQUIRE_WEIGHTS"] == "1" { XCTFail("\(url.path) absent; run scripts/fetch-weights") }
-                throw XCTSkip("\(url.path) absent; run scripts/fetch-weights")
-            }
+            let url = try Provided.liteMedSAMCheckpoint()
+            XCTAssertEqual(url, LiteMedSAM.defaultCheckpointURL(), "the tests look where aims looks")
             return url
         }
     }

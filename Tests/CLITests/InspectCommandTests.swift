@@ -53,3 +53,47 @@ final class InspectCommandTests: XCTestCase {
         XCTAssertTrue(help.stdout.contains("Usage: aims inspect"))
     }
 }
+
+extension InspectCommandTests {
+    /// `--summary`: the header and, instead of one line per array with statistics, one line per element type with
+    /// its array count and element total. Truth: the safetensors library's listing of mixed.safetensors (its
+    /// sidecar: dtype and shape of every tensor) and pydicom's dims of the 10-frame emri_small.dcm (reference.json):
+    /// one uint16 array of stored pixels plus one float32 array of modality values per frame.
+    func testSummaryTotalsArraysAndElementsPerType() throws {
+        struct Listing: Decodable { struct Entry: Decodable { let dtype: String; let shape: [Int] }; let tensors: [Entry] }
+        let sidecar = AimsProcess.repository.appendingPathComponent("fixtures/tensors/mixed.safetensors.json")
+        let listing = try JSONDecoder().decode(Listing.self, from: Data(contentsOf: sidecar))
+        var byType: [String: (arrays: Int, elements: Int)] = [:]
+        for t in listing.tensors {
+            byType[t.dtype, default: (0, 0)].arrays += 1
+            byType[t.dtype, default: (0, 0)].elements += t.shape.reduce(1, *)
+        }
+        let total = byType.values.reduce(0) { $0 + $1.elements }
+        XCTAssertEqual(byType["float32"]?.arrays, 3, "an empty, a 0-d and a 3 x 4 tensor")
+
+        let medical = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: AimsProcess.repository
+            .appendingPathComponent("fixtures/medical/reference.json"))) as? [String: Any])
+        let dims = try XCTUnwrap(((medical["files"] as? [String: Any])?["emri_small.dcm"] as? [String: Any])?["dims"] as? [Int])
+        let frames = dims[0], frameElements = dims.dropFirst().reduce(1, *)
+
+        let tensors = AimsProcess.repository.appendingPathComponent("fixtures/tensors/mixed.safetensors").path
+        let dicom = AimsProcess.repository.appendingPathComponent("fixtures/medical/emri_small.dcm").path
+        let r = try AimsProcess.run(["inspect", "--summary", tensors, dicom])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let lines = r.stdout.split(separator: "\n").map(String.init)
+        let tensorBlock = Array(lines.drop { !$0.hasPrefix(tensors + ": ") }.prefix { !$0.hasPrefix(dicom) })
+        XCTAssertEqual(tensorBlock.first, "\(tensors): safetensors, \(listing.tensors.count) array(s), \(total) element(s)")
+        let typeLines = tensorBlock.filter { $0.hasSuffix("element(s)") && $0.hasPrefix("  ") }
+        XCTAssertEqual(typeLines, byType.keys.sorted().map { "  \($0): \(byType[$0]!.arrays) array(s), \(byType[$0]!.elements) element(s)" })
+        let dicomBlock = Array(lines.drop { !$0.hasPrefix(dicom + ": ") })
+        XCTAssertEqual(dicomBlock.first, "\(dicom): dicom, \(frames + 1) array(s), \(2 * frames * frameElements) element(s)")
+        XCTAssertEqual(dicomBlock.filter { $0.hasSuffix("element(s)") && $0.hasPrefix("  ") },
+                       ["  float32: \(frames) array(s), \(frames * frameElements) element(s)",
+                        "  uint16: 1 array(s), \(frames * frameElements) element(s)"])
+        // No per-array lines or statistics, which the full listing has.
+        XCTAssertFalse(r.stdout.contains("min "), r.stdout)
+        XCTAssertFalse(r.stdout.contains("w.f32"), r.stdout)
+        let full = try AimsProcess.run(["inspect", tensors])
+        XCTAssertTrue(full.stdout.contains("w.f32") && full.stdout.contains("min "), full.stdout)
+    }
+}

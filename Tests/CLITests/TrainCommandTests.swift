@@ -158,3 +158,44 @@ final class TrainCommandTests: XCTestCase {
         XCTAssertEqual(help.status, 0); XCTAssertTrue(help.stdout.contains("--image-size"), help.stdout)
     }
 }
+
+extension TrainCommandTests {
+    /// `--validate-last`: one more validation after the last epoch, recorded as "before epoch 2" for two epochs.
+    /// Truth: `aims eval` of the run's last checkpoint (the final weights) on the same validation split gives that
+    /// validation's mIoU; the same run without the flag validates only before epochs 0 and 1, and its last
+    /// checkpoint (identical training: same seed, validation after training) scores the same.
+    func testValidateLastScoresTheFinalWeights() throws {
+        let runs = ["plain": run, "last": run.appendingPathExtension("validate-last")]
+        var summaries: [String: [String: Any]] = [:]
+        for (name, folder) in runs {
+            let r = try AimsProcess.run(["train", "--modality", "square4", "--plugin", dataset.spec.path, "--data", dataset.root.path,
+                                         "--out", folder.path, "--weights", tinySAM, "--strategy", "lora", "--batch", "2",
+                                         "--val-fraction", "0.34", "--seed", "3", "--epochs", "2", "--json"]
+                                        + (name == "last" ? ["--validate-last"] : []))
+            XCTAssertEqual(r.status, 0, r.stderr)
+            summaries[name] = try json(r.stdout)
+        }
+        defer { try? FileManager.default.removeItem(at: runs["last"]!) }
+        func lines(_ folder: URL) throws -> [[String: Any]] {
+            try String(contentsOf: folder.appendingPathComponent("metrics.jsonl"), encoding: .utf8).split(separator: "\n").map { try json(String($0)) }
+        }
+        func evalLast(_ folder: URL) throws -> Double {
+            let ev = try AimsProcess.run(["eval", "--run", folder.path, "--checkpoint", "last", "--json"])
+            XCTAssertEqual(ev.status, 0, ev.stderr)
+            let e = try json(ev.stdout)
+            XCTAssertEqual(e["split"] as? String, "val")
+            return try XCTUnwrap(e["mIoU"] as? Double)
+        }
+        let plain = try lines(runs["plain"]!), last = try lines(runs["last"]!)
+        XCTAssertEqual(plain.map { "\($0["kind"]!) \($0["epoch"]!)" }, ["validation 0", "train 0", "validation 1", "train 1"])
+        XCTAssertEqual(last.map { "\($0["kind"]!) \($0["epoch"]!)" }, ["validation 0", "train 0", "validation 1", "train 1", "validation 2"])
+        XCTAssertFalse(FileManager.default.fileExists(atPath: runs["plain"]!.appendingPathComponent("validation/epoch-2.csv").path))
+        XCTAssertTrue(FileManager.default.fileExists(atPath: runs["last"]!.appendingPathComponent("validation/epoch-2.csv").path))
+
+        let final = try XCTUnwrap(last.last?["mIoU"] as? Double)
+        XCTAssertEqual(try evalLast(runs["last"]!), final, accuracy: 1e-9, "the final validation scores the last checkpoint")
+        XCTAssertEqual(try evalLast(runs["plain"]!), final, accuracy: 1e-9, "the same training without the flag ends with the same weights")
+        XCTAssertEqual(summaries["last"]?["lastValidationMIoU"] as? Double ?? .nan, final, accuracy: 1e-9)
+        XCTAssertEqual(summaries["plain"]?["lastValidationMIoU"] as? Double ?? .nan, try XCTUnwrap(plain[2]["mIoU"] as? Double), accuracy: 1e-9)
+    }
+}

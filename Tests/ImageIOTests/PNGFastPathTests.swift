@@ -2,12 +2,15 @@ import Foundation
 import XCTest
 @testable import ImageIO
 import Tensor
+import TestRequirements
 
-/// The libdeflate fast path of the PNG decoder must give exactly libpng's samples.
+/// The libdeflate fast path of the PNG decoder must give exactly libpng's samples. libdeflate is loaded at
+/// run time (optional for aims), but scripts/ensure-deps installs it, so `make test` fails without it.
 final class PNGFastPathTests: XCTestCase {
     func decodeBothWays(_ url: URL, _ name: String) throws {
         guard let fast = try PNGCodec.withFastPath(true, { try PNGCodec.read(url) }) else {
-            throw XCTSkip("libdeflate.so.0 not installed: only the libpng path exists")
+            throw Provided.missing("libdeflate.so.0 (only the libpng path exists)",
+                                   remedy: "scripts/ensure-deps installs it (Debian package libdeflate0)")
         }
         let slow = try PNGCodec.withFastPath(false) { try PNGCodec.read(url) }!
         XCTAssertEqual(fast, slow, name)
@@ -64,8 +67,8 @@ final class PNGFastPathTests: XCTestCase {
 
     /// The real full-size polarization capture (Sub-filtered rows of 1-byte pixels), when the shared data is present.
     func testRealCaptureDecodesIdentically() throws {
-        guard let data = SharedDataTests.data else { throw XCTSkip("shared data folder absent") }
-        try decodeBothWays(data.appendingPathComponent("polarization/polarizer_IMX250MZR.png"), "polarizer_IMX250MZR.png")
+        let capture = try OptionalData.sharedFile("polarization/polarizer_IMX250MZR.png", "the real polarization capture")
+        try decodeBothWays(capture, "polarizer_IMX250MZR.png")
     }
 
     /// A corrupted pixel chunk: the fast path declines and libpng reports the error.

@@ -2,19 +2,12 @@ import Foundation
 import XCTest
 @testable import ImageIO
 import Tensor
+import TestRequirements
 
 /// When the real captures are present (`../shared/data` beside the repository, as in CI), decode
 /// the ORIGINAL files and compare the cropped region with the reference crop recorded from
-/// Pillow/tifffile's decode of the same originals. Skipped when the folder is absent.
+/// Pillow/tifffile's decode of the same originals. Skipped, saying which file is absent, otherwise.
 final class SharedDataTests: XCTestCase {
-    static var data: URL? {
-        for candidate in [Fixtures.root.appendingPathComponent("../shared/data").standardizedFileURL,
-                          URL(fileURLWithPath: "/work/shared/data")]
-        where FileManager.default.fileExists(atPath: candidate.appendingPathComponent("README.md").path) {
-            return candidate
-        }
-        return nil
-    }
 
     /// Rows `y..<y+h`, cols `x..<x+w` of an interleaved image.
     static func crop(_ image: RawImage, y: Int, x: Int, h: Int, w: Int) -> [UInt8] {
@@ -29,16 +22,15 @@ final class SharedDataTests: XCTestCase {
     }
 
     func testOriginalsDecodeToTheReferenceCrops() throws {
-        guard let data = Self.data else { throw XCTSkip("real captures not present") }
         let entries = try Fixtures.entries()
         func reference(_ file: String) throws -> [UInt8] {
             try Fixtures.referenceBytes(XCTUnwrap(entries.first { $0.file == file }))
         }
-        let polarizer = try ImageReader.read(data.appendingPathComponent("polarization/polarizer_IMX250MZR.png"))
+        let polarizer = try ImageReader.read(try OptionalData.sharedFile("polarization/polarizer_IMX250MZR.png", "the real polarization capture"))
         XCTAssertEqual([polarizer.width, polarizer.height, polarizer.channels], [2448, 2048, 1])
         XCTAssertEqual(Self.crop(polarizer, y: 1000, x: 1224, h: 64, w: 64), try reference("real_polarizer_crop.png"))
 
-        let sentinel = try ImageReader.read(data.appendingPathComponent("nir/sentinel2_BGRN_section_2.tif"))
+        let sentinel = try ImageReader.read(try OptionalData.sharedFile("nir/sentinel2_BGRN_section_2.tif", "the real Sentinel-2 capture"))
         XCTAssertEqual([sentinel.width, sentinel.height, sentinel.channels], [155, 152, 4])
         XCTAssertEqual(sentinel.dtype, .uint16)
         // libtiff warns about the GeoTIFF tags it does not know; the warning is captured, not printed

@@ -2,6 +2,7 @@ import Foundation
 import ImageIO
 @testable import Modalities
 import Tensor
+import TestRequirements
 import Transforms
 import XCTest
 
@@ -82,10 +83,8 @@ final class DepthModalityTests: XCTestCase {
     /// Local check on the real SR300 capture (GPL-2, never committed): the raw dump with the SR300 scale and the
     /// 16-bit millimetre PNG derived from it (round(raw × 0.124986647)) agree to half a millimetre.
     func testRealSR300FrameAgreesWithItsMillimetrePNG() throws {
-        let folder = URL(fileURLWithPath: "/work/shared/data/depth/visp_castel_sr300")
-        guard FileManager.default.fileExists(atPath: folder.appendingPathComponent("depth_image_0010.bin").path) else {
-            throw XCTSkip("the GPL-2 SR300 frames are not present")
-        }
+        let folder = try OptionalData.sharedFile("depth/visp_castel_sr300/depth_image_0010.bin", "the GPL-2 SR300 frames")
+            .deletingLastPathComponent()
         let raw = DepthModality.realSenseSR300(pattern: "depth_image_{id}.bin")
         let png = try DepthModality(pattern: "derived_depth_{id}_mm.png")
         let a = try raw.decode(SampleFiles(id: "0010", inputs: ["depth_image_0010.bin"]), root: folder)

@@ -8,11 +8,14 @@ import XCTest
 /// The thermal plugin on real FLIR files: °C must equal `PlanckRadiometry` applied to the raw counts and constants
 /// ExifTool reported (fixtures/thermal/reference.json), not to anything the plugin read itself.
 final class ThermalModalityTests: XCTestCase {
+    /// A fixture value that does not parse: the test fails (the fixture is shipped, so it is never skipped).
+    private struct UnreadableFixture: Error, CustomStringConvertible { let description: String }
+
     private func number(_ any: Any?) throws -> Double {
         if let d = any as? Double { return d }
         if let i = any as? Int { return Double(i) }
         if let s = any as? String, let d = Double(s) { return d }
-        throw XCTSkip("not a number: \(String(describing: any))")
+        throw UnreadableFixture(description: "fixtures/thermal/reference.json: not a number: \(String(describing: any))")
     }
 
     /// ExifTool's constants and conditions → the radiometry the truth is computed with.

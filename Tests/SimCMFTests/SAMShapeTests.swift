@@ -1,5 +1,6 @@
 import Foundation
 import Tensor
+import TestRequirements
 import XCTest
 @testable import SimCMF
 
@@ -48,13 +49,7 @@ final class SAMShapeTests: XCTestCase {
     /// LiteMedSAM's prompt encoder and mask decoder are SAM's (input 256, grid 64): every one of its
     /// non-encoder tensors loads into these modules by name and shape.
     func testLiteMedSAMPromptEncoderAndMaskDecoderLoad() throws {
-        let url = LiteMedSAM.defaultCheckpointURL()
-        guard FileManager.default.fileExists(atPath: url.path) else {
-            if ProcessInfo.processInfo.environment["AIMS_REQUIRE_WEIGHTS"] == "1" {
-                return XCTFail("\(url.path) absent; run scripts/fetch-weights (AIMS_REQUIRE_WEIGHTS=1)")
-            }
-            throw XCTSkip("\(url.path) absent; run scripts/fetch-weights")
-        }
+        let url = try Provided.liteMedSAMCheckpoint()
         let state = try SAMCheckpoint.stateDict(contentsOf: url)
         var g = SeededGenerator(seed: 0)
         let prompt = PromptEncoder(embedDim: 256, imageEmbeddingSize: (64, 64), inputImageSize: (256, 256), generator: &g)

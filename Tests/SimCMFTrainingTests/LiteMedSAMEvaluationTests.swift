@@ -1,5 +1,6 @@
 import Foundation
 import Tensor
+import TestRequirements
 import XCTest
 @testable import SimCMF
 
@@ -9,12 +10,7 @@ import XCTest
 final class LiteMedSAMEvaluationTests: XCTestCase {
     /// The real weights (or a skip) and the CT slice as an example whose region 1 is PyTorch's mask for the fixture box.
     func setUpCT() throws -> (LiteMedSAM, TrainingExample) {
-        let env = ProcessInfo.processInfo.environment
-        let weights = LiteMedSAM.defaultCheckpointURL()
-        guard FileManager.default.fileExists(atPath: weights.path) else {
-            if env["AIMS_REQUIRE_WEIGHTS"] == "1" { throw TrainingError.empty(field: "\(weights.path) (AIMS_REQUIRE_WEIGHTS=1)") }
-            throw XCTSkip("\(weights.path) is absent; run scripts/fetch-weights")
-        }
+        let weights = try Provided.liteMedSAMCheckpoint()
         let dir = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent("fixtures/tinyvit")
         let e2e = try TensorFiles.read(dir.appendingPathComponent("litemedsam_e2e.safetensors"))

@@ -1,12 +1,11 @@
 import Foundation
+import TestRequirements
 import XCTest
 @testable import Tensor
 
 /// The real LiteMedSAM checkpoint (scripts/fetch-weights), compared with what `torch.load` of the
 /// same file reported (fixtures/tensors/lite_medsam_expected.json).
 final class LiteMedSAMTests: XCTestCase {
-    struct MissingWeights: Error, CustomStringConvertible { let message: String; var description: String { message } }
-
     struct Expected: Decodable {
         struct Pick: Decodable {
             let shape: [Int]
@@ -22,19 +21,8 @@ final class LiteMedSAMTests: XCTestCase {
         let picks: [String: Pick]
     }
 
-    /// `${AIMS_CACHE:-~/.cache/aims}/lite_medsam.pth`, or a skip (a failure with AIMS_REQUIRE_WEIGHTS=1).
-    func checkpointURL() throws -> URL {
-        let env = ProcessInfo.processInfo.environment
-        let cache = env["AIMS_CACHE"].map { URL(fileURLWithPath: $0) }
-            ?? FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache/aims")
-        let url = cache.appendingPathComponent("lite_medsam.pth")
-        if !FileManager.default.fileExists(atPath: url.path) {
-            let message = "\(url.path) is absent; run scripts/fetch-weights to download and cache it"
-            if env["AIMS_REQUIRE_WEIGHTS"] == "1" { throw MissingWeights(message: message + " (AIMS_REQUIRE_WEIGHTS=1)") }
-            throw XCTSkip(message)
-        }
-        return url
-    }
+    /// `${AIMS_CACHE:-~/.cache/aims}/lite_medsam.pth`, or a skip (a failure under `make test`).
+    func checkpointURL() throws -> URL { try Provided.liteMedSAMCheckpoint() }
 
     func testReadsLiteMedSAMLikeTorchLoad() throws {
         let url = try checkpointURL()
