@@ -5,7 +5,8 @@ For each case: the inputs, the output(s), a fixed upstream gradient `R` (same sh
 and the gradient of sum(out * R) with respect to every input that requires one. Everything is
 float32, stored as JSON (`{"tensors": {name: {"shape": [...], "data": [...]}}, "attrs": {...}}`),
 one file per case in fixtures/engine/. Run:  python3 scripts/make_engine_fixtures.py
-(needs torch, numpy; CPU only; deterministic: torch.manual_seed per case).
+(needs torch, numpy, and monai and torchvision for the two loss cases; CPU only; deterministic:
+torch.manual_seed per case).
 """
 import json, math, os, sys
 import torch
@@ -139,22 +140,16 @@ def main():
     target = (rn(3, 1, 8, 8, seed=51) > 0.3).float()
     case("bce_logits", {"logits": logits}, lambda logits: F.binary_cross_entropy_with_logits(logits, target), extra={"target": target})
 
-    def dicece(logits):  # MONAI DiceCELoss(sigmoid=True, squared_pred=True), docs/REFERENCE.md section 5
-        p = torch.sigmoid(logits)
-        red = list(range(2, logits.dim()))
-        inter = (p * target).sum(red)
-        den = (p * p).sum(red) + (target * target).sum(red)
-        dice = 1.0 - (2.0 * inter + 1e-5) / (den + 1e-5)
-        return dice.mean() + F.binary_cross_entropy_with_logits(logits, target)
+    # The libraries themselves, not their formulas re-typed (scripts/make_loss_fixtures.py has the edge cases).
+    from monai.losses import DiceCELoss
+    from torchvision.ops import sigmoid_focal_loss
+
+    def dicece(logits):
+        return DiceCELoss(sigmoid=True, squared_pred=True, reduction="mean", smooth_nr=1e-5, smooth_dr=1e-5)(logits, target)
     case("dice_ce", {"logits": logits}, dicece, extra={"target": target})
 
-    def focal(logits, alpha=0.25, gamma=2.0):  # torchvision.ops.sigmoid_focal_loss, reduction mean
-        p = torch.sigmoid(logits)
-        ce = F.binary_cross_entropy_with_logits(logits, target, reduction="none")
-        p_t = p * target + (1 - p) * (1 - target)
-        loss = ce * ((1 - p_t) ** gamma)
-        loss = (alpha * target + (1 - alpha) * (1 - target)) * loss
-        return loss.mean()
+    def focal(logits, alpha=0.25, gamma=2.0):
+        return sigmoid_focal_loss(logits, target, alpha=alpha, gamma=gamma, reduction="mean")
     case("focal", {"logits": logits}, focal, {"alpha": 0.25, "gamma": 2.0}, extra={"target": target})
 
 

@@ -9,9 +9,21 @@ MIT/BSD licensed), variants re-encoded with pydicom/nibabel (other transfer synt
 Reference values, for each file: the shape in aims' convention (C order; NIfTI x fastest, so the
 NumPy array's axes reversed), and for the stored and the rescaled values: count, sum, a
 position-weighted sum (sum of v * (i % 97 + 1) over the flat C-order index i), min, max and 40
-sampled (index, value) pairs.
+sampled (index, value) pairs; and the whole decoded arrays in fixtures/medical/arrays/ (little-endian
+.npy, C order, aims' axis order), named in reference.json under `stored_array`, `modality_frame0_array`
+(DICOM) and `scaled_array` (NIfTI):
+- stored values in their own dtype (int16, uint16, uint8; big-endian files converted to little-endian);
+- rescaled values (pydicom `apply_modality_lut`, nibabel `get_fdata`, both float64) as float32 when every
+  value converts exactly, else float64; rescaled values equal to the stored integers are written in the
+  stored dtype; an array equal to one already written (e.g. the same pixels in another transfer syntax, or
+  NIfTI values without scaling) points to that file.
+
+--reference-only rewrites reference.json and arrays/ from the files already in fixtures/medical (no
+../shared needed, nothing else changes).
+
+Recorded run: Python 3.11.7, pydicom 3.0.2, nibabel 5.4.2, numpy 2.4.6.
 """
-import argparse, json, os, shutil
+import argparse, hashlib, json, os, shutil
 import numpy as np
 import pydicom
 from pydicom.uid import (ImplicitVRLittleEndian, ExplicitVRBigEndian, DeflatedExplicitVRLittleEndian,
@@ -22,6 +34,28 @@ import nibabel as nib
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 OUT = os.path.join(ROOT, "fixtures", "medical")
+ARRAYS = os.path.join(OUT, "arrays")
+_written = {}  # (dtype, shape, bytes digest) -> relative path
+
+
+def save_array(a, stem, like=None):
+    """Writes `a` (C order, little-endian) to arrays/<stem>.npy unless an equal array was written; returns
+    the path relative to fixtures/medical. Float64 values that all convert exactly go to float32. With `like`
+    (an integer array) and equal values, returns like's file instead."""
+    a = np.ascontiguousarray(a)
+    if a.dtype.kind == "f":
+        if like is not None and np.array_equal(a, np.asarray(like, np.float64)):
+            return save_array(like, stem)
+        if a.dtype == np.float64 and np.array_equal(a.astype(np.float32).astype(np.float64), a):
+            a = a.astype(np.float32)
+    a = a.astype(a.dtype.newbyteorder("<"))
+    key = (a.dtype.str, a.shape, hashlib.sha256(a.tobytes()).hexdigest())
+    if key not in _written:
+        os.makedirs(ARRAYS, exist_ok=True)
+        rel = os.path.join("arrays", stem + ".npy")
+        np.save(os.path.join(OUT, rel), a)
+        _written[key] = rel
+    return _written[key]
 
 
 def stats(a):
@@ -44,10 +78,14 @@ def dicom_entry(path):
     slope = float(ds.get("RescaleSlope", 1)); inter = float(ds.get("RescaleIntercept", 0))
     modality = apply_modality_lut(arr, ds) if frames == 1 else frame0 * slope + inter
     modality = np.asarray(modality, dtype=np.float64).reshape(ds.Rows, ds.Columns, spp).transpose(2, 0, 1)
+    stem = os.path.basename(path).rsplit(".", 1)[0]
     return {"kind": "dicom", "dims": list(stored.shape), "dtype": str(arr.dtype),
             "transfer_syntax": str(ds.file_meta.TransferSyntaxUID),
             "rescale_slope": slope, "rescale_intercept": inter,
-            "stored": stats(stored), "modality_frame0": stats(modality)}
+            "stored": stats(stored), "modality_frame0": stats(modality),
+            "stored_array": save_array(stored, stem + ".stored"),
+            "modality_frame0_array": save_array(modality, stem + ".modality_frame0",
+                                                like=stored[0].transpose(2, 0, 1))}
 
 
 def nifti_entry(path):
@@ -56,18 +94,40 @@ def nifti_entry(path):
     scaled = img.get_fdata(dtype=np.float64)
     # aims keeps the on-disk order: x fastest, i.e. the NumPy axes reversed.
     to_c = lambda a: np.ascontiguousarray(np.transpose(a))
+    stem = os.path.basename(path).split(".", 1)[0]
     return {"kind": "nifti", "dims": list(to_c(unscaled).shape), "dtype": str(unscaled.dtype),
             "voxel_size": [float(v) for v in img.header.get_zooms()],
-            "stored": stats(to_c(unscaled)), "scaled": stats(to_c(scaled))}
+            "stored": stats(to_c(unscaled)), "scaled": stats(to_c(scaled)),
+            "stored_array": save_array(to_c(unscaled), stem + ".stored"),
+            "scaled_array": save_array(to_c(scaled), stem + ".scaled", like=to_c(unscaled))}
 
 
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--shared", default=os.path.join(ROOT, "..", "shared"))
+    ap.add_argument("--reference-only", action="store_true",
+                    help="only rewrite reference.json and arrays/ from the files already in fixtures/medical")
     args = ap.parse_args()
-    src = os.path.join(args.shared, "data", "medical")
-    os.makedirs(OUT, exist_ok=True)
+    if os.path.isdir(ARRAYS):
+        shutil.rmtree(ARRAYS)
+    if not args.reference_only:
+        make_files(args.shared)
     ref = {}
+    for name in sorted(os.listdir(OUT)):
+        if name.endswith(".dcm") and "encapsulated" not in name:
+            ref[name] = dicom_entry(os.path.join(OUT, name))
+    for name in sorted(os.listdir(OUT)):
+        if name.endswith((".nii", ".nii.gz", ".hdr")):
+            ref[name] = nifti_entry(os.path.join(OUT, name))
+
+    with open(os.path.join(OUT, "reference.json"), "w") as f:
+        json.dump({"generator": "scripts/make_medical_fixtures.py", "pydicom": pydicom.__version__,
+                   "nibabel": nib.__version__, "numpy": np.__version__, "files": ref}, f, indent=1, sort_keys=True)
+
+
+def make_files(shared):
+    src = os.path.join(shared, "data", "medical")
+    os.makedirs(OUT, exist_ok=True)
 
     # Real DICOM files, copied as they are (pydicom test files, MIT; NEMA WG04 origin).
     for name in ["CT_small.dcm", "MR_small.dcm", "emri_small.dcm"]:
@@ -99,10 +159,6 @@ def main():
     ds.PixelData = encapsulate([b"\xff\xd8not-a-real-jpeg\xff\xd9"])
     ds.save_as(os.path.join(OUT, "MR_small_jpeg_encapsulated.dcm"), enforce_file_format=True)
 
-    for name in sorted(os.listdir(OUT)):
-        if name.endswith(".dcm") and "encapsulated" not in name:
-            ref[name] = dicom_entry(os.path.join(OUT, name))
-
     # NIfTI: a real big-endian file as it is, a crop of a real 4-D fMRI series, and re-encodings.
     shutil.copyfile(os.path.join(src, "nifti", "anatomical.nii"), os.path.join(OUT, "anatomical.nii"))
     epi = nib.load(os.path.join(src, "nifti", "example4d.nii.gz"))
@@ -117,14 +173,6 @@ def main():
     nib.save(n2, os.path.join(OUT, "anatomical_nifti2_float.nii"))
     pair = nib.Nifti1Pair(anat[:, :, :6].astype(np.int16), np.eye(4))
     nib.save(pair, os.path.join(OUT, "anatomical_pair.hdr"))
-
-    for name in sorted(os.listdir(OUT)):
-        if name.endswith((".nii", ".nii.gz", ".hdr")):
-            ref[name] = nifti_entry(os.path.join(OUT, name))
-
-    with open(os.path.join(OUT, "reference.json"), "w") as f:
-        json.dump({"generator": "scripts/make_medical_fixtures.py", "pydicom": pydicom.__version__,
-                   "nibabel": nib.__version__, "numpy": np.__version__, "files": ref}, f, indent=1, sort_keys=True)
 
 
 if __name__ == "__main__":

@@ -1,7 +1,7 @@
 import XCTest
 @testable import Tensor
 
-/// Losses against PyTorch (and DiceCE against the docs/REFERENCE.md §5 formula as written in PyTorch);
+/// Losses against PyTorch, MONAI (DiceCELoss) and torchvision (sigmoid_focal_loss), fixtures/engine;
 /// optimisers against `torch.optim` trajectories; schedules and clipping against hand-derived values.
 final class LossOptimTests: XCTestCase {
     func checkLoss(_ name: String, _ loss: (Variable, Tensor) -> Variable) throws {

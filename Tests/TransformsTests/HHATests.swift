@@ -137,7 +137,8 @@ final class HHATests: XCTestCase {
     /// encoder with the NumPy reference on the real SR300 frames. Skipped otherwise.
     func testLocalRealDepthAgainstNumPy() throws {
         guard let dir = ProcessInfo.processInfo.environment["AIMS_LOCAL_HHA_DIR"] else {
-            throw XCTSkip("set AIMS_LOCAL_HHA_DIR (see scripts/make_physics_fixtures.py --local-real-hha)")
+            throw XCTSkip("AIMS_LOCAL_HHA_DIR is not set: the comparison on real SR300 depth frames (GPL-2, never in "
+                + "the repository) is optional; write them with scripts/make_physics_fixtures.py --local-real-hha DIR")
         }
         struct Meta: Decodable { let height, width: Int; let fx, fy, cx, cy: Double; let gravity: [Double]; let floor_height_cm: Double }
         for name in ["depth_image_0000", "depth_image_0010"] {

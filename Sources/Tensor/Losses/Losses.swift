@@ -19,10 +19,13 @@ public enum Loss {
         } }
     }
 
-    /// MONAI `DiceCELoss(sigmoid=True, squared_pred=True, reduction='mean')` as in docs/REFERENCE.md §5:
-    /// with `p = σ(x)` and sums over the spatial axes of each `(b, c)`:
-    /// `dice = 1 − (2Σpg + 1e-5) / (Σp² + Σg² + 1e-5)`, loss = `mean_{b,c}(dice) + BCEWithLogits(x, g)`.
-    /// `logits`/`target` are `[B, C, ...]`.
+    /// MONAI `DiceCELoss(sigmoid=True, squared_pred=True, reduction='mean', smooth_nr=smooth, smooth_dr=smooth)` (docs/REFERENCE.md §5)
+    /// (include_background, batch = False, both weights 1), a scalar: with `p = σ(x)` and sums over the spatial
+    /// axes of each `(b, c)`: `dice = 1 − (2Σpg + smooth) / (Σp² + Σg² + smooth)`,
+    /// loss = `mean_{b,c}(dice) + BCEWithLogits(x, g)` (mean over every element).
+    /// `logits`/`target` are `[B, C, ...]` (any number of spatial axes). For C = 1 this is MONAI's loss; for C > 1
+    /// MONAI's CE term becomes a softmax cross-entropy over the channels, while this keeps the per-channel sigmoid
+    /// BCE (multi-label, consistent with the sigmoid Dice term).
     public static func diceCE(_ logits: Variable, target: Tensor, smooth: Float = 1e-5) -> Variable {
         dice(logits, target: target, smooth: smooth) + bceWithLogits(logits, target: target)
     }
@@ -62,11 +65,14 @@ public enum Loss {
         } }
     }
 
-    /// Sigmoid focal loss (torchvision `sigmoid_focal_loss`, reduction mean):
-    /// `α_t · (1 − p_t)^γ · BCE(x, t)` with `p_t = p·t + (1 − p)(1 − t)`, `α_t = α·t + (1 − α)(1 − t)`.
+    /// Sigmoid focal loss (torchvision `sigmoid_focal_loss`, reduction mean), a scalar:
+    /// `mean(α_t · (1 − p_t)^γ · BCE(x, t))` with `p = σ(x)`, `p_t = p·t + (1 − p)(1 − t)`,
+    /// `α_t = α·t + (1 − α)(1 − t)`. `alpha` ∈ [0, 1], or −1 for no class weighting (`α_t = 1`), as in torchvision.
+    /// `logits`/`target`: any shape, the same for both.
     public static func focal(_ logits: Variable, target: Tensor, alpha: Float = 0.25, gamma: Float = 2) -> Variable {
         let x = logits.value
         precondition(x.shape == target.shape, "focal: logits \(x.shape) target \(target.shape)")
+        precondition((0...1).contains(alpha) || alpha == -1, "focal: alpha \(alpha) is neither in [0, 1] nor −1")
         let n = x.count
         var s = 0.0
         var grads = [Float](repeating: 0, count: n)
@@ -76,7 +82,7 @@ public enum Loss {
                 let p = 1 / (1 + Foundation_exp(-v))
                 let ce = Swift.max(v, 0) - v * t + Foundation_log1p(Foundation_exp(-Swift.abs(v)))
                 let pt = p * t + (1 - p) * (1 - t)
-                let at = Double(alpha) * t + (1 - Double(alpha)) * (1 - t)
+                let at = alpha < 0 ? 1 : Double(alpha) * t + (1 - Double(alpha)) * (1 - t)
                 let m = Foundation_pow(1 - pt, Double(gamma))
                 s += at * ce * m
                 let dpt = (2 * t - 1) * p * (1 - p)
