@@ -48,7 +48,8 @@ enum TinyLiteMedSAMFixtures {
 /// Every LiteMedSAM strategy's gradients against PyTorch autograd on the same small model, inputs, box
 /// prompts and Dice+CE loss: `max|g − g_ref| ≤ 1e-3 · max|g_ref|` per trainable tensor (`assertCloseToScale`,
 /// the tolerance of the SAM gradient tests; both sides are float32 with different summation orders, and the
-/// measured worst ratio is ~1e-5 (full), so a gradient off by 1 % fails with a wide margin either way).
+/// measured worst ratio is 4.7e-5 (full; decoder 4.1e-6, lora 2.9e-5), so a gradient off by 1 % fails with a
+/// 20× margin either way).
 final class LiteMedSAMStrategyGradientTests: XCTestCase {
     /// - Parameter trainable: the number of trainable tensors PyTorch reports for the strategy.
     private func check(_ strategy: LiteMedSAMStrategy, trainable: Int, file: StaticString = #filePath, line: UInt = #line) throws {
