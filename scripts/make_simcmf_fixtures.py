@@ -2,6 +2,10 @@
 """Writes fixtures/simcmf/: one Adam step (lr 1e-3) of each SimCMF fine-tuning strategy on the small SAM of
 fixtures/sam (rebuilt by make_sam_fixtures.build(), checked against sam_tiny.pth), with the simcmf
 alignment module on a 4-channel input, and the forward outputs of every alignment module.
+Each step_<strategy>.safetensors holds `loss`, `logits`, `init.<name>` (the added tensors' starting
+values), `grad.<name>` (the gradient of every trainable tensor the loss reaches, after backward, before the
+step) and
+`step.<name>` (its value after the step).
 
     pip install segment-anything safetensors   # torch (CPU) must be installed
     python3 scripts/make_simcmf_fixtures.py
@@ -367,11 +371,14 @@ def main():
         loss = dice_ce(logits, target)
         opt.zero_grad()
         loss.backward()
+        # Before the step; none for tensors the loss does not reach (the IoU head, unused mask tokens' MLPs).
+        grads = {f"grad.{n}": p.grad.detach().clone() for n, p in trainable if p.grad is not None}
         opt.step()
         out = {"loss": loss.detach().reshape(1), "logits": logits.detach()}
         out.update({f"init.{n}": v for n, v in added.items()})
         out.update({f"step.{n}": p.detach().clone() for n, p in trainable})
         save_file({k: v.float().contiguous() for k, v in out.items()}, os.path.join(OUT, f"step_{strategy}.safetensors"))
+        save_file({k: v.float().contiguous() for k, v in grads.items()}, os.path.join(OUT, f"grad_{strategy}.safetensors"))
         print(strategy, "loss", loss.item(), "trainable tensors", len(trainable),
               "values", sum(p.numel() for _, p in trainable))
 

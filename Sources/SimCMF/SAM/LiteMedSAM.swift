@@ -42,6 +42,15 @@ public final class LiteMedSAM {
         maskDecoder = MaskDecoder(configuration: .vitB, generator: &generator)
     }
 
+    /// LiteMedSAM from ready parts, for tests on a scaled-down model (a tiny TinyViT with a prompt encoder and
+    /// mask decoder of the neck's width): `embed`, `segment`, the strategies and training work at any size,
+    /// while `inputSize`, `maskSize` and `predict` assume the real 256-pixel layout.
+    init(imageEncoder: TinyViT, promptEncoder: PromptEncoder, maskDecoder: MaskDecoder) {
+        self.imageEncoder = imageEncoder
+        self.promptEncoder = promptEncoder
+        self.maskDecoder = maskDecoder
+    }
+
     /// Where `scripts/fetch-weights` caches `lite_medsam.pth`: `$AIMS_CACHE/lite_medsam.pth`, the
     /// cache defaulting to `~/.cache/aims`.
     public static func defaultCheckpointURL(environment: [String: String] = ProcessInfo.processInfo.environment) -> URL {
