@@ -20,10 +20,9 @@ build: deps
 
 # AIMS_REQUIRE_PROVIDED makes a test that misses something this project installs or ships (the LiteMedSAM
 # checkpoint of `weights`, libdeflate of `deps`, fixtures) fail instead of skip; only optional data
-# (../shared/data) and CPU features may skip. AIMS_REQUIRE_WEIGHTS is its older name, still read by
-# Tests/TinyViTTests/TinyViTFixtures.swift.
+# (../shared/data) and CPU features may skip.
 test: deps weights
-	AIMS_REQUIRE_PROVIDED=1 AIMS_REQUIRE_WEIGHTS=1 $(SWIFT) test $(CONFIG) -Xswiftc -enable-testing
+	AIMS_REQUIRE_PROVIDED=1 $(SWIFT) test $(CONFIG) -Xswiftc -enable-testing
 
 demo: deps weights build
 	scripts/demo

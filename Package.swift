@@ -56,7 +56,7 @@ let package = Package(
         // The one numeric comparison every test target uses (NaN and infinity never pass by accident).
         .target(name: "TestComparisons", dependencies: ["Tensor"], path: "Tests/Support/TestComparisons"),
         // Test support: skip or fail (under `make test`) when something the project provides is missing.
-        .target(name: "TestRequirements", path: "Tests/Support/TestRequirements"),
+        .target(name: "TestRequirements", dependencies: ["SimCMF"], path: "Tests/Support/TestRequirements"),
         // Runs the built `aims` executable end to end.
         .testTarget(name: "CLITests", dependencies: ["aims-cli", "ImageIO", "SimCMF", "Tensor", "TestDatasets", "TestComparisons", "TestRequirements"]),
     ],

@@ -1,5 +1,6 @@
 import Foundation
 import Tensor
+import TestComparisons
 import XCTest
 @testable import SimCMF
 
@@ -45,7 +46,7 @@ final class LiteMedSAMLoRATests: XCTestCase {
         let plain = TinyViTAttention("a", dim: 8, heads: 2, resolution: 3, generator: &g3)
         plain.attentionBiases.value = attn.attentionBiases.value
         plain.qkv.weight.value = attn.qkv.weight.value
-        let gap: Float = zip(attn(x).value.scalars, plain(x).value.scalars).map { abs($0 - $1) }.max() ?? 0
+        let gap = largestError(zip(attn(x).value.scalars, plain(x).value.scalars).map { Double(abs($0 - $1)) })
         XCTAssertGreaterThan(gap, 1e-3, "the pairs change the output")
     }
 
@@ -97,7 +98,7 @@ final class LiteMedSAMLoRATests: XCTestCase {
         let d = try LiteMedSAM(randomSeed: 1)
         d.applyTrainability(.decoder)
         XCTAssertTrue(d.embeddingIsFrozen)
-        XCTAssertEqual(d.trainableParameters.reduce(0) { $0 + $1.value.count }, 4_058_340, "SAM's mask decoder (REFERENCE.md §4)")
+        XCTAssertEqual(d.trainableParameters.reduce(0) { $0 + $1.value.count }, 4_058_340, "SAM's mask decoder (docs/REFERENCE.md §4)")
         d.setTraining(true)
         XCTAssertEqual(d.imageEncoder.batchNormMode, .evaluationFolded, "frozen encoder: folded BatchNorm in training too")
         d.applyTrainability(.full)

@@ -3,6 +3,7 @@ import XCTest
 import SimCMF
 import Tensor
 import TestComparisons
+import TestRequirements
 
 /// fixtures/tinyvit (written by scripts/make_tinyvit_fixtures.py from PyTorch; see fixtures/README.md).
 enum TinyViTFixtures {
@@ -21,19 +22,8 @@ enum TinyViTFixtures {
         return try XCTUnwrap(JSONSerialization.jsonObject(with: data) as? [String: Any])
     }
 
-    struct MissingWeights: Error, CustomStringConvertible { let message: String; var description: String { message } }
-
-    /// `${AIMS_CACHE:-~/.cache/aims}/lite_medsam.pth`, or a skip (a failure with AIMS_REQUIRE_WEIGHTS=1).
-    static func checkpointURL() throws -> URL {
-        let env = ProcessInfo.processInfo.environment
-        let url = LiteMedSAM.defaultCheckpointURL()
-        if !FileManager.default.fileExists(atPath: url.path) {
-            let message = "\(url.path) is absent; run scripts/fetch-weights to download and cache it"
-            if env["AIMS_REQUIRE_WEIGHTS"] == "1" { throw MissingWeights(message: message + " (AIMS_REQUIRE_WEIGHTS=1)") }
-            throw XCTSkip(message)
-        }
-        return url
-    }
+    /// `${AIMS_CACHE:-~/.cache/aims}/lite_medsam.pth`, or a skip (a failure under `make test`).
+    static func checkpointURL() throws -> URL { try Provided.liteMedSAMCheckpoint() }
 }
 
 /// The max-norm relative error `max_i |actual_i − expected_i| / max(max_i |expected_i|, floor)` (one scale per

@@ -11,7 +11,7 @@ enum BuildCommand: Command {
                       --modality ID --out aims/NAME.json [--layout LAYOUT.json] [--plugin SPEC.json]
                       [--seed S] [--val-fraction F] [--fractions 10,25,50,100] [--strict] [--threads N] [--json]
 
-    Lists the samples of ROOT as the dataset's layout defines them (REFERENCE.md §7: official splits from
+    Lists the samples of ROOT as the dataset's layout defines them (docs/REFERENCE.md §7: official splits from
     its folders or lists; generic: --layout's patterns and split lists, else a seeded testFraction split),
     then for every sample hashes its files (SHA-256), decodes it with the modality and counts its label
     regions at 1024x1024 (Pillow nearest): with the training rule count >= T, the test rule count > T

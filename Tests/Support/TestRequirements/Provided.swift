@@ -1,4 +1,5 @@
 import Foundation
+import SimCMF
 import XCTest
 
 /// What the tests may find missing, in two kinds:
@@ -9,12 +10,8 @@ import XCTest
 /// - **optional data**: what the project never ships (the real captures in `../shared/data` beside the
 ///   repository, the GPL-2 depth frames). A test that misses it always skips, saying what is absent.
 public enum Provided {
-    /// True when missing provided things must fail the test: `AIMS_REQUIRE_PROVIDED=1`, or the older
-    /// `AIMS_REQUIRE_WEIGHTS=1` (which meant the same for the checkpoint alone).
-    public static var isRequired: Bool {
-        let env = ProcessInfo.processInfo.environment
-        return env["AIMS_REQUIRE_PROVIDED"] == "1" || env["AIMS_REQUIRE_WEIGHTS"] == "1"
-    }
+    /// True when missing provided things must fail the test: `AIMS_REQUIRE_PROVIDED=1`.
+    public static var isRequired: Bool { ProcessInfo.processInfo.environment["AIMS_REQUIRE_PROVIDED"] == "1" }
 
     /// The error a test throws when `what` is absent: a skip naming `what` and `remedy`, or, when provided
     /// things are required, an error (recorded by XCTest as the test's failure) with the same text.
@@ -31,10 +28,7 @@ public enum Provided {
     /// `${AIMS_CACHE:-~/.cache/aims}/lite_medsam.pth` (where scripts/fetch-weights caches it and
     /// `LiteMedSAM.defaultCheckpointURL()` looks), or the skip / failure of `missing`.
     public static func liteMedSAMCheckpoint() throws -> URL {
-        let env = ProcessInfo.processInfo.environment
-        let cache = env["AIMS_CACHE"].map { URL(fileURLWithPath: $0) }
-            ?? FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache/aims")
-        let url = cache.appendingPathComponent("lite_medsam.pth")
+        let url = LiteMedSAM.defaultCheckpointURL()
         try require(FileManager.default.fileExists(atPath: url.path), url.path, remedy: "run scripts/fetch-weights (make weights)")
         return url
     }
