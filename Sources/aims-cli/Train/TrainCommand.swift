@@ -56,19 +56,16 @@ enum TrainCommand: Command {
                      (train, validated on test, as the reference does)
       --fraction     train on the manifest's nested P% subset of the training split (e.g. 10, 25, 50)
 
-    Cost of one full fine-tuning step (batch 1), `aims bench sam --mode train-full`, release build,
-    this repository's 2-core development CPU (numbers scale with cores; measure yours the same way):
-      ViT-B at 256: 1.0 s, 1.5 GiB peak   at 512: 3.4 s, 2.0 GiB   at 1024 (the checkpoint's size): 15.6 s, 6.9 GiB
-      LiteMedSAM at 256: 1.7 s, 2.0 GiB (BatchNorm on batch statistics)   (--mode train-lora: 1.1 s, 1.3 GiB)
-    The first step costs more (memory is faulted in once). A frozen encoder saves its weight gradients
-    and optimizer state, not the backward pass through it, whenever something in front of it (a mixer)
-    or in it (LoRA, adapters, prompts, prefixes, the linear probe) trains. Only when nothing before or
-    in the encoder trains (3 channels or --alignment zeroshot, with --strategy decoder) is each image
-    encoded once: after the first epoch an epoch then costs the decoder step only, with identical losses.
-    So choose the input size first (--image-size 256 or 512 for ViT-B), then the strategy; the progress
-    line shows images/s and the ETA. At 1024, ViT's global attention keeps its probabilities for backward
-    (805 MB per block) within AIMS_ATTENTION_MEMORY_MB (default: a sixth of RAM, at most 4096), else
-    recomputes them: the same gradients, about 8 % slower, 3 GB less.
+    Cost: measure a step on your machine with `aims bench sam --model M --size S --mode train-full|train-lora`
+    before committing hours (docs/PERFORMANCE.md has figures and how to read them). A frozen encoder saves its
+    weight gradients and optimizer state, not the backward pass through it, whenever something in front of it
+    (a mixer) or in it (LoRA, adapters, prompts, prefixes, the linear probe) trains. Only when nothing before or
+    in the encoder trains (3 channels or --alignment zeroshot, with --strategy decoder) is each image encoded
+    once: after the first epoch an epoch then costs the decoder step only, with identical losses. So choose the
+    input size first (--image-size 256 or 512 for ViT-B), then the strategy; the progress line shows images/s
+    and the ETA. At 1024, ViT's global attention keeps its probabilities for backward (805 MB per block) within
+    AIMS_ATTENTION_MEMORY_MB (default: a sixth of RAM, at most 4096), else recomputes them: the same gradients,
+    less memory.
     """
 
     struct Summary: Encodable {
