@@ -28,15 +28,17 @@ let package = Package(
         .systemLibrary(name: "CJPEG", pkgConfig: "libjpeg", providers: [.apt(["libjpeg-dev"])]),
         // C shims that keep libpng's and libjpeg's longjmp and libtiff's error handlers away from Swift frames.
         .target(name: "CCodecShims", dependencies: ["CPNG", "CTIFF", "CJPEG"]),
-        // Small C kernels for the engine (FMA peak probe for `aims bench engine`).
+        // Vectorised C kernels of the engine (Tensor): softmax, norms, GEMM tiles, the FMA peak probe.
         .target(name: "CEngineKernels", cSettings: [.unsafeFlags(["-O2"])]),
+        // Vectorised C kernels of image physics (Transforms): polarization demosaicing and Stokes math.
+        .target(name: "CPhysicsKernels", cSettings: [.unsafeFlags(["-O2"])]),
 
-        .target(name: "Tensor", dependencies: ["COpenBLAS", "CZlib", "CEngineKernels"], swiftSettings: optimize),
+        .target(name: "Tensor", dependencies: ["COpenBLAS", "CEngineKernels"], swiftSettings: optimize),
         .target(name: "ImageIO", dependencies: ["Tensor", "CCodecShims", "CPNG", "CTIFF", "CZlib"], swiftSettings: optimize),
-        .target(name: "Transforms", dependencies: ["Tensor", "CEngineKernels"], swiftSettings: optimize),
+        .target(name: "Transforms", dependencies: ["Tensor", "CPhysicsKernels"], swiftSettings: optimize),
         .target(name: "Modalities", dependencies: ["Tensor", "ImageIO", "Transforms"], swiftSettings: optimize),
         .target(name: "SimCMF", dependencies: ["Tensor"], swiftSettings: optimize),
-        .target(name: "AIMS", dependencies: ["Modalities", "SimCMF", "ImageIO", "Tensor"], swiftSettings: optimize),
+        .target(name: "AIMS", dependencies: ["Modalities", "SimCMF", "ImageIO", "Transforms", "Tensor"], swiftSettings: optimize),
         .executableTarget(name: "aims-cli", dependencies: ["AIMS", "Modalities", "SimCMF", "ImageIO", "Transforms", "Tensor"],
                           swiftSettings: optimize),
 

@@ -41,6 +41,19 @@ final class LayeringTests: XCTestCase {
         }
     }
 
+    /// Each C kernel target has one Swift owner: the engine's kernels are Tensor's, the image-physics
+    /// kernels (polarization) are Transforms'; every other target reaches them through Swift wrappers.
+    func testKernelTargetsHaveOneOwner() throws {
+        for target in ["Transforms", "ImageIO", "Modalities", "SimCMF", "AIMS", "aims-cli"] {
+            XCTAssertFalse(try imports(inTarget: target).contains("CEngineKernels"), "\(target) imports CEngineKernels")
+        }
+        for target in ["Tensor", "ImageIO", "Modalities", "SimCMF", "AIMS", "aims-cli"] {
+            XCTAssertFalse(try imports(inTarget: target).contains("CPhysicsKernels"), "\(target) imports CPhysicsKernels")
+        }
+        XCTAssertTrue(try imports(inTarget: "Tensor").contains("CEngineKernels"))
+        XCTAssertTrue(try imports(inTarget: "Transforms").contains("CPhysicsKernels"))
+    }
+
     func testTheCheckSeesImports() throws {
         // Guards the tests above against silently reading nothing.
         XCTAssertTrue(try imports(inTarget: "Modalities").contains("Transforms"))

@@ -3,15 +3,15 @@ import Tensor
 import XCTest
 @testable import SimCMF
 
-/// Pre/post-processing against segment-anything's `ResizeLongestSide`, `Sam.preprocess`,
+/// Pre/post-processing against segment-anything's `ResizeLongestSide` (`SAMResizeLongestSide`), `Sam.preprocess`,
 /// `Sam.postprocess_masks` and `F.interpolate` (fixtures/sam/processing.safetensors).
 final class SAMProcessingTests: XCTestCase {
-    let transform = ResizeLongestSide(targetLength: 64)
+    let transform = SAMResizeLongestSide(targetLength: 64)
 
     func testPreprocessShape() {
-        XCTAssert(ResizeLongestSide.preprocessShape(height: 77, width: 101, longSide: 64) == (49, 64))
-        XCTAssert(ResizeLongestSide.preprocessShape(height: 20, width: 30, longSide: 64) == (43, 64))
-        XCTAssert(ResizeLongestSide.preprocessShape(height: 480, width: 640, longSide: 1024) == (768, 1024))
+        XCTAssert(SAMResizeLongestSide.preprocessShape(height: 77, width: 101, longSide: 64) == (49, 64))
+        XCTAssert(SAMResizeLongestSide.preprocessShape(height: 20, width: 30, longSide: 64) == (43, 64))
+        XCTAssert(SAMResizeLongestSide.preprocessShape(height: 480, width: 640, longSide: 1024) == (768, 1024))
     }
 
     func testAntialiasedResizeMatchesTorch() throws {

@@ -30,7 +30,7 @@ public struct FLIRCameraInfo: Sendable, Equatable, Codable {
     public var cameraModel: String
 
     /// Reads the record at `start` (its length `length`) of an FFF structure held by `cursor`.
-    static func parse(_ cursor: ByteCursor, start: Int, length: Int) throws -> FLIRCameraInfo {
+    static func parse(_ cursor: FileByteCursor, start: Int, length: Int) throws -> FLIRCameraInfo {
         guard length >= 0x310 else {
             throw ImageIOError.invalidField(file: cursor.file, field: "FLIR CameraInfo record length",
                                                expected: "at least 784 bytes", got: "\(length)")

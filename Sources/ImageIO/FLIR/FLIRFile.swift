@@ -47,7 +47,7 @@ public enum FLIRFile {
 
     /// Joins the FFF chunks of a JPEG's `APP1` `FLIR\0` segments, in their index order.
     static func fffFromJPEG(_ b: [UInt8], file: String) throws -> [UInt8] {
-        var c = ByteCursor(b, file: file, offset: 2, littleEndian: false)
+        var c = FileByteCursor(b, file: file, offset: 2, littleEndian: false)
         var chunks: [Int: ArraySlice<UInt8>] = [:]
         var expected: Int?
         while c.remaining >= 4 {
@@ -86,7 +86,7 @@ public enum FLIRFile {
 
     /// Parses the FFF structure at `base`; returns the frame and the end of its last record.
     static func parseFFF(_ b: [UInt8], at base: Int, file: String) throws -> (frame: FLIRFrame, end: Int) {
-        var c = ByteCursor(b, file: file, offset: base, littleEndian: false)
+        var c = FileByteCursor(b, file: file, offset: base, littleEndian: false)
         try c.require(64, "FFF header", at: base)
         guard isMagic(b, base) else {
             throw ImageIOError.invalidField(file: file, field: "FFF magic at byte \(base)", expected: "'FFF\\0' or 'AFF\\0'",
@@ -132,7 +132,7 @@ public enum FLIRFile {
                           rawPayload: raw.payload, file: file), end)
     }
 
-    private static func parseRawData(_ cursor: ByteCursor, start: Int, length: Int) throws
+    private static func parseRawData(_ cursor: FileByteCursor, start: Int, length: Int) throws
         -> (width: Int, height: Int, encoding: FLIRRawEncoding, payload: [UInt8]) {
         guard length > 32 else {
             throw ImageIOError.invalidField(file: cursor.file, field: "FLIR RawData record length", expected: "> 32 bytes",

@@ -49,7 +49,7 @@ public final class SAMPredictor {
         let input: Tensor
         switch geometry {
         case let .resizeLongestSide(mean, std):
-            let resized = try ResizeLongestSide(targetLength: c.imageSize).apply(image: batch)
+            let resized = try SAMResizeLongestSide(targetLength: c.imageSize).apply(image: batch)
             inputSize = (resized.shape[2], resized.shape[3])
             input = try SAMImageProcessing.normalizeAndPad(resized, mean: mean, std: std, size: c.imageSize)
         case let .stretch(mean, std):
@@ -80,7 +80,7 @@ public final class SAMPredictor {
         func transform(_ coords: Tensor) throws -> Tensor {
             switch geometry {
             case .resizeLongestSide:
-                return try ResizeLongestSide(targetLength: side).apply(coordinates: coords, originalSize: original)
+                return try SAMResizeLongestSide(targetLength: side).apply(coordinates: coords, originalSize: original)
             case .stretch:
                 let sx = Float(side) / Float(original.width), sy = Float(side) / Float(original.height)
                 return coords * Tensor(shape: [2], values: [sx, sy])

@@ -120,7 +120,7 @@ public enum NPY {
         }
         let (dtype, little) = try parseDescr(descr, file: file)
         return Header(dtype: dtype, littleEndian: little, fortranOrder: fortran, shape: shape,
-                      version: "\(major).\(minor)", dataOffset: r.position)
+                      version: "\(major).\(minor)", dataOffset: r.offset)
     }
 
     /// `'<f4'` → (.float32, little-endian). Byte order `|` is only valid for one-byte types.

@@ -11,10 +11,10 @@ enum SpatialPlanes {
         let planes = t.count / max(H * W, 1)
         return t.withUnsafeBufferPointer { sb in
             Tensor(shape: shape) { ob in
-                let src = SharedReadPointer(sb.baseAddress!), dst = SharedPointer(ob.baseAddress!)
-                forEachRow(planes * height, cost: width) { r in
+                let src = sb.baseAddress!, dst = ob.baseAddress!
+                Parallel.forEachRow(planes * height, cost: width) { r in
                     let p = r / height, y = r % height
-                    let from = src.base + p * H * W + (top + y) * W + left, to = dst.base + r * width
+                    let from = src + p * H * W + (top + y) * W + left, to = dst + r * width
                     to.update(from: from, count: width)
                 }
             }
@@ -29,16 +29,16 @@ enum SpatialPlanes {
         let planes = t.count / max(H * W, 1)
         return t.withUnsafeBufferPointer { sb in
             Tensor(shape: shape) { ob in
-                let src = SharedReadPointer(sb.baseAddress!), dst = SharedPointer(ob.baseAddress!)
-                forEachRow(planes * outH, cost: outW) { r in
-                    let p = r / outH, y = r % outH, to = dst.base + r * outW
+                let src = sb.baseAddress!, dst = ob.baseAddress!
+                Parallel.forEachRow(planes * outH, cost: outW) { r in
+                    let p = r / outH, y = r % outH, to = dst + r * outW
                     let sy = y - top
                     if sy < 0 || sy >= H {
                         to.update(repeating: value, count: outW)
                         return
                     }
                     to.update(repeating: value, count: left)
-                    (to + left).update(from: src.base + p * H * W + sy * W, count: W)
+                    (to + left).update(from: src + p * H * W + sy * W, count: W)
                     (to + left + W).update(repeating: value, count: right)
                 }
             }
@@ -51,14 +51,14 @@ enum SpatialPlanes {
         let planes = t.count / max(H * W, 1)
         return t.withUnsafeBufferPointer { sb in
             Tensor(shape: t.shape) { ob in
-                let src = SharedReadPointer(sb.baseAddress!), dst = SharedPointer(ob.baseAddress!)
-                forEachRow(planes * H, cost: W) { r in
-                    let p = r / H, y = r % H, to = dst.base + r * W
+                let src = sb.baseAddress!, dst = ob.baseAddress!
+                Parallel.forEachRow(planes * H, cost: W) { r in
+                    let p = r / H, y = r % H, to = dst + r * W
                     if horizontal {
-                        let from = src.base + r * W
+                        let from = src + r * W
                         for x in 0..<W { to[x] = from[W - 1 - x] }
                     } else {
-                        to.update(from: src.base + p * H * W + (H - 1 - y) * W, count: W)
+                        to.update(from: src + p * H * W + (H - 1 - y) * W, count: W)
                     }
                 }
             }
@@ -76,9 +76,9 @@ enum SpatialPlanes {
         let planes = t.count / max(H * W, 1)
         return t.withUnsafeBufferPointer { sb in
             Tensor(shape: shape) { ob in
-                let src = SharedReadPointer(sb.baseAddress!), dst = SharedPointer(ob.baseAddress!)
-                forEachRow(planes * outH, cost: outW) { r in
-                    let p = r / outH, i = r % outH, to = dst.base + r * outW, from = src.base + p * H * W
+                let src = sb.baseAddress!, dst = ob.baseAddress!
+                Parallel.forEachRow(planes * outH, cost: outW) { r in
+                    let p = r / outH, i = r % outH, to = dst + r * outW, from = src + p * H * W
                     switch k {
                     case 1: for j in 0..<outW { to[j] = from[j * W + (W - 1 - i)] }
                     case 2: for j in 0..<outW { to[j] = from[(H - 1 - i) * W + (W - 1 - j)] }

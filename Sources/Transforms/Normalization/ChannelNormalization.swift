@@ -72,14 +72,14 @@ public struct ChannelNormalization: Sendable, Equatable, Codable {
             for c in 0..<C where image.channels[c].kind != .label {
                 let mean = Float(means[c]), sd = Float(standardDeviations[c])   // divide, as torchvision's sub_().div_()
                 let isDepth = image.channels[c].kind == .depth
-                let p = SharedPointer(b.baseAddress! + c * plane)
+                let p = b.baseAddress! + c * plane
                 maskValues.withUnsafeBufferPointer { mb in
-                    let m = SharedReadPointer(mb.baseAddress!)
-                    forEachRange(plane, cost: 2) { r in
+                    let m = mb.baseAddress!
+                    Parallel.forEachRange(plane, cost: 2) { r in
                         for i in r {
-                            let x = p.base[i]
-                            let valid = m.base[i] != 0 && (!isDepth || (x > 0 && x.isFinite))
-                            p.base[i] = valid ? (x - mean) / sd : 0
+                            let x = p[i]
+                            let valid = m[i] != 0 && (!isDepth || (x > 0 && x.isFinite))
+                            p[i] = valid ? (x - mean) / sd : 0
                         }
                     }
                 }

@@ -24,7 +24,7 @@ final class GeometryErrorTests: XCTestCase {
         expect(RandomFlip(.vertical, probability: 1.5), mentions: "probability")
         expect(RandomRotate90(quarterTurns: []), mentions: "quarter turns")
         expect(RandomResizedCrop(height: 2, width: 2, scale: 0...1), mentions: "scale")
-        expect(ResizeLongestSide(longestSide: 0), mentions: "longest side")
+        expect(ChannelResizeLongestSide(longestSide: 0), mentions: "longest side")
     }
 
     func testInconsistentSamples() {

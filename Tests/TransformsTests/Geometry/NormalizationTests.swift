@@ -49,7 +49,7 @@ final class NormalizationTests: XCTestCase {
     func testSAMStylePadIsZeroAfterNormalising() throws {
         let image = ChannelImage(values: Tensor.full([1, 3, 5], 7), channels: [ChannelDescriptor(name: "I", unit: "1", kind: .intensity)])
         let n = try ChannelNormalization(means: [3], standardDeviations: [2])
-        let out = try applyOnce(TransformPipeline([ResizeLongestSide(longestSide: 10), Normalize(n)]), TransformSample(image: image))
+        let out = try applyOnce(TransformPipeline([ChannelResizeLongestSide(longestSide: 10), Normalize(n)]), TransformSample(image: image))
         // 3x5 -> 6x10, padded to 10x10; inside (7−3)/2 = 2, padding 0.
         let v = out.image.values.scalars
         XCTAssertEqual(v.filter { $0 == 2 }.count, 60)

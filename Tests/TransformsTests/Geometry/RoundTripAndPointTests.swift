@@ -92,7 +92,7 @@ final class RoundTripAndPointTests: XCTestCase {
             Flip(.horizontal), Flip(.vertical), Rotate90(quarterTurns: 1), Rotate90(quarterTurns: 2), Rotate90(quarterTurns: 3),
             Crop(top: 0, left: 0, height: 6, width: 9), Pad(top: 1, bottom: 2, left: 3, right: 0),
             Resize(height: 12, width: 27, interpolation: .nearest(.pillow)), Resize(height: 18, width: 27, labelRule: .torchLegacy),
-            ResizeLongestSide(longestSide: 27, interpolation: .nearest(.pillow)),
+            ChannelResizeLongestSide(longestSide: 27, interpolation: .nearest(.pillow)),
             TransformPipeline([Rotate90(quarterTurns: 1), Flip(.horizontal), Pad(top: 2, left: 1)]),
         ]
         for t in transforms {
@@ -111,13 +111,13 @@ final class RoundTripAndPointTests: XCTestCase {
 
     func testResizeLongestSideFollowsSAMsRounding() throws {
         // 30x50 -> longest 64: scale 1.28, 30·1.28 = 38.4 → 38; 37x50 -> 47.36 → 47; 25x50 -> 32.
-        XCTAssert(ResizeLongestSide.targetSize(height: 30, width: 50, longestSide: 64) == (38, 64))
-        XCTAssert(ResizeLongestSide.targetSize(height: 37, width: 50, longestSide: 64) == (47, 64))
-        XCTAssert(ResizeLongestSide.targetSize(height: 50, width: 25, longestSide: 64) == (64, 32))
+        XCTAssert(ChannelResizeLongestSide.targetSize(height: 30, width: 50, longestSide: 64) == (38, 64))
+        XCTAssert(ChannelResizeLongestSide.targetSize(height: 37, width: 50, longestSide: 64) == (47, 64))
+        XCTAssert(ChannelResizeLongestSide.targetSize(height: 50, width: 25, longestSide: 64) == (64, 32))
         // int(x + 0.5) rounds halves up: 3x8 -> 16: 3·2 = 6; 5x8 -> 12: 7.5 → 8.
-        XCTAssert(ResizeLongestSide.targetSize(height: 5, width: 8, longestSide: 12) == (8, 12))
+        XCTAssert(ChannelResizeLongestSide.targetSize(height: 5, width: 8, longestSide: 12) == (8, 12))
         let image = ChannelImage(values: Tensor.ones([1, 30, 50]), channels: [ChannelDescriptor(name: "I", unit: "1", kind: .intensity)])
-        let out = try applyOnce(ResizeLongestSide(longestSide: 64), TransformSample(image: image))
+        let out = try applyOnce(ChannelResizeLongestSide(longestSide: 64), TransformSample(image: image))
         XCTAssertEqual(out.image.values.shape, [1, 64, 64])
         let mask = out.image.validMask!.scalars
         XCTAssertEqual(mask.reduce(0, +), Float(38 * 64))

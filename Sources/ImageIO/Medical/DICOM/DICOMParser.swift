@@ -20,7 +20,7 @@ struct DICOMParser {
         var meta = DICOMDataSet(littleEndian: true)
         if bytes.count >= 132, Array(bytes[128..<132]) == Array("DICM".utf8) {
             start = 132
-            var cursor = ByteCursor(bytes, file: file, offset: start, littleEndian: true)
+            var cursor = FileByteCursor(bytes, file: file, offset: start, littleEndian: true)
             // File meta elements are always explicit VR little endian, group 0002.
             while cursor.remaining >= 4, try cursor.peek(UInt16.self, at: cursor.offset, "meta group") == 0x0002 {
                 let e = try readElement(&cursor, explicit: true, depth: 0)
@@ -46,12 +46,12 @@ struct DICOMParser {
             start = 0
         default: break  // explicit little endian, and every encapsulated (compressed) syntax
         }
-        var cursor = ByteCursor(body, file: file, offset: start, littleEndian: little)
+        var cursor = FileByteCursor(body, file: file, offset: start, littleEndian: little)
         let dataSet = try readDataSet(&cursor, explicit: explicit, end: body.count, untilItemDelimiter: false, depth: 0)
         return (meta, dataSet, syntax)
     }
 
-    private func readDataSet(_ c: inout ByteCursor, explicit: Bool, end: Int, untilItemDelimiter: Bool,
+    private func readDataSet(_ c: inout FileByteCursor, explicit: Bool, end: Int, untilItemDelimiter: Bool,
                              depth: Int) throws -> DICOMDataSet {
         guard depth <= DICOMParser.maxDepth else {
             throw ImageIOError.invalidField(file: file, field: "sequence nesting at byte \(c.offset)",
@@ -77,7 +77,7 @@ struct DICOMParser {
         return ds
     }
 
-    private func readElement(_ c: inout ByteCursor, explicit: Bool, depth: Int) throws -> DICOMElement {
+    private func readElement(_ c: inout FileByteCursor, explicit: Bool, depth: Int) throws -> DICOMElement {
         let at = c.offset
         let tag = DICOMTag(try c.read(UInt16.self, "element tag group at byte \(at)"),
                            try c.read(UInt16.self, "element tag element at byte \(at)"))
@@ -122,7 +122,7 @@ struct DICOMParser {
         return DICOMElement(tag: tag, vr: vr, value: value, items: [], fragments: nil)
     }
 
-    private func readItems(_ c: inout ByteCursor, explicit: Bool, tag: DICOMTag, end: Int?,
+    private func readItems(_ c: inout FileByteCursor, explicit: Bool, tag: DICOMTag, end: Int?,
                            depth: Int) throws -> [DICOMDataSet] {
         if let end { try c.require(end - c.offset, "\(tag) sequence") }
         var items: [DICOMDataSet] = []
@@ -146,7 +146,7 @@ struct DICOMParser {
         return items
     }
 
-    private func readFragments(_ c: inout ByteCursor, tag: DICOMTag) throws -> [ArraySlice<UInt8>] {
+    private func readFragments(_ c: inout FileByteCursor, tag: DICOMTag) throws -> [ArraySlice<UInt8>] {
         var fragments: [ArraySlice<UInt8>] = []
         while true {
             let t = DICOMTag(try c.read(UInt16.self, "pixel data fragment tag"), try c.read(UInt16.self, "pixel data fragment tag"))

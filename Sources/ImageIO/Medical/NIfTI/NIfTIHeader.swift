@@ -53,7 +53,7 @@ public struct NIfTIHeader: Sendable, Equatable {
 
     /// Parses a header from the first bytes of a file (at least 348 bytes for NIfTI-1, 540 for NIfTI-2).
     public static func parse(_ bytes: [UInt8], file: String) throws -> NIfTIHeader {
-        var c = ByteCursor(bytes, file: file)
+        var c = FileByteCursor(bytes, file: file)
         let raw = try c.peek(UInt32.self, at: 0, "sizeof_hdr")
         let size: Int
         if raw == 348 || raw == 540 { size = Int(raw) } else if raw.byteSwapped == 348 || raw.byteSwapped == 540 {

@@ -152,7 +152,7 @@ struct PickleMachine {
         }
 
         while true {
-            opcodeOffset = r.position
+            opcodeOffset = r.offset
             opcode = try r.u8("opcode")
             switch opcode {
             case 0x80:  // PROTO
@@ -178,7 +178,7 @@ struct PickleMachine {
                 guard n <= UInt64(r.remaining) else { try r.require(Int.max, "BINUNICODE8"); break }
                 try push(.string(try r.utf8(Int(n), "BINUNICODE8")))
             case 0x55, 0x54:  // SHORT_BINSTRING, BINSTRING (Python 2 str): Latin-1
-                let n = opcode == 0x55 ? Int(try r.u8("length")) : Int(try r.integer(Int32.self, "length"))
+                let n = opcode == 0x55 ? Int(try r.u8("length")) : Int(try r.read(Int32.self, "length"))
                 guard n >= 0 else { throw fail("a non-negative BINSTRING length") }
                 try push(.string(String(decoding: try r.slice(n, "BINSTRING").map { UInt16($0) }, as: UTF16.self)))
             case 0x43: let n = Int(try r.u8("length")); try r.skip(n, "SHORT_BINBYTES"); try push(.bytes(count: n))
@@ -225,11 +225,11 @@ struct PickleMachine {
                 let items = try popMark()
                 guard let target = stack.last else { throw fail("a list below the MARK") }
                 try append(items, into: target)
-            case 0x4A: try push(.int(Int(try r.integer(Int32.self, "BININT"))))
+            case 0x4A: try push(.int(Int(try r.read(Int32.self, "BININT"))))
             case 0x4B: try push(.int(Int(try r.u8("BININT1"))))
             case 0x4D: try push(.int(Int(try r.u16("BININT2"))))
             case 0x8A, 0x8B:  // LONG1, LONG4: little-endian two's complement
-                let n = opcode == 0x8A ? Int(try r.u8("LONG1 length")) : Int(try r.integer(Int32.self, "LONG4 length"))
+                let n = opcode == 0x8A ? Int(try r.u8("LONG1 length")) : Int(try r.read(Int32.self, "LONG4 length"))
                 guard n >= 0 else { throw fail("a non-negative LONG4 length") }
                 let digits = try r.slice(n, "LONG digits")
                 if n > 8 {

@@ -25,7 +25,7 @@ struct ZipDirectory {
         self.bytes = bytes
         let eocd = try ZipDirectory.findEndRecord(bytes, file: file)
         var r = ByteReader(bytes, file: file, section: "ZIP end of central directory")
-        r.position = eocd + 4
+        r.offset = eocd + 4
         let disk = try r.u16("disk number"), cdDisk = try r.u16("directory disk")
         _ = try r.u16("entries on this disk")
         var count = Int(try r.u16("entry count"))
@@ -40,14 +40,14 @@ struct ZipDirectory {
                 throw TensorFileError.missing(file: file, field: "ZIP64 end of central directory locator (needed by 0xFFFF… fields)")
             }
             var l = ByteReader(bytes, file: file, section: "ZIP64 locator")
-            l.position = eocd - 20 + 8
+            l.offset = eocd - 20 + 8
             let recordOffset = try l.u64("record offset")
             guard recordOffset <= UInt64(bytes.count), ZipDirectory.signature(bytes, Int(recordOffset)) == 0x0606_4B50 else {
                 throw TensorFileError.malformed(file: file, field: "ZIP64 locator record offset",
                                                 expected: "the offset of a ZIP64 end record (50 4b 06 06)", got: "\(recordOffset)")
             }
             var z = ByteReader(bytes, file: file, section: "ZIP64 end of central directory")
-            z.position = Int(recordOffset) + 4 + 8 + 2 + 2 + 4 + 4 + 8
+            z.offset = Int(recordOffset) + 4 + 8 + 2 + 2 + 4 + 4 + 8
             let total = try z.u64("entry count"), size = try z.u64("directory size"), off = try z.u64("directory offset")
             guard total <= UInt64(bytes.count), size <= UInt64(bytes.count), off <= UInt64(bytes.count) else {
                 throw TensorFileError.malformed(file: file, field: "ZIP64 end of central directory",
@@ -64,7 +64,7 @@ struct ZipDirectory {
         var entries: [Entry] = []
         entries.reserveCapacity(min(count, cdSize / 46))
         for k in 0..<count {
-            let at = cdOffset + c.position
+            let at = cdOffset + c.offset
             let sig = try c.u32("entry \(k) signature")
             guard sig == 0x0201_4B50 else {
                 throw TensorFileError.malformed(file: file, field: "ZIP central directory entry \(k) at byte \(at)",
@@ -146,7 +146,7 @@ struct ZipDirectory {
                                             got: "\(entry.compressedSize) compressed, \(entry.uncompressedSize) uncompressed")
         }
         var r = ByteReader(bytes, file: file, section: "ZIP local header of '\(entry.name)'")
-        r.position = entry.localHeaderOffset
+        r.offset = entry.localHeaderOffset
         let sig = try r.u32("signature")
         guard sig == 0x0403_4B50 else {
             throw TensorFileError.malformed(file: file, field: "ZIP local header of '\(entry.name)' at byte \(entry.localHeaderOffset)",

@@ -1,3 +1,5 @@
+import Tensor
+
 /// The `.edgeDirected` polarization demosaicing kernel (see `PolarizationDemosaicMethod.edgeDirected`).
 ///
 /// For a pixel p measuring angle φ, with M the mosaic and reflect-101 indexing at the borders:
@@ -22,28 +24,27 @@ enum EdgeDirectedPolarizationDemosaic {
         for i in 0..<plane { maxAbs = max(maxAbs, abs(src[i])) }
         let eps = max(maxAbs * 1e-6, Float.leastNormalMagnitude)
         let ch = (0..<4).map { layout.channel(row: $0 / 2, col: $0 % 2) }  // channel at phase (r, c) = ch[2r + c]
-        let s = SharedReadPointer(src), o = SharedPointer(out)
 
         // Measured samples and pass 1 (diagonal partner).
-        forEachRow(h, cost: w * 16) { y in
-            let m = s.base
+        Parallel.forEachRow(h, cost: w * 16) { y in
+            let m = src
             @inline(__always) func M(_ yy: Int, _ xx: Int) -> Float { m[Self.reflect(yy, h) * w + Self.reflect(xx, w)] }
             for x in 0..<w {
                 let own = ch[2 * (y & 1) + (x & 1)]
                 let diag = ch[2 * ((y + 1) & 1) + ((x + 1) & 1)]
                 let c = M(y, x)
-                o.base[own * plane + y * w + x] = c
+                out[own * plane + y * w + x] = c
                 let l1 = 2 * c - M(y - 2, x - 2) - M(y + 2, x + 2)
                 let l2 = 2 * c - M(y - 2, x + 2) - M(y + 2, x - 2)
                 let a1 = M(y - 1, x - 1), b1 = M(y + 1, x + 1), a2 = M(y - 1, x + 1), b2 = M(y + 1, x - 1)
                 let e1 = Self.limited((a1 + b1) * 0.5 + l1 * kLap, a1, b1), g1 = abs(a1 - b1) + abs(l1)
                 let e2 = Self.limited((a2 + b2) * 0.5 + l2 * kLap, a2, b2), g2 = abs(a2 - b2) + abs(l2)
-                o.base[diag * plane + y * w + x] = Self.blend(eps, e1, g1, e2, g2)
+                out[diag * plane + y * w + x] = Self.blend(eps, e1, g1, e2, g2)
             }
         }
         // Pass 2 (row and column partners), reading pass-1 values of other rows: a separate sweep.
-        forEachRow(h, cost: w * 24) { y in
-            let m = s.base
+        Parallel.forEachRow(h, cost: w * 24) { y in
+            let m = src
             @inline(__always) func M(_ yy: Int, _ xx: Int) -> Float { m[Self.reflect(yy, h) * w + Self.reflect(xx, w)] }
             for x in 0..<w {
                 let rowPartner = ch[2 * (y & 1) + ((x + 1) & 1)]
@@ -53,7 +54,7 @@ enum EdgeDirectedPolarizationDemosaic {
                 let lv = 2 * c - M(y - 2, x) - M(y + 2, x)
                 // Row partner: measured left/right, pass-1 values above/below.
                 do {
-                    let p = o.base + rowPartner * plane
+                    let p = out + rowPartner * plane
                     let a = M(y, x - 1), b = M(y, x + 1)
                     let u = p[Self.reflect(y - 1, h) * w + x], d = p[Self.reflect(y + 1, h) * w + x]
                     p[y * w + x] = Self.blend(eps, Self.limited((a + b) * 0.5 + lh * kLap, a, b), abs(a - b) + abs(lh),
@@ -61,7 +62,7 @@ enum EdgeDirectedPolarizationDemosaic {
                 }
                 // Column partner: measured above/below, pass-1 values left/right.
                 do {
-                    let p = o.base + colPartner * plane
+                    let p = out + colPartner * plane
                     let a = M(y - 1, x), b = M(y + 1, x)
                     let l = p[y * w + Self.reflect(x - 1, w)], r = p[y * w + Self.reflect(x + 1, w)]
                     p[y * w + x] = Self.blend(eps, Self.limited((a + b) * 0.5 + lv * kLap, a, b), abs(a - b) + abs(lv),

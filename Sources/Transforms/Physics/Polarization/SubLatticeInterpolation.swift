@@ -1,3 +1,5 @@
+import Tensor
+
 /// Where a channel is sampled on a mosaic with period 2.
 @usableFromInline
 enum SubLattice: Sendable {
@@ -23,11 +25,10 @@ func interpolateSubLattice(src: UnsafePointer<Float>, dst: UnsafeMutablePointer<
         return
     case let .quincunx(p): parity = p
     }
-    let s = SharedReadPointer(src), d = SharedPointer(dst)
-    forEachRow(h - 2, cost: w * 4) { r in
+    Parallel.forEachRow(h - 2, cost: w * 4) { r in
         let y = r + 1
-        let row = s.base + y * w, up = row - w, down = row + w
-        let out = d.base + y * w
+        let row = src + y * w, up = row - w, down = row + w
+        let out = dst + y * w
         for x in 1..<(w - 1) {
             let v = (y + x) & 1 == parity ? row[x] : (up[x] + down[x] + row[x - 1] + row[x + 1]) * 0.25
             out[x] = roundHalfUp ? (v + 0.5).rounded(.down) : v

@@ -97,10 +97,9 @@ public struct PlanckRadiometry: Sendable, Equatable {
         let n = t.count
         return t.withUnsafeBufferPointer { src in
             Tensor(shape: t.shape) { out in
-                let s = SharedReadPointer(src.baseAddress!), d = SharedPointer(out.baseAddress!)
                 let rows = max(1, min(n / 4096, 64))
-                forEachRow(rows, cost: n / rows * 16) { r in
-                    for i in (n * r / rows)..<(n * (r + 1) / rows) { d.base[i] = Float(f(Double(s.base[i]))) }
+                Parallel.forEachRow(rows, cost: n / rows * 16) { r in
+                    for i in (n * r / rows)..<(n * (r + 1) / rows) { out[i] = Float(f(Double(src[i]))) }
                 }
             }
         }

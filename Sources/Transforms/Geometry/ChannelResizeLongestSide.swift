@@ -1,6 +1,8 @@
 import Tensor
 
-/// SAM's `ResizeLongestSide` followed by its padding: scales so the longer side becomes
+/// The channel transform form of SAM's `ResizeLongestSide` followed by its padding, on
+/// `ChannelImage`s with kind-aware resampling (SAM's own tensor pre-processing is SimCMF's
+/// `SAMResizeLongestSide`; both take the size rule from Tensor's `LongestSideScaling`): scales so the longer side becomes
 /// `longestSide` (aspect ratio kept; each side `int(side·scale + 0.5)` with
 /// `scale = longestSide / max(H, W)`, as `ResizeLongestSide.get_preprocess_shape`), then pads at the
 /// bottom and right to `longestSide × longestSide` (when `pad` is true) with the padding marked
@@ -9,7 +11,7 @@ import Tensor
 ///
 /// Interpolation follows `Resize` (SAM's `apply_image` uses PIL bilinear with antialiasing and its
 /// `apply_image_torch` bilinear with `antialias=True`; neither is reproduced for downscaling).
-public struct ResizeLongestSide: ChannelTransform {
+public struct ChannelResizeLongestSide: ChannelTransform {
     public var longestSide: Int
     public var interpolation: ResizeInterpolation
     public var labelRule: NearestRule
@@ -27,14 +29,13 @@ public struct ResizeLongestSide: ChannelTransform {
 
     /// The `(height, width)` SAM resizes an `height × width` image to.
     public static func targetSize(height: Int, width: Int, longestSide: Int) -> (height: Int, width: Int) {
-        let scale = Double(longestSide) / Double(max(height, width))
-        return (Int(Double(height) * scale + 0.5), Int(Double(width) * scale + 0.5))
+        LongestSideScaling.targetSize(height: height, width: width, longestSide: longestSide)
     }
 
     public func apply(_ sample: TransformSample, generator: inout SeededGenerator) throws -> TransformSample {
         try validateSample(sample, transform: "resize-longest-side")
         try validateOutputSize(height: longestSide, width: longestSide, field: "resize-longest-side: longest side")
-        let (h, w) = ResizeLongestSide.targetSize(height: sample.image.height, width: sample.image.width, longestSide: longestSide)
+        let (h, w) = Self.targetSize(height: sample.image.height, width: sample.image.width, longestSide: longestSide)
         let resize = Resize(height: max(h, 1), width: max(w, 1), interpolation: interpolation, labelRule: labelRule)
         var out = try resize.apply(sample, generator: &generator)
         if pad {

@@ -4,7 +4,7 @@
 //
 // FP contraction is off, so no variant fuses a multiply-add: every ISA (and every thread count,
 // since the Swift callers split work into disjoint row or index ranges) rounds identically.
-#include "engine_kernels.h"
+#include "physics_kernels.h"
 #include "isa_level.h"
 
 #pragma clang fp contract(off)
@@ -54,14 +54,14 @@ static inline __attribute__((always_inline)) float pol_aolp(float s1, float s2) 
     __attribute__((target("avx2,fma"))) static void name##_256 params __VA_ARGS__            \
     static void name##_portable params __VA_ARGS__                                            \
     void name params {                                                                         \
-        switch (engine_isa_level()) {                                                          \
+        switch (physics_isa_level()) {                                                          \
         case 2: name##_512 args; break;                                                        \
         case 1: name##_256 args; break;                                                        \
         default: name##_portable args;                                                         \
         }                                                                                      \
     }
 
-POL_KERNEL(engine_pol_stokes,
+POL_KERNEL(physics_pol_stokes,
            (const float *angles, long plane, float *stokes, long lo, long hi),
            (angles, plane, stokes, lo, hi), {
     const float *i0 = angles, *i45 = angles + plane, *i90 = angles + 2 * plane, *i135 = angles + 3 * plane;
@@ -73,7 +73,7 @@ POL_KERNEL(engine_pol_stokes,
     }
 })
 
-POL_KERNEL(engine_pol_dolp,
+POL_KERNEL(physics_pol_dolp,
            (const float *stokes, long plane, int clamped, float *out, long lo, long hi),
            (stokes, plane, clamped, out, lo, hi), {
     const float *s0 = stokes, *s1 = stokes + plane, *s2 = stokes + 2 * plane;
@@ -84,14 +84,14 @@ POL_KERNEL(engine_pol_dolp,
     }
 })
 
-POL_KERNEL(engine_pol_aolp,
+POL_KERNEL(physics_pol_aolp,
            (const float *stokes, long plane, float *out, long lo, long hi),
            (stokes, plane, out, lo, hi), {
     const float *s1 = stokes + plane, *s2 = stokes + 2 * plane;
     for (long k = lo; k < hi; k++) out[k] = pol_aolp(s1[k], s2[k]);
 })
 
-POL_KERNEL(engine_pol_polarimetry,
+POL_KERNEL(physics_pol_polarimetry,
            (const float *angles, long plane, float *s0, float *s1, float *s2, float *dolp, float *aolp, long lo, long hi),
            (angles, plane, s0, s1, s2, dolp, aolp, lo, hi), {
     const float *i0 = angles, *i45 = angles + plane, *i90 = angles + 2 * plane, *i135 = angles + 3 * plane;
@@ -135,7 +135,7 @@ static inline __attribute__((always_inline)) void pol_bilinear_row(const float *
     out[w - 1] = out[w - 2];
 }
 
-POL_KERNEL(engine_pol_bilinear_rows,
+POL_KERNEL(physics_pol_bilinear_rows,
            (const float *src, float *out, long plane_stride, long h, long w, const int *phases, int planes,
             int round, long y0, long y1),
            (src, out, plane_stride, h, w, phases, planes, round, y0, y1), {

@@ -1,16 +1,17 @@
 import Tensor
 
-/// segment-anything's `ResizeLongestSide(target)`: scales an image so that its longer side is
-/// `targetLength` (`new = int(old · target / max(h, w) + 0.5)`), and prompts by the same factors.
-public struct ResizeLongestSide: Sendable, Equatable {
+/// segment-anything's `ResizeLongestSide(target)`, SAM's pre-processing of tensors: scales an image
+/// so that its longer side is `targetLength` (`new = int(old · target / max(h, w) + 0.5)`,
+/// `LongestSideScaling` in Tensor), and prompts by the same factors. The channel transform with the
+/// same rule, on `ChannelImage`s with padding, is Transforms' `ChannelResizeLongestSide`.
+public struct SAMResizeLongestSide: Sendable, Equatable {
     public let targetLength: Int
 
     public init(targetLength: Int = 1024) { self.targetLength = targetLength }
 
     /// `get_preprocess_shape`: the resized `(height, width)`, computed in double precision like Python.
     public static func preprocessShape(height: Int, width: Int, longSide: Int) -> (height: Int, width: Int) {
-        let scale = Double(longSide) / Double(Swift.max(height, width))
-        return (Int(Double(height) * scale + 0.5), Int(Double(width) * scale + 0.5))
+        LongestSideScaling.targetSize(height: height, width: width, longestSide: longSide)
     }
 
     public func preprocessShape(height: Int, width: Int) -> (height: Int, width: Int) {
@@ -36,8 +37,8 @@ public struct ResizeLongestSide: Sendable, Equatable {
         guard coords.rank >= 1, coords.shape[coords.rank - 1] == 2 else {
             throw SAMError.shapeMismatch(field: "coordinates", expected: "[..., 2]", got: coords.shape)
         }
-        let (nh, nw) = preprocessShape(height: originalSize.height, width: originalSize.width)
-        let sx = Double(nw) / Double(originalSize.width), sy = Double(nh) / Double(originalSize.height)
+        let (sx, sy) = LongestSideScaling.coordinateScale(height: originalSize.height, width: originalSize.width,
+                                                          longestSide: targetLength)
         var out = coords
         out.withUnsafeMutableBufferPointer { b in
             for i in 0..<(b.count / 2) {
@@ -80,3 +81,7 @@ public struct ResizeLongestSide: Sendable, Equatable {
         return a
     }
 }
+
+/// The former name, kept so code written against it still compiles.
+@available(*, deprecated, renamed: "SAMResizeLongestSide")
+public typealias ResizeLongestSide = SAMResizeLongestSide
