@@ -70,7 +70,7 @@ final class AttentionMemoryTests: XCTestCase {
                           Tensor.normal([2 * h - 1, d], using: &g), Tensor.normal([2 * w - 1, d], using: &g)]
                 let R = Tensor.normal([B, N, 3], using: &g)
                 let a = ts.map { Variable($0, requiresGrad: true) }, b = ts.map { Variable($0, requiresGrad: true) }
-                let fused = attention(a[0], a[1], a[2], relH: a[3], relW: a[4], h: h, w: w, scale: 0.4)
+                let fused = attention(a[0], a[1], a[2], relativePositionBias: (a[3], a[4], h, w), scale: 0.4)
                 let bias = decomposedRelativePosition(b[0], relH: b[3], relW: b[4], h: h, w: w)
                 let composed = attention(b[0], b[1], b[2], bias: bias, scale: 0.4)
                 let what = "portable \(portable), \(h)x\(w)"

@@ -6,7 +6,7 @@ import TestComparisons
 /// The products inside attention (`AttentionProducts`: AVX-512 register tiles, or OpenBLAS) against
 /// sums in Double, on shapes that leave partial tiles in every direction; whole attention forward
 /// and backward on the tiled path against the BLAS path; and attention read straight from token rows
-/// (`attention(tokens:)`) against permuting to heads and back.
+/// (`attention(qkvProjection:)`) against permuting to heads and back.
 final class AttentionProductsTests: XCTestCase {
     /// `(n, m, width)`: rows not a multiple of any tile height (6, 8, 12), key counts not a multiple of the
     /// 32-column panels or the 64-row chunks, widths of one to eight vectors.
@@ -106,7 +106,7 @@ final class AttentionProductsTests: XCTestCase {
         for (i, (t, b)) in zip(tiled, blas).enumerated() { assertClose(t, b, rtol: 1e-4, atol: 1e-5, "output \(i)") }
     }
 
-    /// `attention(tokens:)` gives the values and gradients of SAM's permute → `attention(qkv:)` → permute,
+    /// `attention(qkvProjection:)` gives the values and gradients of SAM's permute → `attention(packedQKV:)` → permute,
     /// with and without the relative position, for head widths on the tiled (16) and BLAS-only (4) paths.
     func testTokenAttentionEqualsPermutedComposition() {
         for (d, relative) in [(16, true), (16, false), (4, true)] {
@@ -116,9 +116,9 @@ final class AttentionProductsTests: XCTestCase {
                       Tensor.normal([2 * w - 1, d], using: &rng)]
             let seed = Tensor.normal([b, h, w, C], using: &rng)
             let x = ts.map { Variable($0, requiresGrad: true) }, y = ts.map { Variable($0, requiresGrad: true) }
-            let direct = attention(tokens: x[0], heads: heads, relativePosition: relative ? (x[1], x[2], h, w) : nil, scale: 0.3)
+            let direct = attention(qkvProjection: x[0], heads: heads, relativePositionBias: relative ? (x[1], x[2], h, w) : nil, scale: 0.3)
             let packed = y[0].reshaped([b, h * w, 3, heads, d]).permuted([2, 0, 3, 1, 4]).reshaped([3, b * heads, h * w, d])
-            let composed = attention(qkv: packed, relativePosition: relative ? (y[1], y[2], h, w) : nil, scale: 0.3)
+            let composed = attention(packedQKV: packed, relativePositionBias: relative ? (y[1], y[2], h, w) : nil, scale: 0.3)
                 .reshaped([b, heads, h, w, d]).permuted([0, 2, 3, 1, 4]).reshaped([b, h, w, C])
             let what = "d \(d), relative \(relative)"
             assertClose(direct.value, composed.value, rtol: 1e-5, atol: 1e-6, "\(what) forward")

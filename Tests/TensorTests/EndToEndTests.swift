@@ -33,7 +33,7 @@ final class EndToEndTests: XCTestCase {
             let scale = 1 / Float(hd).squareRoot()
             let a: Variable
             if let relH, let relW {   // the fused SAM path on packed qkv
-                a = attention(qkv: qkvOut, relativePosition: (relH.variable, relW.variable, 4, 4), scale: scale)
+                a = attention(packedQKV: qkvOut, relativePositionBias: (relH.variable, relW.variable, 4, 4), scale: scale)
             } else {                  // separate q, k, v
                 let q = qkvOut.slice(axis: 0, 0..<1).reshaped([B * heads, N, hd])
                 let k = qkvOut.slice(axis: 0, 1..<2).reshaped([B * heads, N, hd])

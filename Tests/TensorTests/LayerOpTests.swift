@@ -88,14 +88,14 @@ final class LayerOpTests: XCTestCase {
                   Tensor.normal([2 * h - 1, d], using: &g), Tensor.normal([2 * w - 1, d], using: &g)]
         let R = Tensor.normal([B, h * w, 6], using: &g)
         let a = ts.map { Variable($0, requiresGrad: true) }, b = ts.map { Variable($0, requiresGrad: true) }
-        let fused = attention(a[0], a[1], a[2], relH: a[3], relW: a[4], h: h, w: w, scale: 0.4)
+        let fused = attention(a[0], a[1], a[2], relativePositionBias: (a[3], a[4], h, w), scale: 0.4)
         let bias = decomposedRelativePosition(b[0], relH: b[3], relW: b[4], h: h, w: w)
         let composed = attention(b[0], b[1], b[2], bias: bias, scale: 0.4)
         assertClose(fused.value, composed.value, rtol: 1e-5, atol: 1e-6, "forward")
         fused.backward(seed: R)
         composed.backward(seed: R)
         for i in 0..<5 { assertClose(a[i].grad, b[i].grad!, rtol: 1e-4, atol: 1e-5, "grad \(i)") }
-        finiteDifferenceCheck(inputs: ts) { attention($0[0], $0[1], $0[2], relH: $0[3], relW: $0[4], h: h, w: w, scale: 0.4) }
+        finiteDifferenceCheck(inputs: ts) { attention($0[0], $0[1], $0[2], relativePositionBias: ($0[3], $0[4], h, w), scale: 0.4) }
     }
 
     /// Backward from recomputed probabilities equals backward from stored ones.
@@ -182,10 +182,10 @@ final class LayerOpTests: XCTestCase {
         for withRel in [false, true] {
             let p = Variable(packed, requiresGrad: true), s = Variable(packed, requiresGrad: true)
             let ta = tables.map { Variable($0, requiresGrad: true) }, tb = tables.map { Variable($0, requiresGrad: true) }
-            let a = attention(qkv: p, relativePosition: withRel ? (ta[0], ta[1], h, w) : nil, scale: 0.5)
+            let a = attention(packedQKV: p, relativePositionBias: withRel ? (ta[0], ta[1], h, w) : nil, scale: 0.5)
             let q = s.slice(axis: 0, 0..<1).reshaped([B, h * w, d]), k = s.slice(axis: 0, 1..<2).reshaped([B, h * w, d])
             let v = s.slice(axis: 0, 2..<3).reshaped([B, h * w, d])
-            let b = withRel ? attention(q, k, v, relH: tb[0], relW: tb[1], h: h, w: w, scale: 0.5) : attention(q, k, v, scale: 0.5)
+            let b = withRel ? attention(q, k, v, relativePositionBias: (tb[0], tb[1], h, w), scale: 0.5) : attention(q, k, v, scale: 0.5)
             assertClose(a.value, b.value, rtol: 1e-6, atol: 1e-6, "forward rel=\(withRel)")
             a.backward(seed: R)
             b.backward(seed: R)

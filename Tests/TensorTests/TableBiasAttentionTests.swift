@@ -1,7 +1,7 @@
 import XCTest
 @testable import Tensor
 
-/// `attention(qkv:biasTable:indices:scale:)` equals attention on the sliced q, k, v with the bias
+/// `attention(packedQKV:tableBias:indices:scale:)` equals attention on the sliced q, k, v with the bias
 /// gathered and repeated by `attentionBias` (values, packed-qkv and table gradients), and passes
 /// finite differences; the per-head bias it uses equals the repeated dense one.
 final class TableBiasAttentionTests: XCTestCase {
@@ -20,7 +20,7 @@ final class TableBiasAttentionTests: XCTestCase {
         let qkv = Tensor.normal([3, B, N, d], using: &g), table = Tensor.normal([heads, T], using: &g)
         let scale: Float = 0.4
         let pv = Variable(qkv, requiresGrad: true), tv = Variable(table, requiresGrad: true)
-        let y = attention(qkv: pv, biasTable: tv, indices: idx, scale: scale)
+        let y = attention(packedQKV: pv, tableBias: tv, indices: idx, scale: scale)
 
         let pr = Variable(qkv, requiresGrad: true), tr = Variable(table, requiresGrad: true)
         let parts = (0..<3).map { pr.slice(axis: 0, $0..<($0 + 1)).reshaped([B, N, d]) }
@@ -87,7 +87,7 @@ final class TableBiasAttentionTests: XCTestCase {
         var g = SeededGenerator(seed: 72)
         let (idx, T) = Self.indices
         finiteDifferenceCheck(inputs: [Tensor.normal([3, 4, 9, 3], using: &g), Tensor.normal([2, T], using: &g)]) {
-            attention(qkv: $0[0], biasTable: $0[1], indices: idx, scale: 0.5)
+            attention(packedQKV: $0[0], tableBias: $0[1], indices: idx, scale: 0.5)
         }
     }
 
@@ -101,7 +101,7 @@ final class TableBiasAttentionTests: XCTestCase {
         let y = windowAttention(qkvProjection: xv, heads: heads, biasTable: tv, indices: idx, scale: 0.3)
         let xr = Variable(x, requiresGrad: true), tr = Variable(table, requiresGrad: true)
         let packed = xr.reshaped([B, N, heads, 3, d]).permuted([3, 0, 2, 1, 4]).reshaped([3, B * heads, N, d])
-        let ref = attention(qkv: packed, biasTable: tr, indices: idx, scale: 0.3)
+        let ref = attention(packedQKV: packed, tableBias: tr, indices: idx, scale: 0.3)
             .reshaped([B, heads, N, d]).permuted([0, 2, 1, 3]).reshaped([B, N, heads * d])
         assertClose(y.value, ref.value, rtol: 0, atol: 0, "forward")
         let R = Tensor.normal(y.shape, using: &g)

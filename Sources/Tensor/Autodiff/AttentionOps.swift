@@ -14,8 +14,9 @@ public func attention(_ q: Variable, _ k: Variable, _ v: Variable, bias: Variabl
 /// SAM attention with decomposed relative position, fused: `softmax(scale·q·kᵀ + relpos(q)) · v`
 /// where `relpos` is `decomposedRelativePosition(q, relH, relW, h, w)` on the *unscaled* q. The
 /// `[B, N, N]` bias is never materialised. `q, k [B, h·w, d]`, `v [B, h·w, dv]`, `relH [2h−1, d]`, `relW [2w−1, d]`.
-public func attention(_ q: Variable, _ k: Variable, _ v: Variable, relH: Variable, relW: Variable, h: Int, w: Int,
-                      scale: Float) -> Variable {
+public func attention(_ q: Variable, _ k: Variable, _ v: Variable,
+                      relativePositionBias rp: (relH: Variable, relW: Variable, h: Int, w: Int), scale: Float) -> Variable {
+    let (relH, relW, h, w) = (rp.relH, rp.relW, rp.h, rp.w)
     let qv = q.value, kv = k.value, vv = v.value, rh = relH.value, rw = relW.value
     let rows = qv.shape[0] * qv.shape[1], C = qv.shape[2]
     let q2 = qv.reshaped([rows, C])
@@ -50,7 +51,8 @@ public func attention(_ q: Variable, _ k: Variable, _ v: Variable, relH: Variabl
 /// with B = images·heads), optionally with SAM's decomposed relative position (`relH [2h−1, d]`,
 /// `relW [2w−1, d]`, `N = h·w`). Equivalent to slicing q, k, v and calling `attention`, without the
 /// slice copies; the gradient is one packed `[3, B, N, d]` tensor. Output `[B, N, d]`.
-public func attention(qkv: Variable, relativePosition: (relH: Variable, relW: Variable, h: Int, w: Int)? = nil, scale: Float) -> Variable {
+public func attention(packedQKV qkv: Variable, relativePositionBias relativePosition: (relH: Variable, relW: Variable, h: Int, w: Int)? = nil,
+                      scale: Float) -> Variable {
     let t = qkv.value
     precondition(t.rank == 4 && t.shape[0] == 3, "attention: packed qkv \(t.shape), expected [3, B, N, d]")
     let (B, N, C) = (t.shape[1], t.shape[2], t.shape[3]), rows = B * N
@@ -157,10 +159,11 @@ public func attentionBias(table: Variable, indices: [Int], n: Int, m: Int, repea
 /// Multi-head self-attention straight from a `qkv` linear layer's output to the merged heads, without
 /// permuting to heads and back: `projected [b, ..., 3C]` holds each token's `[q | k | v]` (each
 /// `C = heads · d` wide, heads side by side), the middle axes are the `N` tokens of one attention (an
-/// `h × w` grid when `relativePosition` is given: SAM's decomposed relative position on the unscaled
+/// `h × w` grid when `relativePositionBias` is given: SAM's decomposed relative position on the unscaled
 /// q, tables `relH [2h−1, d]`, `relW [2w−1, d]`). Output `[b, ..., C]`. The same values and gradients as
-/// `qkv.reshape(b, N, 3, heads, d).permute(2, 0, 3, 1, 4)`, `attention(qkv:)`, and the inverse permute.
-public func attention(tokens projected: Variable, heads: Int, relativePosition: (relH: Variable, relW: Variable, h: Int, w: Int)? = nil,
+/// `qkv.reshape(b, N, 3, heads, d).permute(2, 0, 3, 1, 4)`, `attention(packedQKV:)`, and the inverse permute.
+public func attention(qkvProjection projected: Variable, heads: Int,
+                      relativePositionBias relativePosition: (relH: Variable, relW: Variable, h: Int, w: Int)? = nil,
                       scale: Float) -> Variable {
     let t = projected.value
     precondition(t.rank >= 3 && t.shape.last! % (3 * heads) == 0, "attention: tokens \(t.shape) for \(heads) heads")

@@ -5,7 +5,7 @@
 /// q, k, v, with neither the q/k/v slice copies nor a repeated bias: the bias is gathered once per head
 /// (`[heads, N, N]`), and each window's item reads its head's (`AttentionBias.perHead`). The gradient is
 /// one packed `[3, B, N, d]` tensor and the table's (summed over the windows).
-public func attention(qkv: Variable, biasTable table: Variable, indices: [Int], scale: Float) -> Variable {
+public func attention(packedQKV qkv: Variable, tableBias table: Variable, indices: [Int], scale: Float) -> Variable {
     let t = qkv.value, tv = table.value
     precondition(t.rank == 4 && t.shape[0] == 3, "attention: packed qkv \(t.shape), expected [3, B, N, d]")
     let (B, N) = (t.shape[1], t.shape[2])
@@ -25,7 +25,7 @@ public func attention(qkv: Variable, biasTable table: Variable, indices: [Int], 
 /// TinyViT's window attention straight from the qkv projection: `x [B, N, heads·3·d]` laid out per
 /// token as `[heads, (q | k | v), d]` (TinyViT's `qkv` Linear) → `[B, N, heads·d]` laid out `[heads, d]`
 /// (what `proj` reads). Equals `x.reshaped([B, N, heads, 3, d]).permuted([3, 0, 2, 1, 4])` fed to
-/// `attention(qkv:biasTable:indices:scale:)`, then `.reshaped([B, heads, N, d]).permuted([0, 2, 1, 3])`,
+/// `attention(packedQKV:tableBias:indices:scale:)`, then `.reshaped([B, heads, N, d]).permuted([0, 2, 1, 3])`,
 /// without either rearrangement: the attention reads each item's rows in place in `x` and writes its
 /// output in place (`Attention.forward(tokens:order:)`, items head-major), and the bias is gathered once
 /// per head (`AttentionBias.perHead` with a run of B windows).

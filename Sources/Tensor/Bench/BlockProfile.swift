@@ -21,7 +21,7 @@ extension EngineBenchmark {
         let nb = h.shape[0], n = 196
         let qkv = block.qkv(h); lap("qkv linear")
         let t = qkv.reshaped([nb, n, 3, heads, hd]).permuted([2, 0, 3, 1, 4]).reshaped([3, nb * heads, n, hd]); lap("qkv permute")
-        var o = attention(qkv: t, relativePosition: (block.relH.variable, block.relW.variable, 14, 14), scale: 0.125); lap("attention")
+        var o = attention(packedQKV: t, relativePositionBias: (block.relH.variable, block.relW.variable, 14, 14), scale: 0.125); lap("attention")
         o = o.reshaped([nb, heads, 14, 14, hd]).permuted([0, 2, 3, 1, 4]).reshaped([nb, 14, 14, D]); lap("heads merge")
         o = block.proj(o); lap("proj linear")
         o = windowUnpartition(o, window: 14, paddedH: hp, paddedW: wp, h: 64, w: 64); lap("window unpartition")

@@ -106,7 +106,7 @@ public enum EngineBenchmark {
         let rw = Variable(Tensor.normal([27, hd], std: 0.02, using: &g), requiresGrad: true)
         let attnFlop = 3 * 2 * 2 * Double(B * N * N * hd) / 1e9
         add("attention.window.fwd+bwd", "300×[196,64], rel-pos bias", attnFlop) {
-            attention(q, k, v, relH: rh, relW: rw, h: 14, w: 14, scale: 0.125).backward(seed: Tensor(shape: [B, N, hd], repeating: 1e-3))
+            attention(q, k, v, relativePositionBias: (rh, rw, 14, 14), scale: 0.125).backward(seed: Tensor(shape: [B, N, hd], repeating: 1e-3))
         }
         add("attention.window.fwd", "300×[196,64], no bias", 2 * 2 * Double(B * N * N * hd) / 1e9) {
             _ = Attention.forward(q: q.value, k: k.value, v: v.value, bias: .none, scale: 0.125)
@@ -212,7 +212,7 @@ public final class ViTBlock: Module {
         var hp = Hs, wp = Ws
         if window > 0 { (h, hp, wp) = windowPartition(h, window: window) }
         let side1 = h.shape[1], side2 = h.shape[2], hd = D / heads
-        var o = attention(tokens: qkv(h), heads: heads, relativePosition: (relH.variable, relW.variable, side1, side2),
+        var o = attention(qkvProjection: qkv(h), heads: heads, relativePositionBias: (relH.variable, relW.variable, side1, side2),
                           scale: 1 / Float(hd).squareRoot())
         o = proj(o)
         if window > 0 { o = windowUnpartition(o, window: window, paddedH: hp, paddedW: wp, h: Hs, w: Ws) }

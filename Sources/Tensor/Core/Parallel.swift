@@ -20,12 +20,18 @@ public enum Parallel {
             body(0..<count)
             return
         }
+        concurrentChunks(chunks, of: count, body)
+    }
+
+    /// Runs `body` on `chunks` contiguous ranges covering `0..<count` (chunk c is
+    /// `count·c/chunks ..< count·(c+1)/chunks`), concurrently. The one place the loops here hand a
+    /// non-escaping body to `concurrentPerform`.
+    @usableFromInline
+    static func concurrentChunks(_ chunks: Int, of count: Int, _ body: (Range<Int>) -> Void) {
         withoutActuallyEscaping(body) { body in
             let box = UnsafeSendableBox(body)
             DispatchQueue.concurrentPerform(iterations: chunks) { c in
-                let lo = count * c / chunks
-                let hi = count * (c + 1) / chunks
-                box.value(lo..<hi)
+                box.value((count * c / chunks)..<(count * (c + 1) / chunks))
             }
         }
     }

@@ -1,5 +1,3 @@
-import Dispatch
-
 /// Cost-based parallel loops: the caller states how many element operations one index costs and
 /// the loop decides whether splitting pays (about 64 K operations in total), in at most 32 chunks.
 /// Used by the image transforms and physics in `Sources/Transforms`, whose per-row work varies
@@ -18,13 +16,8 @@ extension Parallel {
             for r in 0..<max(rows, 0) { body(r) }
             return
         }
-        withoutActuallyEscaping(body) { body in
-            let box = UnsafeSendableBox(body)
-            DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
-                let lo = rows * chunk / chunks
-                let hi = rows * (chunk + 1) / chunks
-                for r in lo..<hi { box.value(r) }
-            }
+        concurrentChunks(chunks, of: rows) { range in
+            for r in range { body(r) }
         }
     }
 
