@@ -15,7 +15,7 @@ public final class TinyViTAttention: Module {
     public let resolution: Int
     /// `attention_bias_idxs` flattened `[N·N]` (a non-persistent buffer in PyTorch, recomputed here).
     public let attentionBiasIndices: [Int]
-    /// LoRA on the q and v parts of `qkv` (fine-tuning, see `LiteMedSAMLoRA`; nil for plain TinyViT):
+    /// LoRA on the q and v parts of `qkv` (fine-tuning, see `LoRATuning`; nil for plain TinyViT):
     /// `q += B_q(A_q(norm(x)))` per head, likewise v; the pairs read the `qkv` input and write `[B, N, dim]`
     /// laid out as `[heads, key_dim]`.
     public internal(set) var lora: LoRAProjections?

@@ -1,0 +1,74 @@
+import Tensor
+import XCTest
+@testable import SimCMF
+
+/// `FineTuningRegistry` (one name → strategy table for both encoder families), the typed refusals on
+/// TinyViT, `ModelBuilder.scratch` and `TrainableSummary` against the hand-derived counts of
+/// docs/REFERENCE.md §4 and §10 (the same numbers `FineTuningCountTests` asserts through `CrossModalSAM`).
+final class FineTuningRegistryTests: XCTestCase {
+    func testEveryNameResolvesToItsStrategy() throws {
+        XCTAssertEqual(FineTuningRegistry.names, ["full", "linear", "lora", "adapter", "prompt", "prefix", "decoder", "frozen"])
+        for name in FineTuningRegistry.names { XCTAssertEqual(try FineTuningRegistry.strategy(named: name).identifier, name) }
+        XCTAssertEqual(try FineTuningRegistry.strategy(named: "lora", for: .vit).name, "sam_lora")
+        XCTAssertThrowsError(try FineTuningRegistry.strategy(named: "magic")) { e in
+            XCTAssertEqual(e as? FineTuningError, .unknownStrategy(name: "magic", known: FineTuningRegistry.names))
+        }
+        XCTAssertEqual(FineTuningRegistry.names(supportedBy: .vit), FineTuningRegistry.names)
+        XCTAssertEqual(FineTuningRegistry.names(supportedBy: .tinyViT), ["full", "lora", "decoder", "frozen"])
+    }
+
+    /// Strategies undefined on TinyViT are refused with a typed error that says why, by the registry and by
+    /// `install` itself, and nothing is installed.
+    func testTinyViTRefusesWhatItCannotHost() throws {
+        for name in ["linear", "adapter", "prompt", "prefix"] {
+            XCTAssertThrowsError(try FineTuningRegistry.strategy(named: name, for: .tinyViT)) { e in
+                guard case let .unsupported(strategy, family, reason)? = e as? FineTuningError else { return XCTFail("\(name): \(e)") }
+                XCTAssertEqual(strategy, name); XCTAssertEqual(family, "tinyvit"); XCTAssertFalse(reason.isEmpty)
+            }
+            let model = try TinyLiteMedSAMFixtures.model()
+            let before = model.parameters.count
+            var g = SeededGenerator(seed: 0)
+            XCTAssertThrowsError(try model.prepare(try FineTuningRegistry.strategy(named: name), generator: &g), name)
+            XCTAssertThrowsError(try FineTuningRegistry.strategy(named: name).install(into: model, generator: &g), name)
+            XCTAssertEqual(model.parameters.count, before, "\(name): nothing installed")
+        }
+    }
+
+    /// ViT-B, simcmf, C = 9, built without weights: the trainable values per group are docs/REFERENCE.md §4's.
+    func testScratchViTBSummaryMatchesTheReferenceCounts() throws {
+        let projector = 1_782_372, encoder = 89_670_912, decoder = 4_058_340, sam = 93_735_472
+        let expected: [(String, encoder: Int, peft: Int, decoder: Int, added: Int)] = [
+            ("full", encoder, 0, decoder, 0), ("linear", 3_736_320, 0, 0, 0), ("lora", 0, 4_275_200, 0, 4_275_200),
+            ("adapter", 0, 3_903_728, 0, 3_903_728), ("prompt", 0, 4_403_200, 0, 4_403_200), ("prefix", 0, 4_403_200, 0, 4_403_200),
+            ("decoder", 0, 0, decoder, 0), ("frozen", 0, 0, 0, 0),
+        ]
+        let totals = ["full": 95_511_624, "linear": 5_518_692, "lora": 6_057_572, "adapter": 5_686_100, "prompt": 6_185_572, "prefix": 6_185_572]
+        for e in expected {
+            let model = try ModelBuilder.scratch(.vitB, channels: 9, alignment: .simcmf, strategy: try FineTuningRegistry.strategy(named: e.0))
+            let s = TrainableSummary(model)
+            XCTAssertEqual(s.trainable, [.alignment: projector, .encoder: e.encoder, .peft: e.peft, .decoder: e.decoder, .promptEncoder: 0], e.0)
+            XCTAssertEqual(s.total[.alignment], projector, e.0)
+            XCTAssertEqual(s.total[.peft], e.added, e.0)
+            XCTAssertEqual(s.parameterTotal, sam + e.added + projector, e.0)
+            if let t = totals[e.0] { XCTAssertEqual(s.trainableTotal, t, e.0) }
+            XCTAssertEqual(s.trainableTotal, model.trainableParameters.reduce(0) { $0 + $1.value.count }, e.0)
+        }
+    }
+
+    /// LiteMedSAM without weights: LoRA adds 707,584 values (118,784 in TinyViT at rank 16, 588,800 in the
+    /// decoder, docs/REFERENCE.md §4); the decoder alone is SAM's 4,058,340; C = 9 puts the pixel mixer in front.
+    func testScratchLiteMedSAMSummary() throws {
+        let lora = TrainableSummary(try ModelBuilder.scratch(.liteMedSAM, channels: 3, alignment: .simcmf, strategy: LoRATuning()))
+        XCTAssertEqual(lora.trainable, [.alignment: 0, .encoder: 0, .peft: 707_584, .decoder: 0, .promptEncoder: 0])
+        let mixed = try ModelBuilder.scratch(.liteMedSAM, channels: 9, alignment: .simcmf, strategy: DecoderTuning())
+        XCTAssertTrue(mixed is ChannelMixedLiteMedSAM)
+        let mixer = mixed.alignmentParameters.reduce(0) { $0 + $1.value.count }
+        XCTAssertGreaterThan(mixer, 0)
+        let s = TrainableSummary(mixed)
+        XCTAssertEqual(s.trainable, [.alignment: mixer, .encoder: 0, .peft: 0, .decoder: 4_058_340, .promptEncoder: 0])
+        XCTAssertThrowsError(try ModelBuilder.scratch(.liteMedSAM, channels: 9, alignment: .baselineA, strategy: FullFineTuning())) { e in
+            guard case .unsupportedAlignment? = e as? ModelBuilderError else { return XCTFail("\(e)") }
+        }
+        XCTAssertThrowsError(try ModelBuilder.scratch(.liteMedSAM, channels: 3, alignment: .simcmf, strategy: PrefixTuning()))
+    }
+}
