@@ -71,4 +71,24 @@ final class FineTuningRegistryTests: XCTestCase {
         }
         XCTAssertThrowsError(try ModelBuilder.scratch(.liteMedSAM, channels: 3, alignment: .simcmf, strategy: PrefixTuning()))
     }
+
+    /// LoRA wraps the projections (`LoRAFusedQKV`, `LoRALinear`) yet the parameters keep the reference's
+    /// state-dict names and order: an attention's own tensors, then `lora_q_*`, then `lora_v_*`.
+    func testLoRAWrappersKeepTheReferenceNamesAndOrder() throws {
+        let sam = try SAMFixtures.model()
+        var g = SeededGenerator(seed: 0)
+        try LoRATuning(rank: 2).install(into: sam, generator: &g)
+        let p = "image_encoder.blocks.0.attn."
+        XCTAssertEqual(sam.imageEncoder.blocks[0].attn.parameters.map(\.name),
+                       ["rel_pos_h", "rel_pos_w", "qkv.weight", "qkv.bias", "proj.weight", "proj.bias",
+                        "lora_q_a.weight", "lora_q_b.weight", "lora_v_a.weight", "lora_v_b.weight"].map { p + $0 })
+        let d = "mask_decoder.transformer.layers.0.self_attn."
+        XCTAssertEqual(sam.maskDecoder.transformer.layers[0].selfAttn.parameters.map(\.name),
+                       ["q_proj.weight", "q_proj.bias", "k_proj.weight", "k_proj.bias", "v_proj.weight", "v_proj.bias",
+                        "out_proj.weight", "out_proj.bias", "lora_q_a.weight", "lora_q_b.weight", "lora_v_a.weight",
+                        "lora_v_b.weight"].map { d + $0 })
+        XCTAssertThrowsError(try LoRATuning(rank: 2).install(into: sam, generator: &g)) { e in
+            XCTAssertEqual(e as? FineTuningError, .alreadyInstalled(field: "image_encoder.blocks.0"))
+        }
+    }
 }

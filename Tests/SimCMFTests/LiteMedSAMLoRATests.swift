@@ -13,10 +13,14 @@ final class LiteMedSAMLoRATests: XCTestCase {
         let attn = TinyViTAttention("a", dim: 8, heads: 2, resolution: 3, generator: &g)
         attn.attentionBiases.value = Tensor.uniform(attn.attentionBiases.value.shape, low: -0.5, high: 0.5, using: &g)
         attn.qkv.weight.value = Tensor.uniform([24, 8], low: -0.5, high: 0.5, using: &g)   // sharper attention than the 0.02 init
-        attn.lora = LoRATuning(rank: 2).pairs("a", inDim: 8, outDim: 8, rank: 2, generator: &g)
-        for p in attn.lora!.parameters where p.name.hasSuffix("_b.weight") { p.value = Tensor.uniform(p.value.shape, low: -0.5, high: 0.5, using: &g) }
+        let pairs = LoRATuning(rank: 2).pairs("a", inDim: 8, outDim: 8, rank: 2, generator: &g)
+        attn.qkvProjection = LoRAFusedQKV(base: attn.qkv, pairs: pairs, layout: .headMajor(heads: 2))
+        for p in pairs.parameters where p.name.hasSuffix("_b.weight") { p.value = Tensor.uniform(p.value.shape, low: -0.5, high: 0.5, using: &g) }
         return attn
     }
+
+    /// The LoRA pairs wrapped around `attn`'s `qkv`.
+    func lora(_ attn: TinyViTAttention) -> LoRAProjections { (attn.qkvProjection as! LoRAFusedQKV).pairs }
 
     /// Independent truth for the forward: LoRA on q and v equals the plain attention whose `qkv` weight
     /// has `B·A` merged into the q and v rows of every head (layout `[heads, (q | k | v), key_dim]`).
@@ -33,7 +37,7 @@ final class LiteMedSAMLoRATests: XCTestCase {
             for row in 0..<8 { for col in 0..<8 { for j in 0..<2 { out[row * 8 + col] += b[row * 2 + j] * a[j * 8 + col] } } }
             return out
         }
-        let dq = product(attn.lora!.q!), dv = product(attn.lora!.v!)
+        let dq = product(lora(attn).q!), dv = product(lora(attn).v!)
         var w = merged.qkv.weight.value.scalars   // [24, 8]
         for h in 0..<2 { for d in 0..<4 { for i in 0..<8 {
             w[(h * 12 + d) * 8 + i] += dq[(h * 4 + d) * 8 + i]
@@ -59,7 +63,7 @@ final class LiteMedSAMLoRATests: XCTestCase {
         func loss() -> Float { withoutGradients { (attn(x) * r).sum().value.item } }
         (attn(x) * r).sum().backward()
         let eps: Float = 1e-2
-        for p in attn.lora!.parameters {
+        for p in lora(attn).parameters {
             let grad = try XCTUnwrap(p.grad, p.name).scalars
             let scale = grad.map(abs).max() ?? 0
             XCTAssertGreaterThan(scale, 1e-3, "\(p.name) gets a gradient")
@@ -90,8 +94,8 @@ final class LiteMedSAMLoRATests: XCTestCase {
         XCTAssertEqual(trainable.filter { $0.name.hasPrefix("image_encoder.") }.count, 10 * 4)
         XCTAssertEqual(trainable.filter { $0.name.hasPrefix("mask_decoder.") }.count, 7 * 4)
         XCTAssertFalse(model.promptEncoder.parameters.contains(where: \.trainable))
-        XCTAssertEqual(model.imageEncoder.attentionStages[0].blocks[0].attn.lora?.q?.a.value.shape, [16, 128])
-        XCTAssertEqual(model.imageEncoder.attentionStages[0].blocks[0].attn.lora?.q?.a.name, "image_encoder.layers.1.blocks.0.attn.lora_q_a.weight")
+        XCTAssertEqual((model.imageEncoder.attentionStages[0].blocks[0].attn.qkvProjection as? LoRAFusedQKV)?.pairs.q?.a.value.shape, [16, 128])
+        XCTAssertEqual((model.imageEncoder.attentionStages[0].blocks[0].attn.qkvProjection as? LoRAFusedQKV)?.pairs.q?.a.name, "image_encoder.layers.1.blocks.0.attn.lora_q_a.weight")
         XCTAssertFalse(model.encoderWeightsTrain); XCTAssertFalse(model.encoderIsFrozen); XCTAssertFalse(model.embeddingIsFrozen)
         XCTAssertThrowsError(try model.prepare(LoRATuning(), generator: &g), "installed twice")
         // decoder-only: frozen encoder, so the trainer may cache embeddings.

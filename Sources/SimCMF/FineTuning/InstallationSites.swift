@@ -28,17 +28,17 @@ func tinyViTAttentions(_ encoder: TinyViT) -> [(String, TinyViTAttention)] {
 func checkFree(_ model: any PromptableSAM) throws {
     switch model.encoder {
     case let vit as ImageEncoderViT:
-        for (i, b) in vit.blocks.enumerated() where b.adapter != nil || b.attn.lora != nil || b.attn.extraTokens != nil {
+        for (i, b) in vit.blocks.enumerated() where b.adapter != nil || !b.attn.qkvProjection.addedParameters.isEmpty || b.attn.extraTokens != nil {
             throw FineTuningError.alreadyInstalled(field: "image_encoder.blocks.\(i)")
         }
     case let tiny as TinyViT:
-        for (p, a) in tinyViTAttentions(tiny) where a.lora != nil { throw FineTuningError.alreadyInstalled(field: p) }
+        for (p, a) in tinyViTAttentions(tiny) where !a.qkvProjection.addedParameters.isEmpty { throw FineTuningError.alreadyInstalled(field: p) }
     default: break
     }
     for (l, layer) in model.maskDecoder.transformer.layers.enumerated() where layer.adapter != nil {
         throw FineTuningError.alreadyInstalled(field: "mask_decoder.transformer.layers.\(l)")
     }
-    for (p, a) in decoderAttentions(model) where a.lora != nil || a.extraTokens != nil {
+    for (p, a) in decoderAttentions(model) where !a.addedProjectionParameters.isEmpty || a.extraTokens != nil {
         throw FineTuningError.alreadyInstalled(field: p)
     }
 }
@@ -46,3 +46,8 @@ func checkFree(_ model: any PromptableSAM) throws {
 /// The refusal shared by the strategies that have no defined place in TinyViT yet.
 let tinyViTTokenRefusal = "TinyViT's windowed attention adds a learned bias per relative offset (attention_biases) to every score; "
     + "extra key/value tokens have no offset to the image tokens, so their bias is undefined"
+
+extension DecoderAttention {
+    /// Tensors wrappers added around `q_proj`, `k_proj`, `v_proj` (none for plain SAM).
+    var addedProjectionParameters: [Parameter] { qProjection.addedParameters + kProjection.addedParameters + vProjection.addedParameters }
+}

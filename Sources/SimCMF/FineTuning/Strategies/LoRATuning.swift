@@ -55,19 +55,24 @@ public struct LoRATuning: FineTuningStrategy {
             case let vit as ImageEncoderViT:
                 let d = vit.configuration.encoderEmbedDim
                 for (i, block) in vit.blocks.enumerated() {
-                    block.attn.lora = pairs("image_encoder.blocks.\(i).attn", inDim: d, outDim: d, rank: r, generator: &g)
+                    let p = pairs("image_encoder.blocks.\(i).attn", inDim: d, outDim: d, rank: r, generator: &g)
+                    block.attn.qkvProjection = LoRAFusedQKV(base: block.attn.qkv, pairs: p, layout: .tokenMajor)
                 }
             case let tiny as TinyViT:
                 for (prefix, attn) in tinyViTAttentions(tiny) {
                     let d = attn.qkv.weight.value.shape[1]
-                    attn.lora = pairs(prefix, inDim: d, outDim: d, rank: r, generator: &g)
+                    let p = pairs(prefix, inDim: d, outDim: d, rank: r, generator: &g)
+                    attn.qkvProjection = LoRAFusedQKV(base: attn.qkv, pairs: p, layout: .headMajor(heads: attn.heads))
                 }
             default: break
             }
         }
         if decoder {
             for (prefix, attn) in decoderAttentions(model) {
-                attn.lora = pairs(prefix, inDim: attn.qProj.weight.value.shape[1], outDim: attn.internalDim, rank: rank, generator: &g)
+                let p = pairs(prefix, inDim: attn.qProj.weight.value.shape[1], outDim: attn.internalDim, rank: rank, generator: &g)
+                if let q = p.q { attn.qProjection = LoRALinear(base: attn.qProj, pair: q) }
+                if let k = p.k { attn.kProjection = LoRALinear(base: attn.kProj, pair: k) }
+                if let v = p.v { attn.vProjection = LoRALinear(base: attn.vProj, pair: v) }
             }
         }
     }

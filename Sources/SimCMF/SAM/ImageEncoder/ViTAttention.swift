@@ -11,9 +11,10 @@ public final class ViTAttention: Module {
     public let relPosW: Parameter
     public let heads: Int
     public let scale: Float
-    /// LoRA on q and v (fine-tuning; nil for plain SAM): added to the projected q/v before `q·scale` and
-    /// before the relative-position term, which therefore also sees the adapted q.
-    public internal(set) var lora: LoRAProjections?
+    /// The projection the forward uses for `qkv`: `qkv` itself, or a fine-tuning wrapper around it (LoRA's
+    /// `LoRAFusedQKV`: deltas added to the projected q/v before `q·scale` and before the relative-position
+    /// term, which therefore also sees the adapted q).
+    public internal(set) var qkvProjection: any Projection
     /// Visual-prompt or prefix key/value tokens appended after the image keys (fine-tuning; nil for plain
     /// SAM). The relative-position bias covers only the image keys.
     public internal(set) var extraTokens: ExtraKeyValueTokens?
@@ -22,6 +23,7 @@ public final class ViTAttention: Module {
     public init(_ prefix: String, dim: Int, heads: Int, inputSize: Int, generator: inout SeededGenerator) {
         qkv = Linear(dotted(prefix, "qkv"), inFeatures: dim, outFeatures: 3 * dim, generator: &generator)
         proj = Linear(dotted(prefix, "proj"), inFeatures: dim, outFeatures: dim, generator: &generator)
+        qkvProjection = qkv
         let headDim = dim / heads
         relPosH = Parameter(dotted(prefix, "rel_pos_h"), .zeros([2 * inputSize - 1, headDim]))
         relPosW = Parameter(dotted(prefix, "rel_pos_w"), .zeros([2 * inputSize - 1, headDim]))
@@ -31,24 +33,15 @@ public final class ViTAttention: Module {
 
     // State-dict order: the module's own tensors first, then its children.
     public var parameters: [Parameter] {
-        [relPosH, relPosW] + qkv.parameters + proj.parameters + (lora?.parameters ?? []) + (extraTokens?.parameters ?? [])
+        [relPosH, relPosW] + qkv.parameters + proj.parameters + qkvProjection.addedParameters + (extraTokens?.parameters ?? [])
     }
 
     /// `x [B, H, W, C]` → `[B, H, W, C]`; every token attends to every token of its `H × W` grid.
     /// The same as `proj(attend(projectQKV(x)))`.
     public func callAsFunction(_ x: Variable) -> Variable { proj(attend(projectQKV(x))) }
 
-    /// The per-token projection to `[q | k | v]`: `x [B, H, W, C]` → `[B, H, W, 3C]` (`qkv`, plus LoRA's terms).
-    public func projectQKV(_ x: Variable) -> Variable {
-        let (B, H, W, C) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
-        var projected = qkv(x)
-        if let lora {
-            // [q | k | v] + [B_q(A_q(x)) | B_k(A_k(x)) or 0 | B_v(A_v(x))]
-            let zero = Variable(.zeros([B, H, W, C]))
-            projected = projected + Variable.concat([lora.q?(x) ?? zero, lora.k?(x) ?? zero, lora.v?(x) ?? zero], axis: 3)
-        }
-        return projected
-    }
+    /// The per-token projection to `[q | k | v]`: `x [B, H, W, C]` → `[B, H, W, 3C]` (`qkvProjection`).
+    public func projectQKV(_ x: Variable) -> Variable { qkvProjection(x) }
 
     /// Attention over each `H × W` grid of projected tokens `[B, H, W, 3C]` (from `projectQKV`) →
     /// the heads' outputs merged, `[B, H, W, C]`, before the output projection `proj`.
@@ -81,7 +74,7 @@ public final class ViTAttention: Module {
         let kx: Variable, vx: Variable
         switch extra.kind {
         case .prompt:
-            let p = qkv(extra.expanded(extra.keys, count: B))                  // [B, L, 3C]
+            let p = qkvProjection(extra.expanded(extra.keys, count: B))                  // [B, L, 3C]
                 .reshaped([B, L, 3, heads, hd]).permuted([2, 0, 3, 1, 4]).reshaped([3, BH, L, hd])
             kx = p.slice(axis: 0, 1..<2).reshaped([BH, L, hd])
             vx = p.slice(axis: 0, 2..<3).reshaped([BH, L, hd])
