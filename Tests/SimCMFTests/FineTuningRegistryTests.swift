@@ -91,4 +91,22 @@ final class FineTuningRegistryTests: XCTestCase {
             XCTAssertEqual(e as? FineTuningError, .alreadyInstalled(field: "image_encoder.blocks.0"))
         }
     }
+
+    /// The adapter wraps the blocks' MLP paths (`AdapterMLPPath`) with the reference's names, after the
+    /// block's own tensors (ViT block: after `mlp`; decoder layer: after `cross_attn_image_to_token`).
+    func testAdapterWrapperKeepsTheReferenceNamesAndOrder() throws {
+        let sam = try SAMFixtures.model()
+        let plainEncoder = sam.imageEncoder.blocks[0].parameters.map(\.name)
+        let plainDecoder = sam.maskDecoder.transformer.layers[1].parameters.map(\.name)
+        var g = SeededGenerator(seed: 0)
+        try MLPAdapterTuning(hiddenDim: 3).install(into: sam, generator: &g)
+        let added = ["down_proj.weight", "down_proj.bias", "up_proj.weight", "up_proj.bias"]
+        XCTAssertEqual(sam.imageEncoder.blocks[0].parameters.map(\.name),
+                       plainEncoder + added.map { "image_encoder.blocks.0.Adapter_mlp." + $0 })
+        XCTAssertEqual(sam.maskDecoder.transformer.layers[1].parameters.map(\.name),
+                       plainDecoder + added.map { "mask_decoder.transformer.layers.1.Adapter_mlp." + $0 })
+        XCTAssertThrowsError(try MLPAdapterTuning().install(into: sam, generator: &g)) { e in
+            XCTAssertEqual(e as? FineTuningError, .alreadyInstalled(field: "image_encoder.blocks.0"))
+        }
+    }
 }

@@ -28,14 +28,14 @@ func tinyViTAttentions(_ encoder: TinyViT) -> [(String, TinyViTAttention)] {
 func checkFree(_ model: any PromptableSAM) throws {
     switch model.encoder {
     case let vit as ImageEncoderViT:
-        for (i, b) in vit.blocks.enumerated() where b.adapter != nil || !b.attn.qkvProjection.addedParameters.isEmpty || b.attn.extraTokens != nil {
+        for (i, b) in vit.blocks.enumerated() where !b.mlpPath.addedParameters.isEmpty || !b.attn.qkvProjection.addedParameters.isEmpty || b.attn.extraTokens != nil {
             throw FineTuningError.alreadyInstalled(field: "image_encoder.blocks.\(i)")
         }
     case let tiny as TinyViT:
         for (p, a) in tinyViTAttentions(tiny) where !a.qkvProjection.addedParameters.isEmpty { throw FineTuningError.alreadyInstalled(field: p) }
     default: break
     }
-    for (l, layer) in model.maskDecoder.transformer.layers.enumerated() where layer.adapter != nil {
+    for (l, layer) in model.maskDecoder.transformer.layers.enumerated() where !layer.mlpPath.addedParameters.isEmpty {
         throw FineTuningError.alreadyInstalled(field: "mask_decoder.transformer.layers.\(l)")
     }
     for (p, a) in decoderAttentions(model) where !a.addedProjectionParameters.isEmpty || a.extraTokens != nil {

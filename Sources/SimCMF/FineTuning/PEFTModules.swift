@@ -116,3 +116,16 @@ public final class ExtraKeyValueTokens: Module {
         return out
     }
 }
+
+/// The reference's adapter placement (docs/REFERENCE.md §4) as a wrapper around a block's MLP path:
+/// `base(h) + adapter(h)`, the adapter reading the stream before `norm2` — in the ViT
+/// `h + mlp(norm2(h)) + adapter(h)`, in the decoder `norm2(t) + mlp(norm2(t)) + adapter(t)` before `norm3`.
+public final class AdapterMLPPath: MLPPath {
+    public let base: any MLPPath
+    public let adapter: MLPAdapter
+
+    public init(base: any MLPPath, adapter: MLPAdapter) { self.base = base; self.adapter = adapter }
+
+    public var addedParameters: [Parameter] { base.addedParameters + adapter.parameters }
+    public func callAsFunction(_ h: Variable) -> Variable { base(h) + adapter(h) }
+}

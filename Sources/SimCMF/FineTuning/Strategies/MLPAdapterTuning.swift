@@ -1,8 +1,8 @@
 import Tensor
 
 /// `sam_mlp_adapter`: `Adapter(d, 200, 0.1)` parallel to the MLP of every encoder block (fed the pre-norm2
-/// stream) and of both two-way decoder layers (fed the pre-norm2 queries); see `ViTBlock.adapter` and
-/// `TwoWayAttentionBlock.adapter`. Names `….Adapter_mlp.{down,up}_proj.{weight,bias}`. ViT only.
+/// stream) and of both two-way decoder layers (fed the pre-norm2 queries), as an `AdapterMLPPath` around
+/// `ViTBlock.mlpPath` and `TwoWayAttentionBlock.mlpPath`. Names `….Adapter_mlp.{down,up}_proj.{weight,bias}`. ViT only.
 public struct MLPAdapterTuning: FineTuningStrategy {
     public var hiddenDim: Int
     public var scale: Float
@@ -29,13 +29,15 @@ public struct MLPAdapterTuning: FineTuningStrategy {
         if encoder, let vit = model.encoder as? ImageEncoderViT {
             let d = vit.configuration.encoderEmbedDim
             for (i, block) in vit.blocks.enumerated() {
-                block.adapter = MLPAdapter("image_encoder.blocks.\(i)", dim: d, hiddenDim: hiddenDim, scale: scale, generator: &g)
+                let adapter = MLPAdapter("image_encoder.blocks.\(i)", dim: d, hiddenDim: hiddenDim, scale: scale, generator: &g)
+                block.mlpPath = AdapterMLPPath(base: block.mlpPath, adapter: adapter)
             }
         }
         if decoder {
             for (l, layer) in model.maskDecoder.transformer.layers.enumerated() {
                 let d = layer.norm2.weight.value.shape[0]
-                layer.adapter = MLPAdapter("mask_decoder.transformer.layers.\(l)", dim: d, hiddenDim: hiddenDim, scale: scale, generator: &g)
+                let adapter = MLPAdapter("mask_decoder.transformer.layers.\(l)", dim: d, hiddenDim: hiddenDim, scale: scale, generator: &g)
+                layer.mlpPath = AdapterMLPPath(base: layer.mlpPath, adapter: adapter)
             }
         }
     }
