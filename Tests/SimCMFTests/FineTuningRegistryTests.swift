@@ -109,4 +109,22 @@ final class FineTuningRegistryTests: XCTestCase {
             XCTAssertEqual(e as? FineTuningError, .alreadyInstalled(field: "image_encoder.blocks.0"))
         }
     }
+
+    /// Prompt and prefix tokens extend the attentions (`KeyValueTokens`) with the reference's names, after
+    /// each attention's own tensors; a plain attention has none.
+    func testTokenExtensionsKeepTheReferenceNamesAndOrder() throws {
+        for (strategy, added) in [(PrefixTuning(length: 2) as any FineTuningStrategy, ["prefix_key_embeddings", "prefix_value_embeddings"]),
+                                  (VisualPromptTuning(length: 2), ["deep_prompt_embeddings"])] {
+            let sam = try SAMFixtures.model()
+            let plainEncoder = sam.imageEncoder.blocks[0].attn.parameters.map(\.name)
+            let plainDecoder = sam.maskDecoder.transformer.finalAttnTokenToImage.parameters.map(\.name)
+            XCTAssertEqual(sam.imageEncoder.blocks[0].attn.keyValueTokens.length, 0)
+            var g = SeededGenerator(seed: 0)
+            try strategy.install(into: sam, generator: &g)
+            XCTAssertEqual(sam.imageEncoder.blocks[0].attn.parameters.map(\.name),
+                           plainEncoder + added.map { "image_encoder.blocks.0.attn." + $0 }, strategy.name)
+            XCTAssertEqual(sam.maskDecoder.transformer.finalAttnTokenToImage.parameters.map(\.name),
+                           plainDecoder + added.map { "mask_decoder.transformer.final_attn_token_to_image." + $0 }, strategy.name)
+        }
+    }
 }

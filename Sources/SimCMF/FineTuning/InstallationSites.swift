@@ -28,7 +28,7 @@ func tinyViTAttentions(_ encoder: TinyViT) -> [(String, TinyViTAttention)] {
 func checkFree(_ model: any PromptableSAM) throws {
     switch model.encoder {
     case let vit as ImageEncoderViT:
-        for (i, b) in vit.blocks.enumerated() where !b.mlpPath.addedParameters.isEmpty || !b.attn.qkvProjection.addedParameters.isEmpty || b.attn.extraTokens != nil {
+        for (i, b) in vit.blocks.enumerated() where !b.mlpPath.addedParameters.isEmpty || !b.attn.qkvProjection.addedParameters.isEmpty || !b.attn.keyValueTokens.addedParameters.isEmpty {
             throw FineTuningError.alreadyInstalled(field: "image_encoder.blocks.\(i)")
         }
     case let tiny as TinyViT:
@@ -38,7 +38,7 @@ func checkFree(_ model: any PromptableSAM) throws {
     for (l, layer) in model.maskDecoder.transformer.layers.enumerated() where !layer.mlpPath.addedParameters.isEmpty {
         throw FineTuningError.alreadyInstalled(field: "mask_decoder.transformer.layers.\(l)")
     }
-    for (p, a) in decoderAttentions(model) where !a.addedProjectionParameters.isEmpty || a.extraTokens != nil {
+    for (p, a) in decoderAttentions(model) where !a.addedProjectionParameters.isEmpty || !a.keyValueTokens.addedParameters.isEmpty {
         throw FineTuningError.alreadyInstalled(field: p)
     }
 }

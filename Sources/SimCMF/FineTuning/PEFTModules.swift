@@ -129,3 +129,37 @@ public final class AdapterMLPPath: MLPPath {
     public var addedParameters: [Parameter] { base.addedParameters + adapter.parameters }
     public func callAsFunction(_ h: Variable) -> Variable { base(h) + adapter(h) }
 }
+
+/// The two places the reference puts the tokens (docs/REFERENCE.md §4).
+extension ExtraKeyValueTokens: KeyValueTokens {
+    public var addedParameters: [Parameter] { parameters }
+
+    /// Encoder: a prompt goes through the attention's `qkv` (its q part discarded); a prefix is split into
+    /// heads as it is. `[B·heads, L, headDim]` each.
+    public func projectedKeysValues(batch B: Int, heads: Int, headDim hd: Int,
+                                    project: (Variable) -> Variable) -> (keys: Variable, values: Variable) {
+        let (BH, L) = (B * heads, length)
+        switch kind {
+        case .prompt:
+            let p = project(expanded(keys, count: B))                  // [B, L, 3C]
+                .reshaped([B, L, 3, heads, hd]).permuted([2, 0, 3, 1, 4]).reshaped([3, BH, L, hd])
+            return (p.slice(axis: 0, 1..<2).reshaped([BH, L, hd]), p.slice(axis: 0, 2..<3).reshaped([BH, L, hd]))
+        case .prefix:
+            func split(_ t: Parameter) -> Variable {
+                expanded(t, count: B).reshaped([B, L, heads, hd]).permuted([0, 2, 1, 3]).reshaped([BH, L, hd])
+            }
+            return (split(keys), split(values!))
+        }
+    }
+
+    /// Decoder: the tokens concatenated to the key and value inputs before projection (a prompt twice, with
+    /// two dropout draws: keys first).
+    public func extendInputs(keys k: Variable, values v: Variable) -> (keys: Variable, values: Variable) {
+        let B = k.shape[0]
+        let kIn = Variable.concat([k, expanded(keys, count: B)], axis: 1)
+        let vIn = Variable.concat([v, expanded(values ?? keys, count: B)], axis: 1)
+        return (kIn, vIn)
+    }
+
+    public func setTraining(_ training: Bool) { isTraining = training }
+}

@@ -59,12 +59,12 @@ private func installTokens(_ model: any PromptableSAM, kind: ExtraKeyValueTokens
     if encoder, let vit = model.encoder as? ImageEncoderViT {
         let d = vit.configuration.encoderEmbedDim
         for (i, block) in vit.blocks.enumerated() {
-            block.attn.extraTokens = ExtraKeyValueTokens("image_encoder.blocks.\(i).attn", kind: kind, length: length, dim: d, generator: &g)
+            block.attn.keyValueTokens = ExtraKeyValueTokens("image_encoder.blocks.\(i).attn", kind: kind, length: length, dim: d, generator: &g)
         }
     }
     if decoder {
         for (p, attn) in decoderAttentions(model) {
-            attn.extraTokens = ExtraKeyValueTokens(p, kind: kind, length: length, dim: attn.qProj.weight.value.shape[1], generator: &g)
+            attn.keyValueTokens = ExtraKeyValueTokens(p, kind: kind, length: length, dim: attn.qProj.weight.value.shape[1], generator: &g)
         }
     }
 }

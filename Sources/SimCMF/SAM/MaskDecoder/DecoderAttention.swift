@@ -12,8 +12,8 @@ public final class DecoderAttention: Module {
     public internal(set) var kProjection: any Projection
     public internal(set) var vProjection: any Projection
     /// Visual-prompt or prefix tokens concatenated to the key and value *inputs* before `k_proj`/`v_proj`
-    /// (fine-tuning; nil for plain SAM). A prompt is concatenated twice with independent dropout draws.
-    public internal(set) var extraTokens: ExtraKeyValueTokens?
+    /// (fine-tuning; `NoKeyValueTokens` for plain SAM). A prompt is concatenated twice with independent dropout draws.
+    public internal(set) var keyValueTokens: any KeyValueTokens = NoKeyValueTokens()
 
     public init(_ prefix: String, dim: Int, heads: Int, downsampleRate: Int = 1, generator: inout SeededGenerator) {
         internalDim = dim / downsampleRate
@@ -27,7 +27,7 @@ public final class DecoderAttention: Module {
 
     public var parameters: [Parameter] {
         qProj.parameters + kProj.parameters + vProj.parameters + outProj.parameters
-            + qProjection.addedParameters + kProjection.addedParameters + vProjection.addedParameters + (extraTokens?.parameters ?? [])
+            + qProjection.addedParameters + kProjection.addedParameters + vProjection.addedParameters + keyValueTokens.addedParameters
     }
 
     /// `q [B, Nq, dim]`, `k, v [B, Nk, dim]` → `[B, Nq, dim]`.
@@ -38,11 +38,7 @@ public final class DecoderAttention: Module {
             return x.reshaped([B, N, heads, hd]).permuted([0, 2, 1, 3]).reshaped([B * heads, N, hd])
         }
         let (B, Nq) = (q.shape[0], q.shape[1])
-        var kIn = k, vIn = v
-        if let extra = extraTokens {
-            kIn = Variable.concat([k, extra.expanded(extra.keys, count: B)], axis: 1)
-            vIn = Variable.concat([v, extra.expanded(extra.values ?? extra.keys, count: B)], axis: 1)
-        }
+        let (kIn, vIn) = keyValueTokens.extendInputs(keys: k, values: v)
         let qp = qProjection(q), kp = kProjection(kIn), vp = vProjection(vIn)
         let out = attention(separate(qp), separate(kp), separate(vp), scale: 1 / Float(hd).squareRoot())
         return outProj(out.reshaped([B, heads, Nq, hd]).permuted([0, 2, 1, 3]).reshaped([B, Nq, internalDim]))
