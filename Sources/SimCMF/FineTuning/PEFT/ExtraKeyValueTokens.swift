@@ -1,65 +1,5 @@
 import Tensor
 
-/// One LoRA pair on a projection (`{prefix}.lora_{q,v}_a.weight [r, in]`, `{prefix}.lora_{q,v}_b.weight [out, r]`):
-/// `delta(x) = scale · B(A(x))`, no bias, no dropout. SimCMF's reference uses scale 1 (no alpha).
-/// Init as the reference: A kaiming-uniform(a = √5), i.e. `U(±1/√in)`; B zeros, so the pair starts as a no-op.
-public final class LoRAPair: Module {
-    public let a: Parameter
-    public let b: Parameter
-    public let scale: Float
-
-    /// `name` is the reference's attribute (`lora_q` or `lora_v`); parameters are `{prefix}.{name}_a.weight` / `_b.weight`.
-    public init(_ prefix: String, name: String, inFeatures: Int, outFeatures: Int, rank: Int, scale: Float = 1,
-                generator: inout SeededGenerator) {
-        let bound = 1 / Float(inFeatures).squareRoot()
-        a = Parameter(dotted(prefix, name + "_a.weight"), Tensor.uniform([rank, inFeatures], low: -bound, high: bound, using: &generator))
-        b = Parameter(dotted(prefix, name + "_b.weight"), .zeros([outFeatures, rank]))
-        self.scale = scale
-    }
-
-    public var parameters: [Parameter] { [a, b] }
-
-    /// `x [..., in]` → `[..., out]`.
-    public func callAsFunction(_ x: Variable) -> Variable {
-        let y = linear(linear(x, a.variable), b.variable)
-        return scale == 1 ? y : y * scale
-    }
-}
-
-/// LoRA on the projections of one attention module (the reference's `lora_q_*`, `lora_v_*`; `lora_k_*`
-/// is this port's extension, off by default).
-public struct LoRAProjections {
-    public let q: LoRAPair?
-    public let k: LoRAPair?
-    public let v: LoRAPair?
-    /// Reference registration order: q then v (k, an extension, in between).
-    public var parameters: [Parameter] { (q?.parameters ?? []) + (k?.parameters ?? []) + (v?.parameters ?? []) }
-}
-
-/// The reference's `Adapter(d, r, scale)` (`{prefix}.Adapter_mlp.{down,up}_proj.{weight,bias}`):
-/// `up(ReLU(down(x))) · scale`, no internal residual. down: kaiming-uniform(a = √5) weight, zero bias;
-/// up: zero weight and bias, so the adapter starts as a no-op.
-public final class MLPAdapter: Module {
-    public let down: Linear
-    public let up: Linear
-    public let scale: Float
-
-    public init(_ prefix: String, dim: Int, hiddenDim: Int, scale: Float = 0.1, generator: inout SeededGenerator) {
-        let root = dotted(prefix, "Adapter_mlp")
-        down = Linear(dotted(root, "down_proj"), inFeatures: dim, outFeatures: hiddenDim, generator: &generator)
-        down.bias!.value = .zeros([hiddenDim])
-        up = Linear(dotted(root, "up_proj"), inFeatures: hiddenDim, outFeatures: dim, generator: &generator)
-        up.weight.value = .zeros([dim, hiddenDim])
-        up.bias!.value = .zeros([dim])
-        self.scale = scale
-    }
-
-    public var parameters: [Parameter] { down.parameters + up.parameters }
-
-    /// `x [..., dim]` → `[..., dim]`.
-    public func callAsFunction(_ x: Variable) -> Variable { up(relu(down(x))) * scale }
-}
-
 /// Learned key/value tokens added to an attention module: visual prompt tuning (`deep_prompt_embeddings [1, L, dim]`,
 /// projected by the module's own k/v projections, dropout in training) or prefix tuning
 /// (`prefix_key_embeddings`, `prefix_value_embeddings [1, L, dim]`).
@@ -115,19 +55,6 @@ public final class ExtraKeyValueTokens: Module {
         }
         return out
     }
-}
-
-/// The reference's adapter placement (docs/REFERENCE.md §4) as a wrapper around a block's MLP path:
-/// `base(h) + adapter(h)`, the adapter reading the stream before `norm2` — in the ViT
-/// `h + mlp(norm2(h)) + adapter(h)`, in the decoder `norm2(t) + mlp(norm2(t)) + adapter(t)` before `norm3`.
-public final class AdapterMLPPath: MLPPath {
-    public let base: any MLPPath
-    public let adapter: MLPAdapter
-
-    public init(base: any MLPPath, adapter: MLPAdapter) { self.base = base; self.adapter = adapter }
-
-    public var addedParameters: [Parameter] { base.addedParameters + adapter.parameters }
-    public func callAsFunction(_ h: Variable) -> Variable { base(h) + adapter(h) }
 }
 
 /// The two places the reference puts the tokens (docs/REFERENCE.md §4).

@@ -1,5 +1,41 @@
 import Tensor
 
+/// One LoRA pair on a projection (`{prefix}.lora_{q,v}_a.weight [r, in]`, `{prefix}.lora_{q,v}_b.weight [out, r]`):
+/// `delta(x) = scale · B(A(x))`, no bias, no dropout. SimCMF's reference uses scale 1 (no alpha).
+/// Init as the reference: A kaiming-uniform(a = √5), i.e. `U(±1/√in)`; B zeros, so the pair starts as a no-op.
+public final class LoRAPair: Module {
+    public let a: Parameter
+    public let b: Parameter
+    public let scale: Float
+
+    /// `name` is the reference's attribute (`lora_q` or `lora_v`); parameters are `{prefix}.{name}_a.weight` / `_b.weight`.
+    public init(_ prefix: String, name: String, inFeatures: Int, outFeatures: Int, rank: Int, scale: Float = 1,
+                generator: inout SeededGenerator) {
+        let bound = 1 / Float(inFeatures).squareRoot()
+        a = Parameter(dotted(prefix, name + "_a.weight"), Tensor.uniform([rank, inFeatures], low: -bound, high: bound, using: &generator))
+        b = Parameter(dotted(prefix, name + "_b.weight"), .zeros([outFeatures, rank]))
+        self.scale = scale
+    }
+
+    public var parameters: [Parameter] { [a, b] }
+
+    /// `x [..., in]` → `[..., out]`.
+    public func callAsFunction(_ x: Variable) -> Variable {
+        let y = linear(linear(x, a.variable), b.variable)
+        return scale == 1 ? y : y * scale
+    }
+}
+
+/// LoRA on the projections of one attention module (the reference's `lora_q_*`, `lora_v_*`; `lora_k_*`
+/// is this port's extension, off by default).
+public struct LoRAProjections {
+    public let q: LoRAPair?
+    public let k: LoRAPair?
+    public let v: LoRAPair?
+    /// Reference registration order: q then v (k, an extension, in between).
+    public var parameters: [Parameter] { (q?.parameters ?? []) + (k?.parameters ?? []) + (v?.parameters ?? []) }
+}
+
 /// LoRA around one projection (the mask decoder's separate `q_proj`, `k_proj`, `v_proj`):
 /// `base(x) + B(A(x))` (docs/REFERENCE.md §4: `q = q_proj(q_in) + B_q(A_q(q_in))`).
 public final class LoRALinear: Projection {
