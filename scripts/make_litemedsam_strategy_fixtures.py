@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Writes fixtures/tinyvit/litemedsam_tiny*.safetensors: the gradients of every LiteMedSAM fine-tuning
-strategy (LiteMedSAMStrategy: full, decoder, lora, frozen) on a small LiteMedSAM-like model, for the
+strategy (the FineTuningRegistry strategies TinyViT supports: full, decoder, lora, frozen) on a small LiteMedSAM-like model, for the
 Swift tests in Tests/SimCMFTests/LiteMedSAMStrategyGradientTests.swift.
 
 The model: the seeded tiny TinyViT of make_tinyvit_fixtures.tiny_model() (64x64 input, embedding
@@ -50,7 +50,7 @@ from make_tinyvit_fixtures import OUT, TINY_NECK, install_timm_stand_in, save, t
 
 D = TINY_NECK          # prompt / decoder width = the tiny neck's channels
 IMG, GRID = 64, 16     # input side, embedding side
-ENC_R, DEC_R = 2, 4    # LoRA ranks (LiteMedSAMLoRA(encoderRank: 2, decoderRank: 4))
+ENC_R, DEC_R = 2, 4    # LoRA ranks (LoRATuning(rank: 4, encoderRank: 2))
 BOXES = [[10.0, 12.0, 40.0, 50.0], [24.0, 8.0, 60.0, 36.0]]
 
 
@@ -96,7 +96,7 @@ def decoder_attentions(net):
 
 
 def install_lora(net):
-    """Pairs in LiteMedSAMLoRA's order: every TinyViT attention block, then the decoder's 7 attentions."""
+    """Pairs in LoRATuning's order: every TinyViT attention block, then the decoder's 7 attentions."""
     for mod in net.image_encoder.modules():
         if type(mod).__name__ == "Attention":
             dim = mod.qkv.in_features

@@ -4,7 +4,7 @@ import TestComparisons
 import XCTest
 @testable import SimCMF
 
-/// `LiteMedSAMLoRA` / `LiteMedSAMStrategy.lora`: the LoRA function on a small TinyViT attention, the
+/// `LoRATuning` on LiteMedSAM (TinyViT): the LoRA function on a small TinyViT attention, the
 /// trainable set, the start as plain LiteMedSAM, and what one training step changes.
 final class LiteMedSAMLoRATests: XCTestCase {
     /// A small TinyViT attention (dim 8, 2 heads, 3×3 window) with rank-2 LoRA pairs on q and v whose
@@ -13,10 +13,14 @@ final class LiteMedSAMLoRATests: XCTestCase {
         let attn = TinyViTAttention("a", dim: 8, heads: 2, resolution: 3, generator: &g)
         attn.attentionBiases.value = Tensor.uniform(attn.attentionBiases.value.shape, low: -0.5, high: 0.5, using: &g)
         attn.qkv.weight.value = Tensor.uniform([24, 8], low: -0.5, high: 0.5, using: &g)   // sharper attention than the 0.02 init
-        attn.lora = LiteMedSAMLoRA(encoderRank: 2).pairs("a", inDim: 8, outDim: 8, rank: 2, generator: &g)
-        for p in attn.lora!.parameters where p.name.hasSuffix("_b.weight") { p.value = Tensor.uniform(p.value.shape, low: -0.5, high: 0.5, using: &g) }
+        let pairs = LoRATuning(rank: 2).pairs("a", inDim: 8, outDim: 8, rank: 2, generator: &g)
+        attn.qkvProjection = LoRAFusedQKV(base: attn.qkv, pairs: pairs, layout: .headMajor(heads: 2))
+        for p in pairs.parameters where p.name.hasSuffix("_b.weight") { p.value = Tensor.uniform(p.value.shape, low: -0.5, high: 0.5, using: &g) }
         return attn
     }
+
+    /// The LoRA pairs wrapped around `attn`'s `qkv`.
+    func lora(_ attn: TinyViTAttention) -> LoRAProjections { (attn.qkvProjection as! LoRAFusedQKV).pairs }
 
     /// Independent truth for the forward: LoRA on q and v equals the plain attention whose `qkv` weight
     /// has `B·A` merged into the q and v rows of every head (layout `[heads, (q | k | v), key_dim]`).
@@ -33,7 +37,7 @@ final class LiteMedSAMLoRATests: XCTestCase {
             for row in 0..<8 { for col in 0..<8 { for j in 0..<2 { out[row * 8 + col] += b[row * 2 + j] * a[j * 8 + col] } } }
             return out
         }
-        let dq = product(attn.lora!.q!), dv = product(attn.lora!.v!)
+        let dq = product(lora(attn).q!), dv = product(lora(attn).v!)
         var w = merged.qkv.weight.value.scalars   // [24, 8]
         for h in 0..<2 { for d in 0..<4 { for i in 0..<8 {
             w[(h * 12 + d) * 8 + i] += dq[(h * 4 + d) * 8 + i]
@@ -59,7 +63,7 @@ final class LiteMedSAMLoRATests: XCTestCase {
         func loss() -> Float { withoutGradients { (attn(x) * r).sum().value.item } }
         (attn(x) * r).sum().backward()
         let eps: Float = 1e-2
-        for p in attn.lora!.parameters {
+        for p in lora(attn).parameters {
             let grad = try XCTUnwrap(p.grad, p.name).scalars
             let scale = grad.map(abs).max() ?? 0
             XCTAssertGreaterThan(scale, 1e-3, "\(p.name) gets a gradient")
@@ -83,25 +87,25 @@ final class LiteMedSAMLoRATests: XCTestCase {
     func testTrainableSetIsExactlyTheLoRAPairs() throws {
         let model = try LiteMedSAM(randomSeed: 1)
         var g = SeededGenerator(seed: 2)
-        try model.prepare(.lora, generator: &g)
+        try model.prepare(LoRATuning(), generator: &g)
         let trainable = model.parameters.filter(\.trainable)
         XCTAssertEqual(trainable.reduce(0) { $0 + $1.value.count }, 707_584)
         XCTAssertTrue(trainable.allSatisfy { $0.name.contains(".lora_q_") || $0.name.contains(".lora_v_") })
         XCTAssertEqual(trainable.filter { $0.name.hasPrefix("image_encoder.") }.count, 10 * 4)
         XCTAssertEqual(trainable.filter { $0.name.hasPrefix("mask_decoder.") }.count, 7 * 4)
         XCTAssertFalse(model.promptEncoder.parameters.contains(where: \.trainable))
-        XCTAssertEqual(model.imageEncoder.attentionStages[0].blocks[0].attn.lora?.q?.a.value.shape, [16, 128])
-        XCTAssertEqual(model.imageEncoder.attentionStages[0].blocks[0].attn.lora?.q?.a.name, "image_encoder.layers.1.blocks.0.attn.lora_q_a.weight")
+        XCTAssertEqual((model.imageEncoder.attentionStages[0].blocks[0].attn.qkvProjection as? LoRAFusedQKV)?.pairs.q?.a.value.shape, [16, 128])
+        XCTAssertEqual((model.imageEncoder.attentionStages[0].blocks[0].attn.qkvProjection as? LoRAFusedQKV)?.pairs.q?.a.name, "image_encoder.layers.1.blocks.0.attn.lora_q_a.weight")
         XCTAssertFalse(model.encoderWeightsTrain); XCTAssertFalse(model.encoderIsFrozen); XCTAssertFalse(model.embeddingIsFrozen)
-        XCTAssertThrowsError(try model.prepare(.lora, generator: &g), "installed twice")
+        XCTAssertThrowsError(try model.prepare(LoRATuning(), generator: &g), "installed twice")
         // decoder-only: frozen encoder, so the trainer may cache embeddings.
         let d = try LiteMedSAM(randomSeed: 1)
-        d.applyTrainability(.decoder)
+        d.applyTrainability(DecoderTuning())
         XCTAssertTrue(d.embeddingIsFrozen)
         XCTAssertEqual(d.trainableParameters.reduce(0) { $0 + $1.value.count }, 4_058_340, "SAM's mask decoder (docs/REFERENCE.md §4)")
         d.setTraining(true)
         XCTAssertEqual(d.imageEncoder.batchNormMode, .evaluationFolded, "frozen encoder: folded BatchNorm in training too")
-        d.applyTrainability(.full)
+        d.applyTrainability(FullFineTuning())
         d.setTraining(true)
         XCTAssertEqual(d.imageEncoder.batchNormMode, .training, "full: batch statistics")
         XCTAssertFalse(d.embeddingIsFrozen)
@@ -115,7 +119,7 @@ final class LiteMedSAMLoRATests: XCTestCase {
         let image = Variable(Tensor.uniform([1, 3, 256, 256], using: &g))
         let prompts = SAMPrompts(boxes: Tensor(shape: [1, 4], values: [60, 70, 180, 200]))
         let plain = try withoutGradients { try model.decode(embeddings: try model.embed(image), prompts: prompts) }.value
-        try model.prepare(.lora, generator: &g)
+        try model.prepare(LoRATuning(), generator: &g)
         model.setTraining(true)
         XCTAssertEqual(model.imageEncoder.batchNormMode, .evaluationFolded, "frozen encoder keeps its statistics")
         let before = Dictionary(uniqueKeysWithValues: (model.parameters + model.trainingBuffers).map { ($0.name, $0.value.scalars) })

@@ -18,7 +18,12 @@ enum TinyLiteMedSAMFixtures {
                                                        decoderDepth: 2, decoderHeads: 2, decoderMLPDim: 32, attentionDownsampleRate: 2,
                                                        multimaskOutputs: 3, iouHeadDepth: 3, iouHeadHiddenDim: 16)
     /// The script's LoRA ranks (ENC_R, DEC_R).
-    static let lora = LiteMedSAMLoRA(encoderRank: 2, decoderRank: 4)
+    static let lora = LoRATuning(rank: 4, encoderRank: 2)
+
+    /// The registry's strategy `name` for TinyViT, with the script's LoRA ranks for `lora`.
+    static func strategy(_ name: String) throws -> any FineTuningStrategy {
+        name == "lora" ? lora : try FineTuningRegistry.strategy(named: name, for: .tinyViT)
+    }
 
     /// The small LiteMedSAM with the fixture's weights.
     static func model() throws -> LiteMedSAM {
@@ -36,10 +41,10 @@ enum TinyLiteMedSAMFixtures {
 
     /// `model()` with `strategy` prepared as the trainer does (LoRA pairs installed, trainable flags,
     /// training mode: batch statistics for `full`, folded running statistics otherwise).
-    static func prepared(_ strategy: LiteMedSAMStrategy, seed: UInt64 = 1) throws -> LiteMedSAM {
+    static func prepared(_ name: String, seed: UInt64 = 1) throws -> LiteMedSAM {
         let model = try model()
         var g = SeededGenerator(seed: seed)
-        try model.prepare(strategy, lora: lora, generator: &g)
+        try model.prepare(try strategy(name), generator: &g)
         model.setTraining(true)
         return model
     }
@@ -52,16 +57,15 @@ enum TinyLiteMedSAMFixtures {
 /// 20× margin either way).
 final class LiteMedSAMStrategyGradientTests: XCTestCase {
     /// - Parameter trainable: the number of trainable tensors PyTorch reports for the strategy.
-    private func check(_ strategy: LiteMedSAMStrategy, trainable: Int, file: StaticString = #filePath, line: UInt = #line) throws {
-        let key = strategy.rawValue
+    private func check(_ key: String, trainable: Int, file: StaticString = #filePath, line: UInt = #line) throws {
         let inputs = try TinyLiteMedSAMFixtures.archive("litemedsam_tiny.safetensors")
         let ref = try TinyLiteMedSAMFixtures.archive("litemedsam_tiny_\(key).safetensors")
-        let model = try TinyLiteMedSAMFixtures.prepared(strategy)
-        XCTAssertEqual(model.imageEncoder.batchNormMode, strategy == .full ? .training : .evaluationFolded, key, file: file, line: line)
+        let model = try TinyLiteMedSAMFixtures.prepared(key)
+        XCTAssertEqual(model.imageEncoder.batchNormMode, key == "full" ? .training : .evaluationFolded, key, file: file, line: line)
         let byName = Dictionary(uniqueKeysWithValues: model.parameters.map { ($0.name, $0) })
         // The LoRA pairs' values (the reference's RNG differs; its B is non-zero so that A gets gradient).
         let initial = ref.names.filter { $0.hasPrefix("init.") }
-        XCTAssertEqual(Set(initial.map { String($0.dropFirst(5)) }), Set(model.parameters.map(\.name).filter(LiteMedSAMLoRA.isLoRA)),
+        XCTAssertEqual(Set(initial.map { String($0.dropFirst(5)) }), Set(model.parameters.map(\.name).filter(LoRATuning.isLoRA)),
                        "\(key): added tensors", file: file, line: line)
         for n in initial {
             let p = try XCTUnwrap(byName[String(n.dropFirst(5))], file: file, line: line)
@@ -117,11 +121,11 @@ final class LiteMedSAMStrategyGradientTests: XCTestCase {
     }
 
     /// TinyViT on batch statistics and the mask decoder (257 tensors; the IoU head's 6 get no gradient).
-    func testFullGradientsMatchPyTorch() throws { try check(.full, trainable: 257) }
+    func testFullGradientsMatchPyTorch() throws { try check("full", trainable: 257) }
     /// The mask decoder only (120 tensors), TinyViT on folded running statistics.
-    func testDecoderGradientsMatchPyTorch() throws { try check(.decoder, trainable: 120) }
+    func testDecoderGradientsMatchPyTorch() throws { try check("decoder", trainable: 120) }
     /// LoRA pairs only: 5 TinyViT attention blocks and 7 decoder attentions, q and v, A and B (48 tensors).
-    func testLoRAGradientsMatchPyTorch() throws { try check(.lora, trainable: 48) }
+    func testLoRAGradientsMatchPyTorch() throws { try check("lora", trainable: 48) }
     /// Nothing trains; the forward still matches.
-    func testFrozenForwardMatchesPyTorch() throws { try check(.frozen, trainable: 0) }
+    func testFrozenForwardMatchesPyTorch() throws { try check("frozen", trainable: 0) }
 }

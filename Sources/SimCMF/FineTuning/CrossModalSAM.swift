@@ -51,8 +51,8 @@ public final class CrossModalSAM: Module {
 
     /// Train / eval mode: turns the visual prompts' dropout on or off (the only train-time difference).
     public func setTraining(_ training: Bool) {
-        for b in sam.imageEncoder.blocks { b.attn.extraTokens?.isTraining = training }
-        for (_, a) in decoderAttentions(sam) { a.extraTokens?.isTraining = training }
+        for b in sam.imageEncoder.blocks { b.attn.keyValueTokens.setTraining(training) }
+        for (_, a) in decoderAttentions(sam) { a.keyValueTokens.setTraining(training) }
     }
 
     /// `image [B, C, H, W]` → image embeddings `[B, 256, H/p, W/p]`.

@@ -30,12 +30,16 @@ public protocol SegmentationModel: Module {
     /// computes each training image's embedding once and reuses it (`Trainer.embeddingCache`).
     /// Default false (always correct, never cached).
     var embeddingIsFrozen: Bool { get }
+    /// The alignment module's parameters (C channels → what the encoder takes), always trainable;
+    /// `TrainableSummary` reports them as a group. Default: none (the model takes its channels as they are).
+    var alignmentParameters: [Parameter] { get }
 }
 
 extension SegmentationModel {
     public func setTraining(_ training: Bool) {}
     public var trainingBuffers: [Parameter] { [] }
     public var embeddingIsFrozen: Bool { false }
+    public var alignmentParameters: [Parameter] { [] }
 }
 
 extension SAMModel: SegmentationModel {
@@ -78,4 +82,5 @@ extension CrossModalSAM: SegmentationModel {
     public func decode(embeddings: Variable, prompts: SAMPrompts) throws -> Variable {
         try sam.decode(embeddings: embeddings, prompts: prompts)
     }
+    public var alignmentParameters: [Parameter] { projector.parameters }
 }

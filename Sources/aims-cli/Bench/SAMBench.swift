@@ -115,7 +115,7 @@ enum SAMBench {
         } else {
             let target = Tensor.uniform([batch, 1, size, size], using: &generator).gt(0.5)
             let boxes = Tensor(shape: [batch, 4], values: (0..<batch).flatMap { _ in [64, 64, 192, 192] as [Float] })
-            if mode == "train-lora" { try model.prepare(.lora, generator: &generator) }
+            if mode == "train-lora" { try model.prepare(LoRATuning(), generator: &generator) }
             // As the trainer runs it: TinyViT's BatchNorms take batch statistics when its weights train
             // (train-full, like PyTorch's `model.train()`), and stay folded when the encoder is frozen.
             model.setTraining(true)

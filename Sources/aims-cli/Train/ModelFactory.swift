@@ -12,14 +12,15 @@ import Tensor
 /// - LiteMedSAM (TinyViT) → for C = 3 the model itself; otherwise `ChannelMixedLiteMedSAM`
 ///   (`PixelChannelMixer` C → 3 in front; `simcmf` = gated mix, `baseline_d` = plain 1×1 mix;
 ///   `zeroshot` = the first three channels, or the last repeated for C < 3, nothing in front trains).
-///   Strategies (`LiteMedSAMStrategy`): `full` trains TinyViT + mask decoder (+ mixer), `decoder` only
-///   the mask decoder (+ mixer), `lora` LoRA pairs in TinyViT and the decoder (+ mixer). `--init scratch`:
+///   Strategies (`FineTuningRegistry`, those TinyViT supports): `full` trains TinyViT + mask decoder
+///   (+ mixer), `decoder` only the mask decoder (+ mixer), `lora` LoRA pairs in TinyViT and the decoder (+ mixer). `--init scratch`:
 ///   random weights, `full` only. Its input is fixed at 256.
 enum ModelFactory {
     /// `--init`: the checkpoint's weights, or the same architecture randomly initialised (LiteMedSAM only).
     enum Initialization: String, Codable, CaseIterable { case pretrained, scratch }
 
-    static let strategies = ["full", "linear", "lora", "adapter", "prompt", "prefix", "decoder"]
+    /// The `--strategy` names: the registry's, without `frozen` (zero-shot is `--alignment zeroshot` on LiteMedSAM).
+    static let strategies = FineTuningRegistry.names.filter { $0 != "frozen" }
 
     struct Built {
         var model: any SegmentationModel
@@ -57,53 +58,51 @@ enum ModelFactory {
     }
 
     /// LiteMedSAM: pretrained (or, `--init scratch`, the same architecture randomly initialised from
-    /// `seed`), the strategy installed, and for C != 3 (or `zeroshot`) a pixel-space alignment in front.
+    /// `seed`), the strategy installed, and for C != 3 (or `zeroshot`) a pixel-space alignment in front
+    /// (`SimCMF.ModelBuilder.liteMedSAM`).
     static func buildLiteMedSAM(_ archive: TensorArchive, channels: Int, alignment: AlignmentKind, strategy requested: String?,
                                 imageSize: Int?, initialization: Initialization, seed: UInt64) throws -> Built {
         let name = requested ?? "full"
         if let s = imageSize, s != LiteMedSAM.inputSize {
             throw UsageError(message: "--image-size: LiteMedSAM takes \(LiteMedSAM.inputSize)x\(LiteMedSAM.inputSize) input, got \(s)")
         }
-        guard let strategy = LiteMedSAMStrategy(rawValue: name), strategy != .frozen else {
+        guard name != "frozen", let strategy = try? FineTuningRegistry.strategy(named: name, for: .tinyViT) else {
             throw UsageError(message: "--strategy \(name) edits a ViT SAM; LiteMedSAM supports full, decoder or lora")
         }
         let base: LiteMedSAM
         switch initialization {
         case .pretrained: base = try LiteMedSAM(checkpoint: archive)
         case .scratch:
-            guard strategy == .full else {
+            guard strategy is FullFineTuning else {
                 throw UsageError(message: "--init scratch trains everything (the reference's from-scratch baseline); --strategy must be full, got \(name)")
             }
             base = try LiteMedSAM(randomSeed: seed, configuration: TinyViT.inferConfiguration(from: archive, prefix: "image_encoder",
                                                                                               imageSize: LiteMedSAM.inputSize))
         }
         let origin = initialization == .scratch ? "LiteMedSAM from scratch (seed \(seed))" : "LiteMedSAM"
-        if alignment == .zeroshot {
-            let m = try ChannelMixedLiteMedSAM(zeroShot: base, channels: channels, strategy: strategy, seed: seed)
-            return Built(model: m, family: "litemedsam", strategy: name,
-                         description: "\(origin) + zero-shot channels \(m.channelSelection!.map(String.init).joined(separator: ",")) of \(channels) (\(name))")
-        }
-        if channels == 3 {
-            var g = SeededGenerator(seed: seed)
-            try base.prepare(strategy, generator: &g)
-            return Built(model: base, family: "litemedsam", strategy: name, description: "\(origin) (3 channels, \(name))")
-        }
-        guard alignment == .simcmf || alignment == .baselineD else {
+        let model: any SegmentationModel
+        do {
+            model = try ModelBuilder.liteMedSAM(base, channels: channels, alignment: alignment, strategy: strategy, seed: seed)
+        } catch ModelBuilderError.unsupportedAlignment {
             throw UsageError(message: "--alignment \(alignment.rawValue): LiteMedSAM with \(channels) channels supports simcmf (gated pixel mix), baseline_d (1x1 mix) or zeroshot")
         }
-        let m = try ChannelMixedLiteMedSAM(base: base, channels: channels, gated: alignment == .simcmf, strategy: strategy, seed: seed)
-        return Built(model: m, family: "litemedsam", strategy: name, description: "\(origin) + pixel channel mixer (\(channels) → 3, \(alignment.rawValue), \(name))")
+        let description: String
+        if let m = model as? ChannelMixedLiteMedSAM, let selection = m.channelSelection {
+            description = "\(origin) + zero-shot channels \(selection.map(String.init).joined(separator: ",")) of \(channels) (\(name))"
+        } else if model is ChannelMixedLiteMedSAM {
+            description = "\(origin) + pixel channel mixer (\(channels) → 3, \(alignment.rawValue), \(name))"
+        } else {
+            description = "\(origin) (3 channels, \(name))"
+        }
+        return Built(model: model, family: "litemedsam", strategy: name, description: description)
     }
 
+    /// The reference's six strategies (the CLI keeps `decoder` for LiteMedSAM, as before the registry).
     static func samStrategy(_ name: String) throws -> any FineTuningStrategy {
-        switch name {
-        case "full": return FullFineTuning()
-        case "linear": return LinearProbing()
-        case "lora": return LoRATuning()
-        case "adapter": return MLPAdapterTuning()
-        case "prompt": return VisualPromptTuning()
-        case "prefix": return PrefixTuning()
-        default: throw UsageError(message: "--strategy must be one of full, linear, lora, adapter, prompt, prefix for a SAM ViT, got \(name)")
+        let supported = ["full", "linear", "lora", "adapter", "prompt", "prefix"]
+        guard supported.contains(name), let strategy = try? FineTuningRegistry.strategy(named: name, for: .vit) else {
+            throw UsageError(message: "--strategy must be one of \(supported.joined(separator: ", ")) for a SAM ViT, got \(name)")
         }
+        return strategy
     }
 }

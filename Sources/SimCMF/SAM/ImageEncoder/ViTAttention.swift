@@ -11,17 +11,19 @@ public final class ViTAttention: Module {
     public let relPosW: Parameter
     public let heads: Int
     public let scale: Float
-    /// LoRA on q and v (fine-tuning; nil for plain SAM): added to the projected q/v before `q·scale` and
-    /// before the relative-position term, which therefore also sees the adapted q.
-    public internal(set) var lora: LoRAProjections?
-    /// Visual-prompt or prefix key/value tokens appended after the image keys (fine-tuning; nil for plain
-    /// SAM). The relative-position bias covers only the image keys.
-    public internal(set) var extraTokens: ExtraKeyValueTokens?
+    /// The projection the forward uses for `qkv`: `qkv` itself, or a fine-tuning wrapper around it (LoRA's
+    /// `LoRAFusedQKV`: deltas added to the projected q/v before `q·scale` and before the relative-position
+    /// term, which therefore also sees the adapted q).
+    public internal(set) var qkvProjection: any Projection
+    /// Key/value tokens appended after the image keys: none for plain SAM (`NoKeyValueTokens`), or visual-prompt
+    /// or prefix tokens (fine-tuning, `ExtraKeyValueTokens`). The relative-position bias covers only the image keys.
+    public internal(set) var keyValueTokens: any KeyValueTokens = NoKeyValueTokens()
 
     /// `inputSize` is the attended extent the tables are sized for (window or grid side).
     public init(_ prefix: String, dim: Int, heads: Int, inputSize: Int, generator: inout SeededGenerator) {
         qkv = Linear(dotted(prefix, "qkv"), inFeatures: dim, outFeatures: 3 * dim, generator: &generator)
         proj = Linear(dotted(prefix, "proj"), inFeatures: dim, outFeatures: dim, generator: &generator)
+        qkvProjection = qkv
         let headDim = dim / heads
         relPosH = Parameter(dotted(prefix, "rel_pos_h"), .zeros([2 * inputSize - 1, headDim]))
         relPosW = Parameter(dotted(prefix, "rel_pos_w"), .zeros([2 * inputSize - 1, headDim]))
@@ -31,24 +33,15 @@ public final class ViTAttention: Module {
 
     // State-dict order: the module's own tensors first, then its children.
     public var parameters: [Parameter] {
-        [relPosH, relPosW] + qkv.parameters + proj.parameters + (lora?.parameters ?? []) + (extraTokens?.parameters ?? [])
+        [relPosH, relPosW] + qkv.parameters + proj.parameters + qkvProjection.addedParameters + keyValueTokens.addedParameters
     }
 
     /// `x [B, H, W, C]` → `[B, H, W, C]`; every token attends to every token of its `H × W` grid.
     /// The same as `proj(attend(projectQKV(x)))`.
     public func callAsFunction(_ x: Variable) -> Variable { proj(attend(projectQKV(x))) }
 
-    /// The per-token projection to `[q | k | v]`: `x [B, H, W, C]` → `[B, H, W, 3C]` (`qkv`, plus LoRA's terms).
-    public func projectQKV(_ x: Variable) -> Variable {
-        let (B, H, W, C) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
-        var projected = qkv(x)
-        if let lora {
-            // [q | k | v] + [B_q(A_q(x)) | B_k(A_k(x)) or 0 | B_v(A_v(x))]
-            let zero = Variable(.zeros([B, H, W, C]))
-            projected = projected + Variable.concat([lora.q?(x) ?? zero, lora.k?(x) ?? zero, lora.v?(x) ?? zero], axis: 3)
-        }
-        return projected
-    }
+    /// The per-token projection to `[q | k | v]`: `x [B, H, W, C]` → `[B, H, W, 3C]` (`qkvProjection`).
+    public func projectQKV(_ x: Variable) -> Variable { qkvProjection(x) }
 
     /// Attention over each `H × W` grid of projected tokens `[B, H, W, 3C]` (from `projectQKV`) →
     /// the heads' outputs merged, `[B, H, W, C]`, before the output projection `proj`.
@@ -57,41 +50,27 @@ public final class ViTAttention: Module {
         let hd = C / heads
         let rh = PositionTables.relativePositionTable(relPosH.variable, size: H)
         let rw = PositionTables.relativePositionTable(relPosW.variable, size: W)
-        guard let extra = extraTokens else {
+        guard keyValueTokens.length > 0 else {
             // Each head's q, k, v read in place from the token rows; the output written with the heads merged.
             return attention(tokens: projected, heads: heads, relativePosition: (relH: rh, relW: rw, h: H, w: W), scale: scale)
         }
         // qkv(x).reshape(B, H·W, 3, heads, hd).permute(2, 0, 3, 1, 4) → [3, B·heads, H·W, hd]
         let packed = projected.reshaped([B, H * W, 3, heads, hd]).permuted([2, 0, 3, 1, 4]).reshaped([3, B * heads, H * W, hd])
-        let out = attentionWithExtraTokens(packed, extra, relH: rh, relW: rw, h: H, w: W, batch: B)
+        let out = attentionWithExtraTokens(packed, relH: rh, relW: rw, h: H, w: W, batch: B)
         // [B·heads, H·W, hd] → [B, heads, H, W, hd] → [B, H, W, heads·hd]
         return out.reshaped([B, heads, H, W, hd]).permuted([0, 2, 3, 1, 4]).reshaped([B, H, W, C])
     }
 
-    /// `packed [3, B·heads, N, hd]` attended with L extra keys/values per (image, head): prompt tokens go
-    /// through `qkv` (their q part is discarded), prefix tokens are used raw. Scores
+    /// `packed [3, B·heads, N, hd]` attended with L extra keys/values per (image, head) from `keyValueTokens`
+    /// (prompt tokens go through `qkvProjection`, their q part discarded; prefix tokens are used raw). Scores
     /// `scale·q·[k; k_x]ᵀ`, plus the decomposed relative position on the first N columns only → `[B·heads, N, hd]`.
-    private func attentionWithExtraTokens(_ packed: Variable, _ extra: ExtraKeyValueTokens, relH: Variable, relW: Variable,
-                                          h: Int, w: Int, batch B: Int) -> Variable {
+    private func attentionWithExtraTokens(_ packed: Variable, relH: Variable, relW: Variable, h: Int, w: Int, batch B: Int) -> Variable {
         let (BH, N, hd) = (packed.shape[1], packed.shape[2], packed.shape[3])
-        let L = extra.length
+        let L = keyValueTokens.length
         let q = packed.slice(axis: 0, 0..<1).reshaped([BH, N, hd])
         let k = packed.slice(axis: 0, 1..<2).reshaped([BH, N, hd])
         let v = packed.slice(axis: 0, 2..<3).reshaped([BH, N, hd])
-        let kx: Variable, vx: Variable
-        switch extra.kind {
-        case .prompt:
-            let p = qkv(extra.expanded(extra.keys, count: B))                  // [B, L, 3C]
-                .reshaped([B, L, 3, heads, hd]).permuted([2, 0, 3, 1, 4]).reshaped([3, BH, L, hd])
-            kx = p.slice(axis: 0, 1..<2).reshaped([BH, L, hd])
-            vx = p.slice(axis: 0, 2..<3).reshaped([BH, L, hd])
-        case .prefix:
-            func split(_ t: Parameter) -> Variable {
-                extra.expanded(t, count: B).reshaped([B, L, heads, hd]).permuted([0, 2, 1, 3]).reshaped([BH, L, hd])
-            }
-            kx = split(extra.keys)
-            vx = split(extra.values!)
-        }
+        let (kx, vx) = keyValueTokens.projectedKeysValues(batch: B, heads: heads, headDim: hd, project: { self.qkvProjection($0) })
         let bias = decomposedRelativePosition(q, relH: relH, relW: relW, h: h, w: w).padded([(0, 0), (0, 0), (0, L)])
         return attention(q, Variable.concat([k, kx], axis: 1), Variable.concat([v, vx], axis: 1), bias: bias, scale: scale)
     }

@@ -26,9 +26,9 @@ public final class ViTBlock: Module {
     public let mlp: ViTMLP
     /// 0 for a global-attention block.
     public let windowSize: Int
-    /// MLP adapter parallel to the MLP, fed the pre-`norm2` residual stream (fine-tuning; nil for plain SAM):
-    /// `x = h + mlp(norm2(h)) + adapter(h)`.
-    public internal(set) var adapter: MLPAdapter?
+    /// The path after the attention residual `h`: `h + mlp(norm2(h))` (`ViTMLPPath`), or a fine-tuning
+    /// wrapper around it (the MLP adapter's `AdapterMLPPath`: `h + mlp(norm2(h)) + adapter(h)`).
+    public internal(set) var mlpPath: any MLPPath
 
     public init(_ prefix: String, dim: Int, heads: Int, mlpRatio: Int, windowSize: Int, gridSize: Int,
                 generator: inout SeededGenerator) {
@@ -38,11 +38,12 @@ public final class ViTBlock: Module {
         norm2 = LayerNormLayer(dotted(prefix, "norm2"), dim: dim, eps: 1e-6)
         mlp = ViTMLP(dotted(prefix, "mlp"), dim: dim, hiddenDim: dim * mlpRatio, generator: &generator)
         self.windowSize = windowSize
+        mlpPath = ViTMLPPath(norm2: norm2, mlp: mlp)
     }
 
     // State-dict order: norm1, attn, norm2, mlp.
     public var parameters: [Parameter] {
-        norm1.parameters + attn.parameters + norm2.parameters + mlp.parameters + (adapter?.parameters ?? [])
+        norm1.parameters + attn.parameters + norm2.parameters + mlp.parameters + mlpPath.addedParameters
     }
 
     /// `x [B, H, W, C]` → `[B, H, W, C]`.
@@ -61,8 +62,6 @@ public final class ViTBlock: Module {
         } else {
             y = attn(y)
         }
-        let h = x + y
-        if let adapter { return h + mlp(norm2(h)) + adapter(h) }
-        return h + mlp(norm2(h))
+        return mlpPath(x + y)
     }
 }

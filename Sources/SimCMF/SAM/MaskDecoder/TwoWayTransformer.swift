@@ -14,9 +14,10 @@ public final class TwoWayAttentionBlock: Module {
     public let norm4: LayerNormLayer
     public let crossAttnImageToToken: DecoderAttention
     public let skipFirstLayerPE: Bool
-    /// MLP adapter (fine-tuning; nil for plain SAM): `a = adapter(queries)` on the pre-`norm2` stream after
-    /// the token→image residual, then `queries = norm2(queries); queries = queries + mlp(queries) + a`.
-    public internal(set) var adapter: MLPAdapter?
+    /// The path after the token→image residual `t`, before `norm3`: `norm2(t) + mlp(norm2(t))`
+    /// (`DecoderMLPPath`), or a fine-tuning wrapper around it (the MLP adapter's `AdapterMLPPath`, which adds
+    /// `adapter(t)` of the pre-`norm2` stream).
+    public internal(set) var mlpPath: any MLPPath
 
     public init(_ prefix: String, dim: Int, heads: Int, mlpDim: Int, downsampleRate: Int, skipFirstLayerPE: Bool,
                 generator: inout SeededGenerator) {
@@ -32,12 +33,13 @@ public final class TwoWayAttentionBlock: Module {
         crossAttnImageToToken = DecoderAttention(dotted(prefix, "cross_attn_image_to_token"), dim: dim, heads: heads,
                                                  downsampleRate: downsampleRate, generator: &generator)
         self.skipFirstLayerPE = skipFirstLayerPE
+        mlpPath = DecoderMLPPath(norm2: norm2, lin1: lin1, lin2: lin2)
     }
 
     public var parameters: [Parameter] {
         var all = selfAttn.parameters + norm1.parameters + crossAttnTokenToImage.parameters + norm2.parameters
         all += lin1.parameters + lin2.parameters + norm3.parameters + norm4.parameters
-        return all + crossAttnImageToToken.parameters + (adapter?.parameters ?? [])
+        return all + crossAttnImageToToken.parameters + mlpPath.addedParameters
     }
 
     /// `queries [B, T, D]`, `keys [B, hw, D]` with their positional encodings → updated `(queries, keys)`.
@@ -51,14 +53,7 @@ public final class TwoWayAttentionBlock: Module {
         }
         queries = norm1(queries)
         queries = queries + crossAttnTokenToImage(q: queries + queryPE, k: k0 + keyPE, v: k0)
-        if let adapter {
-            let a = adapter(queries)
-            queries = norm2(queries)
-            queries = norm3(queries + lin2(relu(lin1(queries))) + a)
-        } else {
-            queries = norm2(queries)
-            queries = norm3(queries + lin2(relu(lin1(queries))))
-        }
+        queries = norm3(mlpPath(queries))
         let keys = norm4(k0 + crossAttnImageToToken(q: k0 + keyPE, k: queries + queryPE, v: queries))
         return (queries, keys)
     }

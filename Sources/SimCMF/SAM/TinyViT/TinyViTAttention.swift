@@ -15,10 +15,10 @@ public final class TinyViTAttention: Module {
     public let resolution: Int
     /// `attention_bias_idxs` flattened `[N·N]` (a non-persistent buffer in PyTorch, recomputed here).
     public let attentionBiasIndices: [Int]
-    /// LoRA on the q and v parts of `qkv` (fine-tuning, see `LiteMedSAMLoRA`; nil for plain TinyViT):
-    /// `q += B_q(A_q(norm(x)))` per head, likewise v; the pairs read the `qkv` input and write `[B, N, dim]`
-    /// laid out as `[heads, key_dim]`.
-    public internal(set) var lora: LoRAProjections?
+    /// The projection the forward uses for `qkv`: `qkv` itself, or a fine-tuning wrapper around it (LoRA's
+    /// `LoRAFusedQKV` with the `[heads, (q | k | v), key_dim]` layout: `q += B_q(A_q(norm(x)))` per head,
+    /// likewise v).
+    public internal(set) var qkvProjection: any Projection
 
     public init(_ prefix: String, dim: Int, heads: Int, resolution: Int, generator: inout SeededGenerator) {
         self.heads = heads
@@ -27,6 +27,7 @@ public final class TinyViTAttention: Module {
         norm = LayerNormLayer(dotted(prefix, "norm"), dim: dim)
         qkv = Linear(dotted(prefix, "qkv"), inFeatures: dim, outFeatures: 3 * dim, generator: &generator)
         proj = Linear(dotted(prefix, "proj"), inFeatures: dim, outFeatures: dim, generator: &generator)
+        qkvProjection = qkv
         let (indices, offsets) = TinyViTAttention.biasIndices(resolution: resolution)
         attentionBiasIndices = indices
         attentionBiases = Parameter(dotted(prefix, "attention_biases"), .zeros([heads, offsets]))
@@ -37,7 +38,7 @@ public final class TinyViTAttention: Module {
         }
     }
 
-    public var parameters: [Parameter] { [attentionBiases] + norm.parameters + qkv.parameters + proj.parameters + (lora?.parameters ?? []) }
+    public var parameters: [Parameter] { [attentionBiases] + norm.parameters + qkv.parameters + proj.parameters + qkvProjection.addedParameters }
 
     /// `attention_bias_idxs` for a `resolution × resolution` window: offsets numbered in first-seen
     /// order over `itertools.product(points, points)` (row-major points). Returns the `N·N` indices
@@ -55,8 +56,8 @@ public final class TinyViTAttention: Module {
         return (idx, seen.count)
     }
 
-    /// The per-token projection `qkv(norm(x))`: `x [..., dim]` → `[..., 3·dim]` (without LoRA's terms).
-    public func projectQKV(_ x: Variable) -> Variable { qkv(norm(x)) }
+    /// The per-token projection `qkvProjection(norm(x))`: `x [..., dim]` → `[..., 3·dim]`.
+    public func projectQKV(_ x: Variable) -> Variable { qkvProjection(norm(x)) }
 
     /// Attention within each window of projected tokens `[windows, N, 3·dim]` (from `projectQKV`) → the
     /// heads' outputs merged, `[windows, N, dim]`, before `proj`. Heads split and merged by direct copies,
@@ -68,22 +69,6 @@ public final class TinyViTAttention: Module {
                                indices: attentionBiasIndices, scale: 1 / Float(keyDim).squareRoot())
     }
 
-    public func callAsFunction(_ x: Variable) -> Variable {
-        let (B, N, C) = (x.shape[0], x.shape[1], x.shape[2])
-        precondition(N == resolution * resolution, "TinyViTAttention: \(N) tokens for a \(resolution)×\(resolution) window")
-        guard let lora else { return proj(attend(projectQKV(x))) }
-        let h = norm(x)
-        let scale = 1 / Float(keyDim).squareRoot()
-        let packed = qkv(h).reshaped([B, N, heads, 3, keyDim]).permuted([3, 0, 2, 1, 4]).reshaped([3, B * heads, N, keyDim])
-        var q = packed.slice(axis: 0, 0..<1).reshaped([B * heads, N, keyDim])
-        var k = packed.slice(axis: 0, 1..<2).reshaped([B * heads, N, keyDim])
-        var v = packed.slice(axis: 0, 2..<3).reshaped([B * heads, N, keyDim])
-        func perHead(_ d: Variable) -> Variable { d.reshaped([B, N, heads, keyDim]).permuted([0, 2, 1, 3]).reshaped([B * heads, N, keyDim]) }
-        if let a = lora.q { q = q + perHead(a(h)) }
-        if let a = lora.k { k = k + perHead(a(h)) }
-        if let a = lora.v { v = v + perHead(a(h)) }
-        let bias = attentionBias(table: attentionBiases.variable, indices: attentionBiasIndices, n: N, m: N, repeats: B)
-        let out = attention(q, k, v, bias: bias, scale: scale)   // [B·heads, N, kd]
-        return proj(out.reshaped([B, heads, N, keyDim]).permuted([0, 2, 1, 3]).reshaped([B, N, C]))
-    }
+    /// `x [B, N, dim]` → `[B, N, dim]`: `proj(attend(projectQKV(x)))`.
+    public func callAsFunction(_ x: Variable) -> Variable { proj(attend(projectQKV(x))) }
 }

@@ -49,9 +49,9 @@ public final class TinyViTBlock: Module {
         let a: Variable
         if H == ws && W == ws {
             a = attn(x.reshaped([B, H * W, C])).reshaped([B, H, W, C])
-        } else if attn.lora == nil {
+        } else {
             // PyTorch pads the grid with zero tokens, which the attention's LayerNorm maps to its bias and
-            // `qkv` then projects, all alike. Projecting only the real tokens and filling the padding with
+            // `qkv` (with any LoRA terms, see `qkvProjection`) then projects, all alike. Projecting only the real tokens and filling the padding with
             // the projection of one zero token gives the same windows (and gradients: the pad token's
             // gradient is the padding's summed) without the padding's share of the norm and qkv; `proj` is
             // per-token, so it runs after unpartitioning, on the real tokens only (64² tokens padded to
@@ -60,10 +60,6 @@ public final class TinyViTBlock: Module {
             let (windows, Hp, Wp) = windowPartition(attn.projectQKV(x), window: ws, fill: padToken)
             let out = attn.attend(windows.reshaped([-1, ws * ws, 3 * C])).reshaped([-1, ws, ws, C])
             a = attn.proj(windowUnpartition(out, window: ws, paddedH: Hp, paddedW: Wp, h: H, w: W))
-        } else {
-            let (windows, Hp, Wp) = windowPartition(x, window: ws)
-            let out = attn(windows.reshaped([-1, ws * ws, C])).reshaped([-1, ws, ws, C])
-            a = windowUnpartition(out, window: ws, paddedH: Hp, paddedW: Wp, h: H, w: W)
         }
         var y = x + a
         y = localConv.channelsLast(y, mode: mode)

@@ -1,5 +1,4 @@
 import Foundation
-import SimCMF
 import Tensor
 
 /// LiteMedSAM for a C-channel modality: a pixel-space alignment (C → 3) in front of TinyViT, since
@@ -9,8 +8,8 @@ import Tensor
 ///   C ≥ 3; for C < 3 the last channel replicated up to three (the reference's replicate pad, then
 ///   `x[:, :3]`): C = 1 → (0, 0, 0), C = 2 → (0, 1, 1). Nothing trains.
 ///
-/// Trainable (`LiteMedSAMStrategy`): the mixer always; TinyViT + mask decoder for `full`, the mask
-/// decoder for `decoder`, the LoRA pairs for `lora`; the prompt encoder never (SimCMF's
+/// Trainable (any `FineTuningStrategy` TinyViT supports): the mixer always; TinyViT + mask decoder for
+/// `full`, the mask decoder for `decoder`, the LoRA pairs for `lora`; the prompt encoder never (SimCMF's
 /// `set_trainable_params`). TinyViT's BatchNorms use batch statistics in training only for `full`.
 public final class ChannelMixedLiteMedSAM: SegmentationModel {
     public let base: LiteMedSAM
@@ -20,35 +19,33 @@ public final class ChannelMixedLiteMedSAM: SegmentationModel {
     public let channelSelection: [Int]?
     public let inputChannels: Int
 
-    /// A mixer in front of `base`; `strategy` (LoRA pairs installed for `.lora`) decides what of
+    /// A mixer in front of `base`; `strategy` (LoRA pairs installed for `lora`) decides what of
     /// `base` trains.
     /// - Parameters:
     ///   - gated: SimCMF's gated mix (`x · sigmoid(moe(x))` then C → 3) or the plain 1×1 mix (`baseline_d`).
     ///   - seed: seeds the mixer's initial weights, then the LoRA pairs' A matrices.
-    public init(base: LiteMedSAM, channels: Int, gated: Bool, strategy: LiteMedSAMStrategy,
-                lora: LiteMedSAMLoRA = LiteMedSAMLoRA(), seed: UInt64) throws {
+    public init(base: LiteMedSAM, channels: Int, gated: Bool, strategy: any FineTuningStrategy, seed: UInt64) throws {
         var g = SeededGenerator(seed: seed)
         self.base = base
         let m = try PixelChannelMixer(channels: channels, gated: gated, generator: &g)
         mixer = m
         channelSelection = nil
         inputChannels = channels
-        try base.prepare(strategy, lora: lora, generator: &g)
+        try base.prepare(strategy, generator: &g)
         for p in m.parameters { p.trainable = true }
     }
 
     /// The zero-shot alignment: `base` on the selected channels (`zeroShotChannels`), nothing in front
-    /// trains; `strategy` (default `.frozen`: nothing trains at all) decides what of `base` trains.
-    /// - Parameter seed: seeds the LoRA pairs' A matrices (`.lora` only).
-    public init(zeroShot base: LiteMedSAM, channels: Int, strategy: LiteMedSAMStrategy = .frozen,
-                lora: LiteMedSAMLoRA = LiteMedSAMLoRA(), seed: UInt64 = 0) throws {
+    /// trains; `strategy` (default `FrozenModel`: nothing trains at all) decides what of `base` trains.
+    /// - Parameter seed: seeds the strategy's new modules (LoRA pairs' A matrices).
+    public init(zeroShot base: LiteMedSAM, channels: Int, strategy: any FineTuningStrategy = FrozenModel(), seed: UInt64 = 0) throws {
         guard channels >= 1 else { throw AlignmentError.invalidChannelCount(channels) }
         var g = SeededGenerator(seed: seed)
         self.base = base
         mixer = nil
         channelSelection = ChannelMixedLiteMedSAM.zeroShotChannels(channels)
         inputChannels = channels
-        try base.prepare(strategy, lora: lora, generator: &g)
+        try base.prepare(strategy, generator: &g)
     }
 
     /// The input channels the zero-shot alignment feeds to R, G, B for `channels` input channels.
@@ -76,5 +73,6 @@ public final class ChannelMixedLiteMedSAM: SegmentationModel {
     public func setTraining(_ training: Bool) { base.setTraining(training) }
     public var trainingBuffers: [Parameter] { base.trainingBuffers }
     /// Frozen when neither the mixer (absent or frozen) nor anything in TinyViT trains.
+    public var alignmentParameters: [Parameter] { mixer?.parameters ?? [] }
     public var embeddingIsFrozen: Bool { base.encoderIsFrozen && !(mixer?.parameters.contains { $0.trainable } ?? false) }
 }
