@@ -67,6 +67,17 @@ final class CommandLineParserTests: XCTestCase {
         XCTAssertEqual(usageError(["a.png"]), "--out is required")
     }
 
+    func testCommaListsAndCase() throws {
+        let list = ValueType<[Int]>.list(of: .int(in: 1...100), placeholder: "P,P")
+        XCTAssertEqual(try list.parse("10, 50,100", for: "--fractions"), [10, 50, 100])
+        XCTAssertThrowsError(try list.parse("0,50", for: "--fractions")) {
+            XCTAssertEqual(($0 as? UsageError)?.message, "--fractions: expected comma-separated values, each an integer in 1...100, got '0,50'")
+        }
+        let choice = ValueType<String>.choice(["zju", "nyu"])
+        XCTAssertThrowsError(try choice.parse("ZJU", for: "--c"))
+        XCTAssertEqual(try choice.ignoringCase.parse("ZJU", for: "--c"), "zju")
+    }
+
     func testRepeatedOptions() throws {
         let a = try parse(["--out", "o", "--point", "1,2", "--point", "3.5,4", "--count", "1", "--count", "2"])
         XCTAssertEqual(a.all(sample.points), [[1, 2], [3.5, 4]], "a repeatable option keeps every value in order")

@@ -19,6 +19,14 @@ struct ValueType<Value: Sendable>: Sendable {
     }
 }
 
+extension ValueType {
+    /// The same type, matching its text in lower case (names a user may type in capitals, like `ZJU`).
+    var ignoringCase: ValueType {
+        let convert = self.convert
+        return ValueType(placeholder: placeholder, expectation: expectation) { try convert($0.lowercased()) }
+    }
+}
+
 extension ValueType where Value == String {
     /// Any text (an identifier, a name).
     static func string(_ placeholder: String) -> ValueType { ValueType(placeholder: placeholder, expectation: "a value") { $0 } }

@@ -40,7 +40,7 @@ struct SynthCommand: Command {
                                   help: "radiance mirrored by glass / mean wall radiance")
     let noise = Option("noise", .number(in: 0...0.5, "SIGMA"), defaultText: "\(defaults.noise); 0 = none",
                        help: "Gaussian sensor noise, fraction of full scale")
-    let conventions = Option("conventions", .list(of: ValueType<SynthConvention>.cases, placeholder: "LIST"), defaultText: "all",
+    let conventions = Option("conventions", .list(of: ValueType<SynthConvention>.cases.ignoringCase, placeholder: "LIST"), defaultText: "all",
                              help: "any of \(SynthConvention.allCases.map(\.rawValue).joined(separator: ", "))")
     let force = Flag("force", help: "write into a non-empty DIR")
     let json = Flag("json", help: "print the summary as JSON on stdout")
