@@ -1,27 +1,14 @@
 import Foundation
 
-/// One `aims` subcommand.
-protocol Command: Sendable {
-    static var name: String { get }
-    /// One line for the command list.
-    static var summary: String { get }
-    /// Full `--help` text.
-    static var usage: String { get }
-    /// Runs with the arguments after the subcommand name; returns the process exit code.
-    static func run(_ arguments: [String]) throws -> Int32
-}
-
+/// The `aims` executable's entry: the registered commands, `aims --help`, and running one command with the
+/// usage printed on a usage error (exit 64).
 enum CommandLineTool {
+    /// Every top-level command, in the order `aims --help` lists them (subcommands are listed by their parent).
     static let commands: [any Command.Type] = [InspectCommand.self, PredictCommand.self, ModalitiesCommand.self, ConvertCommand.self, HHACommand.self,
                                                 BenchCommand.self, TrainCommand.self, EvalCommand.self, BuildCommand.self, SynthCommand.self,
                                                 DemoCommand.self]
 
-    static var overview: String {
-        var s = "aims: cross-modal fine-tuning of SAM for any imaging sensor (SimCMF).\n\nUsage: aims <command> [options]\n\nCommands:\n"
-        for c in commands { s += "  " + c.name.padding(toLength: 12, withPad: " ", startingAt: 0) + c.summary + "\n" }
-        s += "\nRun `aims <command> --help` for a command's options."
-        return s
-    }
+    static var overview: String { UsageText.overview(commands) }
 
     static func run(_ args: [String]) -> Int32 {
         guard let first = args.first, first != "--help", first != "-h", first != "help" else {
@@ -32,18 +19,20 @@ enum CommandLineTool {
             Console.error("aims: unknown command '\(first)'\n\n\(overview)")
             return 64
         }
-        let rest = Array(args.dropFirst())
-        if rest.contains("--help") || rest.contains("-h") {
-            print(command.usage)
+        let selection = CommandDispatch.select(command, words: Array(args.dropFirst()), path: [first])
+        let usage = UsageText.usage(of: selection.command, path: selection.path)
+        let name = "aims " + selection.path.joined(separator: " ")
+        if CommandDispatch.asksForHelp(selection.rest) {
+            print(usage)
             return 0
         }
         do {
-            return try command.run(rest)
+            return try selection.command.init().run(try CommandDispatch.parse(selection))
         } catch let e as UsageError {
-            Console.error("aims \(command.name): \(e.message)\n\n\(command.usage)")
+            Console.error("\(name): \(e.message)\n\n\(usage)")
             return 64
         } catch {
-            Console.error("aims \(command.name): \((error as? LocalizedError)?.errorDescription ?? String(describing: error))")
+            Console.error("\(name): \((error as? LocalizedError)?.errorDescription ?? String(describing: error))")
             return 1
         }
     }

@@ -59,7 +59,7 @@ final class BenchEngineAndConvertTests: XCTestCase {
 
         let bad = try AimsProcess.run(["bench", "engine", "--repetitions", "0"])
         XCTAssertEqual(bad.status, 64)
-        XCTAssertTrue(bad.stderr.contains("--repetitions needs a positive integer, got '0'"), bad.stderr)
+        XCTAssertTrue(bad.stderr.contains("--repetitions: expected a positive integer, got '0'"), bad.stderr)
     }
 
     /// `--input` a small mosaic file: the report's size is the file's, the stages are the documented ones (decode,

@@ -6,11 +6,10 @@ import Transforms
 /// `aims bench convert`: a raw polarization mosaic (2448 × 2048, Sony IMX250MZR) to S0, DoLP and
 /// AoLP, timed by stage. `scripts/bench_convert.py` runs polanalyser + NumPy on the same file in the
 /// same run and prints the ratio.
-enum ConvertBench {
-    static let usage = """
-    Usage: aims bench convert [--input MOSAIC.png] [--repetitions N] [--method bilinear|opencv|edge]
-                              [--separate] [--json]
-
+struct ConvertBench: Command {
+    static let name = "convert"
+    static let summary = "time a polarization mosaic to S0, DoLP and AoLP by stage"
+    static let discussion = """
     Decodes a division-of-focal-plane mosaic, demosaics it (default `opencv`: OpenCV's bilinear, as
     polanalyser), and computes the Stokes vector, DoLP and AoLP; reports the best of N runs per stage.
     The last three are one fused pass (stage `polarimetry`, LinearStokes.polarimetry), as `aims convert`
@@ -18,6 +17,12 @@ enum ConvertBench {
     Without --input, a seeded random 2448x2048 8-bit mosaic is generated in memory (no decode stage).
     For a comparison with polanalyser on the same file: python3 scripts/bench_convert.py FILE
     """
+
+    let input = Option("input", .path("MOSAIC.png"), help: "the mosaic to decode (default: a synthetic one)")
+    let repetitions = Option("repetitions", .positiveInt("N"), default: 5, help: "runs; the best per stage is kept")
+    let method = Option("method", ValueType<DemosaicMethodName>.cases, default: .opencv, help: "the demosaicing interpolation")
+    let separate = Flag("separate", help: "time stokes, dolp and aolp one by one instead of the fused pass")
+    let json = Flag("json", help: "the report as JSON on stdout")
 
     struct Report: Codable {
         var input: String
@@ -32,13 +37,11 @@ enum ConvertBench {
         var megapixelsPerSecond: Double
     }
 
-    static func run(_ arguments: [String]) throws -> Int32 {
-        let args = try Arguments(arguments, valueOptions: ["input", "repetitions", "method"], flagOptions: ["json", "separate"])
-        let reps = try args.positiveInt("repetitions") ?? 5
-        let methods: [String: PolarizationDemosaicMethod] = ["bilinear": .bilinear, "opencv": .bilinearOpenCV, "edge": .edgeDirected]
-        let methodName = args.value("method") ?? "opencv"
-        guard let method = methods[methodName] else { throw UsageError(message: "--method: expected bilinear, opencv or edge") }
-        let input = args.value("input").map { URL(fileURLWithPath: $0) }
+    func run(_ args: ParsedArguments) throws -> Int32 {
+        let reps = args.value(self.repetitions)
+        let methodName = args.value(self.method).rawValue
+        let method = args.value(self.method).method
+        let input = args[self.input].map { URL(fileURLWithPath: $0) }
 
         var best: [String: Double] = [:]
         func time<T>(_ stage: String, _ body: () throws -> T) rethrows -> T {
@@ -61,7 +64,7 @@ enum ConvertBench {
                 }
             }
             let angles = try time("demosaic") { try PolarizationDemosaicing.demosaicMono(mosaic, method: method) }
-            if args.flag("separate") {
+            if args[self.separate] {
                 let stokes = try time("stokes") { try LinearStokes.stokes(angleImages: angles) }
                 _ = try time("dolp") { try LinearStokes.degreeOfLinearPolarization(stokes: stokes) }
                 _ = try time("aolp") { try LinearStokes.angleOfLinearPolarization(stokes: stokes) }
@@ -75,7 +78,7 @@ enum ConvertBench {
         let report = Report(input: input?.path ?? "synthetic", width: w, height: h, method: methodName, repetitions: reps,
                             threads: ProcessInfo.processInfo.activeProcessorCount, seconds: best, totalSeconds: total,
                             megapixelsPerSecond: Double(w * h) / 1e6 / total)
-        if args.flag("json") {
+        if args[self.json] {
             try JSONOutput.print(report)
         } else {
             for stage in ["decode", "demosaic", "polarimetry", "stokes", "dolp", "aolp"] where best[stage] != nil {

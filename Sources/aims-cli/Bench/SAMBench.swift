@@ -3,14 +3,13 @@ import SimCMF
 import Tensor
 
 /// `aims bench sam`: wall time of a SAM image encoder forward, or of one full fine-tuning step.
-enum SAMBench {
-    static let usage = """
-    Usage: aims bench sam [--model vit_b|vit_l|vit_h|lite_medsam] [--size 1024|512|256|…] [--mode encoder|train-full|train-lora]
-                          [--batch N] [--repetitions N] [--weights lite_medsam.pth] [--json]
-
+struct SAMBench: Command {
+    static let name = "sam"
+    static let summary = "time a SAM / LiteMedSAM encoder forward or one fine-tuning step"
+    static let discussion = """
     Builds a randomly initialised SAM for a square input of --size pixels (a multiple of 16; the
-    positional tables are sized for it), or LiteMedSAM from its checkpoint (256 pixels; --weights,
-    default $AIMS_CACHE/lite_medsam.pth), and times, best of --repetitions after one warm-up:
+    positional tables are sized for it), or LiteMedSAM from its checkpoint (256 pixels; --weights),
+    and times, best of --repetitions after one warm-up:
       encoder     the image encoder forward without gradients (inference)
       train-full  one step of full fine-tuning: encoder + prompt encoder (one click per image) + mask
                   decoder (single mask), DiceCE loss on the low-resolution logits, backward into every
@@ -19,12 +18,17 @@ enum SAMBench {
       train-lora  the same step with the reference's LoRA (rank 100 on q and v of every attention; for
                   lite_medsam LiteMedSAMLoRA: rank 16 in TinyViT, 100 in the decoder): the encoder is
                   frozen, so backward skips its weight gradients
-      --batch N        images per step (default 1)
-      --repetitions N  timed runs (default 3)
-      --json           the report as JSON on stdout
     The report includes the process's peak resident memory (model, activations, optimiser state).
     For the same measurement in PyTorch and the ratio: python3 scripts/bench_sam.py --model M --size S --mode X
     """
+
+    let model = Option("model", .choice(["vit_b", "vit_l", "vit_h", "lite_medsam"]), default: "vit_b", help: "the model to build")
+    let size = Option("size", .positiveInt("1024|512|256|..."), defaultText: "1024; 256 for lite_medsam", help: "the square input side in pixels")
+    let mode = Option("mode", .choice(["encoder", "train-full", "train-lora"]), default: "encoder", help: "what to time (see above)")
+    let batch = Option("batch", .positiveInt("N"), default: 1, help: "images per step")
+    let repetitions = Option("repetitions", .positiveInt("N"), default: 3, help: "timed runs")
+    let weights = Option("weights", .path("lite_medsam.pth"), defaultText: "$AIMS_CACHE/lite_medsam.pth", help: "LiteMedSAM's checkpoint")
+    let json = Flag("json", help: "the report as JSON on stdout")
 
     struct Report: Codable {
         var model: String
@@ -39,24 +43,18 @@ enum SAMBench {
         var peakResidentMiB: Double
     }
 
-    static func run(_ arguments: [String]) throws -> Int32 {
-        let args = try Arguments(arguments, valueOptions: ["model", "size", "mode", "batch", "repetitions", "weights"],
-                                 flagOptions: ["json"])
-        guard args.positional.isEmpty else { throw UsageError(message: "unexpected arguments \(args.positional)") }
-        let modelName = args.value("model") ?? "vit_b"
+    func run(_ args: ParsedArguments) throws -> Int32 {
+        let modelName = args.value(self.model)
         if modelName == "lite_medsam" { return try runLiteMedSAM(args) }
         guard var configuration = SAMConfiguration.named(modelName) else {
             throw UsageError(message: "--model must be vit_b, vit_l, vit_h or lite_medsam, got \(modelName)")
         }
-        let size = try args.positiveInt("size") ?? 1024
-        let batch = try args.positiveInt("batch") ?? 1, reps = try args.positiveInt("repetitions") ?? 3
+        let size = args[self.size] ?? 1024
+        let batch = args.value(self.batch), reps = args.value(self.repetitions)
         guard size % configuration.patchSize == 0 else {
             throw UsageError(message: "--size must be a multiple of \(configuration.patchSize), got \(size)")
         }
-        let mode = args.value("mode") ?? "encoder"
-        guard ["encoder", "train-full", "train-lora"].contains(mode) else {
-            throw UsageError(message: "--mode must be encoder, train-full or train-lora, got \(mode)")
-        }
+        let mode = args.value(self.mode)
         configuration.imageSize = size
 
         Console.error("building \(modelName) for \(size)x\(size) input …")
@@ -91,20 +89,17 @@ enum SAMBench {
                 }
             }
         }
-        return try report(modelName: modelName, size: size, mode: mode, batch: batch, parameters: model.parameterCount,
-                          repetitions: reps, json: args.flag("json"), step: step)
+        return try Self.report(modelName: modelName, size: size, mode: mode, batch: batch, parameters: model.parameterCount,
+                          repetitions: reps, json: args[self.json], step: step)
     }
 
     /// LiteMedSAM from its checkpoint at 256 × 256: encoder forward, or a full step with a box prompt.
-    private static func runLiteMedSAM(_ args: Arguments) throws -> Int32 {
-        let size = try args.positiveInt("size") ?? LiteMedSAM.inputSize
-        let batch = try args.positiveInt("batch") ?? 1, reps = try args.positiveInt("repetitions") ?? 3
+    private func runLiteMedSAM(_ args: ParsedArguments) throws -> Int32 {
+        let size = args[self.size] ?? LiteMedSAM.inputSize
+        let batch = args.value(self.batch), reps = args.value(self.repetitions)
         guard size == LiteMedSAM.inputSize else { throw UsageError(message: "--size: LiteMedSAM runs at 256, got \(size)") }
-        let mode = args.value("mode") ?? "encoder"
-        guard ["encoder", "train-full", "train-lora"].contains(mode) else {
-            throw UsageError(message: "--mode must be encoder, train-full or train-lora, got \(mode)")
-        }
-        let weights = URL(fileURLWithPath: args.value("weights") ?? LiteMedSAM.defaultCheckpointURL().path)
+        let mode = args.value(self.mode)
+        let weights = URL(fileURLWithPath: args[self.weights] ?? LiteMedSAM.defaultCheckpointURL().path)
         Console.error("loading LiteMedSAM from \(weights.path) …")
         let model = try LiteMedSAM(contentsOf: weights)
         var generator = SeededGenerator(seed: 7)
@@ -128,8 +123,8 @@ enum SAMBench {
             }
         }
         let parameters = model.parameters.reduce(0) { $0 + $1.value.count }
-        return try report(modelName: "lite_medsam", size: size, mode: mode, batch: batch, parameters: parameters,
-                          repetitions: reps, json: args.flag("json"), step: step)
+        return try Self.report(modelName: "lite_medsam", size: size, mode: mode, batch: batch, parameters: parameters,
+                          repetitions: reps, json: args[self.json], step: step)
     }
 
     /// Times `step` once to warm up and then `repetitions` times; prints the report.

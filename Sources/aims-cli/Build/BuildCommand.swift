@@ -3,23 +3,18 @@ import Foundation
 import Modalities
 
 /// `aims build`: an AIMS manifest of a dataset folder (splits, SHA-256, statistics, region counts, report).
-enum BuildCommand: Command {
+struct BuildCommand: Command {
     static let name = "build"
     static let summary = "manifest of a dataset folder: splits, fractions, SHA-256, channel statistics, region counts, validation report"
-    static let usage = """
-    Usage: aims build ROOT --dataset zju-rgbp|pgsnet|nyudepthv2|ivrg-rgbnir|rgb-thermal-glass|generic
-                      --modality ID --out aims/NAME.json [--layout LAYOUT.json] [--plugin SPEC.json]
-                      [--seed S] [--val-fraction F] [--fractions 10,25,50,100] [--strict] [--threads N] [--json]
-
+    static let discussion = """
     Lists the samples of ROOT as the dataset's layout defines them (docs/REFERENCE.md §7: official splits from
     its folders or lists; generic: --layout's patterns and split lists, else a seeded testFraction split),
     then for every sample hashes its files (SHA-256), decodes it with the modality and counts its label
     regions at 1024x1024 (Pillow nearest): with the training rule count >= T, the test rule count > T
     and no threshold (T = the reference's CNT_THRESHOLD: zju-rgbp 10000, pgsnet 100, ivrg 1000, else none).
     Per-channel mean / std / min / max are computed over the decoded training split. A seeded part of the
-    training split (--val-fraction, default 0.1) is recorded as `val`: the official scheme trains on train
+    training split (--val-fraction) is recorded as `val`: the official scheme trains on train
     and, like the reference, validates on test; the validation scheme trains on train minus val.
-    --fractions: nested seeded subsets of the training split, in percent (default 10,25,50,100).
     Missing, unreadable (truncated) and mis-sized files and samples without a passing region are listed in
     the manifest's report and on stderr; --strict makes any of them fatal (exit 1, nothing written).
     The manifest is written atomically, keys sorted, with no timestamps or absolute paths: rebuilding an
@@ -27,6 +22,20 @@ enum BuildCommand: Command {
     pgsnet: pgsnet_rgbp, pgsnet_p; nyudepthv2: rgbd, d, hha, rgbhha; ivrg-rgbnir: nir-ivrg, rgbnir;
     rgb-thermal-glass: t, rgbt; each also rgb. Progress with ETA on stderr.
     """
+
+    let root = Positional(.path("ROOT"), help: "the dataset folder")
+    let dataset = Option("dataset", .choice(DatasetLayouts.names), required: true, help: "the dataset's layout")
+    let modality = Option("modality", .string("ID"), required: true, help: "the modality that decodes each sample")
+    let out = Option("out", .path("aims/NAME.json"), required: true, help: "the manifest to write")
+    let layout = Option("layout", .path("LAYOUT.json"), help: "patterns and splits of --dataset generic (GenericLayoutSpec)")
+    let plugin = Option("plugin", .path("SPEC.json"), help: "a JSON modality plugin to register first")
+    let seed = Option("seed", .seed("S"), default: 8888, help: "the seed of the validation split and the fractions")
+    let valFraction = Option("val-fraction", .number(in: 0...0.99, "F"), default: 0.1, help: "share of the training split recorded as val")
+    let fractions = Option("fractions", .list(of: ValueType<Int>.int(in: 1...100), placeholder: "10,25,50,100"), default: [10, 25, 50, 100],
+                           defaultText: "10,25,50,100", help: "nested seeded subsets of the training split, in percent")
+    let strict = Flag("strict", help: "any problem is fatal (exit 1, nothing written)")
+    let threads = Option("threads", .positiveInt("N"), defaultText: "the number of cores", help: "decoding threads")
+    let json = Flag("json", help: "a summary as JSON on stdout")
 
     struct Summary: Encodable {
         var manifest: String
@@ -43,38 +52,24 @@ enum BuildCommand: Command {
         var seconds: Double
     }
 
-    static func run(_ arguments: [String]) throws -> Int32 {
-        let args = try Arguments(arguments, valueOptions: ["dataset", "modality", "out", "layout", "plugin", "seed", "val-fraction", "fractions", "threads"],
-                                 flagOptions: ["strict", "json"])
-        guard args.positional.count == 1 else {
-            throw UsageError(message: args.positional.isEmpty ? "ROOT (the dataset folder) is required" : "unexpected argument '\(args.positional[1])'")
-        }
-        guard let dataset = args.value("dataset") else { throw UsageError(message: "--dataset NAME is required") }
-        guard let modalityID = args.value("modality") else { throw UsageError(message: "--modality ID is required") }
-        guard let out = args.value("out") else { throw UsageError(message: "--out FILE is required") }
-        let seed = try args.seed() ?? 8888
-        let valFraction = try args.number("val-fraction", in: 0...0.99) ?? 0.1
-        var fractions = [10, 25, 50, 100]
-        if let text = args.value("fractions") {
-            fractions = try text.split(separator: ",").map {
-                guard let p = Int($0.trimmingCharacters(in: .whitespaces)), (1...100).contains(p) else {
-                    throw UsageError(message: "--fractions needs comma-separated percents in 1...100, got '\(text)'")
-                }
-                return p
-            }
-            fractions = Array(Set(fractions)).sorted()
-        }
-        let threads = try args.positiveInt("threads") ?? ProcessInfo.processInfo.activeProcessorCount
-        if args.value("layout") != nil && dataset != "generic" { throw UsageError(message: "--layout applies to --dataset generic only") }
-        let spec = try args.value("layout").map { try GenericLayoutSpec.load(URL(fileURLWithPath: $0)) }
+    func run(_ args: ParsedArguments) throws -> Int32 {
+        let dataset = args.value(self.dataset)
+        let modalityID = args.value(self.modality)
+        let out = args.value(self.out)
+        let seed = args.value(self.seed)
+        let valFraction = args.value(self.valFraction)
+        let fractions = Array(Set(args.value(self.fractions))).sorted()
+        let threads = args[self.threads] ?? ProcessInfo.processInfo.activeProcessorCount
+        if args.isGiven(self.layout) && dataset != "generic" { throw UsageError(message: "--layout applies to --dataset generic only") }
+        let spec = try args[self.layout].map { try GenericLayoutSpec.load(URL(fileURLWithPath: $0)) }
         let layout = try DatasetLayouts.layout(dataset, generic: spec)
-        let modality = try DatasetSelection.modality(modalityID, plugin: args.value("plugin"))
-        let root = URL(fileURLWithPath: args.positional[0]).standardizedFileURL
+        let modality = try DatasetSelection.modality(modalityID, plugin: args[self.plugin])
+        let root = URL(fileURLWithPath: args.value(self.root)).standardizedFileURL
         let outURL = URL(fileURLWithPath: out).standardizedFileURL
         let start = Date()
 
         var builder = ManifestBuilder(layout: layout, modality: modality, root: root,
-                                      rootRecord: relativePath(from: outURL.deletingLastPathComponent(), to: root))
+                                      rootRecord: Self.relativePath(from: outURL.deletingLastPathComponent(), to: root))
         builder.seed = seed
         builder.validationFraction = valFraction
         builder.fractions = fractions
@@ -84,10 +79,10 @@ enum BuildCommand: Command {
         let manifest = try builder.build()
 
         for issue in manifest.report.problems { Console.error("aims build: " + issue.line) }
-        if args.flag("strict") && !manifest.report.isClean { throw ManifestError.strictValidation(problems: manifest.report.problems) }
+        if args[self.strict] && !manifest.report.isClean { throw ManifestError.strictValidation(problems: manifest.report.problems) }
         try manifest.write(to: outURL)
 
-        if args.flag("json") {
+        if args[self.json] {
             try JSONOutput.print(Summary(manifest: outURL.path, dataset: manifest.dataset, modality: modality.identifier, samples: manifest.samples.count,
                                          train: manifest.splits.train.count, test: manifest.splits.test.count, val: manifest.splits.val.count,
                                          problems: manifest.report.problems, referenceQuirks: manifest.report.referenceQuirks.count,

@@ -44,7 +44,7 @@ enum PolarizationOutputChannel: String, CaseIterable {
 }
 
 /// Output file formats of `aims convert`.
-enum ConvertFormat: String {
+enum ConvertFormat: String, CaseIterable {
     /// One float32 TIFF per input, one sample per channel.
     case tiff
     /// One 16-bit grey PNG per input and channel (`<name>_<channel>.png`), quantised as `PolarizationOutputChannel.pngCode`.

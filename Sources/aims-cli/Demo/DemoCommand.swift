@@ -6,14 +6,12 @@ import Tensor
 /// `aims` command a user would type: synthetic polarization scenes → manifest → zero-shot LiteMedSAM,
 /// a LiteMedSAM trained from scratch, and SimCMF (channel alignment + LoRA) on the pretrained
 /// LiteMedSAM → test mIoU table, curves, overlays, `report.html`.
-enum DemoCommand: Command {
+struct DemoCommand: Command {
     static let name = "demo"
     static let summary = "the whole pipeline on LiteMedSAM: synthetic polarization set, zero-shot vs from-scratch vs SimCMF+LoRA, HTML report"
-    static let usage = """
-    Usage: aims demo [--out DIR] [--weights lite_medsam.pth] [--scenes N] [--epochs E] [--seed S] [--force] [--json]
-
+    static let discussion = """
     Runs, each as its own `aims` command (printed before it runs):
-      1. aims synth    N synthetic scenes (default 32) in the zju-rgbp convention: four polarizer angles of
+      1. aims synth    N synthetic scenes (--scenes) in the zju-rgbp convention: four polarizer angles of
                        RGB, instance masks; transparent objects that are faint in intensity but strongly
                        polarized (Fresnel reflection), so the channels a plain-RGB SAM never sees carry the signal
       2. aims build    the manifest: official train/val(=test) split, a validation split carved from
@@ -21,7 +19,7 @@ enum DemoCommand: Command {
       3. zero-shot     pretrained LiteMedSAM on the intensity channels (nothing trained)
       4. from scratch  LiteMedSAM's architecture, random initial weights, everything trained (E epochs)
       5. SimCMF+LoRA   pretrained LiteMedSAM, SimCMF's gated channel alignment (9 → 3) + LoRA on q and v
-                       of every TinyViT and mask-decoder attention (E epochs, default 3)
+                       of every TinyViT and mask-decoder attention (E epochs, --epochs)
          Both trained runs: batch 4, lr 1e-3, inputs min-max scaled to [0, 1] (--normalize range),
          validation before every epoch and after the last.
       6. aims eval     each model on the test split (SimCMF protocol: one click per region), overlays;
@@ -29,12 +27,18 @@ enum DemoCommand: Command {
                        was trained with; a different protocol, not part of the comparison)
       7. DIR/report.html: settings, the mIoU table, loss and validation-mIoU curves, overlays, and a
                        verdict computed from the table
-    Outputs under DIR (default out/demo): data/, aims/zju-rgbp.json, runs/<method>/, eval/<method>/,
+    Outputs under DIR: data/, aims/zju-rgbp.json, runs/<method>/, eval/<method>/,
     report.html, results.json. The numbers printed and reported are those of this invocation.
-      --weights  default: $AIMS_CACHE/lite_medsam.pth (scripts/fetch-weights)
-      --force    replace a non-empty DIR
-      --json     the results (as results.json) on stdout
     """
+
+    let out = Option("out", .path("DIR"), default: "out/demo", help: "the output folder")
+    let weights = Option("weights", .path("lite_medsam.pth"), defaultText: "$AIMS_CACHE/lite_medsam.pth, see scripts/fetch-weights",
+                         help: "the LiteMedSAM checkpoint")
+    let scenes = Option("scenes", .positiveInt("N"), default: 32, help: "synthetic scenes")
+    let epochs = Option("epochs", .positiveInt("E"), default: 3, help: "epochs of each trained method")
+    let seed = Option("seed", .seed("S"), default: 7, help: "the seed of the scenes, splits and training")
+    let force = Flag("force", help: "replace a non-empty DIR")
+    let json = Flag("json", help: "the results (as results.json) on stdout")
 
     /// The fields of `aims eval --json` the demo reads.
     struct EvalResult: Codable {
@@ -83,18 +87,16 @@ enum DemoCommand: Command {
         var seconds: Double
     }
 
-    static func run(_ arguments: [String]) throws -> Int32 {
-        let args = try Arguments(arguments, valueOptions: ["out", "weights", "scenes", "epochs", "seed"], flagOptions: ["force", "json"])
-        guard args.positional.isEmpty else { throw UsageError(message: "unexpected argument '\(args.positional[0])'") }
-        let out = URL(fileURLWithPath: args.value("out") ?? "out/demo")
-        let weights = args.value("weights") ?? LiteMedSAM.defaultCheckpointURL().path
-        let scenes = try args.positiveInt("scenes") ?? 32
-        let epochs = try args.positiveInt("epochs") ?? 3
-        let seed = try args.seed() ?? 7
+    func run(_ args: ParsedArguments) throws -> Int32 {
+        let out = URL(fileURLWithPath: args.value(self.out))
+        let weights = args[self.weights] ?? LiteMedSAM.defaultCheckpointURL().path
+        let scenes = args.value(self.scenes)
+        let epochs = args.value(self.epochs)
+        let seed = args.value(self.seed)
         guard FileManager.default.fileExists(atPath: weights) else {
             throw UsageError(message: "--weights \(weights): no such file (run scripts/fetch-weights, or make weights)")
         }
-        try prepare(out, force: args.flag("force"))
+        try Self.prepare(out, force: args[self.force])
         let start = Date()
         let runner = SubcommandRunner()
         func path(_ p: String) -> String { out.appendingPathComponent(p).path }
@@ -169,7 +171,7 @@ enum DemoCommand: Command {
         let enc = JSONEncoder(); enc.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
         try AtomicFile.write(try enc.encode(results), to: out.appendingPathComponent("results.json"))
 
-        if args.flag("json") {
+        if args[self.json] {
             try JSONOutput.print(results)
         } else {
             print("method                 test mIoU  test mDice  trainable values  training")

@@ -5,18 +5,26 @@ import Tensor
 import Transforms
 
 /// `aims hha DEPTH --fx --fy --cx --cy [--scale] --out hha.png`: HHA encoding of a metric depth map.
-enum HHACommand: Command {
+struct HHACommand: Command {
     static let name = "hha"
     static let summary = "HHA encoding (disparity, height above ground, angle to gravity) of a depth map"
-    static let usage = """
-    Usage: aims hha DEPTH --fx FX --fy FY --cx CX --cy CY [--scale METRES_PER_UNIT] --out hha.png [--json]
-
+    static let discussion = """
     DEPTH: 16-bit PNG/TIFF/PNM (default scale 0.001: millimetres), float TIFF (default scale 1: metres), NPY,
     or a RealSense raw .bin dump (8-byte header, then uint16 units; give --scale, e.g. 0.000124986647 for the SR300).
     Intrinsics in pixels, 0-based principal point. 0 depth = missing (HHA 0 there).
     Writes an 8-bit RGB PNG (R disparity, G height, B angle) atomically; prints the gravity estimate and floor height
     (--json: on stdout as JSON).
     """
+
+    let depth = Positional(.path("DEPTH"), help: "the depth map (see above for formats and units)")
+    let fx = Option("fx", .number("FX"), required: true, help: "focal length in x, pixels")
+    let fy = Option("fy", .number("FY"), required: true, help: "focal length in y, pixels")
+    let cx = Option("cx", .number("CX"), required: true, help: "principal point x, pixels (0-based)")
+    let cy = Option("cy", .number("CY"), required: true, help: "principal point y, pixels (0-based)")
+    let scale = Option("scale", .number("METRES_PER_UNIT"), defaultText: "0.001 for integer maps, 1 for float",
+                       help: "metres per stored depth unit")
+    let out = Option("out", .path("hha.png"), required: true, help: "the HHA PNG to write")
+    let json = Flag("json", help: "the summary as JSON on stdout")
 
     struct Summary: Encodable {
         var output: String
@@ -27,18 +35,11 @@ enum HHACommand: Command {
         var floorHeightCentimeters: Double
     }
 
-    static func run(_ arguments: [String]) throws -> Int32 {
-        let args = try Arguments(arguments, valueOptions: ["fx", "fy", "cx", "cy", "scale", "out"], flagOptions: ["json"])
-        guard args.positional.count == 1 else { throw UsageError(message: "expected one DEPTH file, got \(args.positional.count)") }
-        func number(_ name: String) throws -> Double {
-            guard let s = args.value(name) else { throw UsageError(message: "--\(name) is required") }
-            guard let v = Double(s), v.isFinite else { throw UsageError(message: "--\(name): expected a number, got '\(s)'") }
-            return v
-        }
-        guard let out = args.value("out") else { throw UsageError(message: "--out is required") }
-        let intrinsics = try PinholeIntrinsics(fx: try number("fx"), fy: try number("fy"), cx: try number("cx"), cy: try number("cy"))
-        let scale = try args.value("scale").map { _ in try number("scale") }
-        let depthURL = URL(fileURLWithPath: args.positional[0])
+    func run(_ args: ParsedArguments) throws -> Int32 {
+        let intrinsics = try PinholeIntrinsics(fx: args.value(self.fx), fy: args.value(self.fy), cx: args.value(self.cx), cy: args.value(self.cy))
+        let scale = args[self.scale]
+        let out = args.value(self.out)
+        let depthURL = URL(fileURLWithPath: args.value(self.depth))
         guard FileManager.default.fileExists(atPath: depthURL.path) else {
             throw ModalityError.missingFile(file: depthURL.path, sample: "DEPTH")
         }
@@ -51,7 +52,7 @@ enum HHACommand: Command {
                               validPixels: Int(encoding.validMask.scalars.reduce(0, +)),
                               gravity: [encoding.gravity.x, encoding.gravity.y, encoding.gravity.z],
                               floorHeightCentimeters: encoding.floorHeightCentimeters)
-        if args.flag("json") {
+        if args[self.json] {
             try JSONOutput.print(summary)
         } else {
             Console.error(String(format: "aims hha: %@ (%dx%d, %d valid pixels); gravity (%.4f, %.4f, %.4f), floor %.1f cm",

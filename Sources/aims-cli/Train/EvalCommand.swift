@@ -6,16 +6,13 @@ import Tensor
 
 /// `aims eval`: the reference protocol (one centre click per region, single-mask output, mIoU over
 /// regions) on a trained run or on pretrained weights, with the per-region CSV.
-enum EvalCommand: Command {
+struct EvalCommand: Command {
     static let name = "eval"
     static let summary = "mIoU of a trained run (or pretrained weights) on a modality's dataset, per-region CSV"
-    static let usage = """
-    Usage: aims eval --run RUN_DIR [--checkpoint best|last] [--split val|train|all]
-                     [--modality ID] [--plugin SPEC.json] [--data DIR] [--csv FILE] [--json]
-           aims eval [--weights FILE] --modality ID [--plugin SPEC.json] --data DIR [--image-size S]
-                     [--alignment zeroshot|...] [--normalize modality|stats|range|none] [--csv FILE] [--json]
-           (both: [--prompt click|box|click+box] [--overlays DIR [--overlay-channel K]])
-
+    static let discussion = """
+    Two forms: --run RUN_DIR [--checkpoint best|last] [--split val|train|all] [--modality ID] [--plugin SPEC.json]
+    [--data DIR], or [--weights FILE] --modality ID [--plugin SPEC.json] --data DIR [--image-size S] [--alignment A]
+    [--normalize N]; either may take --manifest instead of --modality and --data.
     With --run: the model, normalisation and split recorded by `aims train` (aims-train.json), the
     trainable tensors from checkpoints/best.safetensors (default; last when there is no best).
     --split defaults to val (all when the run has no validation split); --data (and --modality,
@@ -26,18 +23,41 @@ enum EvalCommand: Command {
     Protocol (SimCMF): for each region of each label map (resized to the model input, nearest), one
     click at the region's median pixel in raster order (random_click(middle=True)), single-mask
     output, IoU at the model's low-resolution mask size; mIoU = mean over regions.
-      --csv   per region: image_index,image_id,region,pixel_count,click_x,click_y,iou,dice
-      --prompt  click (default, the SimCMF protocol), box (the region's bounding box at the model input:
-              the prompt LiteMedSAM was trained with) or click+box; a different protocol from the reference's
-      --manifest aims/NAME.json (with or without --run): the samples of --split test (default), val, train or
-              validation-train of an `aims build` manifest (modality and root from it, --data overrides the
-              root); every used file must still have its recorded SHA-256. Without --run the normalisation
-              defaults to the manifest's training statistics.
-      --overlays DIR   per image a PNG at the mask size: the input (channels 0-2, or
-              --overlay-channel K in grey), each region's predicted mask in its colour, the region's
-              ground-truth outline in the same colour, its click in green; file NNNNN-ID-iouX.png,
-              DIR/overlays.csv: file,image_index,region,colour,iou,dice,click_x,click_y
     """
+
+    let runFolder = Option("run", .path("RUN_DIR"), help: "a run folder written by `aims train`")
+    let checkpoint = Option("checkpoint", .choice(["best", "last"]), defaultText: "best; last when there is no best",
+                            help: "the run's checkpoint (with --run)")
+    let split = Option("split", .choice(["val", "train", "all", "test", "validation-train"]),
+                       defaultText: "val with --run (all when the run has none), test with --manifest",
+                       help: "with --run: val, train or all of the run's split;\nwith --manifest: test, val, train or validation-train")
+    let modality = Option("modality", .string("ID"), help: "the modality of the data")
+    let plugin = Option("plugin", .path("SPEC.json"), help: "a JSON modality plugin to register first")
+    let data = Option("data", .path("DIR"), help: "the dataset folder")
+    let csv = Option("csv", .path("FILE"), help: "per region: image_index,image_id,region,pixel_count,click_x,click_y,iou,dice")
+    let weights = Option("weights", .path("FILE"), defaultText: "LiteMedSAM, $AIMS_CACHE/lite_medsam.pth",
+                         help: "pretrained weights (without --run)")
+    let imageSize = Option("image-size", .positiveInt("S"), help: "SAM input side (without --run)")
+    let alignment = Option("alignment", .choice(AlignmentKind.allCases.map(\.rawValue)), default: "zeroshot",
+                           help: "the alignment module in front of the pretrained weights (without --run)")
+    let normalize = Option("normalize", DatasetSelection.normalizationType, defaultText: "the manifest's statistics, else the modality's",
+                           help: "the normalisation (without --run)")
+    let manifest = Option("manifest", .path("aims/NAME.json"),
+                          help: "(with or without --run) the samples of --split of an `aims build` manifest (modality\n"
+                            + "and root from it, --data overrides the root); every used file must still have its recorded\n"
+                            + "SHA-256. Without --run the normalisation defaults to the manifest's training statistics.")
+    let overlays = Option("overlays", .path("DIR"),
+                          help: "per image a PNG at the mask size: the input (channels 0-2, or\n"
+                            + "--overlay-channel K in grey), each region's predicted mask in its colour, the region's\n"
+                            + "ground-truth outline in the same colour, its click in green; file NNNNN-ID-iouX.png,\n"
+                            + "DIR/overlays.csv: file,image_index,region,colour,iou,dice,click_x,click_y")
+    let overlayChannel = Option("overlay-channel", .index("K"), help: "the input channel the overlays show in grey (with --overlays)")
+    let prompt = Option("prompt", ValueType<PromptKind>(placeholder: "click|box|click+box", expectation: "click, box or click+box") {
+        try? EvalCommand.promptKind($0)
+    }, default: .click, defaultText: "click, the SimCMF protocol",
+                        help: "box: the region's bounding box at the model input (the prompt LiteMedSAM\n"
+                          + "was trained with); click+box: both; a different protocol from the reference's")
+    let json = Flag("json", help: "the report as JSON on stdout")
 
     struct Report: Encodable {
         var modality: String
@@ -57,22 +77,19 @@ enum EvalCommand: Command {
         var seconds: Double
     }
 
-    static func run(_ arguments: [String]) throws -> Int32 {
-        let args = try Arguments(arguments, valueOptions: ["run", "checkpoint", "split", "modality", "plugin", "data", "csv", "weights",
-                                                           "image-size", "alignment", "normalize", "manifest", "overlays", "overlay-channel", "prompt"], flagOptions: ["json"])
-        let prompt = try promptKind(args.value("prompt"))
-        guard args.positional.isEmpty else { throw UsageError(message: "unexpected argument '\(args.positional[0])'") }
+    func run(_ args: ParsedArguments) throws -> Int32 {
+        let prompt = args.value(self.prompt)
         let start = Date()
         let model: any SegmentationModel
         let source: ModalityExampleSource
         let modelDescription: String
         var checkpoint: String?
         var splitName = "all"
-        let selection = try args.value("manifest").map {
-            try ManifestSelection.load($0, data: args.value("data"), modality: args.value("modality"), plugin: args.value("plugin"))
+        let selection = try args[self.manifest].map {
+            try ManifestSelection.load($0, data: args[self.data], modality: args[self.modality], plugin: args[self.plugin])
         }
         let manifestIDs = try selection.map { sel -> [String] in
-            splitName = args.value("split") ?? "test"
+            splitName = args[self.split] ?? "test"
             guard let ids = sel.manifest.ids(ofSplit: splitName) else {
                 throw UsageError(message: "--split with --manifest must be test, val, train or validation-train, got \(splitName)")
             }
@@ -81,15 +98,15 @@ enum EvalCommand: Command {
             return ids
         }
 
-        if let run = args.value("run") {
-            for option in ["weights", "image-size", "alignment", "normalize"] where args.value(option) != nil {
-                throw UsageError(message: "--\(option) comes from the run with --run")
+        if let run = args[self.runFolder] {
+            for option in [weights, imageSize, alignment, normalize] as [any NamedArgument] where args.isGiven(option) {
+                throw UsageError(message: "\(option.key) comes from the run with --run")
             }
             let folder = URL(fileURLWithPath: run)
             let record = try RunRecord.read(from: folder)
-            let otherData = args.value("data") != nil && selection == nil
-            let modality = try selection?.modality ?? DatasetSelection.modality(args.value("modality") ?? record.modality,
-                                                         plugin: args.value("plugin") ?? (args.value("modality") == nil ? record.plugin : nil))
+            let otherData = args.isGiven(self.data) && selection == nil
+            let modality = try selection?.modality ?? DatasetSelection.modality(args[self.modality] ?? record.modality,
+                                                         plugin: args[self.plugin] ?? (args[self.modality] == nil ? record.plugin : nil))
             guard modality.channels.count == record.channels else {
                 throw TrainCommandError.channelMismatch(modality: modality.identifier, channels: modality.channels.count, run: folder.path,
                                                         modelChannels: record.channels)
@@ -101,24 +118,23 @@ enum EvalCommand: Command {
             modelDescription = built.description
             let ck = folder.appendingPathComponent("checkpoints", isDirectory: true)
             let url: URL
-            switch args.value("checkpoint") {
-            case nil:
+            if let name = args[self.checkpoint] {
+                url = ck.appendingPathComponent(name + ".safetensors")
+            } else {
                 let best = ck.appendingPathComponent("best.safetensors")
                 url = FileManager.default.fileExists(atPath: best.path) ? best : ck.appendingPathComponent("last.safetensors")
-            case "best"?, "last"?: url = ck.appendingPathComponent(args.value("checkpoint")! + ".safetensors")
-            case let other?: throw UsageError(message: "--checkpoint must be best or last, got \(other)")
             }
             guard FileManager.default.fileExists(atPath: url.path) else { throw TrainCommandError.noCheckpoint(folder: folder.path) }
             _ = try TrainingCheckpoint.load(from: url, into: model, optimizer: Adam(model.trainableParameters, learningRate: 0))
             checkpoint = url.path
             let normalization = try DatasetSelection.constants(means: record.means, standardDeviations: record.standardDeviations)
                 .resolve(modality: modality, root: URL(fileURLWithPath: record.data), samples: [])
-            let root = selection?.root ?? URL(fileURLWithPath: args.value("data") ?? record.data)
+            let root = selection?.root ?? URL(fileURLWithPath: args[self.data] ?? record.data)
             var ids: [String]?
             if let manifestIDs {
                 ids = manifestIDs
             } else if !otherData {
-                splitName = args.value("split") ?? (record.split.validation.isEmpty ? "all" : "val")
+                splitName = args[self.split] ?? (record.split.validation.isEmpty ? "all" : "val")
                 switch splitName {
                 case "val": ids = record.split.validation
                 case "train": ids = record.split.training
@@ -126,26 +142,23 @@ enum EvalCommand: Command {
                 default: throw UsageError(message: "--split must be val, train or all, got \(splitName)")
                 }
                 if ids?.isEmpty == true { throw UsageError(message: "--split \(splitName): the run's split is empty") }
-            } else if args.value("split") != nil {
+            } else if args.isGiven(self.split) {
                 throw UsageError(message: "--split applies to the run's own data; with --data every sample is scored")
             }
             source = try ModalityExampleSource(modality: modality, root: root, samples: selection?.samples, ids: ids, inputSize: model.inputSize,
                                                normalization: normalization)
         } else {
-            if args.value("checkpoint") != nil || (args.value("split") != nil && selection == nil) {
+            if args.isGiven(self.checkpoint) || (args.isGiven(self.split) && selection == nil) {
                 throw UsageError(message: "--checkpoint needs --run; --split needs --run or --manifest")
             }
-            guard let id = args.value("modality") ?? selection?.modality.identifier else { throw UsageError(message: "--modality ID is required (or --run RUN_DIR)") }
-            guard let data = args.value("data") ?? selection?.root.path else { throw UsageError(message: "--data DIR is required (or --run RUN_DIR)") }
-            let modality = try selection?.modality ?? DatasetSelection.modality(id, plugin: args.value("plugin"))
-            let alignmentName = args.value("alignment") ?? "zeroshot"
-            guard let alignment = AlignmentKind(rawValue: alignmentName) else {
-                throw UsageError(message: "--alignment must be one of \(AlignmentKind.allCases.map(\.rawValue).joined(separator: ", ")), got \(alignmentName)")
-            }
-            let weights = URL(fileURLWithPath: args.value("weights") ?? LiteMedSAM.defaultCheckpointURL().path)
+            guard let id = args[self.modality] ?? selection?.modality.identifier else { throw UsageError(message: "--modality ID is required (or --run RUN_DIR)") }
+            guard let data = args[self.data] ?? selection?.root.path else { throw UsageError(message: "--data DIR is required (or --run RUN_DIR)") }
+            let modality = try selection?.modality ?? DatasetSelection.modality(id, plugin: args[self.plugin])
+            let alignment = AlignmentKind(rawValue: args.value(self.alignment))!
+            let weights = URL(fileURLWithPath: args[self.weights] ?? LiteMedSAM.defaultCheckpointURL().path)
             let channels = modality.channels.count
             let built = try ModelFactory.build(weights: weights, channels: channels, alignment: alignment, strategy: "full",
-                                               imageSize: try args.positiveInt("image-size"), seed: 0)
+                                               imageSize: args[self.imageSize], seed: 0)
             if (built.model as? ChannelMixedLiteMedSAM)?.mixer != nil {
                 throw TrainCommandError.unsupported(field: "--weights \(weights.lastPathComponent)",
                                                     reason: "pretrained LiteMedSAM takes 3 channels, \(modality.identifier) has \(channels); train a channel mixer with aims train first")
@@ -154,31 +167,27 @@ enum EvalCommand: Command {
             modelDescription = built.description + " (pretrained, untrained alignment)"
             let root = URL(fileURLWithPath: data)
             let samples = try selection.map { try $0.manifest.sampleFiles(manifestIDs!) } ?? modality.samples(in: root)
-            let choice = try selection?.normalization(args.value("normalize"))?.choice
-                ?? DatasetSelection.normalization(args.value("normalize"), modality: modality).choice
+            let choice = try selection?.normalization(args[self.normalize])?.choice
+                ?? DatasetSelection.normalization(args[self.normalize], modality: modality).choice
             let normalization = try choice.resolve(modality: modality, root: root, samples: samples)
             source = try ModalityExampleSource(modality: modality, root: root, samples: samples, inputSize: model.inputSize, normalization: normalization)
         }
 
         Console.error("aims eval: \(modelDescription); \(source.count) samples of \(source.modality.identifier) at \(model.inputSize)x\(model.inputSize)")
         var progress = ProgressReporter(label: "eval", total: source.count, unit: "img")
-        var overlays = try args.value("overlays").map {
-            try EvaluationOverlays(folder: URL(fileURLWithPath: $0), inputChannels: model.inputChannels,
-                                   channel: try args.value("overlay-channel").map { text in
-                                       guard let k = Int(text), k >= 0 else { throw UsageError(message: "--overlay-channel needs a channel index >= 0, got '\(text)'") }
-                                       return k
-                                   })
+        var overlays = try args[self.overlays].map {
+            try EvaluationOverlays(folder: URL(fileURLWithPath: $0), inputChannels: model.inputChannels, channel: args[self.overlayChannel])
         }
-        if overlays == nil, args.value("overlay-channel") != nil { throw UsageError(message: "--overlay-channel needs --overlays DIR") }
+        if overlays == nil, args.isGiven(self.overlayChannel) { throw UsageError(message: "--overlay-channel needs --overlays DIR") }
         let (result, regions) = try Evaluator(options: EvaluationOptions(promptKind: prompt)).evaluate(model, on: source, progress: { done, _ in progress.update(done) },
                                                          predictions: overlays == nil ? nil : { try overlays!.write($0) })
         try overlays?.writeCSV()
-        let csv = args.value("csv")
+        let csv = args[self.csv]
         if let csv { try regions.writeCSV(to: URL(fileURLWithPath: csv)) }
         let report = Report(modality: source.modality.identifier, data: source.root.path, model: modelDescription, prompt: prompt.rawValue, checkpoint: checkpoint,
                             split: splitName, images: result.imageCount, skippedImages: result.skippedImages, regions: result.regionCount,
                             mIoU: result.mIoU, mDice: result.mDice, meanLoss: result.meanLoss, csv: csv, seconds: Date().timeIntervalSince(start))
-        if args.flag("json") {
+        if args[self.json] {
             try JSONOutput.print(report)
         } else {
             print(String(format: "mIoU %.4f  mDice %.4f  over %d regions of %d images (%@)", result.mIoU, result.mDice, result.regionCount,

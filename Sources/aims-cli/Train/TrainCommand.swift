@@ -5,17 +5,11 @@ import SimCMF
 import Tensor
 
 /// `aims train`: SimCMF fine-tuning of a SAM (or LiteMedSAM) on a modality's dataset folder.
-enum TrainCommand: Command {
+struct TrainCommand: Command {
     static let name = "train"
     static let summary = "fine-tune SAM / LiteMedSAM on a modality's dataset (SimCMF), resumable run folder"
-    static let usage = """
-    Usage: aims train --modality ID [--plugin SPEC.json] --data DIR --out RUN_DIR
-           aims train --manifest aims/NAME.json [--fraction P] [--split-scheme validation|official] --out RUN_DIR
-                      [--weights FILE] [--alignment simcmf|baseline_a|baseline_b|baseline_c|baseline_d|zeroshot]
-                      [--strategy full|linear|lora|adapter|prompt|prefix|decoder] [--epochs N] [--batch N]
-                      [--lr X] [--image-size S] [--val-fraction F] [--seed N] [--normalize modality|stats|range|none]
-                      [--validate-every N] [--validate-last] [--init pretrained|scratch] [--embedding-cache MIB] [--resume] [--json]
-
+    static let discussion = """
+    Two ways to name the data: --modality ID [--plugin SPEC.json] --data DIR, or --manifest aims/NAME.json.
     Splits the samples of DIR deterministically (ids sorted, shuffled with --seed; default 0.2 to
     validation), resizes every image to S x S (kind-aware; labels nearest) and normalises it (the
     modality's constants, else per-channel statistics of the training split), then trains as SimCMF:
@@ -23,41 +17,9 @@ enum TrainCommand: Command {
     mIoU before epochs 0, 5, 10, ... (--validate-every) and after the last. Progress (step, loss, images/s, ETA) on stderr.
     RUN_DIR gets aims-train.json (data, model and split), config.json, metrics.jsonl,
     checkpoints/last.safetensors after each epoch, checkpoints/best.safetensors, validation/epoch-E.csv.
-      --weights      default: LiteMedSAM ($AIMS_CACHE/lite_medsam.pth, see scripts/fetch-weights);
-                     or sam_vit_{b,l,h}_*.pth / Hugging Face SamModel .safetensors
-      --alignment    C channels -> SAM (default simcmf). LiteMedSAM with C != 3: a pixel-space mixer
-                     in front of TinyViT, simcmf (gated) or baseline_d (plain 1x1), or zeroshot (the
-                     first three channels; C = 1: repeated; C = 2: channels 0, 1, 1); C = 3: none
-      --strategy     SAM ViT (default lora): full, linear (patch/pos embedding), lora, adapter, prompt, prefix;
-                     the alignment module always trains, the prompt encoder never.
-                     LiteMedSAM (default full): full (TinyViT + mask decoder), decoder (mask decoder
-                     only), lora (rank 16 on q, v of the 10 TinyViT attentions, rank 100 on q, v of the
-                     7 decoder attentions, as the reference's sam_lora: 707,584 values + the mixer)
-      --init         pretrained (default) or scratch: LiteMedSAM's architecture with random seeded
-                     weights, everything trains (the reference's from-scratch baseline; --strategy full)
-      --embedding-cache MIB  memory for image embeddings when nothing before or in the image encoder
-                     trains (e.g. --strategy decoder with 3 channels or --alignment zeroshot): each
-                     training image is encoded once, not every epoch (default 1024; 0 disables)
-      --epochs       default 51 (the reference's); --batch default 4; --lr default 3e-4
-      --validate-every N  validation before every N-th epoch (default 5, the reference's val_freq)
-      --validate-last  also validate after the last epoch (the reference never scores its last epoch's training)
-      --normalize    modality (its constants), stats (mean/std of the training split), range (min-max of
-                     the training split to [0, 1], the range LiteMedSAM was trained on) or none
-      --image-size   SAM input side (multiple of the patch size; default the checkpoint's, 1024 for
-                     official SAM); LiteMedSAM is fixed at 256
-      --resume       continue RUN_DIR from checkpoints/last.safetensors (epoch 0 if none yet) with its recorded model, split
-                     and normalisation (--epochs may be raised; --data/--modality/--plugin may point
-                     elsewhere but must give the same channel count)
-      --json         print a summary as JSON on stdout
-      --manifest     an `aims build` manifest: modality, data root (--data overrides), samples and split
-                     come from it, the normalisation from its training statistics (unless --normalize), and
-                     every used file must still have its recorded SHA-256 (else an error naming each file)
-      --split-scheme validation (default: train minus the manifest's val, validated on val) or official
-                     (train, validated on test, as the reference does)
-      --fraction     train on the manifest's nested P% subset of the training split (e.g. 10, 25, 50)
 
     Cost: measure a step on your machine with `aims bench sam --model M --size S --mode train-full|train-lora`
-    before committing hours (docs/PERFORMANCE.md has figures and how to read them). A frozen encoder saves its
+    before starting a long run (docs/PERFORMANCE.md has figures and how to read them). A frozen encoder saves its
     weight gradients and optimizer state, not the backward pass through it, whenever something in front of it
     (a mixer) or in it (LoRA, adapters, prompts, prefixes, the linear probe) trains. Only when nothing before or
     in the encoder trains (3 channels or --alignment zeroshot, with --strategy decoder) is each image encoded
@@ -67,6 +29,57 @@ enum TrainCommand: Command {
     AIMS_ATTENTION_MEMORY_MB (default: a sixth of RAM, at most 4096), else recomputes them: the same gradients,
     less memory.
     """
+
+    private static let defaults = TrainingConfiguration()
+
+    let modality = Option("modality", .string("ID"), help: "the modality of the data (from --manifest when given)")
+    let plugin = Option("plugin", .path("SPEC.json"), help: "a JSON modality plugin to register first")
+    let data = Option("data", .path("DIR"), help: "the dataset folder (overrides the manifest's root)")
+    let out = Option("out", .path("RUN_DIR"), required: true, help: "the run folder")
+    let manifest = Option("manifest", .path("aims/NAME.json"),
+                          help: "an `aims build` manifest: modality, data root (--data overrides), samples and split\n"
+                            + "come from it, the normalisation from its training statistics (unless --normalize), and\n"
+                            + "every used file must still have its recorded SHA-256 (else an error naming each file)")
+    let fraction = Option("fraction", .positiveInt("P"), help: "train on the manifest's nested P% subset of the training split (e.g. 10, 25, 50)")
+    let splitScheme = Option("split-scheme", .choice(["validation", "official"]), defaultText: "validation",
+                             help: "validation: train minus the manifest's val, validated on val;\n"
+                               + "official: train, validated on test, as the reference does")
+    let weights = Option("weights", .path("FILE"), defaultText: "LiteMedSAM, $AIMS_CACHE/lite_medsam.pth, see scripts/fetch-weights",
+                         help: "the pretrained model: lite_medsam.pth, sam_vit_{b,l,h}_*.pth or a Hugging Face SamModel .safetensors")
+    let alignment = Option("alignment", .choice(AlignmentKind.allCases.map(\.rawValue)), defaultText: "simcmf",
+                           help: "C channels -> SAM. LiteMedSAM with C != 3: a pixel-space mixer\n"
+                             + "in front of TinyViT, simcmf (gated) or baseline_d (plain 1x1), or zeroshot (the\n"
+                             + "first three channels; C = 1: repeated; C = 2: channels 0, 1, 1); C = 3: none")
+    let strategy = Option("strategy", .choice(ModelFactory.strategies), defaultText: "lora for a SAM ViT, full for LiteMedSAM",
+                          help: "SAM ViT: full, linear (patch/pos embedding), lora, adapter, prompt, prefix;\n"
+                            + "the alignment module always trains, the prompt encoder never.\n"
+                            + "LiteMedSAM: full (TinyViT + mask decoder), decoder (mask decoder\n"
+                            + "only), lora (rank 16 on q, v of the 10 TinyViT attentions, rank 100 on q, v of the\n"
+                            + "7 decoder attentions, as the reference's sam_lora: 707,584 values + the mixer)")
+    let epochs = Option("epochs", .positiveInt("N"), defaultText: "\(defaults.epochs), the reference's", help: "epochs to train")
+    let batch = Option("batch", .positiveInt("N"), defaultText: "\(defaults.batchSize)", help: "images per step")
+    let learningRate = Option("lr", .number(in: 1e-12...10, "X"), defaultText: "\(defaults.learningRate)", help: "Adam's learning rate")
+    let imageSize = Option("image-size", .positiveInt("S"), defaultText: "the checkpoint's, 1024 for official SAM",
+                           help: "SAM input side (multiple of the patch size); LiteMedSAM is fixed at 256")
+    let valFraction = Option("val-fraction", .number(in: 0...0.99, "F"), default: 0.2, help: "share of the samples held out for validation")
+    let seed = Option("seed", .seed("N"), default: 8888, help: "the seed of the split, the initialisation and the clicks")
+    let normalize = Option("normalize", DatasetSelection.normalizationType, defaultText: "modality when it has constants, else stats",
+                           help: "modality (its constants), stats (mean/std of the training split), range (min-max of\n"
+                             + "the training split to [0, 1], the range LiteMedSAM was trained on) or none")
+    let validateEvery = Option("validate-every", .positiveInt("N"), defaultText: "\(defaults.validationInterval), the reference's val_freq",
+                               help: "validation before every N-th epoch")
+    let validateLast = Flag("validate-last", help: "also validate after the last epoch (the reference never scores its last epoch's training)")
+    let initialization = Option("init", .choice(ModelFactory.Initialization.allCases.map(\.rawValue)), default: "pretrained",
+                                help: "pretrained or scratch: LiteMedSAM's architecture with random seeded\n"
+                                  + "weights, everything trains (the reference's from-scratch baseline; --strategy full)")
+    let embeddingCache = Option("embedding-cache", .number(in: 0...1e7, "MIB"), defaultText: "1024; 0 disables",
+                                help: "memory for image embeddings when nothing before or in the image encoder\n"
+                                  + "trains (e.g. --strategy decoder with 3 channels or --alignment zeroshot): each\n"
+                                  + "training image is encoded once, not every epoch")
+    let resume = Flag("resume", help: "continue RUN_DIR from checkpoints/last.safetensors (epoch 0 if none yet) with its recorded\n"
+                        + "model, split and normalisation (--epochs may be raised; --data/--modality/--plugin may point\n"
+                        + "elsewhere but must give the same channel count)")
+    let json = Flag("json", help: "print a summary as JSON on stdout")
 
     struct Summary: Encodable {
         var run: String
@@ -91,15 +104,9 @@ enum TrainCommand: Command {
         var seconds: Double
     }
 
-    static func run(_ arguments: [String]) throws -> Int32 {
-        let args = try Arguments(arguments, valueOptions: ["modality", "plugin", "data", "out", "weights", "alignment", "strategy", "epochs",
-                                                           "batch", "lr", "image-size", "val-fraction", "seed", "normalize",
-                                                           "manifest", "fraction", "split-scheme", "init", "embedding-cache", "validate-every"],
-                                 flagOptions: ["resume", "json", "validate-last"])
-        guard args.positional.isEmpty else { throw UsageError(message: "unexpected argument '\(args.positional[0])'") }
-        guard let out = args.value("out") else { throw UsageError(message: "--out RUN_DIR is required") }
-        let runFolder = URL(fileURLWithPath: out)
-        let resume = args.flag("resume")
+    func run(_ args: ParsedArguments) throws -> Int32 {
+        let runFolder = URL(fileURLWithPath: args.value(self.out))
+        let resume = args[self.resume]
         let start = Date()
 
         // The run's record: new, or the one being resumed.
@@ -109,12 +116,14 @@ enum TrainCommand: Command {
         var datasetSamples: [SampleFiles]?   // from a manifest; nil: the modality's own discovery
         if resume {
             record = try RunRecord.read(from: runFolder)
-            for option in ["weights", "alignment", "strategy", "image-size", "seed", "val-fraction", "normalize", "batch", "lr", "init", "validate-every"] where args.value(option) != nil {
-                throw UsageError(message: "--\(option) cannot change on --resume (the run records it in \(RunRecord.fileName))")
+            let recorded: [any NamedArgument] = [weights, alignment, strategy, imageSize, seed, valFraction, normalize, batch, learningRate,
+                                                 initialization, validateEvery]
+            for option in recorded where args.isGiven(option) {
+                throw UsageError(message: "\(option.key) cannot change on --resume (the run records it in \(RunRecord.fileName))")
             }
-            let plugin = args.value("plugin") ?? (args.value("modality") == nil ? record.plugin : nil)
-            modality = try DatasetSelection.modality(args.value("modality") ?? record.modality, plugin: plugin)
-            dataRoot = URL(fileURLWithPath: args.value("data") ?? record.data)
+            let plugin = args[self.plugin] ?? (args[self.modality] == nil ? record.plugin : nil)
+            modality = try DatasetSelection.modality(args[self.modality] ?? record.modality, plugin: plugin)
+            dataRoot = URL(fileURLWithPath: args[self.data] ?? record.data)
             if let path = record.manifest {
                 let selection = try ManifestSelection.load(path, data: dataRoot.path, modality: nil, plugin: plugin)
                 try selection.requireUnchanged(record.split.training + record.split.validation)
@@ -125,49 +134,37 @@ enum TrainCommand: Command {
                                                         modelChannels: record.channels)
             }
         } else {
-            let selection = try args.value("manifest").map {
-                try ManifestSelection.load($0, data: args.value("data"), modality: args.value("modality"), plugin: args.value("plugin"))
+            let selection = try args[self.manifest].map {
+                try ManifestSelection.load($0, data: args[self.data], modality: args[self.modality], plugin: args[self.plugin])
             }
-            for option in ["fraction", "split-scheme"] where selection == nil && args.value(option) != nil {
-                throw UsageError(message: "--\(option) needs --manifest")
+            for option in [fraction, splitScheme] as [any NamedArgument] where selection == nil && args.isGiven(option) {
+                throw UsageError(message: "\(option.key) needs --manifest")
             }
-            if selection != nil && args.value("val-fraction") != nil { throw UsageError(message: "--val-fraction: the split comes from --manifest (use --split-scheme)") }
-            guard let id = args.value("modality") ?? selection?.modality.identifier else { throw UsageError(message: "--modality ID is required") }
-            guard let data = args.value("data") ?? selection?.root.path else { throw UsageError(message: "--data DIR is required") }
+            if selection != nil && args.isGiven(self.valFraction) { throw UsageError(message: "--val-fraction: the split comes from --manifest (use --split-scheme)") }
+            guard let id = args[self.modality] ?? selection?.modality.identifier else { throw UsageError(message: "--modality ID is required") }
+            guard let data = args[self.data] ?? selection?.root.path else { throw UsageError(message: "--data DIR is required") }
             if FileManager.default.fileExists(atPath: RunRecord.url(in: runFolder).path) { throw TrainCommandError.runExists(folder: runFolder.path) }
-            let alignmentName = args.value("alignment") ?? "simcmf"
-            guard AlignmentKind(rawValue: alignmentName) != nil else {
-                throw UsageError(message: "--alignment must be one of \(AlignmentKind.allCases.map(\.rawValue).joined(separator: ", ")), got \(alignmentName)")
-            }
-            if let s = args.value("strategy"), !ModelFactory.strategies.contains(s) {
-                throw UsageError(message: "--strategy must be one of \(ModelFactory.strategies.joined(separator: ", ")), got \(s)")
-            }
-            let initialization = args.value("init") ?? "pretrained"
-            guard ModelFactory.Initialization(rawValue: initialization) != nil else {
-                throw UsageError(message: "--init must be pretrained or scratch, got \(initialization)")
-            }
-            let seed = try args.seed() ?? 8888
-            let fraction = try args.number("val-fraction", in: 0...0.99) ?? 0.2
-            let imageSize = try args.positiveInt("image-size")
-            _ = try args.positiveInt("epochs"); _ = try args.positiveInt("batch"); _ = try args.number("lr", in: 1e-12...10)
-            _ = try args.positiveInt("validate-every")
-            _ = try DatasetSelection.normalizationOption(args.value("normalize"))
-            let plugin = args.value("plugin").map { URL(fileURLWithPath: $0).path }
+            let alignmentName = args[self.alignment] ?? "simcmf"
+            let initialization = args.value(self.initialization)
+            let seed = args.value(self.seed)
+            let fraction = args.value(self.valFraction)
+            let imageSize = args[self.imageSize]
+            let plugin = args[self.plugin].map { URL(fileURLWithPath: $0).path }
             modality = try selection?.modality ?? DatasetSelection.modality(id, plugin: plugin)
-            let norm: (name: String, choice: ExampleNormalization) = try selection?.normalization(args.value("normalize"))
-                ?? DatasetSelection.normalization(args.value("normalize"), modality: modality)
+            let norm: (name: String, choice: ExampleNormalization) = try selection?.normalization(args[self.normalize])
+                ?? DatasetSelection.normalization(args[self.normalize], modality: modality)
             dataRoot = URL(fileURLWithPath: data)
             let samples = try selection?.samples ?? modality.samples(in: dataRoot)
-            let split = try selection.map { try $0.split(scheme: args.value("split-scheme") ?? "validation", fraction: args.positiveInt("fraction")) }
+            let split = try selection.map { try $0.split(scheme: args[self.splitScheme] ?? "validation", fraction: args[self.fraction]) }
                 ?? SampleSplit(ids: samples.map(\.id), validationFraction: fraction, seed: seed)
             try selection?.requireUnchanged(split.training + split.validation)
             datasetSamples = selection?.samples
-            let weights = URL(fileURLWithPath: args.value("weights") ?? LiteMedSAM.defaultCheckpointURL().path)
+            let weights = URL(fileURLWithPath: args[self.weights] ?? LiteMedSAM.defaultCheckpointURL().path)
             let trainingIDs = Set(split.training)
             let constants = try norm.choice.resolve(modality: modality, root: dataRoot,
                                                     samples: samples.filter { trainingIDs.contains($0.id) })
             record = RunRecord(modality: modality.identifier, plugin: plugin, data: dataRoot.path, weights: weights.path, modelFamily: "",
-                               alignment: alignmentName, strategy: args.value("strategy") ?? "", imageSize: imageSize ?? 0,
+                               alignment: alignmentName, strategy: args[self.strategy] ?? "", imageSize: imageSize ?? 0,
                                channels: modality.channels.count, seed: seed, validationFraction: fraction, normalization: norm.name,
                                means: constants?.means, standardDeviations: constants?.standardDeviations, split: split,
                                manifest: selection?.url.path, initialization: initialization)
@@ -197,12 +194,12 @@ enum TrainCommand: Command {
                 throw TrainCommandError.badRecord(file: url.path, reason: "\(error)")
             }
         } else {
-            if let b = try args.positiveInt("batch") { configuration.batchSize = b }
-            if let lr = try args.number("lr", in: 1e-12...10) { configuration.learningRate = Float(lr) }
-            if let v = try args.positiveInt("validate-every") { configuration.validationInterval = v }
-            if args.flag("validate-last") { configuration.validatesAfterLastEpoch = true }
+            if let b = args[self.batch] { configuration.batchSize = b }
+            if let lr = args[self.learningRate] { configuration.learningRate = Float(lr) }
+            if let v = args[self.validateEvery] { configuration.validationInterval = v }
+            if args[self.validateLast] { configuration.validatesAfterLastEpoch = true }
         }
-        if let e = try args.positiveInt("epochs") { configuration.epochs = e }
+        if let e = args[self.epochs] { configuration.epochs = e }
 
         let normalization = try DatasetSelection.constants(means: record.means, standardDeviations: record.standardDeviations)
             .resolve(modality: modality, root: dataRoot, samples: [])
@@ -223,7 +220,7 @@ enum TrainCommand: Command {
         try FileManager.default.createDirectory(at: runFolder, withIntermediateDirectories: true)
         let trainer = try Trainer(model: model, configuration: configuration, runFolder: runFolder)
         trainer.log = { Console.error("aims train: " + $0) }
-        if let mib = try args.number("embedding-cache", in: 0...1e7) { trainer.embeddingCacheBytes = Int(mib * 1_048_576) }
+        if let mib = args[self.embeddingCache] { trainer.embeddingCacheBytes = Int(mib * 1_048_576) }
         var resumedFrom: Int?
         if resume {
             // A run interrupted before its first checkpoint starts over from epoch 0 with its recorded settings.
@@ -252,7 +249,7 @@ enum TrainCommand: Command {
                               lastValidationMIoU: trainer.finalValidation?.mIoU ?? summaries.last(where: { $0.validation != nil })?.validation?.mIoU,
                               bestValidationMIoU: trainer.bestMIoU, bestEpoch: trainer.bestEpoch,
                               lastCheckpoint: trainer.lastCheckpoint!.path, bestCheckpoint: best, seconds: Date().timeIntervalSince(start))
-        if args.flag("json") {
+        if args[self.json] {
             try JSONOutput.print(summary)
         } else {
             print("\(runFolder.path): \(trainer.epoch) epochs, last loss \(summaries.last.map { String(format: "%.4f", $0.meanLoss) } ?? "-")"
