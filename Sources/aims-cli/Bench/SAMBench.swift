@@ -16,7 +16,7 @@ struct SAMBench: Command {
                   parameter, and an Adam step (SimCMF's full-FT setting; TinyViT's BatchNorms on batch
                   statistics, as in training)
       train-lora  the same step with the reference's LoRA (rank 100 on q and v of every attention; for
-                  lite_medsam LiteMedSAMLoRA: rank 16 in TinyViT, 100 in the decoder): the encoder is
+                  lite_medsam: rank 16 in TinyViT, 100 in the decoder): the encoder is
                   frozen, so backward skips its weight gradients
     The report includes the process's peak resident memory (model, activations, optimiser state).
     For the same measurement in PyTorch and the ratio: python3 scripts/bench_sam.py --model M --size S --mode X

@@ -35,7 +35,7 @@ struct TrainCommand: Command {
     let modality = Option("modality", .string("ID"), help: "the modality of the data (from --manifest when given)")
     let plugin = Option("plugin", .path("SPEC.json"), help: "a JSON modality plugin to register first")
     let data = Option("data", .path("DIR"), help: "the dataset folder (overrides the manifest's root)")
-    let out = Option("out", .path("RUN_DIR"), required: true, help: "the run folder")
+    let out = Option("out", .path("RUN_DIR"), help: "the run folder (required unless --dry-run)")
     let manifest = Option("manifest", .path("aims/NAME.json"),
                           help: "an `aims build` manifest: modality, data root (--data overrides), samples and split\n"
                             + "come from it, the normalisation from its training statistics (unless --normalize), and\n"
@@ -80,6 +80,11 @@ struct TrainCommand: Command {
                         + "model, split and normalisation (--epochs may be raised; --data/--modality/--plugin may point\n"
                         + "elsewhere but must give the same channel count)")
     let json = Flag("json", help: "print a summary as JSON on stdout")
+    let dryRun = Flag("dry-run", help: "build the model and strategy, train nothing: trainable values per group (alignment,\n"
+                        + "encoder, PEFT modules, decoder) and their total (JSON key trainableParameters)")
+    let model = Option("model", .choice(ModelArchitecture.allCases.map(\.rawValue)),
+                       help: "--dry-run --init scratch: the architecture to build without weights")
+    let channels = Option("channels", .positiveInt("C"), help: "--dry-run: the input channels (instead of --modality or --manifest)")
 
     struct Summary: Encodable {
         var run: String
@@ -105,7 +110,12 @@ struct TrainCommand: Command {
     }
 
     func run(_ args: ParsedArguments) throws -> Int32 {
-        let runFolder = URL(fileURLWithPath: args.value(self.out))
+        if args[self.dryRun] { return try runDry(args) }
+        for option in [model, channels] as [any NamedArgument] where args.isGiven(option) {
+            throw UsageError(message: "\(option.key) needs --dry-run (a run takes the architecture from --weights and C from the data)")
+        }
+        guard let out = args[self.out] else { throw UsageError(message: "--out is required") }
+        let runFolder = URL(fileURLWithPath: out)
         let resume = args[self.resume]
         let start = Date()
 
@@ -255,6 +265,35 @@ struct TrainCommand: Command {
             print("\(runFolder.path): \(trainer.epoch) epochs, last loss \(summaries.last.map { String(format: "%.4f", $0.meanLoss) } ?? "-")"
                   + (trainer.bestMIoU.map { String(format: ", best validation mIoU %.4f (before epoch %d)", $0, trainer.bestEpoch ?? 0) } ?? ""))
         }
+        return 0
+    }
+
+    /// `--dry-run`: the model and strategy as a run would build them, and what of them trains.
+    func runDry(_ args: ParsedArguments) throws -> Int32 {
+        let architecture = try args[self.model].map { name -> ModelArchitecture in
+            guard args.value(self.initialization) == "scratch" else {
+                throw UsageError(message: "--model builds an architecture without weights: it needs --init scratch")
+            }
+            return ModelArchitecture(rawValue: name)!
+        }
+        let channels: Int
+        if let c = args[self.channels] {
+            channels = c
+        } else if let path = args[self.manifest] {
+            channels = try ManifestSelection.load(path, data: args[self.data], modality: args[self.modality], plugin: args[self.plugin])
+                .modality.channels.count
+        } else if let id = args[self.modality] {
+            channels = try DatasetSelection.modality(id, plugin: args[self.plugin]).channels.count
+        } else {
+            throw UsageError(message: "--dry-run needs the channel count: --channels C, --modality ID or --manifest")
+        }
+        let report = try TrainDryRun.report(weights: URL(fileURLWithPath: args[self.weights] ?? LiteMedSAM.defaultCheckpointURL().path),
+                                            architecture: architecture, channels: channels,
+                                            alignment: AlignmentKind(rawValue: args[self.alignment] ?? "simcmf")!, strategy: args[self.strategy],
+                                            imageSize: args[self.imageSize],
+                                            initialization: ModelFactory.Initialization(rawValue: args.value(self.initialization))!,
+                                            seed: args.value(self.seed))
+        if args[self.json] { try JSONOutput.print(report) } else { print(TrainDryRun.text(report)) }
         return 0
     }
 

@@ -52,7 +52,7 @@ public final class ViTAttention: Module {
         let rw = PositionTables.relativePositionTable(relPosW.variable, size: W)
         guard keyValueTokens.length > 0 else {
             // Each head's q, k, v read in place from the token rows; the output written with the heads merged.
-            return attention(tokens: projected, heads: heads, relativePosition: (relH: rh, relW: rw, h: H, w: W), scale: scale)
+            return attention(qkvProjection: projected, heads: heads, relativePositionBias: (relH: rh, relW: rw, h: H, w: W), scale: scale)
         }
         // qkv(x).reshape(B, H·W, 3, heads, hd).permute(2, 0, 3, 1, 4) → [3, B·heads, H·W, hd]
         let packed = projected.reshaped([B, H * W, 3, heads, hd]).permuted([2, 0, 3, 1, 4]).reshaped([3, B * heads, H * W, hd])

@@ -81,7 +81,3 @@ public struct SAMResizeLongestSide: Sendable, Equatable {
         return a
     }
 }
-
-/// The former name, kept so code written against it still compiles.
-@available(*, deprecated, renamed: "SAMResizeLongestSide")
-public typealias ResizeLongestSide = SAMResizeLongestSide
