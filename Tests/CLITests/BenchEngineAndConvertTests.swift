@@ -28,10 +28,11 @@ final class BenchEngineAndConvertTests: XCTestCase {
         XCTAssertFalse((report["openBLASCore"] as? String ?? "").isEmpty)
 
         let (tokens, dim, mlp, heads, headDim) = (4096.0, 768.0, 3072.0, 12.0, 64.0)
-        let (windows, windowTokens, paddedTokens) = (25.0, 196.0, 4900.0)  // 64 x 64 tokens padded to 70 x 70, 14 x 14 windows
+        let (windows, windowTokens) = (25.0, 196.0)  // 64 x 64 tokens padded to 70 x 70: 25 windows of 14 x 14
         let windowAttention = windows * heads * 2 * (2 * windowTokens * windowTokens * headDim)  // q·kᵀ and p·v
-        let block = 3 * (2 * paddedTokens * dim * 3 * dim + 2 * paddedTokens * dim * dim  // qkv and proj (on the padded windows)
-            + 2 * 2 * tokens * dim * mlp + windowAttention)  // the MLP's two layers on the 4096 tokens
+        // SAM's own block projects q, k, v and the output only for the 4096 real tokens (the padding is one projected
+        // zero token); attention runs over the padded windows; the MLP's two layers on the 4096 tokens.
+        let block = 3 * (2 * tokens * dim * 3 * dim + 2 * tokens * dim * dim + 2 * 2 * tokens * dim * mlp + windowAttention)
         let work: [String: Double] = [
             "gemm": 2 * tokens * dim * mlp,  // [4096, 768] · [768, 3072]
             "conv3x3.fwd+bwd": 3 * 2 * 256 * 256 * 9 * 64 * 64,  // forward, dx, dw of 256 → 256 channels, 3 x 3, 64 x 64

@@ -94,19 +94,6 @@ final class EndToEndTests: XCTestCase {
         }
     }
 
-    /// The benchmark's SAM ViT block (window attention with padding and relative position, and the
-    /// global variant) on a tiny configuration: finite differences through the whole block.
-    func testBenchmarkViTBlockGradients() {
-        for window in [3, 0] {
-            var g = SeededGenerator(seed: 71)
-            let block = ViTBlock(prefix: "b", dim: 8, heads: 2, mlp: 16, window: window, tokens: 5, generator: &g)
-            XCTAssertEqual(block.parameters.count, 14)
-            let x = Tensor.normal([1, 5, 5, 8], using: &g)
-            finiteDifferenceCheck(inputs: [x], h: 1e-2, tol: 2e-2) { block($0[0]) }
-            XCTAssertGreaterThan(block.flop, 0)
-        }
-    }
-
     /// A SAM-decoder-like stack (depthwise + 1×1 conv, training-mode batch norm, conv-transpose 2×2 s2,
     /// LayerNorm2d, GELU, bilinear resize, hypernetwork batched matmul) trained for 30 SGD-momentum
     /// steps on focal + BCE: per-step losses and the final batch-norm running statistics match PyTorch.

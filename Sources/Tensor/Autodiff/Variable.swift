@@ -82,7 +82,7 @@ public final class Variable {
     public func backward(seed: Tensor? = nil) { backward(seed: seed, timing: nil) }
 
     /// `backward`, reporting each pullback's output shape and wall time to `timing` (for profiling).
-    func backward(seed: Tensor?, timing: ((_ outputShape: [Int], _ seconds: Double) -> Void)?) {
+    public func backward(seed: Tensor?, timing: ((_ outputShape: [Int], _ seconds: Double) -> Void)?) {
         guard let root = node else { return }
         let g0: Tensor
         if let seed {

@@ -54,13 +54,29 @@ public struct EngineBenchmarkReport: Codable, Sendable {
     }
 }
 
-/// Times GEMM, conv, attention and full ViT-B blocks (forward + backward) on SAM ViT-B shapes.
+/// Times GEMM, conv and attention (forward + backward) on SAM ViT-B shapes, then any model workloads given.
 public enum EngineBenchmark {
+    /// A piece of work timed like the kernels: e.g. a model's own block, built where the model is visible (the
+    /// engine knows no model; `aims bench engine` passes SAM's `ViTBlock`).
+    public struct Workload {
+        public var name: String
+        public var shape: String
+        /// GEMM-type floating-point operations of one `body()`, in GFLOP.
+        public var gflop: Double
+        public var body: () -> Void
+        public init(name: String, shape: String, gflop: Double, body: @escaping () -> Void) {
+            self.name = name; self.shape = shape; self.gflop = gflop; self.body = body
+        }
+    }
+
     /// - Parameters:
     ///   - repetitions: timed runs per entry (the best is kept), after one warm-up run.
     ///   - includeGlobal: also time global attention over 4096 tokens (≈ 2.5 GB of probabilities and gradients).
+    ///   - workloads: timed after the kernels, each as an entry of its own; `windowBlockFractionOfGEMM` is the rate of
+    ///     the one named `vit_b.block.window.fwd+bwd` over the GEMM's.
     ///   - progress: receives one line per finished entry.
-    public static func run(repetitions: Int = 3, includeGlobal: Bool = true, progress: (String) -> Void = { _ in }) -> EngineBenchmarkReport {
+    public static func run(repetitions: Int = 3, includeGlobal: Bool = true, workloads: [Workload] = [],
+                           progress: (String) -> Void = { _ in }) -> EngineBenchmarkReport {
         var report = EngineBenchmarkReport(openBLASCore: BLAS.coreName, openBLASThreads: BLAS.threadCount,
                                            workerThreads: Parallel.workerCount,
                                            openBLASCoreTypeEnvironment: ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"],
@@ -123,17 +139,7 @@ public enum EngineBenchmark {
             }
         }
 
-        // Full ViT-B blocks, forward + backward, all weights trainable.
-        for global in includeGlobal ? [false, true] : [false] {
-            let block = ViTBlock(prefix: "block", dim: D, heads: 12, mlp: H, window: global ? 0 : 14, tokens: 64, generator: &g)
-            let input = Variable(Tensor.normal([1, 64, 64, D], using: &g), requiresGrad: true)
-            let seed = Tensor(shape: [1, 64, 64, D], repeating: 1e-3)
-            add(global ? "vit_b.block.global.fwd+bwd" : "vit_b.block.window.fwd+bwd",
-                global ? "[1,64,64,768], global attention" : "[1,64,64,768], 25 windows of 14×14", block.flop / 1e9) {
-                block(input).backward(seed: seed)
-                for p in block.parameters { p.grad = nil }
-            }
-        }
+        for w in workloads { add(w.name, w.shape, w.gflop, w.body) }
         let again = (0..<gemmRuns).map { _ in time { _ = MatMul.linear(x, w, nil) } }.min()!
         if let i = report.entries.firstIndex(where: { $0.name == "gemm" }), again < report.entries[i].seconds {
             report.entries[i] = EngineBenchmarkReport.Entry(name: "gemm", shape: report.entries[i].shape, gflop: report.entries[i].gflop, seconds: again)
@@ -165,59 +171,5 @@ public enum EngineBenchmark {
             best = max(best, total / t / 1e9)
         }
         return best
-    }
-}
-
-/// A SAM ViT-B image-encoder block (pre-norm; window or global attention with decomposed relative
-/// position; MLP with GELU) on `[B, H, W, D]` tokens, used by the benchmark.
-public final class ViTBlock: Module {
-    public let norm1, norm2: LayerNormLayer
-    public let qkv, proj, fc1, fc2: Linear
-    public let relH, relW: Parameter
-    public let heads: Int, window: Int, tokens: Int
-
-    /// - Parameters: window: 0 for global attention; tokens: the grid side (64 for SAM at 1024).
-    public init(prefix: String, dim: Int, heads: Int, mlp: Int, window: Int, tokens: Int, generator g: inout SeededGenerator) {
-        norm1 = LayerNormLayer(dotted(prefix, "norm1"), dim: dim, eps: 1e-6)
-        norm2 = LayerNormLayer(dotted(prefix, "norm2"), dim: dim, eps: 1e-6)
-        qkv = Linear(dotted(prefix, "attn.qkv"), inFeatures: dim, outFeatures: 3 * dim, generator: &g)
-        proj = Linear(dotted(prefix, "attn.proj"), inFeatures: dim, outFeatures: dim, generator: &g)
-        fc1 = Linear(dotted(prefix, "mlp.lin1"), inFeatures: dim, outFeatures: mlp, generator: &g)
-        fc2 = Linear(dotted(prefix, "mlp.lin2"), inFeatures: mlp, outFeatures: dim, generator: &g)
-        let side = window > 0 ? window : tokens
-        relH = Parameter(dotted(prefix, "attn.rel_pos_h"), Tensor.normal([2 * side - 1, dim / heads], std: 0.02, using: &g))
-        relW = Parameter(dotted(prefix, "attn.rel_pos_w"), Tensor.normal([2 * side - 1, dim / heads], std: 0.02, using: &g))
-        self.heads = heads; self.window = window; self.tokens = tokens
-    }
-
-    public var parameters: [Parameter] {
-        norm1.parameters + qkv.parameters + [relH, relW] + proj.parameters + norm2.parameters + fc1.parameters + fc2.parameters
-    }
-
-    /// GEMM-type floating-point operations of one forward + backward on a `[1, tokens, tokens, D]` input.
-    public var flop: Double {
-        let D = Double(qkv.weight.value.shape[1]), M = Double(fc1.weight.value.shape[0])
-        let side = window > 0 ? ((tokens + window - 1) / window) * window : tokens
-        let attnTokens = Double(side * side)
-        let n = Double(window > 0 ? window * window : tokens * tokens), groups = attnTokens / n * Double(heads)
-        let hd = D / Double(heads)
-        let linear = 2 * attnTokens * D * 3 * D + 2 * attnTokens * D * D + 2 * 2 * Double(tokens * tokens) * D * M
-        let attn = groups * 2 * 2 * n * n * hd
-        return 3 * (linear + attn)
-    }
-
-    public func callAsFunction(_ x: Variable) -> Variable {
-        let (B, Hs, Ws, D) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
-        var h = norm1(x)
-        var hp = Hs, wp = Ws
-        if window > 0 { (h, hp, wp) = windowPartition(h, window: window) }
-        let side1 = h.shape[1], side2 = h.shape[2], hd = D / heads
-        var o = attention(qkvProjection: qkv(h), heads: heads, relativePositionBias: (relH.variable, relW.variable, side1, side2),
-                          scale: 1 / Float(hd).squareRoot())
-        o = proj(o)
-        if window > 0 { o = windowUnpartition(o, window: window, paddedH: hp, paddedW: wp, h: Hs, w: Ws) }
-        let y = x + o
-        _ = B
-        return y + fc2(gelu(fc1(norm2(y))))
     }
 }
