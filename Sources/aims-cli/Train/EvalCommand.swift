@@ -108,7 +108,7 @@ struct EvalCommand: Command {
             let modality = try selection?.modality ?? DatasetSelection.modality(args[self.modality] ?? record.modality,
                                                          plugin: args[self.plugin] ?? (args[self.modality] == nil ? record.plugin : nil))
             guard modality.channels.count == record.channels else {
-                throw TrainCommandError.channelMismatch(modality: modality.identifier, channels: modality.channels.count, run: folder.path,
+                throw TrainingRunError.channelMismatch(modality: modality.identifier, channels: modality.channels.count, run: folder.path,
                                                         modelChannels: record.channels)
             }
             let built = try ModelFactory.build(weights: URL(fileURLWithPath: record.weights), channels: record.channels,
@@ -124,7 +124,7 @@ struct EvalCommand: Command {
                 let best = ck.appendingPathComponent("best.safetensors")
                 url = FileManager.default.fileExists(atPath: best.path) ? best : ck.appendingPathComponent("last.safetensors")
             }
-            guard FileManager.default.fileExists(atPath: url.path) else { throw TrainCommandError.noCheckpoint(folder: folder.path) }
+            guard FileManager.default.fileExists(atPath: url.path) else { throw TrainingRunError.noCheckpoint(folder: folder.path) }
             _ = try TrainingCheckpoint.load(from: url, into: model, optimizer: Adam(model.trainableParameters, learningRate: 0))
             checkpoint = url.path
             let normalization = try DatasetSelection.constants(means: record.means, standardDeviations: record.standardDeviations)
@@ -160,7 +160,7 @@ struct EvalCommand: Command {
             let built = try ModelFactory.build(weights: weights, channels: channels, alignment: alignment, strategy: "full",
                                                imageSize: args[self.imageSize], seed: 0)
             if (built.model as? ChannelMixedLiteMedSAM)?.mixer != nil {
-                throw TrainCommandError.unsupported(field: "--weights \(weights.lastPathComponent)",
+                throw TrainingRunError.unsupported(field: "--weights \(weights.lastPathComponent)",
                                                     reason: "pretrained LiteMedSAM takes 3 channels, \(modality.identifier) has \(channels); train a channel mixer with aims train first")
             }
             model = built.model

@@ -140,7 +140,7 @@ struct TrainCommand: Command {
                 datasetSamples = selection.samples
             }
             guard modality.channels.count == record.channels else {
-                throw TrainCommandError.channelMismatch(modality: modality.identifier, channels: modality.channels.count, run: runFolder.path,
+                throw TrainingRunError.channelMismatch(modality: modality.identifier, channels: modality.channels.count, run: runFolder.path,
                                                         modelChannels: record.channels)
             }
         } else {
@@ -153,7 +153,7 @@ struct TrainCommand: Command {
             if selection != nil && args.isGiven(self.valFraction) { throw UsageError(message: "--val-fraction: the split comes from --manifest (use --split-scheme)") }
             guard let id = args[self.modality] ?? selection?.modality.identifier else { throw UsageError(message: "--modality ID is required") }
             guard let data = args[self.data] ?? selection?.root.path else { throw UsageError(message: "--data DIR is required") }
-            if FileManager.default.fileExists(atPath: RunRecord.url(in: runFolder).path) { throw TrainCommandError.runExists(folder: runFolder.path) }
+            if FileManager.default.fileExists(atPath: RunRecord.url(in: runFolder).path) { throw TrainingRunError.runExists(folder: runFolder.path) }
             let alignmentName = args[self.alignment] ?? "simcmf"
             let initialization = args.value(self.initialization)
             let seed = args.value(self.seed)
@@ -197,11 +197,11 @@ struct TrainCommand: Command {
         if resume {
             // Everything but epochs comes from the checkpoint's recorded configuration (the trainer checks it).
             let url = runFolder.appendingPathComponent("config.json")
-            guard FileManager.default.fileExists(atPath: url.path) else { throw TrainCommandError.noCheckpoint(folder: runFolder.path) }
+            guard FileManager.default.fileExists(atPath: url.path) else { throw TrainingRunError.noCheckpoint(folder: runFolder.path) }
             do {
                 configuration = try JSONDecoder().decode(SavedConfig.self, from: Data(contentsOf: url)).training
             } catch {
-                throw TrainCommandError.badRecord(file: url.path, reason: "\(error)")
+                throw TrainingRunError.badRecord(file: url.path, reason: "\(error)")
             }
         } else {
             if let b = args[self.batch] { configuration.batchSize = b }
