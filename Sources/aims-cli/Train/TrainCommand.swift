@@ -96,65 +96,25 @@ struct TrainCommand: Command {
         let resume = args[self.resume]
         let start = Date()
 
-        // The run's record: new, or the one being resumed.
-        var record: RunRecord
-        let modality: any Modality
-        let dataRoot: URL
-        var datasetSamples: [SampleFiles]?   // from a manifest; nil: the modality's own discovery
+        // The run: new, or the one being resumed (with its recorded model, split and normalisation).
+        let run: TrainingRun
         if resume {
-            record = try RunRecord.read(from: runFolder)
             let recorded: [any NamedArgument] = [weights, alignment, strategy, imageSize, seed, valFraction, normalize, batch, learningRate,
                                                  initialization, validateEvery]
+            _ = try RunRecord.read(from: runFolder)   // a folder without a run is reported before any option conflict
             for option in recorded where args.isGiven(option) {
                 throw UsageError(message: "\(option.key) cannot change on --resume (the run records it in \(RunRecord.fileName))")
             }
-            let plugin = args[self.plugin] ?? (args[self.modality] == nil ? record.plugin : nil)
-            modality = try DatasetSelection.modality(args[self.modality] ?? record.modality, plugin: plugin)
-            dataRoot = URL(fileURLWithPath: args[self.data] ?? record.data)
-            if let path = record.manifest {
-                let selection = try ManifestSelection.load(path, data: dataRoot.path, modality: nil, plugin: plugin)
-                try selection.requireUnchanged(record.split.training + record.split.validation)
-                datasetSamples = selection.samples
-            }
-            guard modality.channels.count == record.channels else {
-                throw TrainingRunError.channelMismatch(modality: modality.identifier, channels: modality.channels.count, run: runFolder.path,
-                                                        modelChannels: record.channels)
-            }
+            run = try TrainingRun.resume(runFolder, modality: args[self.modality], plugin: args[self.plugin], data: args[self.data])
         } else {
-            let selection = try args[self.manifest].map {
-                try ManifestSelection.load($0, data: args[self.data], modality: args[self.modality], plugin: args[self.plugin])
-            }
-            for option in [fraction, splitScheme] as [any NamedArgument] where selection == nil && args.isGiven(option) {
-                throw UsageError(message: "\(option.key) needs --manifest")
-            }
-            if selection != nil && args.isGiven(self.valFraction) { throw UsageError(message: "--val-fraction: the split comes from --manifest (use --split-scheme)") }
-            guard let id = args[self.modality] ?? selection?.modality.identifier else { throw UsageError(message: "--modality ID is required") }
-            guard let data = args[self.data] ?? selection?.root.path else { throw UsageError(message: "--data DIR is required") }
-            if FileManager.default.fileExists(atPath: RunRecord.url(in: runFolder).path) { throw TrainingRunError.runExists(folder: runFolder.path) }
-            let alignmentName = args[self.alignment] ?? "simcmf"
-            let initialization = args.value(self.initialization)
-            let seed = args.value(self.seed)
-            let fraction = args.value(self.valFraction)
-            let imageSize = args[self.imageSize]
-            let plugin = args[self.plugin].map { URL(fileURLWithPath: $0).path }
-            modality = try selection?.modality ?? DatasetSelection.modality(id, plugin: plugin)
-            let norm: (name: String, choice: ExampleNormalization) = try selection?.normalization(args[self.normalize])
-                ?? DatasetSelection.normalization(args[self.normalize], modality: modality)
-            dataRoot = URL(fileURLWithPath: data)
-            let samples = try selection?.samples ?? modality.samples(in: dataRoot)
-            let split = try selection.map { try $0.split(scheme: args[self.splitScheme] ?? "validation", fraction: args[self.fraction]) }
-                ?? SampleSplit(ids: samples.map(\.id), validationFraction: fraction, seed: seed)
-            try selection?.requireUnchanged(split.training + split.validation)
-            datasetSamples = selection?.samples
-            let weights = URL(fileURLWithPath: args[self.weights] ?? LiteMedSAM.defaultCheckpointURL().path)
-            let trainingIDs = Set(split.training)
-            let constants = try norm.choice.resolve(modality: modality, root: dataRoot,
-                                                    samples: samples.filter { trainingIDs.contains($0.id) })
-            record = RunRecord(modality: modality.identifier, plugin: plugin, data: dataRoot.path, weights: weights.path, modelFamily: "",
-                               alignment: alignmentName, strategy: args[self.strategy] ?? "", imageSize: imageSize ?? 0,
-                               channels: modality.channels.count, seed: seed, validationFraction: fraction, normalization: norm.name,
-                               means: constants?.means, standardDeviations: constants?.standardDeviations, split: split,
-                               manifest: selection?.url.path, initialization: initialization)
+            var options = TrainingRun.NewRunOptions(weights: URL(fileURLWithPath: args[self.weights] ?? LiteMedSAM.defaultCheckpointURL().path))
+            options.modality = args[self.modality]; options.plugin = args[self.plugin]; options.data = args[self.data]
+            options.manifest = args[self.manifest]; options.fraction = args[self.fraction]; options.splitScheme = args[self.splitScheme]
+            options.alignment = args[self.alignment] ?? "simcmf"; options.strategy = args[self.strategy]; options.imageSize = args[self.imageSize]
+            options.validationFraction = args.isGiven(self.valFraction) ? args.value(self.valFraction) : nil
+            options.seed = args.value(self.seed); options.normalize = args[self.normalize]
+            options.initialization = args.value(self.initialization)
+            run = try TrainingRun.create(in: runFolder, options: options)
         }
 
         // A new run's training configuration (a resumed one takes its recorded config.json).
@@ -165,7 +125,6 @@ struct TrainCommand: Command {
             if let v = args[self.validateEvery] { configuration.validationInterval = v }
             if args[self.validateLast] { configuration.validatesAfterLastEpoch = true }
         }
-        let run = TrainingRun(folder: runFolder, record: record, modality: modality, dataRoot: dataRoot, samples: datasetSamples, resuming: resume)
         var lastDraw = Date.distantPast
         let summary = try run.train(configuration: configuration, epochs: args[self.epochs],
                                     embeddingCacheBytes: args[self.embeddingCache].map { Int($0 * 1_048_576) }, start: start,
