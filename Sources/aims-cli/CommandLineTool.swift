@@ -1,3 +1,4 @@
+import AIMS
 import Foundation
 
 /// The `aims` executable's entry: the registered commands, `aims --help`, and running one command with the
@@ -29,6 +30,10 @@ enum CommandLineTool {
         do {
             return try selection.command.init().run(try CommandDispatch.parse(selection))
         } catch let e as UsageError {
+            Console.error("\(name): \(e.message)\n\n\(usage)")
+            return 64
+        } catch let e as RunOptionError {
+            // The library's option mistakes (Sources/AIMS/Runs/TrainingRunError.swift) are usage errors here.
             Console.error("\(name): \(e.message)\n\n\(usage)")
             return 64
         } catch {

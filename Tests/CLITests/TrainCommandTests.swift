@@ -142,6 +142,9 @@ final class TrainCommandTests: XCTestCase {
             (["eval", "--modality", "square4", "--data", "d", "--prompt", "lasso"], "--prompt"),
             (["train", "--modality", "square4", "--data", "d", "--out", run.path, "--normalize", "z"], "--normalize"),
             (["train", "--modality", "square4", "--data", "d", "--out", run.path, "--validate-every", "0"], "--validate-every"),
+            // An option mistake found by the library (ModelFactory's RunOptionError) is a usage error too.
+            (["train", "--modality", "square4", "--plugin", dataset.spec.path, "--data", dataset.root.path, "--out", run.path,
+              "--weights", tinySAM, "--strategy", "decoder"], "--strategy must be one of full, linear, lora, adapter, prompt, prefix for a SAM ViT, got decoder"),
             (["demo", "--scenes", "0"], "--scenes"),
             (["demo", "--seed", "-1"], "--seed"),
         ]

@@ -119,16 +119,27 @@ public final class Trainer {
         return ObjectPrompt(region: region, click: click, box: box)
     }
 
-    /// One optimiser step on `indices` (a batch): returns the batch's mean loss.
+    /// One trainer step on `indices` (a batch): the gradients, then the update. Returns the batch's
+    /// mean loss. The two halves are public so that a caller (distributed training) can combine the
+    /// gradients of several trainers between them.
     func step(_ indices: [Int], source: any ExampleSource) throws -> Double {
         let loss = try accumulateGradients(indices, source: source)
-        optimizer.step()
+        applyUpdate()
         return loss
     }
 
-    /// Zeroes the gradients, then runs the batch `indices` in micro-batches, accumulating each
-    /// micro-batch's loss weighted by its share of the batch; returns the batch's mean loss.
-    func accumulateGradients(_ indices: [Int], source: any ExampleSource) throws -> Double {
+    /// The learning rate of the current epoch (`epoch`, 0-based) under the configuration's schedule
+    /// (StepLR: constant within an epoch).
+    public var currentLearningRate: Float {
+        configuration.schedule.learningRate(base: configuration.learningRate, epoch: epoch)
+    }
+
+    /// The first half of a trainer step: zeroes the gradients, then runs the batch `indices` (indices
+    /// into `source`) in micro-batches, accumulating each micro-batch's loss weighted by its share of
+    /// the batch. Leaves the batch's mean-loss gradients in `grad` of the model's trainable parameters
+    /// (nothing is updated) and draws the batch's regions and clicks from `generator`. Returns the
+    /// batch's mean DiceCE loss.
+    public func accumulateGradients(_ indices: [Int], source: any ExampleSource) throws -> Double {
         model.setTraining(true)
         defer { model.setTraining(false) }
         model.zeroGrad()
@@ -159,6 +170,14 @@ public final class Trainer {
             total += Double(weighted.value.item)
         }
         return total
+    }
+
+    /// The second half of a trainer step: one Adam update from the gradients on the trainable
+    /// parameters, at the current epoch's learning rate (`currentLearningRate`). The gradients are
+    /// left as they are; `accumulateGradients` zeroes them.
+    public func applyUpdate() {
+        optimizer.learningRate = currentLearningRate
+        optimizer.step()
     }
 
     /// The embeddings of the examples `chunk` (images `images`, same order): cached ones reused, the
@@ -206,8 +225,7 @@ public final class Trainer {
             if let validation, configuration.validates(before: e) {
                 validationResult = try validate(on: validation, before: e)
             }
-            let lr = configuration.schedule.learningRate(base: configuration.learningRate, epoch: e)
-            optimizer.learningRate = lr
+            let lr = currentLearningRate
             let order = configuration.referenceOrder ? valid : ClickSampling.shuffledIndices(valid.count, using: &generator).map { valid[$0] }
             var losses: [Double] = []
             let epochStart = Date()

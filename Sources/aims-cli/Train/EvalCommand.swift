@@ -80,98 +80,31 @@ struct EvalCommand: Command {
     func run(_ args: ParsedArguments) throws -> Int32 {
         let prompt = args.value(self.prompt)
         let start = Date()
-        let model: any SegmentationModel
-        let source: ModalityExampleSource
-        let modelDescription: String
-        var checkpoint: String?
-        var splitName = "all"
         let selection = try args[self.manifest].map {
             try ManifestSelection.load($0, data: args[self.data], modality: args[self.modality], plugin: args[self.plugin])
         }
-        let manifestIDs = try selection.map { sel -> [String] in
-            splitName = args[self.split] ?? "test"
-            guard let ids = sel.manifest.ids(ofSplit: splitName) else {
-                throw UsageError(message: "--split with --manifest must be test, val, train or validation-train, got \(splitName)")
-            }
-            guard !ids.isEmpty else { throw UsageError(message: "--split \(splitName): the manifest's split is empty") }
-            try sel.requireUnchanged(ids)
-            return ids
+        let manifest = try selection.map { sel in
+            let (name, ids) = try EvaluationRun.manifestSplit(sel, split: args[self.split])
+            return (selection: sel, split: name, ids: ids)
         }
-
+        let evaluation: EvaluationRun
         if let run = args[self.runFolder] {
             for option in [weights, imageSize, alignment, normalize] as [any NamedArgument] where args.isGiven(option) {
                 throw UsageError(message: "\(option.key) comes from the run with --run")
             }
-            let folder = URL(fileURLWithPath: run)
-            let record = try RunRecord.read(from: folder)
-            let otherData = args.isGiven(self.data) && selection == nil
-            let modality = try selection?.modality ?? DatasetSelection.modality(args[self.modality] ?? record.modality,
-                                                         plugin: args[self.plugin] ?? (args[self.modality] == nil ? record.plugin : nil))
-            guard modality.channels.count == record.channels else {
-                throw TrainCommandError.channelMismatch(modality: modality.identifier, channels: modality.channels.count, run: folder.path,
-                                                        modelChannels: record.channels)
-            }
-            let built = try ModelFactory.build(weights: URL(fileURLWithPath: record.weights), channels: record.channels,
-                                               alignment: AlignmentKind(rawValue: record.alignment)!, strategy: record.strategy,
-                                               imageSize: record.imageSize, initialization: record.initializationKind, seed: record.seed)
-            model = built.model
-            modelDescription = built.description
-            let ck = folder.appendingPathComponent("checkpoints", isDirectory: true)
-            let url: URL
-            if let name = args[self.checkpoint] {
-                url = ck.appendingPathComponent(name + ".safetensors")
-            } else {
-                let best = ck.appendingPathComponent("best.safetensors")
-                url = FileManager.default.fileExists(atPath: best.path) ? best : ck.appendingPathComponent("last.safetensors")
-            }
-            guard FileManager.default.fileExists(atPath: url.path) else { throw TrainCommandError.noCheckpoint(folder: folder.path) }
-            _ = try TrainingCheckpoint.load(from: url, into: model, optimizer: Adam(model.trainableParameters, learningRate: 0))
-            checkpoint = url.path
-            let normalization = try DatasetSelection.constants(means: record.means, standardDeviations: record.standardDeviations)
-                .resolve(modality: modality, root: URL(fileURLWithPath: record.data), samples: [])
-            let root = selection?.root ?? URL(fileURLWithPath: args[self.data] ?? record.data)
-            var ids: [String]?
-            if let manifestIDs {
-                ids = manifestIDs
-            } else if !otherData {
-                splitName = args[self.split] ?? (record.split.validation.isEmpty ? "all" : "val")
-                switch splitName {
-                case "val": ids = record.split.validation
-                case "train": ids = record.split.training
-                case "all": ids = nil
-                default: throw UsageError(message: "--split must be val, train or all, got \(splitName)")
-                }
-                if ids?.isEmpty == true { throw UsageError(message: "--split \(splitName): the run's split is empty") }
-            } else if args.isGiven(self.split) {
-                throw UsageError(message: "--split applies to the run's own data; with --data every sample is scored")
-            }
-            source = try ModalityExampleSource(modality: modality, root: root, samples: selection?.samples, ids: ids, inputSize: model.inputSize,
-                                               normalization: normalization)
+            evaluation = try EvaluationRun.fromRun(URL(fileURLWithPath: run), checkpoint: args[self.checkpoint], manifest: manifest,
+                                                   modality: args[self.modality], plugin: args[self.plugin], data: args[self.data], split: args[self.split])
         } else {
             if args.isGiven(self.checkpoint) || (args.isGiven(self.split) && selection == nil) {
                 throw UsageError(message: "--checkpoint needs --run; --split needs --run or --manifest")
             }
-            guard let id = args[self.modality] ?? selection?.modality.identifier else { throw UsageError(message: "--modality ID is required (or --run RUN_DIR)") }
-            guard let data = args[self.data] ?? selection?.root.path else { throw UsageError(message: "--data DIR is required (or --run RUN_DIR)") }
-            let modality = try selection?.modality ?? DatasetSelection.modality(id, plugin: args[self.plugin])
-            let alignment = AlignmentKind(rawValue: args.value(self.alignment))!
-            let weights = URL(fileURLWithPath: args[self.weights] ?? LiteMedSAM.defaultCheckpointURL().path)
-            let channels = modality.channels.count
-            let built = try ModelFactory.build(weights: weights, channels: channels, alignment: alignment, strategy: "full",
-                                               imageSize: args[self.imageSize], seed: 0)
-            if (built.model as? ChannelMixedLiteMedSAM)?.mixer != nil {
-                throw TrainCommandError.unsupported(field: "--weights \(weights.lastPathComponent)",
-                                                    reason: "pretrained LiteMedSAM takes 3 channels, \(modality.identifier) has \(channels); train a channel mixer with aims train first")
-            }
-            model = built.model
-            modelDescription = built.description + " (pretrained, untrained alignment)"
-            let root = URL(fileURLWithPath: data)
-            let samples = try selection.map { try $0.manifest.sampleFiles(manifestIDs!) } ?? modality.samples(in: root)
-            let choice = try selection?.normalization(args[self.normalize])?.choice
-                ?? DatasetSelection.normalization(args[self.normalize], modality: modality).choice
-            let normalization = try choice.resolve(modality: modality, root: root, samples: samples)
-            source = try ModalityExampleSource(modality: modality, root: root, samples: samples, inputSize: model.inputSize, normalization: normalization)
+            evaluation = try EvaluationRun.pretrained(weights: URL(fileURLWithPath: args[self.weights] ?? LiteMedSAM.defaultCheckpointURL().path),
+                                                      alignment: AlignmentKind(rawValue: args.value(self.alignment))!, imageSize: args[self.imageSize],
+                                                      manifest: manifest, modality: args[self.modality], plugin: args[self.plugin],
+                                                      data: args[self.data], normalize: args[self.normalize])
         }
+        let (model, source, modelDescription) = (evaluation.model, evaluation.source, evaluation.modelDescription)
+        let (checkpoint, splitName) = (evaluation.checkpoint, evaluation.splitName)
 
         Console.error("aims eval: \(modelDescription); \(source.count) samples of \(source.modality.identifier) at \(model.inputSize)x\(model.inputSize)")
         var progress = ProgressReporter(label: "eval", total: source.count, unit: "img")

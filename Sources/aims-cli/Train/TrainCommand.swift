@@ -86,29 +86,6 @@ struct TrainCommand: Command {
                        help: "--dry-run --init scratch: the architecture to build without weights")
     let channels = Option("channels", .positiveInt("C"), help: "--dry-run: the input channels (instead of --modality or --manifest)")
 
-    struct Summary: Encodable {
-        var run: String
-        var modality: String
-        var channels: Int
-        var model: String
-        var alignment: String
-        var strategy: String
-        var inputSize: Int
-        var trainableValues: Int
-        var trainingSamples: Int
-        var validationSamples: Int
-        var normalization: String
-        var resumedFromEpoch: Int?
-        var epochsCompleted: Int
-        var epochLosses: [Double]
-        var lastValidationMIoU: Double?
-        var bestValidationMIoU: Double?
-        var bestEpoch: Int?
-        var lastCheckpoint: String
-        var bestCheckpoint: String?
-        var seconds: Double
-    }
-
     func run(_ args: ParsedArguments) throws -> Int32 {
         if args[self.dryRun] { return try runDry(args) }
         for option in [model, channels] as [any NamedArgument] where args.isGiven(option) {
@@ -119,151 +96,51 @@ struct TrainCommand: Command {
         let resume = args[self.resume]
         let start = Date()
 
-        // The run's record: new, or the one being resumed.
-        var record: RunRecord
-        let modality: any Modality
-        let dataRoot: URL
-        var datasetSamples: [SampleFiles]?   // from a manifest; nil: the modality's own discovery
+        // The run: new, or the one being resumed (with its recorded model, split and normalisation).
+        let run: TrainingRun
         if resume {
-            record = try RunRecord.read(from: runFolder)
             let recorded: [any NamedArgument] = [weights, alignment, strategy, imageSize, seed, valFraction, normalize, batch, learningRate,
                                                  initialization, validateEvery]
+            _ = try RunRecord.read(from: runFolder)   // a folder without a run is reported before any option conflict
             for option in recorded where args.isGiven(option) {
                 throw UsageError(message: "\(option.key) cannot change on --resume (the run records it in \(RunRecord.fileName))")
             }
-            let plugin = args[self.plugin] ?? (args[self.modality] == nil ? record.plugin : nil)
-            modality = try DatasetSelection.modality(args[self.modality] ?? record.modality, plugin: plugin)
-            dataRoot = URL(fileURLWithPath: args[self.data] ?? record.data)
-            if let path = record.manifest {
-                let selection = try ManifestSelection.load(path, data: dataRoot.path, modality: nil, plugin: plugin)
-                try selection.requireUnchanged(record.split.training + record.split.validation)
-                datasetSamples = selection.samples
-            }
-            guard modality.channels.count == record.channels else {
-                throw TrainCommandError.channelMismatch(modality: modality.identifier, channels: modality.channels.count, run: runFolder.path,
-                                                        modelChannels: record.channels)
-            }
+            run = try TrainingRun.resume(runFolder, modality: args[self.modality], plugin: args[self.plugin], data: args[self.data])
         } else {
-            let selection = try args[self.manifest].map {
-                try ManifestSelection.load($0, data: args[self.data], modality: args[self.modality], plugin: args[self.plugin])
-            }
-            for option in [fraction, splitScheme] as [any NamedArgument] where selection == nil && args.isGiven(option) {
-                throw UsageError(message: "\(option.key) needs --manifest")
-            }
-            if selection != nil && args.isGiven(self.valFraction) { throw UsageError(message: "--val-fraction: the split comes from --manifest (use --split-scheme)") }
-            guard let id = args[self.modality] ?? selection?.modality.identifier else { throw UsageError(message: "--modality ID is required") }
-            guard let data = args[self.data] ?? selection?.root.path else { throw UsageError(message: "--data DIR is required") }
-            if FileManager.default.fileExists(atPath: RunRecord.url(in: runFolder).path) { throw TrainCommandError.runExists(folder: runFolder.path) }
-            let alignmentName = args[self.alignment] ?? "simcmf"
-            let initialization = args.value(self.initialization)
-            let seed = args.value(self.seed)
-            let fraction = args.value(self.valFraction)
-            let imageSize = args[self.imageSize]
-            let plugin = args[self.plugin].map { URL(fileURLWithPath: $0).path }
-            modality = try selection?.modality ?? DatasetSelection.modality(id, plugin: plugin)
-            let norm: (name: String, choice: ExampleNormalization) = try selection?.normalization(args[self.normalize])
-                ?? DatasetSelection.normalization(args[self.normalize], modality: modality)
-            dataRoot = URL(fileURLWithPath: data)
-            let samples = try selection?.samples ?? modality.samples(in: dataRoot)
-            let split = try selection.map { try $0.split(scheme: args[self.splitScheme] ?? "validation", fraction: args[self.fraction]) }
-                ?? SampleSplit(ids: samples.map(\.id), validationFraction: fraction, seed: seed)
-            try selection?.requireUnchanged(split.training + split.validation)
-            datasetSamples = selection?.samples
-            let weights = URL(fileURLWithPath: args[self.weights] ?? LiteMedSAM.defaultCheckpointURL().path)
-            let trainingIDs = Set(split.training)
-            let constants = try norm.choice.resolve(modality: modality, root: dataRoot,
-                                                    samples: samples.filter { trainingIDs.contains($0.id) })
-            record = RunRecord(modality: modality.identifier, plugin: plugin, data: dataRoot.path, weights: weights.path, modelFamily: "",
-                               alignment: alignmentName, strategy: args[self.strategy] ?? "", imageSize: imageSize ?? 0,
-                               channels: modality.channels.count, seed: seed, validationFraction: fraction, normalization: norm.name,
-                               means: constants?.means, standardDeviations: constants?.standardDeviations, split: split,
-                               manifest: selection?.url.path, initialization: initialization)
+            var options = TrainingRun.NewRunOptions(weights: URL(fileURLWithPath: args[self.weights] ?? LiteMedSAM.defaultCheckpointURL().path))
+            options.modality = args[self.modality]; options.plugin = args[self.plugin]; options.data = args[self.data]
+            options.manifest = args[self.manifest]; options.fraction = args[self.fraction]; options.splitScheme = args[self.splitScheme]
+            options.alignment = args[self.alignment] ?? "simcmf"; options.strategy = args[self.strategy]; options.imageSize = args[self.imageSize]
+            options.validationFraction = args.isGiven(self.valFraction) ? args.value(self.valFraction) : nil
+            options.seed = args.value(self.seed); options.normalize = args[self.normalize]
+            options.initialization = args.value(self.initialization)
+            run = try TrainingRun.create(in: runFolder, options: options)
         }
 
-        // The model, as recorded (a new run fills in the family, strategy and size defaults).
-        let weights = URL(fileURLWithPath: record.weights)
-        Console.error("aims train: loading \(weights.path)")
-        let built = try ModelFactory.build(weights: weights, channels: record.channels, alignment: AlignmentKind(rawValue: record.alignment)!,
-                                           strategy: record.strategy.isEmpty ? nil : record.strategy,
-                                           imageSize: record.imageSize > 0 ? record.imageSize : nil, initialization: record.initializationKind,
-                                           seed: record.seed)
-        record.modelFamily = built.family
-        record.strategy = built.strategy
-        record.imageSize = built.model.inputSize
-        let model = built.model
-
+        // A new run's training configuration (a resumed one takes its recorded config.json).
         var configuration = TrainingConfiguration()
-        configuration.seed = record.seed
-        if resume {
-            // Everything but epochs comes from the checkpoint's recorded configuration (the trainer checks it).
-            let url = runFolder.appendingPathComponent("config.json")
-            guard FileManager.default.fileExists(atPath: url.path) else { throw TrainCommandError.noCheckpoint(folder: runFolder.path) }
-            do {
-                configuration = try JSONDecoder().decode(SavedConfig.self, from: Data(contentsOf: url)).training
-            } catch {
-                throw TrainCommandError.badRecord(file: url.path, reason: "\(error)")
-            }
-        } else {
+        if !resume {
             if let b = args[self.batch] { configuration.batchSize = b }
             if let lr = args[self.learningRate] { configuration.learningRate = Float(lr) }
             if let v = args[self.validateEvery] { configuration.validationInterval = v }
             if args[self.validateLast] { configuration.validatesAfterLastEpoch = true }
         }
-        if let e = args[self.epochs] { configuration.epochs = e }
-
-        let normalization = try DatasetSelection.constants(means: record.means, standardDeviations: record.standardDeviations)
-            .resolve(modality: modality, root: dataRoot, samples: [])
-        // Prepared examples are cached within a 2 GiB budget (estimate: image and label at S x S, the original label
-        // counted at S x S too, 4 bytes a value);
-        // beyond it they are decoded again each epoch.
-        let side = model.inputSize
-        let bytesPerExample = 4 * (record.channels + 1) * side * side + 4 * side * side
-        let cacheable = (2 << 30) / Swift.max(bytesPerExample, 1)
-        let trainingCache = Swift.min(record.split.training.count, cacheable)
-        let validationCache = Swift.min(record.split.validation.count, Swift.max(0, cacheable - trainingCache))
-        let training = try ModalityExampleSource(modality: modality, root: dataRoot, samples: datasetSamples, ids: record.split.training, inputSize: side,
-                                                 normalization: normalization, cacheCapacity: trainingCache)
-        let validation = record.split.validation.isEmpty ? nil
-            : try ModalityExampleSource(modality: modality, root: dataRoot, samples: datasetSamples, ids: record.split.validation, inputSize: side,
-                                        normalization: normalization, cacheCapacity: validationCache)
-
-        try FileManager.default.createDirectory(at: runFolder, withIntermediateDirectories: true)
-        let trainer = try Trainer(model: model, configuration: configuration, runFolder: runFolder)
-        trainer.log = { Console.error("aims train: " + $0) }
-        if let mib = args[self.embeddingCache] { trainer.embeddingCacheBytes = Int(mib * 1_048_576) }
-        var resumedFrom: Int?
-        if resume {
-            // A run interrupted before its first checkpoint starts over from epoch 0 with its recorded settings.
-            if try trainer.resume() { resumedFrom = trainer.epoch } else { Console.error("aims train: no checkpoint yet in \(runFolder.path); starting at epoch 0") }
-        }
-        try record.write(to: runFolder)
-        Console.error("aims train: \(built.description); \(model.trainableParameters.reduce(0) { $0 + $1.value.count }) trainable values; "
-                      + "\(training.count) training / \(validation?.count ?? 0) validation samples of \(modality.identifier) at \(model.inputSize)x\(model.inputSize)")
         var lastDraw = Date.distantPast
-        trainer.progress = { p in
+        let summary = try run.train(configuration: configuration, epochs: args[self.epochs],
+                                    embeddingCacheBytes: args[self.embeddingCache].map { Int($0 * 1_048_576) }, start: start,
+                                    log: { Console.error("aims train: " + $0) }) { p, epochs in
             let now = Date()
             guard p.step == p.stepsPerEpoch || now.timeIntervalSince(lastDraw) >= 0.5 else { return }
             lastDraw = now
-            Console.error(String(format: "epoch %d/%d step %d/%d  loss %.4f  lr %.2e  %.2f img/s  ETA %@", p.epoch + 1, configuration.epochs,
+            Console.error(String(format: "epoch %d/%d step %d/%d  loss %.4f  lr %.2e  %.2f img/s  ETA %@", p.epoch + 1, epochs,
                                  p.step, p.stepsPerEpoch, p.loss, Double(p.learningRate), p.imagesPerSecond,
                                  ProgressReporter.duration(p.etaSeconds)))
         }
-        let summaries = try trainer.run(training: training, validation: validation)
-
-        let best = trainer.bestCheckpoint.flatMap { FileManager.default.fileExists(atPath: $0.path) ? $0.path : nil }
-        let summary = Summary(run: runFolder.path, modality: modality.identifier, channels: record.channels, model: built.description,
-                              alignment: record.alignment, strategy: record.strategy, inputSize: model.inputSize,
-                              trainableValues: model.trainableParameters.reduce(0) { $0 + $1.value.count },
-                              trainingSamples: training.count, validationSamples: validation?.count ?? 0, normalization: record.normalization,
-                              resumedFromEpoch: resumedFrom, epochsCompleted: trainer.epoch, epochLosses: summaries.map(\.meanLoss),
-                              lastValidationMIoU: trainer.finalValidation?.mIoU ?? summaries.last(where: { $0.validation != nil })?.validation?.mIoU,
-                              bestValidationMIoU: trainer.bestMIoU, bestEpoch: trainer.bestEpoch,
-                              lastCheckpoint: trainer.lastCheckpoint!.path, bestCheckpoint: best, seconds: Date().timeIntervalSince(start))
         if args[self.json] {
             try JSONOutput.print(summary)
         } else {
-            print("\(runFolder.path): \(trainer.epoch) epochs, last loss \(summaries.last.map { String(format: "%.4f", $0.meanLoss) } ?? "-")"
-                  + (trainer.bestMIoU.map { String(format: ", best validation mIoU %.4f (before epoch %d)", $0, trainer.bestEpoch ?? 0) } ?? ""))
+            print("\(runFolder.path): \(summary.epochsCompleted) epochs, last loss \(summary.epochLosses.last.map { String(format: "%.4f", $0) } ?? "-")"
+                  + (summary.bestValidationMIoU.map { String(format: ", best validation mIoU %.4f (before epoch %d)", $0, summary.bestEpoch ?? 0) } ?? ""))
         }
         return 0
     }
@@ -296,7 +173,4 @@ struct TrainCommand: Command {
         if args[self.json] { try JSONOutput.print(report) } else { print(TrainDryRun.text(report)) }
         return 0
     }
-
-    /// The part of the trainer's `config.json` a resume needs.
-    struct SavedConfig: Decodable { var training: TrainingConfiguration }
 }

@@ -3,7 +3,8 @@ import Foundation
 import SimCMF
 import Tensor
 
-/// Builds the model `aims train` / `aims eval` fine-tune or score, from a weights file.
+/// Builds the model a training or evaluation run fine-tunes or scores, from a weights file (`aims train`,
+/// `aims eval`, `aims demo`). Option mistakes are `RunOptionError`s naming the CLI option.
 ///
 /// - A SAM ViT checkpoint (official `.pth` or Hugging Face safetensors) → `CrossModalSAM`: the chosen
 ///   alignment module (C channels → patch tokens) in front, the chosen strategy installed, at the
@@ -15,27 +16,29 @@ import Tensor
 ///   Strategies (`FineTuningRegistry`, those TinyViT supports): `full` trains TinyViT + mask decoder
 ///   (+ mixer), `decoder` only the mask decoder (+ mixer), `lora` LoRA pairs in TinyViT and the decoder (+ mixer). `--init scratch`:
 ///   random weights, `full` only. Its input is fixed at 256.
-enum ModelFactory {
+public enum ModelFactory {
     /// `--init`: the checkpoint's weights, or the same architecture randomly initialised (LiteMedSAM only).
-    enum Initialization: String, Codable, CaseIterable { case pretrained, scratch }
+    public enum Initialization: String, Codable, CaseIterable { case pretrained, scratch }
 
     /// The `--strategy` names: the registry's, without `frozen` (zero-shot is `--alignment zeroshot` on LiteMedSAM).
-    static let strategies = FineTuningRegistry.names.filter { $0 != "frozen" }
+    public static let strategies = FineTuningRegistry.names.filter { $0 != "frozen" }
 
-    struct Built {
-        var model: any SegmentationModel
-        var family: String
+    public struct Built {
+        public var model: any SegmentationModel
+        /// `"sam"` or `"litemedsam"`.
+        public var family: String
         /// The strategy used (the family's default when none was asked for).
-        var strategy: String
-        var description: String
+        public var strategy: String
+        /// One line for the progress log, e.g. "LiteMedSAM + pixel channel mixer (4 → 3, simcmf, full)".
+        public var description: String
     }
 
-    static func isLiteMedSAM(_ archive: TensorArchive) -> Bool { archive["image_encoder.patch_embed.seq.0.c.weight"] != nil }
+    public static func isLiteMedSAM(_ archive: TensorArchive) -> Bool { archive["image_encoder.patch_embed.seq.0.c.weight"] != nil }
 
     /// - Parameters:
     ///   - strategy: nil: `full` for LiteMedSAM, `lora` for a SAM ViT.
     ///   - imageSize: SAM only (nil: the checkpoint's size); must be 256 or nil for LiteMedSAM.
-    static func build(weights: URL, channels: Int, alignment: AlignmentKind, strategy requested: String?, imageSize: Int?,
+    public static func build(weights: URL, channels: Int, alignment: AlignmentKind, strategy requested: String?, imageSize: Int?,
                       initialization: Initialization = .pretrained, seed: UInt64) throws -> Built {
         let archive = try TensorFiles.read(weights)
         if isLiteMedSAM(archive) {
@@ -43,7 +46,7 @@ enum ModelFactory {
                                        initialization: initialization, seed: seed)
         }
         guard initialization == .pretrained else {
-            throw TrainCommandError.unsupported(field: "--init scratch", reason: "is implemented for LiteMedSAM only (a SAM ViT always starts from \(weights.lastPathComponent))")
+            throw TrainingRunError.unsupported(field: "--init scratch", reason: "is implemented for LiteMedSAM only (a SAM ViT always starts from \(weights.lastPathComponent))")
         }
         let strategy = requested ?? "lora"
         var tensors: [String: Tensor] = [:]
@@ -64,17 +67,17 @@ enum ModelFactory {
                                 imageSize: Int?, initialization: Initialization, seed: UInt64) throws -> Built {
         let name = requested ?? "full"
         if let s = imageSize, s != LiteMedSAM.inputSize {
-            throw UsageError(message: "--image-size: LiteMedSAM takes \(LiteMedSAM.inputSize)x\(LiteMedSAM.inputSize) input, got \(s)")
+            throw RunOptionError(message: "--image-size: LiteMedSAM takes \(LiteMedSAM.inputSize)x\(LiteMedSAM.inputSize) input, got \(s)")
         }
         guard name != "frozen", let strategy = try? FineTuningRegistry.strategy(named: name, for: .tinyViT) else {
-            throw UsageError(message: "--strategy \(name) edits a ViT SAM; LiteMedSAM supports full, decoder or lora")
+            throw RunOptionError(message: "--strategy \(name) edits a ViT SAM; LiteMedSAM supports full, decoder or lora")
         }
         let base: LiteMedSAM
         switch initialization {
         case .pretrained: base = try LiteMedSAM(checkpoint: archive)
         case .scratch:
             guard strategy is FullFineTuning else {
-                throw UsageError(message: "--init scratch trains everything (the reference's from-scratch baseline); --strategy must be full, got \(name)")
+                throw RunOptionError(message: "--init scratch trains everything (the reference's from-scratch baseline); --strategy must be full, got \(name)")
             }
             base = try LiteMedSAM(randomSeed: seed, configuration: TinyViT.inferConfiguration(from: archive, prefix: "image_encoder",
                                                                                               imageSize: LiteMedSAM.inputSize))
@@ -84,7 +87,7 @@ enum ModelFactory {
         do {
             model = try ModelBuilder.liteMedSAM(base, channels: channels, alignment: alignment, strategy: strategy, seed: seed)
         } catch ModelBuilderError.unsupportedAlignment {
-            throw UsageError(message: "--alignment \(alignment.rawValue): LiteMedSAM with \(channels) channels supports simcmf (gated pixel mix), baseline_d (1x1 mix) or zeroshot")
+            throw RunOptionError(message: "--alignment \(alignment.rawValue): LiteMedSAM with \(channels) channels supports simcmf (gated pixel mix), baseline_d (1x1 mix) or zeroshot")
         }
         let description: String
         if let m = model as? ChannelMixedLiteMedSAM, let selection = m.channelSelection {
@@ -101,7 +104,7 @@ enum ModelFactory {
     static func samStrategy(_ name: String) throws -> any FineTuningStrategy {
         let supported = ["full", "linear", "lora", "adapter", "prompt", "prefix"]
         guard supported.contains(name), let strategy = try? FineTuningRegistry.strategy(named: name, for: .vit) else {
-            throw UsageError(message: "--strategy must be one of \(supported.joined(separator: ", ")) for a SAM ViT, got \(name)")
+            throw RunOptionError(message: "--strategy must be one of \(supported.joined(separator: ", ")) for a SAM ViT, got \(name)")
         }
         return strategy
     }

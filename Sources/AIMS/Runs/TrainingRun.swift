@@ -1,0 +1,132 @@
+import Foundation
+import Modalities
+import SimCMF
+import Tensor
+
+/// What a finished (or resumed and finished) training run reports: `aims train --json` prints it as is.
+public struct TrainingRunSummary: Encodable, Sendable {
+    public var run: String
+    public var modality: String
+    public var channels: Int
+    public var model: String
+    public var alignment: String
+    public var strategy: String
+    /// Model input side S (pixels).
+    public var inputSize: Int
+    public var trainableValues: Int
+    public var trainingSamples: Int
+    public var validationSamples: Int
+    public var normalization: String
+    public var resumedFromEpoch: Int?
+    public var epochsCompleted: Int
+    /// Mean DiceCE loss of each epoch trained by this call.
+    public var epochLosses: [Double]
+    public var lastValidationMIoU: Double?
+    public var bestValidationMIoU: Double?
+    public var bestEpoch: Int?
+    public var lastCheckpoint: String
+    public var bestCheckpoint: String?
+    /// Wall-clock seconds since `start` of `TrainingRun.train`.
+    public var seconds: Double
+}
+
+/// Trains the model of a run record in its run folder (`aims train`): builds the model as recorded (a new
+/// record gets its family, strategy and size filled in), reads the trainer's `config.json` on resume, makes the
+/// example sources (cached within a 2 GiB budget), restores the last checkpoint, writes `aims-train.json` and
+/// trains. Creating or reading the record (options, splits, normalisation) is the caller's part.
+public struct TrainingRun {
+    public var folder: URL
+    public var record: RunRecord
+    public var modality: any Modality
+    public var dataRoot: URL
+    /// The samples of a manifest (`ManifestSelection.samples`); nil: the modality's own discovery in `dataRoot`.
+    public var samples: [SampleFiles]?
+    /// Continue the run in `folder` (its `config.json` and last checkpoint).
+    public var resuming: Bool
+
+    public init(folder: URL, record: RunRecord, modality: any Modality, dataRoot: URL, samples: [SampleFiles]?, resuming: Bool) {
+        self.folder = folder; self.record = record; self.modality = modality; self.dataRoot = dataRoot
+        self.samples = samples; self.resuming = resuming
+    }
+
+    /// The part of the trainer's `config.json` a resume needs.
+    struct SavedConfig: Decodable { var training: TrainingConfiguration }
+
+    /// - Parameters:
+    ///   - configuration: a new run's training configuration (its seed is the record's); ignored on resume,
+    ///     where everything but `epochs` comes from `config.json`.
+    ///   - epochs: overrides the epochs (a resumed run may be extended).
+    ///   - embeddingCacheBytes: the trainer's embedding-cache budget (nil: the trainer's default).
+    ///   - start: when the run started, for `TrainingRunSummary.seconds`.
+    ///   - log: human-readable notes (loading, resuming, skipped examples, checkpoints).
+    ///   - progress: after each optimiser step, with the configured number of epochs.
+    public func train(configuration new: TrainingConfiguration, epochs: Int?, embeddingCacheBytes: Int?, start: Date,
+                      log: @escaping (String) -> Void, progress: @escaping (TrainingProgress, _ epochs: Int) -> Void) throws -> TrainingRunSummary {
+        var record = record
+        let weights = URL(fileURLWithPath: record.weights)
+        log("loading \(weights.path)")
+        let built = try ModelFactory.build(weights: weights, channels: record.channels, alignment: AlignmentKind(rawValue: record.alignment)!,
+                                           strategy: record.strategy.isEmpty ? nil : record.strategy,
+                                           imageSize: record.imageSize > 0 ? record.imageSize : nil, initialization: record.initializationKind,
+                                           seed: record.seed)
+        record.modelFamily = built.family
+        record.strategy = built.strategy
+        record.imageSize = built.model.inputSize
+        let model = built.model
+
+        var configuration = new
+        configuration.seed = record.seed
+        if resuming {
+            // Everything but epochs comes from the checkpoint's recorded configuration (the trainer checks it).
+            let url = folder.appendingPathComponent("config.json")
+            guard FileManager.default.fileExists(atPath: url.path) else { throw TrainingRunError.noCheckpoint(folder: folder.path) }
+            do {
+                configuration = try JSONDecoder().decode(SavedConfig.self, from: Data(contentsOf: url)).training
+            } catch {
+                throw TrainingRunError.badRecord(file: url.path, reason: "\(error)")
+            }
+        }
+        if let epochs { configuration.epochs = epochs }
+
+        let normalization = try DatasetSelection.constants(means: record.means, standardDeviations: record.standardDeviations)
+            .resolve(modality: modality, root: dataRoot, samples: [])
+        // Prepared examples are cached within a 2 GiB budget (estimate: image and label at S x S, the original label
+        // counted at S x S too, 4 bytes a value); beyond it they are decoded again each epoch.
+        let side = model.inputSize
+        let bytesPerExample = 4 * (record.channels + 1) * side * side + 4 * side * side
+        let cacheable = (2 << 30) / Swift.max(bytesPerExample, 1)
+        let trainingCache = Swift.min(record.split.training.count, cacheable)
+        let validationCache = Swift.min(record.split.validation.count, Swift.max(0, cacheable - trainingCache))
+        let training = try ModalityExampleSource(modality: modality, root: dataRoot, samples: samples, ids: record.split.training, inputSize: side,
+                                                 normalization: normalization, cacheCapacity: trainingCache)
+        let validation = record.split.validation.isEmpty ? nil
+            : try ModalityExampleSource(modality: modality, root: dataRoot, samples: samples, ids: record.split.validation, inputSize: side,
+                                        normalization: normalization, cacheCapacity: validationCache)
+
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let trainer = try Trainer(model: model, configuration: configuration, runFolder: folder)
+        trainer.log = log
+        if let embeddingCacheBytes { trainer.embeddingCacheBytes = embeddingCacheBytes }
+        var resumedFrom: Int?
+        if resuming {
+            // A run interrupted before its first checkpoint starts over from epoch 0 with its recorded settings.
+            if try trainer.resume() { resumedFrom = trainer.epoch } else { log("no checkpoint yet in \(folder.path); starting at epoch 0") }
+        }
+        try record.write(to: folder)
+        let trainable = model.trainableParameters.reduce(0) { $0 + $1.value.count }
+        log("\(built.description); \(trainable) trainable values; "
+            + "\(training.count) training / \(validation?.count ?? 0) validation samples of \(modality.identifier) at \(model.inputSize)x\(model.inputSize)")
+        let total = configuration.epochs
+        trainer.progress = { progress($0, total) }
+        let summaries = try trainer.run(training: training, validation: validation)
+
+        let best = trainer.bestCheckpoint.flatMap { FileManager.default.fileExists(atPath: $0.path) ? $0.path : nil }
+        return TrainingRunSummary(run: folder.path, modality: modality.identifier, channels: record.channels, model: built.description,
+                                  alignment: record.alignment, strategy: record.strategy, inputSize: model.inputSize, trainableValues: trainable,
+                                  trainingSamples: training.count, validationSamples: validation?.count ?? 0, normalization: record.normalization,
+                                  resumedFromEpoch: resumedFrom, epochsCompleted: trainer.epoch, epochLosses: summaries.map(\.meanLoss),
+                                  lastValidationMIoU: trainer.finalValidation?.mIoU ?? summaries.last(where: { $0.validation != nil })?.validation?.mIoU,
+                                  bestValidationMIoU: trainer.bestMIoU, bestEpoch: trainer.bestEpoch,
+                                  lastCheckpoint: trainer.lastCheckpoint!.path, bestCheckpoint: best, seconds: Date().timeIntervalSince(start))
+    }
+}
