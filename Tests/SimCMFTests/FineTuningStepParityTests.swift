@@ -1,4 +1,5 @@
 import Tensor
+import TestComparisons
 import XCTest
 @testable import SimCMF
 
@@ -81,7 +82,7 @@ final class FineTuningStepParityTests: XCTestCase {
             }
             assertCloseToScale(got, expected, tol: 1e-3, "\(key): d loss / d \(name)", file: file, line: line)
             if ProcessInfo.processInfo.environment["GRADIENT_VERBOSE"] == "1" {
-                print("\(key) \(name): max|Δg| / max|g_ref| = \(scaledError(got, expected))")
+                print("\(key) \(name): max|Δg| / max|g_ref| = \(relativeMaxError(got, expected))")
             }
         }
     }

@@ -16,17 +16,6 @@ func largestMagnitude(_ t: Tensor, file: StaticString = #filePath, line: UInt = 
 
 struct NonFiniteValue: Error, CustomStringConvertible { var description: String { "a NaN or infinite value" } }
 
-/// `max|a − b| / max|b|` in Double (for printing measured errors); NaN if any entry is not finite.
-func scaledError(_ a: Tensor, _ b: Tensor) -> Double {
-    var diff = 0.0, scale = 0.0
-    for (x, y) in zip(a.scalars, b.scalars) {
-        guard x.isFinite, y.isFinite else { return .nan }
-        diff = Swift.max(diff, Swift.abs(Double(x) - Double(y)))
-        scale = Swift.max(scale, Swift.abs(Double(y)))
-    }
-    return scale > 0 ? diff / scale : (diff == 0 ? 0 : .infinity)
-}
-
 /// Dice + CE of `logits` against `target` evaluated in Double from the float32 logits: the function
 /// `Loss.diceCE` computes (MONAI DiceCELoss(sigmoid, squared_pred), scripts/make_simcmf_fixtures.py `dice_ce`):
 /// the mean over (batch, channel) of `1 − (2Σ p·t + 1e-5) / (Σ p² + Σ t² + 1e-5)` with `p = σ(x)`, plus the mean

@@ -1,5 +1,6 @@
 import Foundation
 import Tensor
+import TestComparisons
 import XCTest
 @testable import SimCMF
 
@@ -115,7 +116,7 @@ final class LiteMedSAMStrategyGradientTests: XCTestCase {
             }
             assertCloseToScale(got, expected, tol: 1e-3, "\(key): d loss / d \(p.name)", file: file, line: line)
             if ProcessInfo.processInfo.environment["GRADIENT_VERBOSE"] == "1" {
-                print("litemedsam \(key) \(p.name): max|Δg| / max|g_ref| = \(scaledError(got, expected))")
+                print("litemedsam \(key) \(p.name): max|Δg| / max|g_ref| = \(relativeMaxError(got, expected))")
             }
         }
     }

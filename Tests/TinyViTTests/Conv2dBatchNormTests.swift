@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 import Tensor
+import TestComparisons
 import SimCMF
 
 final class Conv2dBatchNormTests: XCTestCase {

@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 import Tensor
+import TestComparisons
 import SimCMF
 
 /// The small seeded TinyViT (`TinyViTConfiguration.testTiny`, batch 2, 64×64 input) against PyTorch's

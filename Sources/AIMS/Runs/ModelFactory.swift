@@ -23,6 +23,10 @@ public enum ModelFactory {
     /// The `--strategy` names: the registry's, without `frozen` (zero-shot is `--alignment zeroshot` on LiteMedSAM).
     public static let strategies = FineTuningRegistry.names.filter { $0 != "frozen" }
 
+    /// The strategy a run gets when none is asked for: the reference's `sam_lora` on a SAM ViT, full fine-tuning on
+    /// LiteMedSAM (its encoder is small enough to train whole).
+    public static func defaultStrategy(for family: EncoderFamily) -> String { family == .tinyViT ? "full" : "lora" }
+
     public struct Built {
         public var model: any SegmentationModel
         /// `"sam"` or `"litemedsam"`.
@@ -48,7 +52,7 @@ public enum ModelFactory {
         guard initialization == .pretrained else {
             throw TrainingRunError.unsupported(field: "--init scratch", reason: "is implemented for LiteMedSAM only (a SAM ViT always starts from \(weights.lastPathComponent))")
         }
-        let strategy = requested ?? "lora"
+        let strategy = requested ?? defaultStrategy(for: .vit)
         var tensors: [String: Tensor] = [:]
         for t in archive.tensors { tensors[t.name] = t.tensor }
         let state = SAMStateDict(tensors, file: weights.lastPathComponent)
@@ -65,7 +69,7 @@ public enum ModelFactory {
     /// (`SimCMF.ModelBuilder.liteMedSAM`).
     static func buildLiteMedSAM(_ archive: TensorArchive, channels: Int, alignment: AlignmentKind, strategy requested: String?,
                                 imageSize: Int?, initialization: Initialization, seed: UInt64) throws -> Built {
-        let name = requested ?? "full"
+        let name = requested ?? defaultStrategy(for: .tinyViT)
         if let s = imageSize, s != LiteMedSAM.inputSize {
             throw RunOptionError(message: "--image-size: LiteMedSAM takes \(LiteMedSAM.inputSize)x\(LiteMedSAM.inputSize) input, got \(s)")
         }

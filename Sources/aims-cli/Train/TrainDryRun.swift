@@ -31,7 +31,7 @@ struct TrainDryRun {
         let model: any SegmentationModel
         let description: String, strategyName: String
         if let architecture {
-            strategyName = strategy ?? (architecture.family == .tinyViT ? "full" : "lora")
+            strategyName = strategy ?? ModelFactory.defaultStrategy(for: architecture.family)
             model = try ModelBuilder.scratch(architecture, channels: channels, alignment: alignment,
                                              strategy: FineTuningRegistry.strategy(named: strategyName, for: architecture.family),
                                              imageSize: imageSize, seed: seed)
