@@ -47,7 +47,7 @@ let package = Package(
         .testTarget(name: "ImageIOTests", dependencies: ["ImageIO", "Tensor", "TestComparisons", "TestRequirements"]),
         .testTarget(name: "LayeringTests", dependencies: []),
         .testTarget(name: "TestComparisonsTests", dependencies: ["TestComparisons", "Tensor"]),
-        .testTarget(name: "AIMSTests", dependencies: ["AIMS", "Modalities", "Transforms", "SimCMF", "ImageIO", "Tensor", "TestDatasets", "TestComparisons"]),
+        .testTarget(name: "AIMSTests", dependencies: ["AIMS", "Modalities", "Transforms", "SimCMF", "ImageIO", "Tensor", "TestDatasets", "TestComparisons", "TestRequirements"]),
         .testTarget(name: "TransformsTests", dependencies: ["Transforms", "Tensor", "TestComparisons"]),
         .testTarget(name: "SimCMFTests", dependencies: ["SimCMF", "Tensor", "TestComparisons", "TestRequirements"]),
         .testTarget(name: "TinyViTTests", dependencies: ["SimCMF", "Tensor", "TestComparisons", "TestRequirements"]),

@@ -1,3 +1,4 @@
+import AIMS
 import Foundation
 
 /// Progress of a long-running command on stderr: step, optional loss, rate and ETA, redrawn at
@@ -29,20 +30,13 @@ struct ProgressReporter {
         if let loss { line += String(format: "  loss %.4f", loss) }
         line += String(format: "  %.2f %@/s", rate, unit)
         if done < total && rate > 0 {
-            line += "  ETA " + ProgressReporter.duration(Double(total - done) / rate)
+            line += "  ETA " + DurationText.format(Double(total - done) / rate)
         } else if done >= total {
-            line += "  in " + ProgressReporter.duration(elapsed)
+            line += "  in " + DurationText.format(elapsed)
         }
         if !note.isEmpty { line += "  " + note }
         // On a terminal, redraw in place; in a log, one line per report.
         let text = interactive ? "\r\u{1B}[K" + line + (done >= total ? "\n" : "") : line + "\n"
         FileHandle.standardError.write(Data(text.utf8))
-    }
-
-    /// `1h02m`, `3m07s`, `12.4s`.
-    static func duration(_ seconds: Double) -> String {
-        if seconds >= 3600 { return String(format: "%dh%02dm", Int(seconds) / 3600, Int(seconds) % 3600 / 60) }
-        if seconds >= 60 { return String(format: "%dm%02ds", Int(seconds) / 60, Int(seconds) % 60) }
-        return String(format: "%.1fs", seconds)
     }
 }

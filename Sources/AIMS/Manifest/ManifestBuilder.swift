@@ -27,6 +27,23 @@ public struct ManifestBuilder: Sendable {
         self.layout = layout; self.modality = modality; self.root = root; self.rootRecord = rootRecord
     }
 
+    /// A builder whose manifest will be written to `manifest`: the recorded root is `root` relative to the
+    /// manifest's folder, so a dataset and its manifests can move together.
+    public init(layout: any DatasetLayout, modality: any Modality, root: URL, manifest: URL) {
+        let root = root.standardizedFileURL
+        self.init(layout: layout, modality: modality, root: root,
+                  rootRecord: Self.relativePath(from: manifest.standardizedFileURL.deletingLastPathComponent(), to: root))
+    }
+
+    /// `to` relative to the folder `from` (both absolute, standardised), e.g. `../data/NYUDepthv2`.
+    public static func relativePath(from: URL, to: URL) -> String {
+        let a = from.pathComponents, b = to.pathComponents
+        var common = 0
+        while common < a.count, common < b.count, a[common] == b[common] { common += 1 }
+        let parts = Array(repeating: "..", count: a.count - common) + b[common...]
+        return parts.isEmpty ? "." : parts.joined(separator: "/")
+    }
+
     struct SampleResult {
         var sample: Manifest.ManifestSample?
         var files: [String: Manifest.FileRecord] = [:]

@@ -71,7 +71,14 @@ public struct EvaluationRun {
         } else if split != nil {
             throw RunOptionError(message: "--split applies to the run's own data; with --data every sample is scored")
         }
-        let source = try ModalityExampleSource(modality: modality, root: root, samples: selection?.samples, ids: ids, inputSize: model.inputSize,
+        // A run trained from a manifest names its split by the manifest's sample ids: its own split is looked up there.
+        var samples = selection?.samples
+        if selection == nil, !otherData, let path = record.manifest {
+            let recorded = try ManifestSelection.load(path, data: record.data, modality: nil, plugin: plugin ?? (id == nil ? record.plugin : nil))
+            try recorded.requireUnchanged(ids ?? recorded.samples.map(\.id))
+            samples = recorded.samples
+        }
+        let source = try ModalityExampleSource(modality: modality, root: root, samples: samples, ids: ids, inputSize: model.inputSize,
                                                normalization: normalization)
         return EvaluationRun(model: model, source: source, modelDescription: built.description, checkpoint: url.path, splitName: splitName)
     }

@@ -1,4 +1,3 @@
-import AIMS
 import Foundation
 import SimCMF
 import Tensor

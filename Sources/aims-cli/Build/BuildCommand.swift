@@ -68,8 +68,7 @@ struct BuildCommand: Command {
         let outURL = URL(fileURLWithPath: out).standardizedFileURL
         let start = Date()
 
-        var builder = ManifestBuilder(layout: layout, modality: modality, root: root,
-                                      rootRecord: Self.relativePath(from: outURL.deletingLastPathComponent(), to: root))
+        var builder = ManifestBuilder(layout: layout, modality: modality, root: root, manifest: outURL)
         builder.seed = seed
         builder.validationFraction = valFraction
         builder.fractions = fractions
@@ -94,15 +93,6 @@ struct BuildCommand: Command {
                   + "\(manifest.report.problems.count) problem(s), \(manifest.report.referenceQuirks.count) reference quirk(s)")
         }
         return 0
-    }
-
-    /// `to` relative to the folder `from` (both absolute, standardised), e.g. `../data/NYUDepthv2`.
-    static func relativePath(from: URL, to: URL) -> String {
-        let a = from.pathComponents, b = to.pathComponents
-        var common = 0
-        while common < a.count, common < b.count, a[common] == b[common] { common += 1 }
-        let parts = Array(repeating: "..", count: a.count - common) + b[common...]
-        return parts.isEmpty ? "." : parts.joined(separator: "/")
     }
 }
 

@@ -1,3 +1,4 @@
+import AIMS
 import Foundation
 import ImageIO
 import SimCMF

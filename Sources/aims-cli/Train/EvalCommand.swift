@@ -59,24 +59,6 @@ struct EvalCommand: Command {
                           + "was trained with); click+box: both; a different protocol from the reference's")
     let json = Flag("json", help: "the report as JSON on stdout")
 
-    struct Report: Encodable {
-        var modality: String
-        var data: String
-        var model: String
-        /// The prompt per region: click (the SimCMF protocol), box or clickAndBox.
-        var prompt: String
-        var checkpoint: String?
-        var split: String
-        var images: Int
-        var skippedImages: Int
-        var regions: Int
-        var mIoU: Double
-        var mDice: Double
-        var meanLoss: Double
-        var csv: String?
-        var seconds: Double
-    }
-
     func run(_ args: ParsedArguments) throws -> Int32 {
         let prompt = args.value(self.prompt)
         let start = Date()
@@ -104,27 +86,17 @@ struct EvalCommand: Command {
                                                       data: args[self.data], normalize: args[self.normalize])
         }
         let (model, source, modelDescription) = (evaluation.model, evaluation.source, evaluation.modelDescription)
-        let (checkpoint, splitName) = (evaluation.checkpoint, evaluation.splitName)
 
         Console.error("aims eval: \(modelDescription); \(source.count) samples of \(source.modality.identifier) at \(model.inputSize)x\(model.inputSize)")
         var progress = ProgressReporter(label: "eval", total: source.count, unit: "img")
-        var overlays = try args[self.overlays].map {
-            try EvaluationOverlays(folder: URL(fileURLWithPath: $0), inputChannels: model.inputChannels, channel: args[self.overlayChannel])
-        }
-        if overlays == nil, args.isGiven(self.overlayChannel) { throw UsageError(message: "--overlay-channel needs --overlays DIR") }
-        let (result, regions) = try Evaluator(options: EvaluationOptions(promptKind: prompt)).evaluate(model, on: source, progress: { done, _ in progress.update(done) },
-                                                         predictions: overlays == nil ? nil : { try overlays!.write($0) })
-        try overlays?.writeCSV()
-        let csv = args[self.csv]
-        if let csv { try regions.writeCSV(to: URL(fileURLWithPath: csv)) }
-        let report = Report(modality: source.modality.identifier, data: source.root.path, model: modelDescription, prompt: prompt.rawValue, checkpoint: checkpoint,
-                            split: splitName, images: result.imageCount, skippedImages: result.skippedImages, regions: result.regionCount,
-                            mIoU: result.mIoU, mDice: result.mDice, meanLoss: result.meanLoss, csv: csv, seconds: Date().timeIntervalSince(start))
+        let report = try evaluation.score(prompt: prompt, overlays: args[self.overlays].map { URL(fileURLWithPath: $0) },
+                                          overlayChannel: args[self.overlayChannel], csv: args[self.csv].map { URL(fileURLWithPath: $0) },
+                                          start: start, progress: { done, _ in progress.update(done) })
         if args[self.json] {
             try JSONOutput.print(report)
         } else {
-            print(String(format: "mIoU %.4f  mDice %.4f  over %d regions of %d images (%@)", result.mIoU, result.mDice, result.regionCount,
-                         result.imageCount, source.modality.identifier) + (csv.map { "; per region: \($0)" } ?? ""))
+            print(String(format: "mIoU %.4f  mDice %.4f  over %d regions of %d images (%@)", report.mIoU, report.mDice, report.regions,
+                         report.images, report.modality) + (report.csv.map { "; per region: \($0)" } ?? ""))
         }
         return 0
     }

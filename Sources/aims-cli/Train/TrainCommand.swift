@@ -125,17 +125,10 @@ struct TrainCommand: Command {
             if let v = args[self.validateEvery] { configuration.validationInterval = v }
             if args[self.validateLast] { configuration.validatesAfterLastEpoch = true }
         }
-        var lastDraw = Date.distantPast
+        var line = TrainingProgressLine()
         let summary = try run.train(configuration: configuration, epochs: args[self.epochs],
                                     embeddingCacheBytes: args[self.embeddingCache].map { Int($0 * 1_048_576) }, start: start,
-                                    log: { Console.error("aims train: " + $0) }) { p, epochs in
-            let now = Date()
-            guard p.step == p.stepsPerEpoch || now.timeIntervalSince(lastDraw) >= 0.5 else { return }
-            lastDraw = now
-            Console.error(String(format: "epoch %d/%d step %d/%d  loss %.4f  lr %.2e  %.2f img/s  ETA %@", p.epoch + 1, epochs,
-                                 p.step, p.stepsPerEpoch, p.loss, Double(p.learningRate), p.imagesPerSecond,
-                                 ProgressReporter.duration(p.etaSeconds)))
-        }
+                                    log: { Console.error("aims train: " + $0) }) { line.draw($0, epochs: $1) }
         if args[self.json] {
             try JSONOutput.print(summary)
         } else {

@@ -1,6 +1,6 @@
 import Foundation
 import XCTest
-@testable import aims_cli
+@testable import AIMS
 
 /// The demo report's parts: chart axes, run-metric parsing, the verdict and the HTML.
 final class DemoReportTests: XCTestCase {
@@ -60,17 +60,17 @@ final class DemoReportTests: XCTestCase {
         }
     }
 
-    private func method(_ name: String, _ mIoU: Double) -> DemoCommand.Results.Method {
+    private func method(_ name: String, _ mIoU: Double) -> DemoResults.Method {
         .init(name: name, model: name, trainableValues: 1, trainingSeconds: nil, bestValidationMIoU: nil,
               test: .init(mIoU: mIoU, mDice: mIoU, regions: 10, images: 4, model: name, seconds: 1))
     }
 
     func testVerdictComesFromTheNumbers() {
-        let win = DemoCommand.verdict([method("zero-shot", 0.2), method("from scratch", 0.1), method("SimCMF + LoRA", 0.6)],
+        let win = DemoResults.verdict([method("zero-shot", 0.2), method("from scratch", 0.1), method("SimCMF + LoRA", 0.6)],
                                       trainingImages: 20, epochs: 3)
         XCTAssertTrue(win.beats)
         XCTAssertTrue(win.text.contains("zero-shot by +0.4000") && win.text.contains("from scratch by +0.5000"), win.text)
-        let lose = DemoCommand.verdict([method("zero-shot", 0.7), method("from scratch", 0.1), method("SimCMF + LoRA", 0.6)],
+        let lose = DemoResults.verdict([method("zero-shot", 0.7), method("from scratch", 0.1), method("SimCMF + LoRA", 0.6)],
                                        trainingImages: 20, epochs: 3)
         XCTAssertFalse(lose.beats)
         XCTAssertTrue(lose.text.contains("does NOT beat zero-shot ("), lose.text)

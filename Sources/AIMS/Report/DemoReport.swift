@@ -48,7 +48,7 @@ struct DemoReport {
         h += "<tr><th>method</th><th>model</th><th>trainable values</th><th>training time</th><th>best validation mIoU</th><th>test mIoU</th><th>test mDice</th><th>regions</th></tr>\n"
         func row(_ m: Method) -> String {
             var r = "<tr><td>\(HTML.escape(m.name))</td><td class=\"l\">\(HTML.escape(m.description))</td>"
-            r += "<td>\(m.trainableValues.map(Self.grouped) ?? "0")</td><td>\(m.trainingSeconds.map { ProgressReporter.duration($0) } ?? "–")</td>"
+            r += "<td>\(m.trainableValues.map(Self.grouped) ?? "0")</td><td>\(m.trainingSeconds.map { DurationText.format($0) } ?? "–")</td>"
             r += "<td>\(m.bestValidationMIoU.map { String(format: "%.4f", $0) } ?? "–")</td>"
             return r + String(format: "<td><b>%.4f</b></td><td>%.4f</td><td>%d</td></tr>\n", m.testMIoU, m.testMDice, m.testRegions)
         }

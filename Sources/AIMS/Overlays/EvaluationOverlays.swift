@@ -9,23 +9,23 @@ import Tensor
 /// colour (opaque) and its click as a green 5×5 square (box prompts: the box in yellow). The file is
 /// `NNNNN-<id>-iou<mean IoU of the image>.png`; `overlays.csv` lists every region with its file,
 /// colour, IoU, Dice and click.
-struct EvaluationOverlays {
-    let folder: URL
+public struct EvaluationOverlays {
+    public let folder: URL
     /// The input channels shown as R, G, B.
-    let displayChannels: [Int]
+    public let displayChannels: [Int]
     private var rows: [String] = []
 
     /// Region colours, in region order per image (green is the click's).
-    static let palette: [MaskPictures.RGB] = [(255, 0, 0), (0, 128, 255), (255, 0, 255), (255, 160, 0), (0, 255, 255),
+    public static let palette: [MaskPictures.RGB] = [(255, 0, 0), (0, 128, 255), (255, 0, 255), (255, 160, 0), (0, 255, 255),
                                               (160, 80, 255), (255, 255, 255), (128, 64, 0)]
-    static let clickColour: MaskPictures.RGB = (0, 255, 0)
-    static let csvName = "overlays.csv"
+    public static let clickColour: MaskPictures.RGB = (0, 255, 0)
+    public static let csvName = "overlays.csv"
 
     /// - Parameter channel: show this input channel in grey (0-based); nil: channels 0, 1, 2 (C < 3:
     ///   the last channel repeated, as the zero-shot alignment).
-    init(folder: URL, inputChannels: Int, channel: Int?) throws {
+    public init(folder: URL, inputChannels: Int, channel: Int?) throws {
         if let channel, !(0..<inputChannels).contains(channel) {
-            throw UsageError(message: "--overlay-channel must be in 0...\(inputChannels - 1) for \(inputChannels) input channels, got \(channel)")
+            throw RunOptionError(message: "--overlay-channel must be in 0...\(inputChannels - 1) for \(inputChannels) input channels, got \(channel)")
         }
         self.folder = folder
         displayChannels = channel.map { [$0, $0, $0] } ?? (0..<3).map { min($0, inputChannels - 1) }
@@ -71,7 +71,7 @@ struct EvaluationOverlays {
     }
 
     /// Writes the image's PNG (atomically) and remembers its regions for `overlays.csv`.
-    mutating func write(_ p: ImagePrediction) throws {
+    public mutating func write(_ p: ImagePrediction) throws {
         let name = EvaluationOverlays.fileName(p)
         let picture = EvaluationOverlays.picture(p, channels: displayChannels)
         try PNGCodec.write(RawImage(tensor: picture, dtype: .uint8), to: folder.appendingPathComponent(name))
@@ -83,7 +83,7 @@ struct EvaluationOverlays {
     }
 
     /// Writes `overlays.csv`: `file,image_index,region,colour,iou,dice,click_x,click_y` (click in input pixels).
-    func writeCSV() throws {
+    public func writeCSV() throws {
         let text = "file,image_index,region,colour,iou,dice,click_x,click_y\n" + rows.map { $0 + "\n" }.joined()
         try AtomicFile.write(Data(text.utf8), to: folder.appendingPathComponent(EvaluationOverlays.csvName))
     }

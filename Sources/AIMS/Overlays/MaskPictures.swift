@@ -3,16 +3,16 @@ import Tensor
 /// Pictures of predicted masks, shared by `aims predict --overlay` and `aims eval --overlays`: the
 /// binary mask, and drawing on a `[3, H, W]` picture with values 0–255 (blended masks, outlines, boxes,
 /// click squares).
-enum MaskPictures {
-    typealias RGB = (Float, Float, Float)
+public enum MaskPictures {
+    public typealias RGB = (Float, Float, Float)
 
     /// `[1, H, W]` logits → `[1, H, W]` with 255 where logit > 0, else 0.
-    static func binary(_ logits: Tensor) -> Tensor {
+    public static func binary(_ logits: Tensor) -> Tensor {
         logits.withUnsafeBufferPointer { l in Tensor(shape: logits.shape) { o in for i in 0..<l.count { o[i] = l[i] > 0 ? 255 : 0 } } }
     }
 
     /// Pixel count and inclusive bounding box `[x0, y0, x1, y1]` of a `[1, H, W]` mask.
-    static func extent(_ mask: Tensor) -> (pixels: Int, box: [Int]?) {
+    public static func extent(_ mask: Tensor) -> (pixels: Int, box: [Int]?) {
         let (h, w) = (mask.shape[1], mask.shape[2])
         var n = 0, x0 = w, y0 = h, x1 = -1, y1 = -1
         mask.withUnsafeBufferPointer { m in
@@ -24,7 +24,7 @@ enum MaskPictures {
     }
 
     /// Where `mask` (H·W values, > 0 inside) is set, `picture = (1 − opacity)·picture + opacity·colour`.
-    static func blend(_ picture: inout Tensor, mask: Tensor, colour: RGB, opacity: Float = 0.5) {
+    public static func blend(_ picture: inout Tensor, mask: Tensor, colour: RGB, opacity: Float = 0.5) {
         let (h, w) = (picture.shape[1], picture.shape[2])
         let keep = 1 - opacity
         let c = [opacity * colour.0, opacity * colour.1, opacity * colour.2]
@@ -39,7 +39,7 @@ enum MaskPictures {
 
     /// Paints `colour` on the pixels of `mask` (H·W values, > 0 inside) that touch the outside: a
     /// 4-neighbour outside the mask or the picture's edge.
-    static func outline(_ picture: inout Tensor, mask: Tensor, colour: RGB) {
+    public static func outline(_ picture: inout Tensor, mask: Tensor, colour: RGB) {
         let (h, w) = (picture.shape[1], picture.shape[2])
         var edge: [Int] = []
         mask.withUnsafeBufferPointer { m in
@@ -54,7 +54,7 @@ enum MaskPictures {
     }
 
     /// One pixel, ignored outside the picture.
-    static func paint(_ picture: inout Tensor, _ x: Int, _ y: Int, _ rgb: RGB) {
+    public static func paint(_ picture: inout Tensor, _ x: Int, _ y: Int, _ rgb: RGB) {
         let (h, w) = (picture.shape[1], picture.shape[2])
         guard x >= 0, y >= 0, x < w, y < h else { return }
         picture.withUnsafeMutableBufferPointer { o in
@@ -64,7 +64,7 @@ enum MaskPictures {
 
     /// The outline of box `[x0, y0, x1, y1]` (pixels), clamped to one pixel outside the picture so a
     /// far-off box draws nothing and costs nothing.
-    static func box(_ picture: inout Tensor, _ b: [Double], colour: RGB) {
+    public static func box(_ picture: inout Tensor, _ b: [Double], colour: RGB) {
         let (h, w) = (picture.shape[1], picture.shape[2])
         func cx(_ v: Double) -> Int { Int(min(max(v, -1), Double(w))) }
         func cy(_ v: Double) -> Int { Int(min(max(v, -1), Double(h))) }
@@ -74,7 +74,7 @@ enum MaskPictures {
     }
 
     /// A 5×5 square centred on the click `(x, y)` (pixels).
-    static func click(_ picture: inout Tensor, x: Float, y: Float, colour: RGB) {
+    public static func click(_ picture: inout Tensor, x: Float, y: Float, colour: RGB) {
         let (h, w) = (picture.shape[1], picture.shape[2])
         guard x > -3, y > -3, x < Float(w + 3), y < Float(h + 3) else { return }
         for dy in -2...2 { for dx in -2...2 { paint(&picture, Int(x) + dx, Int(y) + dy, colour) } }
@@ -82,7 +82,7 @@ enum MaskPictures {
 
     /// `[3, H, W]` 0–255: the image, with the mask blended in red (half opacity), the box outlined in
     /// yellow and clicks as green (positive) or blue (negative) 5×5 squares.
-    static func overlay(image: Tensor, mask: Tensor, box b: [Double]?, points: [(Float, Float)], labels: [Int]) -> Tensor {
+    public static func overlay(image: Tensor, mask: Tensor, box b: [Double]?, points: [(Float, Float)], labels: [Int]) -> Tensor {
         var out = image
         blend(&out, mask: mask, colour: (255, 0, 0))
         if let b { box(&out, b, colour: (255, 255, 0)) }
