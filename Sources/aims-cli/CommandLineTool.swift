@@ -1,5 +1,6 @@
 import AIMS
 import Foundation
+import SimCMF
 
 /// The `aims` executable's entry: the registered commands, `aims --help`, and running one command with the
 /// usage printed on a usage error (exit 64).
@@ -35,6 +36,10 @@ enum CommandLineTool {
         } catch let e as RunOptionError {
             // The library's option mistakes (Sources/AIMS/Runs/TrainingRunError.swift) are usage errors here.
             Console.error("\(name): \(e.message)\n\n\(usage)")
+            return 64
+        } catch let e as ModelBuilderError {
+            // An alignment or input size the chosen model cannot take (--alignment, --image-size): a usage error too.
+            Console.error("\(name): \(e.errorDescription ?? String(describing: e))\n\n\(usage)")
             return 64
         } catch {
             Console.error("\(name): \((error as? LocalizedError)?.errorDescription ?? String(describing: error))")

@@ -1,4 +1,6 @@
 import Foundation
+import SimCMF
+import Tensor
 import XCTest
 
 /// `aims train --dry-run`: the trainable values per group of the model a run would build, against counts
@@ -40,6 +42,48 @@ final class TrainDryRunTests: XCTestCase {
         XCTAssertEqual(group(r, "peft").trainable, 707_584)
         XCTAssertEqual(group(r, "alignment").total, 0, "3 channels: no mixer")
         XCTAssertEqual(r["inputSize"] as? Int, 256)
+    }
+
+    /// MobileSAM (MobileSAM's TinyViT-5M with its 3×3 stride-2 stem at 1024, SAM's prompt encoder and mask decoder):
+    /// PyTorch's `build_sam_vit_t` has 10,130,092 parameters, 321,640 of them TinyViT's unused classification head
+    /// (docs/REFERENCE.md §1.9), leaving encoder 5,743,892 + prompt encoder 6,220 + mask decoder 4,058,340 = 9,808,452.
+    /// Full fine-tuning trains all but the prompt encoder; LoRA adds LiteMedSAM's 707,584 (the same widths). Other
+    /// input sides are a usage error naming the allowed ones.
+    func testMobileSAMFromScratch() throws {
+        let full = try dryRun(["--init", "scratch", "--model", "mobile_sam", "--channels", "3", "--strategy", "full"])
+        XCTAssertEqual(full["parameters"] as? Int, 9_808_452)
+        XCTAssertEqual(full["trainableParameters"] as? Int, 5_743_892 + 4_058_340)
+        XCTAssertEqual(group(full, "encoder").total, 5_743_892)
+        XCTAssertEqual(group(full, "prompt_encoder").total, 6_220)
+        XCTAssertEqual(full["inputSize"] as? Int, 1024)
+        let lora = try dryRun(["--init", "scratch", "--model", "mobile_sam", "--channels", "3", "--strategy", "lora"])
+        XCTAssertEqual(lora["trainableParameters"] as? Int, 707_584)
+        let wrongSize = try AimsProcess.run(["train", "--dry-run", "--init", "scratch", "--model", "mobile_sam", "--channels", "3",
+                                             "--image-size", "256"])
+        XCTAssertEqual(wrongSize.status, 64, wrongSize.stderr)
+        XCTAssertTrue(wrongSize.stderr.contains("256 for LiteMedSAM, 1024 for MobileSAM"), wrongSize.stderr)
+    }
+
+    /// A MobileSAM-shaped checkpoint (random weights, with TinyViT's classification head as `mobile_sam.pt` has it) is
+    /// recognised by its 3×3 stem and built at 1024 with the pixel channel mixer in front; `--image-size` may only repeat 1024.
+    func testMobileSAMCheckpointIsBuiltAt1024() throws {
+        let source = try TinyViTSAM(randomSeed: 5, configuration: .mobileSAM)
+        var tensors = (source.parameters + source.imageEncoder.buffers + source.promptEncoder.buffers)
+            .map { NamedTensor(name: $0.name, storedDType: .float32, tensor: $0.value) }
+        for (name, shape) in [("norm_head.weight", [320]), ("norm_head.bias", [320]), ("head.weight", [1000, 320]), ("head.bias", [1000])] {
+            tensors.append(NamedTensor(name: "image_encoder." + name, storedDType: .float32, tensor: Tensor.zeros(shape)))
+        }
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("aims-mobile-sam-\(UUID().uuidString).safetensors")
+        defer { try? FileManager.default.removeItem(at: file) }
+        try Safetensors.write(tensors, to: file)
+        let r = try dryRun(["--weights", file.path, "--channels", "4", "--strategy", "decoder"])
+        XCTAssertTrue((r["model"] as? String)?.hasPrefix("MobileSAM + pixel channel mixer (4 → 3, simcmf, decoder)") == true, "\(r)")
+        XCTAssertEqual(r["inputSize"] as? Int, 1024)
+        XCTAssertEqual(group(r, "encoder").total, 5_743_892)
+        XCTAssertEqual(group(r, "decoder").trainable, 4_058_340)
+        let wrongSize = try AimsProcess.run(["train", "--dry-run", "--weights", file.path, "--channels", "4", "--image-size", "256"])
+        XCTAssertEqual(wrongSize.status, 64, wrongSize.stderr)
+        XCTAssertTrue(wrongSize.stderr.contains("mobile_sam at input size 256"), wrongSize.stderr)
     }
 
     /// The tiny SAM checkpoint of fixtures/sam (encoder width 48, 3 blocks; decoder width 32, cross-attention

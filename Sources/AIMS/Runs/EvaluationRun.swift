@@ -93,9 +93,9 @@ public struct EvaluationRun {
         let modality = try selection?.modality ?? DatasetSelection.modality(id, plugin: plugin)
         let channels = modality.channels.count
         let built = try ModelFactory.build(weights: weights, channels: channels, alignment: alignment, strategy: "full", imageSize: imageSize, seed: 0)
-        if (built.model as? ChannelMixedLiteMedSAM)?.mixer != nil {
+        if let mixed = built.model as? ChannelMixedLiteMedSAM, mixed.mixer != nil {
             throw TrainingRunError.unsupported(field: "--weights \(weights.lastPathComponent)",
-                                               reason: "pretrained LiteMedSAM takes 3 channels, \(modality.identifier) has \(channels); train a channel mixer with aims train first")
+                                               reason: "pretrained \(mixed.base.variant.name) takes 3 channels, \(modality.identifier) has \(channels); train a channel mixer with aims train first")
         }
         let root = URL(fileURLWithPath: data)
         let samples = try manifest.map { try $0.selection.manifest.sampleFiles($0.ids) } ?? modality.samples(in: root)

@@ -9,26 +9,27 @@ import Tensor
 ///   alignment module (C channels → patch tokens) in front, the chosen strategy installed, at the
 ///   checkpoint's input size or `imageSize` (position tables resized). Trainable: the strategy's
 ///   parameters plus the alignment module; the prompt encoder never.
-/// - LiteMedSAM (TinyViT) → for C = 3 the model itself; otherwise `ChannelMixedLiteMedSAM`
+/// - a TinyViT SAM checkpoint (LiteMedSAM at 256, MobileSAM at 1024, told apart by the stem: `TinyViTSAMVariant`)
+///   → for C = 3 the model itself; otherwise `ChannelMixedLiteMedSAM`
 ///   (`PixelChannelMixer` C → 3 in front; `simcmf` = gated mix, `baseline_d` = plain 1×1 mix;
 ///   `zeroshot` = the first three channels, or the last repeated for C < 3, nothing in front trains).
 ///   Strategies (`FineTuningRegistry`, those TinyViT supports): `full` trains TinyViT + mask decoder
 ///   (+ mixer), `decoder` only the mask decoder (+ mixer), `lora` LoRA pairs in TinyViT and the decoder (+ mixer). `--init scratch`:
-///   random weights, `full` only. Its input is fixed at 256.
+///   random weights, `full` only. Its input side is the variant's (`--image-size` may only repeat it).
 public enum ModelFactory {
-    /// `--init`: the checkpoint's weights, or the same architecture randomly initialised (LiteMedSAM only).
+    /// `--init`: the checkpoint's weights, or the same architecture randomly initialised (TinyViT SAMs only).
     public enum Initialization: String, Codable, CaseIterable { case pretrained, scratch }
 
     /// The `--strategy` names: the registry's, without `frozen` (zero-shot is `--alignment zeroshot` on LiteMedSAM).
     public static let strategies = FineTuningRegistry.names.filter { $0 != "frozen" }
 
     /// The strategy a run gets when none is asked for: the reference's `sam_lora` on a SAM ViT, full fine-tuning on
-    /// LiteMedSAM (its encoder is small enough to train whole).
+    /// a TinyViT SAM (its encoder is small enough to train whole).
     public static func defaultStrategy(for family: EncoderFamily) -> String { family == .tinyViT ? "full" : "lora" }
 
     public struct Built {
         public var model: any SegmentationModel
-        /// `"sam"` or `"litemedsam"`.
+        /// `"sam"`, `"litemedsam"` or `"mobilesam"`.
         public var family: String
         /// The strategy used (the family's default when none was asked for).
         public var strategy: String
@@ -36,20 +37,19 @@ public enum ModelFactory {
         public var description: String
     }
 
-    public static func isLiteMedSAM(_ archive: TensorArchive) -> Bool { archive["image_encoder.patch_embed.seq.0.c.weight"] != nil }
-
     /// - Parameters:
-    ///   - strategy: nil: `full` for LiteMedSAM, `lora` for a SAM ViT.
-    ///   - imageSize: SAM only (nil: the checkpoint's size); must be 256 or nil for LiteMedSAM.
+    ///   - strategy: nil: `full` for a TinyViT SAM, `lora` for a SAM ViT.
+    ///   - imageSize: SAM: nil for the checkpoint's size. TinyViT SAM: nil or the variant's own side (256
+    ///     LiteMedSAM, 1024 MobileSAM), else `ModelBuilderError.unsupportedImageSize`.
     public static func build(weights: URL, channels: Int, alignment: AlignmentKind, strategy requested: String?, imageSize: Int?,
                       initialization: Initialization = .pretrained, seed: UInt64) throws -> Built {
         let archive = try TensorFiles.read(weights)
-        if isLiteMedSAM(archive) {
-            return try buildLiteMedSAM(archive, channels: channels, alignment: alignment, strategy: requested, imageSize: imageSize,
+        if TinyViTSAMVariant(checkpoint: archive) != nil {
+            return try buildTinyViTSAM(archive, channels: channels, alignment: alignment, strategy: requested, imageSize: imageSize,
                                        initialization: initialization, seed: seed)
         }
         guard initialization == .pretrained else {
-            throw TrainingRunError.unsupported(field: "--init scratch", reason: "is implemented for LiteMedSAM only (a SAM ViT always starts from \(weights.lastPathComponent))")
+            throw TrainingRunError.unsupported(field: "--init scratch", reason: "is implemented for TinyViT SAMs only (a SAM ViT always starts from \(weights.lastPathComponent))")
         }
         let strategy = requested ?? defaultStrategy(for: .vit)
         var tensors: [String: Tensor] = [:]
@@ -63,34 +63,33 @@ public enum ModelFactory {
                      description: "SAM ViT (embed \(c.encoderEmbedDim), depth \(c.encoderDepth)) at \(size) + \(alignment.rawValue) + \(model.strategy.name)")
     }
 
-    /// LiteMedSAM: pretrained (or, `--init scratch`, the same architecture randomly initialised from
-    /// `seed`), the strategy installed, and for C != 3 (or `zeroshot`) a pixel-space alignment in front
-    /// (`SimCMF.ModelBuilder.liteMedSAM`).
-    static func buildLiteMedSAM(_ archive: TensorArchive, channels: Int, alignment: AlignmentKind, strategy requested: String?,
+    /// A TinyViT SAM (LiteMedSAM or MobileSAM, by the checkpoint's stem): pretrained (or, `--init scratch`, the
+    /// same architecture randomly initialised from `seed`), the strategy installed, and for C != 3 (or `zeroshot`) a
+    /// pixel-space alignment in front (`SimCMF.ModelBuilder.tinyViTSAM`).
+    static func buildTinyViTSAM(_ archive: TensorArchive, channels: Int, alignment: AlignmentKind, strategy requested: String?,
                                 imageSize: Int?, initialization: Initialization, seed: UInt64) throws -> Built {
         let name = requested ?? defaultStrategy(for: .tinyViT)
-        if let s = imageSize, s != LiteMedSAM.inputSize {
-            throw RunOptionError(message: "--image-size: LiteMedSAM takes \(LiteMedSAM.inputSize)x\(LiteMedSAM.inputSize) input, got \(s)")
-        }
+        let configuration = try TinyViT.inferConfiguration(from: archive, prefix: "image_encoder")
+        let variant = TinyViTSAMVariant(stem: configuration.stem)
+        try variant.checkInputSize(imageSize)
         guard name != "frozen", let strategy = try? FineTuningRegistry.strategy(named: name, for: .tinyViT) else {
-            throw RunOptionError(message: "--strategy \(name) edits a ViT SAM; LiteMedSAM supports full, decoder or lora")
+            throw RunOptionError(message: "--strategy \(name) edits a ViT SAM; \(variant.name) supports full, decoder or lora")
         }
-        let base: LiteMedSAM
+        let base: TinyViTSAM
         switch initialization {
-        case .pretrained: base = try LiteMedSAM(checkpoint: archive)
+        case .pretrained: base = try TinyViTSAM(checkpoint: archive)
         case .scratch:
             guard strategy is FullFineTuning else {
                 throw RunOptionError(message: "--init scratch trains everything (the reference's from-scratch baseline); --strategy must be full, got \(name)")
             }
-            base = try LiteMedSAM(randomSeed: seed, configuration: TinyViT.inferConfiguration(from: archive, prefix: "image_encoder",
-                                                                                              imageSize: LiteMedSAM.inputSize))
+            base = try TinyViTSAM(randomSeed: seed, configuration: configuration)
         }
-        let origin = initialization == .scratch ? "LiteMedSAM from scratch (seed \(seed))" : "LiteMedSAM"
+        let origin = initialization == .scratch ? "\(variant.name) from scratch (seed \(seed))" : variant.name
         let model: any SegmentationModel
         do {
-            model = try ModelBuilder.liteMedSAM(base, channels: channels, alignment: alignment, strategy: strategy, seed: seed)
+            model = try ModelBuilder.tinyViTSAM(base, channels: channels, alignment: alignment, strategy: strategy, seed: seed)
         } catch ModelBuilderError.unsupportedAlignment {
-            throw RunOptionError(message: "--alignment \(alignment.rawValue): LiteMedSAM with \(channels) channels supports simcmf (gated pixel mix), baseline_d (1x1 mix) or zeroshot")
+            throw RunOptionError(message: "--alignment \(alignment.rawValue): \(variant.name) with \(channels) channels supports simcmf (gated pixel mix), baseline_d (1x1 mix) or zeroshot")
         }
         let description: String
         if let m = model as? ChannelMixedLiteMedSAM, let selection = m.channelSelection {
@@ -100,7 +99,7 @@ public enum ModelFactory {
         } else {
             description = "\(origin) (3 channels, \(name))"
         }
-        return Built(model: model, family: "litemedsam", strategy: name, description: description)
+        return Built(model: model, family: variant.name.lowercased(), strategy: name, description: description + " at \(variant.inputSize)")
     }
 
     /// The reference's six strategies (the CLI keeps `decoder` for LiteMedSAM, as before the registry).

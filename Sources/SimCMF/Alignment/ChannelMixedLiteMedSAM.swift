@@ -1,7 +1,8 @@
 import Foundation
 import Tensor
 
-/// LiteMedSAM for a C-channel modality: a pixel-space alignment (C → 3) in front of TinyViT, since
+/// LiteMedSAM (or any `TinyViTSAM`, e.g. MobileSAM at 1024) for a C-channel modality: a pixel-space alignment
+/// (C → 3) in front of TinyViT, since
 /// TinyViT's stem has no patch embedding for SimCMF's projector to share. Either
 /// - a trained `PixelChannelMixer` (1×1 convolutions; `simcmf` = gated, `baseline_d` = plain), or
 /// - the reference's `zeroshot` in pixel space (`channelSelection`): the first three channels for
@@ -12,7 +13,7 @@ import Tensor
 /// `full`, the mask decoder for `decoder`, the LoRA pairs for `lora`; the prompt encoder never (SimCMF's
 /// `set_trainable_params`). TinyViT's BatchNorms use batch statistics in training only for `full`.
 public final class ChannelMixedLiteMedSAM: SegmentationModel {
-    public let base: LiteMedSAM
+    public let base: TinyViTSAM
     /// The trained C → 3 mix (nil for the zero-shot channel selection).
     public let mixer: PixelChannelMixer?
     /// The input channels fed to TinyViT's R, G, B when `mixer` is nil.
@@ -24,7 +25,7 @@ public final class ChannelMixedLiteMedSAM: SegmentationModel {
     /// - Parameters:
     ///   - gated: SimCMF's gated mix (`x · sigmoid(moe(x))` then C → 3) or the plain 1×1 mix (`baseline_d`).
     ///   - seed: seeds the mixer's initial weights, then the LoRA pairs' A matrices.
-    public init(base: LiteMedSAM, channels: Int, gated: Bool, strategy: any FineTuningStrategy, seed: UInt64) throws {
+    public init(base: TinyViTSAM, channels: Int, gated: Bool, strategy: any FineTuningStrategy, seed: UInt64) throws {
         var g = SeededGenerator(seed: seed)
         self.base = base
         let m = try PixelChannelMixer(channels: channels, gated: gated, generator: &g)
@@ -38,7 +39,7 @@ public final class ChannelMixedLiteMedSAM: SegmentationModel {
     /// The zero-shot alignment: `base` on the selected channels (`zeroShotChannels`), nothing in front
     /// trains; `strategy` (default `FrozenModel`: nothing trains at all) decides what of `base` trains.
     /// - Parameter seed: seeds the strategy's new modules (LoRA pairs' A matrices).
-    public init(zeroShot base: LiteMedSAM, channels: Int, strategy: any FineTuningStrategy = FrozenModel(), seed: UInt64 = 0) throws {
+    public init(zeroShot base: TinyViTSAM, channels: Int, strategy: any FineTuningStrategy = FrozenModel(), seed: UInt64 = 0) throws {
         guard channels >= 1 else { throw AlignmentError.invalidChannelCount(channels) }
         var g = SeededGenerator(seed: seed)
         self.base = base
@@ -56,10 +57,10 @@ public final class ChannelMixedLiteMedSAM: SegmentationModel {
     public var parameters: [Parameter] {
         base.imageEncoder.parameters + (mixer?.parameters ?? []) + base.promptEncoder.parameters + base.maskDecoder.parameters
     }
-    public var inputSize: Int { LiteMedSAM.inputSize }
+    public var inputSize: Int { base.inputSize }
     public var maskSize: Int { base.maskSize }
 
-    /// `images [B, C, 256, 256]` → 3 channels (mixer or selection) → TinyViT embedding `[B, 256, 64, 64]`.
+    /// `images [B, C, S, S]` → 3 channels (mixer or selection) → TinyViT embedding `[B, 256, 64, 64]`.
     public func embed(_ images: Variable) throws -> Variable {
         if let mixer { return try base.encodeImage(images, mixer: mixer) }
         let s = images.shape

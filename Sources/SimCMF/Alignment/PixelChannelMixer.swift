@@ -53,8 +53,8 @@ public final class PixelChannelMixer: Module {
     }
 }
 
-extension LiteMedSAM {
-    /// Image embeddings `[B, 256, 64, 64]` of a C-channel image `[B, C, 256, 256]` through `mixer`
+extension TinyViTSAM {
+    /// Image embeddings `[B, 256, 64, 64]` of a C-channel image `[B, C, S, S]` through `mixer`
     /// (C → 3) and the pretrained TinyViT (see `PixelChannelMixer`).
     public func encodeImage(_ image: Variable, mixer: PixelChannelMixer) throws -> Variable {
         try imageEncoder.encode(mixer(image))

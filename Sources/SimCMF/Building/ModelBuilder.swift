@@ -1,22 +1,25 @@
 import Foundation
 import Tensor
 
-/// The architectures `ModelBuilder.scratch` builds without weights.
+/// The architectures `ModelBuilder.scratch` builds without weights: SAM's three ViTs and the two TinyViT SAMs.
 public enum ModelArchitecture: String, Sendable, Codable, CaseIterable {
     case vitB = "vit_b", vitL = "vit_l", vitH = "vit_h"
-    case liteMedSAM = "lite_medsam"
+    case liteMedSAM = "lite_medsam", mobileSAM = "mobile_sam"
 
-    public var family: EncoderFamily { self == .liteMedSAM ? .tinyViT : .vit }
+    public var family: EncoderFamily { tinyViTVariant == nil ? .vit : .tinyViT }
 
-    /// The SAM configuration of a ViT architecture (nil for LiteMedSAM).
+    /// The SAM configuration of a ViT architecture (nil for a TinyViT SAM).
     public var samConfiguration: SAMConfiguration? {
         switch self {
         case .vitB: return .vitB
         case .vitL: return .vitL
         case .vitH: return .vitH
-        case .liteMedSAM: return nil
+        case .liteMedSAM, .mobileSAM: return nil
         }
     }
+
+    /// The TinyViT SAM of a TinyViT architecture (nil for a ViT).
+    public var tinyViTVariant: TinyViTSAMVariant? { TinyViTSAMVariant(rawValue: rawValue) }
 }
 
 /// Errors assembling a model from an encoder, an alignment and a strategy.
@@ -37,8 +40,8 @@ public enum ModelBuilderError: Error, LocalizedError, Equatable {
 /// Assembles the trainable model for either encoder family from a base model, C input channels, an
 /// alignment kind and a strategy (the one place that knows both families' wiring):
 /// - a SAM ViT → `CrossModalSAM` (the alignment module replaces the patch embedding's input);
-/// - LiteMedSAM (TinyViT) → itself for C = 3 (no alignment), `ChannelMixedLiteMedSAM` with the zero-shot
-///   channel selection for `zeroshot`, or with a `PixelChannelMixer` for `simcmf` (gated) / `baseline_d` (plain).
+/// - a TinyViT SAM (LiteMedSAM, MobileSAM) → itself for C = 3 (no alignment), `ChannelMixedLiteMedSAM` with the
+///   zero-shot channel selection for `zeroshot`, or with a `PixelChannelMixer` for `simcmf` (gated) / `baseline_d` (plain).
 public enum ModelBuilder {
     /// The strategy installed, the reference's trainable set applied.
     public static func crossModalSAM(_ sam: SAMModel, channels: Int, alignment: AlignmentKind, strategy: any FineTuningStrategy,
@@ -46,8 +49,8 @@ public enum ModelBuilder {
         try CrossModalSAM(sam: sam, alignment: alignment, channels: channels, strategy: strategy, pretrained: pretrained, seed: seed)
     }
 
-    /// LiteMedSAM with the strategy installed and, for C ≠ 3 or `zeroshot`, a pixel-space alignment in front.
-    public static func liteMedSAM(_ base: LiteMedSAM, channels: Int, alignment: AlignmentKind, strategy: any FineTuningStrategy,
+    /// A TinyViT SAM with the strategy installed and, for C ≠ 3 or `zeroshot`, a pixel-space alignment in front.
+    public static func tinyViTSAM(_ base: TinyViTSAM, channels: Int, alignment: AlignmentKind, strategy: any FineTuningStrategy,
                                   seed: UInt64) throws -> any SegmentationModel {
         if alignment == .zeroshot { return try ChannelMixedLiteMedSAM(zeroShot: base, channels: channels, strategy: strategy, seed: seed) }
         if channels == 3 {
@@ -65,18 +68,18 @@ public enum ModelBuilder {
 
     /// A model without weights (every module's PyTorch-style random init, seeded), e.g. for a dry run's
     /// counts or the reference's from-scratch baseline: SAM `vit_b|vit_l|vit_h` (at `imageSize`, default
-    /// 1024) with the alignment's embedding copies random too (`pretrained: false`), or LiteMedSAM (256 only).
+    /// 1024) with the alignment's embedding copies random too (`pretrained: false`), or a TinyViT SAM at its
+    /// own input side only (LiteMedSAM 256, MobileSAM 1024; `TinyViTSAMVariant.checkInputSize`).
     /// `seed` seeds the base model, then the alignment and the strategy's modules.
     public static func scratch(_ architecture: ModelArchitecture, channels: Int, alignment: AlignmentKind, strategy: any FineTuningStrategy,
                                imageSize: Int? = nil, seed: UInt64 = 0) throws -> any SegmentationModel {
         try strategy.check(architecture.family)
-        guard var c = architecture.samConfiguration else {
-            if let s = imageSize, s != LiteMedSAM.inputSize {
-                throw ModelBuilderError.unsupportedImageSize(architecture: architecture.rawValue, size: s,
-                                                             reason: "LiteMedSAM takes \(LiteMedSAM.inputSize)x\(LiteMedSAM.inputSize) input")
-            }
-            return try liteMedSAM(LiteMedSAM(randomSeed: seed), channels: channels, alignment: alignment, strategy: strategy, seed: seed)
+        if let variant = architecture.tinyViTVariant {
+            try variant.checkInputSize(imageSize)
+            return try tinyViTSAM(TinyViTSAM(randomSeed: seed, configuration: variant.encoderConfiguration), channels: channels,
+                                  alignment: alignment, strategy: strategy, seed: seed)
         }
+        guard var c = architecture.samConfiguration else { preconditionFailure("\(architecture) is neither a ViT nor a TinyViT SAM") }
         if let s = imageSize { c.imageSize = s }
         return try crossModalSAM(SAMModel(configuration: c, seed: seed), channels: channels, alignment: alignment, strategy: strategy,
                                  pretrained: false, seed: seed)

@@ -12,9 +12,9 @@ public enum EncoderFamily: String, Sendable, Codable, CaseIterable {
     case tinyViT = "tinyvit"
 }
 
-/// One image-encoder interface for both families: `image [B, C, S, S]` → embedding `[B, 256, S/16, S/16]`
-/// (SAM at 1024: `[B, 256, 64, 64]`; LiteMedSAM at 256: `[B, 256, 64, 64]`), parameters under their
-/// state-dict names (`image_encoder.…`).
+/// One image-encoder interface for both families: `image [B, C, S, S]` → embedding `[B, 256, g, g]`: g = S/16 for
+/// SAM's ViT and MobileSAM's TinyViT (3×3 stride-2 stem), S/4 for LiteMedSAM's (1×1 stem), so 64 × 64 at each
+/// one's own input side (1024, 1024, 256); parameters under their state-dict names (`image_encoder.…`).
 public protocol ImageEncoder: Module {
     var family: EncoderFamily { get }
     /// `image [B, C, H, W]` → `[B, 256, h, w]`, checking the input shape.
@@ -33,7 +33,7 @@ extension TinyViT: ImageEncoder {
     public var family: EncoderFamily { .tinyViT }
 }
 
-/// A SAM-style model: any `ImageEncoder` + SAM's prompt encoder and mask decoder (`SAMModel`, `LiteMedSAM`).
+/// A SAM-style model: any `ImageEncoder` + SAM's prompt encoder and mask decoder (`SAMModel`, `TinyViTSAM`).
 /// Fine-tuning strategies install into this, whatever the encoder family.
 public protocol PromptableSAM: AnyObject {
     var encoder: any ImageEncoder { get }
@@ -49,6 +49,6 @@ extension SAMModel: PromptableSAM {
     public var encoder: any ImageEncoder { imageEncoder }
 }
 
-extension LiteMedSAM: PromptableSAM {
+extension TinyViTSAM: PromptableSAM {
     public var encoder: any ImageEncoder { imageEncoder }
 }

@@ -54,10 +54,10 @@ extension SAMModel: SegmentationModel {
     public var embeddingIsFrozen: Bool { !parameters.contains { $0.trainable && $0.name.hasPrefix("image_encoder.") } }
 }
 
-extension LiteMedSAM: SegmentationModel {
+/// LiteMedSAM (S = 256) and MobileSAM (S = 1024): masks at 4 × the 64 × 64 grid, 256 × 256 for both.
+extension TinyViTSAM: SegmentationModel {
     public var inputChannels: Int { 3 }
-    public var inputSize: Int { LiteMedSAM.inputSize }
-    public var maskSize: Int { 4 * LiteMedSAM.embeddingSize }
+    public var maskSize: Int { 4 * embeddingSize }
     public func embed(_ images: Variable) throws -> Variable { try encodeImage(images) }
     public func decode(embeddings: Variable, prompts: SAMPrompts) throws -> Variable {
         try segment(imageEmbeddings: embeddings, prompts: prompts).masks

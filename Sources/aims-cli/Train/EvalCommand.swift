@@ -36,8 +36,10 @@ struct EvalCommand: Command {
     let data = Option("data", .path("DIR"), help: "the dataset folder")
     let csv = Option("csv", .path("FILE"), help: "per region: image_index,image_id,region,pixel_count,click_x,click_y,iou,dice")
     let weights = Option("weights", .path("FILE"), defaultText: "LiteMedSAM, $AIMS_CACHE/lite_medsam.pth",
-                         help: "pretrained weights (without --run)")
-    let imageSize = Option("image-size", .positiveInt("S"), help: "SAM input side (without --run)")
+                         help: "pretrained weights (without --run): lite_medsam.pth, mobile_sam.pt or a SAM ViT")
+    let imageSize = Option("image-size", .positiveInt("S"),
+                           help: "SAM input side (without --run); a TinyViT SAM takes only its own:\n"
+                             + "256 for LiteMedSAM, 1024 for MobileSAM")
     let alignment = Option("alignment", .choice(AlignmentKind.allCases.map(\.rawValue)), default: "zeroshot",
                            help: "the alignment module in front of the pretrained weights (without --run)")
     let normalize = Option("normalize", DatasetSelection.normalizationType, defaultText: "the manifest's statistics, else the modality's",

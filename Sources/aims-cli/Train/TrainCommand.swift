@@ -4,10 +4,10 @@ import Modalities
 import SimCMF
 import Tensor
 
-/// `aims train`: SimCMF fine-tuning of a SAM (or LiteMedSAM) on a modality's dataset folder.
+/// `aims train`: SimCMF fine-tuning of a SAM (or a TinyViT SAM: LiteMedSAM, MobileSAM) on a modality's dataset folder.
 struct TrainCommand: Command {
     static let name = "train"
-    static let summary = "fine-tune SAM / LiteMedSAM on a modality's dataset (SimCMF), resumable run folder"
+    static let summary = "fine-tune SAM / LiteMedSAM / MobileSAM on a modality's dataset (SimCMF), resumable run folder"
     static let discussion = """
     Two ways to name the data: --modality ID [--plugin SPEC.json] --data DIR, or --manifest aims/NAME.json.
     Splits the samples of DIR deterministically (ids sorted, shuffled with --seed; default 0.2 to
@@ -45,22 +45,24 @@ struct TrainCommand: Command {
                              help: "validation: train minus the manifest's val, validated on val;\n"
                                + "official: train, validated on test, as the reference does")
     let weights = Option("weights", .path("FILE"), defaultText: "LiteMedSAM, $AIMS_CACHE/lite_medsam.pth, see scripts/fetch-weights",
-                         help: "the pretrained model: lite_medsam.pth, sam_vit_{b,l,h}_*.pth or a Hugging Face SamModel .safetensors")
+                         help: "the pretrained model: lite_medsam.pth, mobile_sam.pt, sam_vit_{b,l,h}_*.pth or a Hugging\n"
+                           + "Face SamModel .safetensors (a TinyViT stem of 1x1 kernels is LiteMedSAM, of 3x3 MobileSAM)")
     let alignment = Option("alignment", .choice(AlignmentKind.allCases.map(\.rawValue)), defaultText: "simcmf",
-                           help: "C channels -> SAM. LiteMedSAM with C != 3: a pixel-space mixer\n"
+                           help: "C channels -> SAM. LiteMedSAM/MobileSAM with C != 3: a pixel-space mixer\n"
                              + "in front of TinyViT, simcmf (gated) or baseline_d (plain 1x1), or zeroshot (the\n"
                              + "first three channels; C = 1: repeated; C = 2: channels 0, 1, 1); C = 3: none")
-    let strategy = Option("strategy", .choice(ModelFactory.strategies), defaultText: "lora for a SAM ViT, full for LiteMedSAM",
+    let strategy = Option("strategy", .choice(ModelFactory.strategies), defaultText: "lora for a SAM ViT, full for a TinyViT SAM",
                           help: "SAM ViT: full, linear (patch/pos embedding), lora, adapter, prompt, prefix;\n"
                             + "the alignment module always trains, the prompt encoder never.\n"
-                            + "LiteMedSAM: full (TinyViT + mask decoder), decoder (mask decoder\n"
+                            + "LiteMedSAM and MobileSAM: full (TinyViT + mask decoder), decoder (mask decoder\n"
                             + "only), lora (rank 16 on q, v of the 10 TinyViT attentions, rank 100 on q, v of the\n"
                             + "7 decoder attentions, as the reference's sam_lora: 707,584 values + the mixer)")
     let epochs = Option("epochs", .positiveInt("N"), defaultText: "\(defaults.epochs), the reference's", help: "epochs to train")
     let batch = Option("batch", .positiveInt("N"), defaultText: "\(defaults.batchSize)", help: "images per step")
     let learningRate = Option("lr", .number(in: 1e-12...10, "X"), defaultText: "\(defaults.learningRate)", help: "Adam's learning rate")
     let imageSize = Option("image-size", .positiveInt("S"), defaultText: "the checkpoint's, 1024 for official SAM",
-                           help: "SAM input side (multiple of the patch size); LiteMedSAM is fixed at 256")
+                           help: "SAM input side (multiple of the patch size); a TinyViT SAM takes only its own:\n"
+                             + "256 for LiteMedSAM, 1024 for MobileSAM")
     let valFraction = Option("val-fraction", .number(in: 0...0.99, "F"), default: 0.2, help: "share of the samples held out for validation")
     let seed = Option("seed", .seed("N"), default: 8888, help: "the seed of the split, the initialisation and the clicks")
     let normalize = Option("normalize", DatasetSelection.normalizationType, defaultText: "modality when it has constants, else stats",
@@ -70,7 +72,7 @@ struct TrainCommand: Command {
                                help: "validation before every N-th epoch")
     let validateLast = Flag("validate-last", help: "also validate after the last epoch (the reference never scores its last epoch's training)")
     let initialization = Option("init", .choice(ModelFactory.Initialization.allCases.map(\.rawValue)), default: "pretrained",
-                                help: "pretrained or scratch: LiteMedSAM's architecture with random seeded\n"
+                                help: "pretrained or scratch: the TinyViT SAM's architecture with random seeded\n"
                                   + "weights, everything trains (the reference's from-scratch baseline; --strategy full)")
     let embeddingCache = Option("embedding-cache", .number(in: 0...1e7, "MIB"), defaultText: "1024; 0 disables",
                                 help: "memory for image embeddings when nothing before or in the image encoder\n"
@@ -83,7 +85,8 @@ struct TrainCommand: Command {
     let dryRun = Flag("dry-run", help: "build the model and strategy, train nothing: trainable values per group (alignment,\n"
                         + "encoder, PEFT modules, decoder) and their total (JSON key trainableParameters)")
     let model = Option("model", .choice(ModelArchitecture.allCases.map(\.rawValue)),
-                       help: "--dry-run --init scratch: the architecture to build without weights")
+                       help: "--dry-run --init scratch: the architecture to build without weights\n"
+                         + "(mobile_sam: MobileSAM's TinyViT-5M at 1024 with SAM's prompt encoder and mask decoder)")
     let channels = Option("channels", .positiveInt("C"), help: "--dry-run: the input channels (instead of --modality or --manifest)")
 
     func run(_ args: ParsedArguments) throws -> Int32 {

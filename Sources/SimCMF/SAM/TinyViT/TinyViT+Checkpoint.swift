@@ -1,8 +1,12 @@
 import Tensor
 
-/// Loading a TinyViT from a state dict (`lite_medsam.pth`'s `image_encoder.*`) and reading its
-/// architecture from the tensor shapes.
+/// Loading a TinyViT from a state dict (`lite_medsam.pth`'s or `mobile_sam.pt`'s `image_encoder.*`) and reading
+/// its architecture from the tensor shapes.
 extension TinyViT {
+    /// Sub-trees under the prefix that the encoder never reads: TinyViT's classification head, which MobileSAM's
+    /// checkpoint keeps (`norm_head`: LayerNorm(320), `head`: Linear(320 → 1000); unused by `forward`).
+    public static let ignoredSubtrees = ["norm_head.", "head."]
+
     /// Builds the encoder whose architecture the tensors under `prefix` describe (see
     /// `inferConfiguration`) and loads them.
     public convenience init(checkpoint archive: TensorArchive, prefix: String = "image_encoder", imageSize: Int? = nil) throws {
@@ -13,7 +17,8 @@ extension TinyViT {
     }
 
     /// Copies every parameter and BatchNorm running statistic from the tensors named `prefix.…` in
-    /// `archive`. Ignored: `….num_batches_tracked` (int64 counters) and tensors outside `prefix`.
+    /// `archive`. Ignored: `….num_batches_tracked` (int64 counters), the classification head
+    /// (`ignoredSubtrees`) and tensors outside `prefix`.
     /// `….attention_bias_idxs`, if present, must equal the indices the window size implies.
     /// Nothing is changed unless everything matches; otherwise one `checkpointMismatch` lists every
     /// missing, unexpected and misshapen tensor.
@@ -38,6 +43,7 @@ extension TinyViT {
         }
         for (name, t) in state where name.hasPrefix(prefix + ".") && expected[name] == nil {
             if name.hasSuffix(".num_batches_tracked") { continue }
+            if TinyViT.ignoredSubtrees.contains(where: { name.hasPrefix(dotted(prefix, $0)) }) { continue }
             if let indices = indexChecks[name] {
                 let n = Int(Double(indices.count).squareRoot())
                 if t.shape != [n, n] {

@@ -68,8 +68,9 @@ public struct TinyViTConfiguration: Sendable, Equatable, Codable {
         imageSize: 256, embedDims: [64, 128, 160, 320], depths: [2, 2, 6, 2], numHeads: [2, 4, 5, 10],
         windowSizes: [7, 7, 14, 7])
 
-    /// MobileSAM's TinyViT-5M (1024×1024 input, 3×3 stride-2 stem, embedding [256, 64, 64]). Not
-    /// checked against reference weights here (none are available offline); same blocks as LiteMedSAM.
+    /// MobileSAM's TinyViT-5M (`build_sam_vit_t`: 1024×1024 input, 3×3 stride-2 stem, embedding [256, 64, 64]);
+    /// the same blocks as LiteMedSAM. Checked against MobileSAM's PyTorch code carrying LiteMedSAM's weights
+    /// (`mobile_sam.pt` itself is not available offline; fixtures/README.md, MobileSAM at 1024).
     public static let mobileSAM = TinyViTConfiguration(
         imageSize: 1024, stem: .strided3x3, embedDims: [64, 128, 160, 320], depths: [2, 2, 6, 2],
         numHeads: [2, 4, 5, 10], windowSizes: [7, 7, 14, 7])

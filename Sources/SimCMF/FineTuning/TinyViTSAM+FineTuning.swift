@@ -1,10 +1,10 @@
 import Foundation
 import Tensor
 
-/// Fine-tuning LiteMedSAM (TinyViT) with any `FineTuningStrategy` the family supports
+/// Fine-tuning a TinyViT SAM (LiteMedSAM, MobileSAM) with any `FineTuningStrategy` the family supports
 /// (`FineTuningRegistry.names(supportedBy: .tinyViT)`): `full`, `lora`, `decoder`, `frozen`.
 /// The prompt encoder never trains (SimCMF's `set_trainable_params`, docs/REFERENCE.md §4).
-extension LiteMedSAM {
+extension TinyViTSAM {
     /// Sets every parameter's `trainable` flag: the strategy's filter on the encoder and mask decoder;
     /// the prompt encoder frozen.
     public func applyTrainability(_ strategy: any FineTuningStrategy) {
