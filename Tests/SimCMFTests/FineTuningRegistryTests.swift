@@ -7,14 +7,14 @@ import XCTest
 /// docs/REFERENCE.md §4 and §10 (the same numbers `FineTuningCountTests` asserts through `CrossModalSAM`).
 final class FineTuningRegistryTests: XCTestCase {
     func testEveryNameResolvesToItsStrategy() throws {
-        XCTAssertEqual(FineTuningRegistry.names, ["full", "linear", "lora", "adapter", "prompt", "prefix", "decoder", "frozen"])
+        XCTAssertEqual(FineTuningRegistry.names, ["full", "linear", "lora", "adapter", "prompt", "prefix", "ia3", "decoder", "frozen"])
         for name in FineTuningRegistry.names { XCTAssertEqual(try FineTuningRegistry.strategy(named: name).identifier, name) }
         XCTAssertEqual(try FineTuningRegistry.strategy(named: "lora", for: .vit).name, "sam_lora")
         XCTAssertThrowsError(try FineTuningRegistry.strategy(named: "magic")) { e in
             XCTAssertEqual(e as? FineTuningError, .unknownStrategy(name: "magic", known: FineTuningRegistry.names))
         }
         XCTAssertEqual(FineTuningRegistry.names(supportedBy: .vit), FineTuningRegistry.names)
-        XCTAssertEqual(FineTuningRegistry.names(supportedBy: .tinyViT), ["full", "lora", "decoder", "frozen"])
+        XCTAssertEqual(FineTuningRegistry.names(supportedBy: .tinyViT), ["full", "lora", "ia3", "decoder", "frozen"])
     }
 
     /// Strategies undefined on TinyViT are refused with a typed error that says why, by the registry and by

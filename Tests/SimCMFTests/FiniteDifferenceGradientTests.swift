@@ -112,6 +112,7 @@ final class FiniteDifferenceGradientTests: XCTestCase {
     func testSAMMLPAdapter() throws { try checkSAM("adapter") }
     func testSAMVisualPrompt() throws { try checkSAM("prompt") }
     func testSAMPrefix() throws { try checkSAM("prefix") }
+    func testSAMIA3() throws { try checkSAM("ia3") }
 
     // MARK: TinyViT (small LiteMedSAM, one box); `frozen` has nothing to differentiate
 
@@ -129,4 +130,5 @@ final class FiniteDifferenceGradientTests: XCTestCase {
     func testLiteMedSAMFull() throws { try checkLiteMedSAM("full") }
     func testLiteMedSAMDecoder() throws { try checkLiteMedSAM("decoder") }
     func testLiteMedSAMLoRA() throws { try checkLiteMedSAM("lora") }
+    func testLiteMedSAMIA3() throws { try checkLiteMedSAM("ia3") }
 }

@@ -12,7 +12,7 @@ enum SimCMFFixtures {
     /// The script's scaled-down hyper-parameters (LORA_R, ADAPTER_R, PROMPT_L, PREFIX_L).
     static let strategies: [String: any FineTuningStrategy] = [
         "full": FullFineTuning(), "linear": LinearProbing(), "lora": LoRATuning(rank: 4),
-        "adapter": MLPAdapterTuning(hiddenDim: 8), "prompt": VisualPromptTuning(length: 5), "prefix": PrefixTuning(length: 4),
+        "adapter": MLPAdapterTuning(hiddenDim: 8), "prompt": VisualPromptTuning(length: 5), "prefix": PrefixTuning(length: 4), "ia3": IA3Tuning(),
     ]
 
     static func archive(_ name: String) throws -> TensorArchive {

@@ -75,5 +75,6 @@ public final class ChannelMixedLiteMedSAM: SegmentationModel {
     public var trainingBuffers: [Parameter] { base.trainingBuffers }
     /// Frozen when neither the mixer (absent or frozen) nor anything in TinyViT trains.
     public var alignmentParameters: [Parameter] { mixer?.parameters ?? [] }
+    public var addedParameters: [Parameter] { base.addedParameters }
     public var embeddingIsFrozen: Bool { base.encoderIsFrozen && !(mixer?.parameters.contains { $0.trainable } ?? false) }
 }

@@ -3,11 +3,11 @@
 /// undefined on a family is refused here with `FineTuningError.unsupported`, saying why.
 public enum FineTuningRegistry {
     /// Registry names in display order.
-    public static let names = ["full", "linear", "lora", "adapter", "prompt", "prefix", "decoder", "frozen"]
+    public static let names = ["full", "linear", "lora", "adapter", "prompt", "prefix", "ia3", "decoder", "frozen"]
 
     /// Every strategy with its default hyper-parameters (the reference's, where it has the strategy).
     public static let strategies: [any FineTuningStrategy] = [
-        FullFineTuning(), LinearProbing(), LoRATuning(), MLPAdapterTuning(), VisualPromptTuning(), PrefixTuning(), DecoderTuning(),
+        FullFineTuning(), LinearProbing(), LoRATuning(), MLPAdapterTuning(), VisualPromptTuning(), PrefixTuning(), IA3Tuning(), DecoderTuning(),
         FrozenModel(),
     ]
 

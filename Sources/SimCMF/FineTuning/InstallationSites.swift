@@ -24,23 +24,33 @@ func tinyViTAttentions(_ encoder: TinyViT) -> [(String, TinyViTAttention)] {
     encoder.attentionStages.flatMap(\.blocks).map { (String($0.attn.qkv.weight.name.dropLast(".qkv.weight".count)), $0.attn) }
 }
 
-/// Throws if any fine-tuning module is already installed in `model` (encoder first, then the decoder).
-func checkFree(_ model: any PromptableSAM) throws {
+/// Every seam where a strategy can install a module, with what is installed there (nothing for plain SAM):
+/// the encoder's blocks first, then the decoder's layers and attentions, each named by its prefix.
+func installationSites(_ model: any PromptableSAM) -> [(field: String, added: [Parameter])] {
+    var sites: [(field: String, added: [Parameter])] = []
     switch model.encoder {
     case let vit as ImageEncoderViT:
-        for (i, b) in vit.blocks.enumerated() where !b.mlpPath.addedParameters.isEmpty || !b.attn.qkvProjection.addedParameters.isEmpty || !b.attn.keyValueTokens.addedParameters.isEmpty {
-            throw FineTuningError.alreadyInstalled(field: "image_encoder.blocks.\(i)")
+        for (i, b) in vit.blocks.enumerated() {
+            sites.append(("image_encoder.blocks.\(i)", b.mlpPath.addedParameters + b.attn.qkvProjection.addedParameters
+                            + b.attn.keyValueTokens.addedParameters))
         }
     case let tiny as TinyViT:
-        for (p, a) in tinyViTAttentions(tiny) where !a.qkvProjection.addedParameters.isEmpty { throw FineTuningError.alreadyInstalled(field: p) }
+        for (p, a) in tinyViTAttentions(tiny) { sites.append((p, a.qkvProjection.addedParameters)) }
     default: break
     }
-    for (l, layer) in model.maskDecoder.transformer.layers.enumerated() where !layer.mlpPath.addedParameters.isEmpty {
-        throw FineTuningError.alreadyInstalled(field: "mask_decoder.transformer.layers.\(l)")
+    for (l, layer) in model.maskDecoder.transformer.layers.enumerated() {
+        sites.append(("mask_decoder.transformer.layers.\(l)", layer.mlpPath.addedParameters))
     }
-    for (p, a) in decoderAttentions(model) where !a.addedProjectionParameters.isEmpty || !a.keyValueTokens.addedParameters.isEmpty {
-        throw FineTuningError.alreadyInstalled(field: p)
-    }
+    for (p, a) in decoderAttentions(model) { sites.append((p, a.addedProjectionParameters + a.keyValueTokens.addedParameters)) }
+    return sites
+}
+
+/// The tensors of every installed fine-tuning module (`SegmentationModel.addedParameters`).
+func fineTuningModuleParameters(_ model: any PromptableSAM) -> [Parameter] { installationSites(model).flatMap(\.added) }
+
+/// Throws if any fine-tuning module is already installed in `model` (encoder first, then the decoder).
+func checkFree(_ model: any PromptableSAM) throws {
+    if let taken = installationSites(model).first(where: { !$0.added.isEmpty }) { throw FineTuningError.alreadyInstalled(field: taken.field) }
 }
 
 /// The refusal shared by the strategies that have no defined place in TinyViT yet.

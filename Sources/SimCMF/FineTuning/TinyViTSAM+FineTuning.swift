@@ -21,9 +21,11 @@ extension TinyViTSAM {
     }
 
     /// Whether TinyViT's own weights train (then its BatchNorms use batch statistics in training;
-    /// otherwise the encoder is frozen including its running statistics). LoRA pairs do not count.
+    /// otherwise the encoder is frozen including its running statistics). Fine-tuning modules' tensors
+    /// (`addedParameters`) do not count.
     public var encoderWeightsTrain: Bool {
-        imageEncoder.parameters.contains { $0.trainable && !LoRATuning.isLoRA($0.name) }
+        let added = Set(addedParameters.map(ObjectIdentifier.init))
+        return imageEncoder.parameters.contains { $0.trainable && !added.contains(ObjectIdentifier($0)) }
     }
 
     /// True when nothing in the image encoder trains (no weight, no LoRA pair, no BatchNorm statistic),

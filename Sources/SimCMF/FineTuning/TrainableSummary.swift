@@ -3,9 +3,9 @@ import Tensor
 /// What a built model trains, per group, in parameter values (a dry run's answer; docs/REFERENCE.md §4
 /// and §10 give the reference's totals, e.g. 6,057,572 for LoRA with simcmf, C = 9, vit_b).
 ///
-/// Groups, by parameter: the model's `alignmentParameters` (projector or pixel mixer); PEFT modules by
-/// their reference names (`lora_`, `Adapter_mlp`, `deep_prompt_embeddings`, `prefix_{key,value}_embeddings`);
-/// the rest of `image_encoder.*` (encoder), `mask_decoder.*` (decoder) and `prompt_encoder.*`.
+/// Groups, by parameter: the model's `alignmentParameters` (projector or pixel mixer); its `addedParameters`
+/// (PEFT modules, found at the layers' seams, so a new strategy needs no entry here); the rest of
+/// `image_encoder.*` (encoder), `mask_decoder.*` (decoder) and `prompt_encoder.*`.
 public struct TrainableSummary: Equatable, Sendable {
     public enum Group: String, Sendable, CaseIterable, Codable {
         case alignment, encoder, peft, decoder, promptEncoder = "prompt_encoder"
@@ -24,24 +24,19 @@ public struct TrainableSummary: Equatable, Sendable {
     /// The summary of `model` as built (strategy installed, trainable flags set).
     public init(_ model: any SegmentationModel) {
         let alignment = Set(model.alignmentParameters.map(ObjectIdentifier.init))
+        let added = Set(model.addedParameters.map(ObjectIdentifier.init))
         trainable = Dictionary(uniqueKeysWithValues: Group.allCases.map { ($0, 0) })
         total = trainable
         for p in model.parameters {
-            let g = alignment.contains(ObjectIdentifier(p)) ? .alignment : TrainableSummary.group(of: p.name)
+            let id = ObjectIdentifier(p)
+            let g: Group = alignment.contains(id) ? .alignment : added.contains(id) ? .peft : TrainableSummary.group(of: p.name)
             total[g, default: 0] += p.value.count
             if p.trainable { trainable[g, default: 0] += p.value.count }
         }
     }
 
-    /// Whether `name` is a parameter a PEFT strategy adds (the reference's names, docs/REFERENCE.md §4).
-    public static func isPEFT(_ name: String) -> Bool {
-        name.contains(".lora_") || name.contains(".Adapter_mlp.") || name.hasSuffix("deep_prompt_embeddings")
-            || name.hasSuffix("prefix_key_embeddings") || name.hasSuffix("prefix_value_embeddings")
-    }
-
-    /// The group of a non-alignment parameter, by name.
+    /// The group of an official parameter, by name.
     static func group(of name: String) -> Group {
-        if isPEFT(name) { return .peft }
         if name.hasPrefix("mask_decoder.") { return .decoder }
         if name.hasPrefix("prompt_encoder.") { return .promptEncoder }
         return .encoder

@@ -33,6 +33,10 @@ public protocol SegmentationModel: Module {
     /// The alignment module's parameters (C channels → what the encoder takes), always trainable;
     /// `TrainableSummary` reports them as a group. Default: none (the model takes its channels as they are).
     var alignmentParameters: [Parameter] { get }
+    /// The tensors fine-tuning modules added to the model (LoRA pairs, adapters, prompt or prefix tokens, IA³
+    /// vectors), found at the layers' swappable seams, whatever their names; `TrainableSummary` reports them as
+    /// the PEFT group. Default: none.
+    var addedParameters: [Parameter] { get }
 }
 
 extension SegmentationModel {
@@ -40,6 +44,7 @@ extension SegmentationModel {
     public var trainingBuffers: [Parameter] { [] }
     public var embeddingIsFrozen: Bool { false }
     public var alignmentParameters: [Parameter] { [] }
+    public var addedParameters: [Parameter] { [] }
 }
 
 extension SAMModel: SegmentationModel {
@@ -52,6 +57,7 @@ extension SAMModel: SegmentationModel {
     }
     /// No trainable `image_encoder.*` tensor (plain SAM has no dropout or BatchNorm in its encoder).
     public var embeddingIsFrozen: Bool { !parameters.contains { $0.trainable && $0.name.hasPrefix("image_encoder.") } }
+    public var addedParameters: [Parameter] { fineTuningModuleParameters(self) }
 }
 
 /// LiteMedSAM (S = 256) and MobileSAM (S = 1024): masks at 4 × the 64 × 64 grid, 256 × 256 for both.
@@ -70,6 +76,7 @@ extension TinyViTSAM: SegmentationModel {
     }
     public var trainingBuffers: [Parameter] { imageEncoder.buffers }
     public var embeddingIsFrozen: Bool { encoderIsFrozen }
+    public var addedParameters: [Parameter] { fineTuningModuleParameters(self) }
 }
 
 /// SimCMF's model: a cross-modal alignment module in front of a SAM with a fine-tuning strategy.
@@ -83,4 +90,5 @@ extension CrossModalSAM: SegmentationModel {
         try sam.decode(embeddings: embeddings, prompts: prompts)
     }
     public var alignmentParameters: [Parameter] { projector.parameters }
+    public var addedParameters: [Parameter] { fineTuningModuleParameters(sam) }
 }

@@ -52,8 +52,9 @@ struct TrainCommand: Command {
                              + "in front of TinyViT, simcmf (gated) or baseline_d (plain 1x1), or zeroshot (the\n"
                              + "first three channels; C = 1: repeated; C = 2: channels 0, 1, 1); C = 3: none")
     let strategy = Option("strategy", .choice(ModelFactory.strategies), defaultText: "lora for a SAM ViT, full for a TinyViT SAM",
-                          help: "SAM ViT: full, linear (patch/pos embedding), lora, adapter, prompt, prefix;\n"
-                            + "the alignment module always trains, the prompt encoder never.\n"
+                          help: "SAM ViT: full, linear (patch/pos embedding), lora, adapter, prompt, prefix, ia3\n"
+                            + "(learned k and v scales, both families); the alignment module always trains, the\n"
+                            + "prompt encoder never.\n"
                             + "LiteMedSAM and MobileSAM: full (TinyViT + mask decoder), decoder (mask decoder\n"
                             + "only), lora (rank 16 on q, v of the 10 TinyViT attentions, rank 100 on q, v of the\n"
                             + "7 decoder attentions, as the reference's sam_lora: 707,584 values + the mixer)")
