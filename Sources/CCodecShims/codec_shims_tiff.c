@@ -60,10 +60,28 @@ static int on_warning(TIFF *tif, void *user, const char *module, const char *fmt
 static void silent_global(const char *module, const char *fmt, va_list ap) {
     (void)module; (void)fmt; (void)ap;
 }
+/* The GeoTIFF tags (OGC GeoTIFF 1.1) and GDAL's nodata tag, with the definitions libgeotiff and GDAL register,
+ * so that libtiff reads them with their types and can write them. */
+static const TIFFFieldInfo geotiff_fields[] = {
+    {33550, TIFF_VARIABLE, TIFF_VARIABLE, TIFF_DOUBLE, FIELD_CUSTOM, 1, 1, (char *)"ModelPixelScaleTag"},
+    {33922, TIFF_VARIABLE, TIFF_VARIABLE, TIFF_DOUBLE, FIELD_CUSTOM, 1, 1, (char *)"ModelTiepointTag"},
+    {34264, TIFF_VARIABLE, TIFF_VARIABLE, TIFF_DOUBLE, FIELD_CUSTOM, 1, 1, (char *)"ModelTransformationTag"},
+    {34735, TIFF_VARIABLE, TIFF_VARIABLE, TIFF_SHORT, FIELD_CUSTOM, 1, 1, (char *)"GeoKeyDirectoryTag"},
+    {34736, TIFF_VARIABLE, TIFF_VARIABLE, TIFF_DOUBLE, FIELD_CUSTOM, 1, 1, (char *)"GeoDoubleParamsTag"},
+    {34737, TIFF_VARIABLE, TIFF_VARIABLE, TIFF_ASCII, FIELD_CUSTOM, 1, 0, (char *)"GeoAsciiParamsTag"},
+    {42113, TIFF_VARIABLE, TIFF_VARIABLE, TIFF_ASCII, FIELD_CUSTOM, 1, 0, (char *)"GDALNoDataValue"},
+};
+static TIFFExtendProc parent_extender = NULL;
+static void geotiff_extender(TIFF *tif) {
+    TIFFMergeFieldInfo(tif, geotiff_fields, sizeof geotiff_fields / sizeof geotiff_fields[0]);
+    if (parent_extender != NULL) parent_extender(tif);
+}
+
 static pthread_once_t silence_once = PTHREAD_ONCE_INIT;
 static void silence_globals(void) {
     TIFFSetErrorHandler(silent_global);
     TIFFSetWarningHandler(silent_global);
+    parent_extender = TIFFSetTagExtender(geotiff_extender);
 }
 
 static TIFFOpenOptions *make_options(struct aims_tiff *t, uint64_t max_single_alloc) {
@@ -202,6 +220,58 @@ int aims_tiff_set_fields(aims_tiff *t, const aims_tiff_fields *f) {
         ok &= TIFFSetField(tif, TIFFTAG_TILELENGTH, f->tile_length);
     } else {
         ok &= TIFFSetField(tif, TIFFTAG_ROWSPERSTRIP, f->rows_per_strip);
+    }
+    return ok ? 0 : 1;
+}
+
+int aims_tiff_get_tag(aims_tiff *t, uint32_t tag, int32_t *type, uint32_t *count, const void **data) {
+    TIFF *tif = t->tif;
+    const TIFFField *f = TIFFFindField(tif, tag, TIFF_ANY);
+    *type = 0; *count = 0; *data = NULL;
+    if (f == NULL) return 0;
+    void *p = NULL;
+    if (TIFFFieldPassCount(f)) {
+        if (TIFFFieldReadCount(f) == TIFF_VARIABLE2) {
+            uint32_t n = 0;
+            if (!TIFFGetField(tif, tag, &n, &p)) return 0;
+            *count = n;
+        } else {
+            uint16_t n = 0;
+            if (!TIFFGetField(tif, tag, &n, &p)) return 0;
+            *count = n;
+        }
+        /* an ASCII value with a count includes its NUL */
+        if (TIFFFieldDataType(f) == TIFF_ASCII && p != NULL) *count = (uint32_t)strnlen((const char *)p, *count);
+    } else if (TIFFFieldDataType(f) == TIFF_ASCII) {
+        if (!TIFFGetField(tif, tag, &p) || p == NULL) return 0;
+        *count = (uint32_t)strlen((const char *)p);
+    } else {
+        return 0; /* fixed-count scalars are not custom arrays */
+    }
+    *type = (int32_t)TIFFFieldDataType(f);
+    *data = p;
+    return 1;
+}
+
+int32_t aims_tiff_tag_type(aims_tiff *t, uint32_t tag) {
+    const TIFFField *f = TIFFFindField(t->tif, tag, TIFF_ANY);
+    return f == NULL ? 0 : (int32_t)TIFFFieldDataType(f);
+}
+
+int aims_tiff_set_tag(aims_tiff *t, uint32_t tag, uint32_t count, const void *data) {
+    TIFF *tif = t->tif;
+    const TIFFField *f = TIFFFindField(tif, tag, TIFF_ANY);
+    if (f == NULL) return 1;
+    int ok;
+    if (TIFFFieldDataType(f) == TIFF_ASCII && !TIFFFieldPassCount(f)) {
+        ok = TIFFSetField(tif, tag, (const char *)data);
+    } else if (!TIFFFieldPassCount(f)) {
+        return 1;
+    } else if (TIFFFieldWriteCount(f) == TIFF_VARIABLE2) {
+        ok = TIFFSetField(tif, tag, count, data);
+    } else {
+        if (count > 65535) return 1;
+        ok = TIFFSetField(tif, tag, (int)count, data);
     }
     return ok ? 0 : 1;
 }

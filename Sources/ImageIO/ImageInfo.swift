@@ -41,6 +41,8 @@ public struct ImageInfo: Sendable, Equatable, Codable {
     public var chromaSubsampling: String? = nil
     /// A non-fatal message from the codec (libpng/libtiff warning), if any.
     public var warning: String? = nil
+    /// TIFF: the page's GeoTIFF georeferencing tags, nil when it has none.
+    public var geoTags: GeoTIFFTags? = nil
 
     public init(format: ImageFormat, width: Int, height: Int, channels: Int, dtype: DType, bitDepth: Int) {
         self.format = format

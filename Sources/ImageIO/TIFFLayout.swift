@@ -138,6 +138,7 @@ extension TIFFCodec {
         info.tiled = tiled
         info.planar = separate
         if bits > 8 { info.byteOrder = bytes.first == 0x49 ? "little" : "big" }
+        info.geoTags = try GeoTIFFTags.read(t, file: file)
         return TIFFLayout(width: width, height: height, channels: channels, dtype: dtype, bits: bits, separate: separate,
                           tiled: tiled, blockWidth: blockWidth, blockHeight: blockHeight, info: info)
     }

@@ -119,6 +119,24 @@ int aims_tiff_get_fields(aims_tiff *t, aims_tiff_fields *f);
 int aims_tiff_set_fields(aims_tiff *t, const aims_tiff_fields *f);
 
 /**
+ * Reads a custom array or ASCII tag of the current directory (the GeoTIFF tags 33550, 33922, 34264, 34735,
+ * 34736, 34737 and GDAL_NODATA 42113 are registered for every handle, with the types libgeotiff and GDAL
+ * give them: DOUBLE, SHORT, ASCII). Returns 1 when present: `*type` is the field's TIFFDataType (2 ASCII,
+ * 3 SHORT, 12 DOUBLE, ...), `*count` its values (for ASCII the string length without the NUL) and `*data` points
+ * into libtiff's copy, valid until the directory changes. Returns 0 when absent.
+ */
+int aims_tiff_get_tag(aims_tiff *t, uint32_t tag, int32_t *type, uint32_t *count, const void **data);
+
+/** The TIFFDataType of a known tag (registered or built in), 0 when libtiff does not know it. */
+int32_t aims_tiff_tag_type(aims_tiff *t, uint32_t tag);
+
+/**
+ * Sets a custom tag of the directory being written: `count` values of the tag's type at `data`, or for an
+ * ASCII tag the NUL-terminated string at `data` (`count` ignored). Returns 0 on success.
+ */
+int aims_tiff_set_tag(aims_tiff *t, uint32_t tag, uint32_t count, const void *data);
+
+/**
  * Closes the handle and frees it. Returns 0 when no error was reported while closing
  * (for a writer: while flushing); otherwise nonzero and the message.
  */

@@ -19,7 +19,7 @@ struct PredictCommand: Command {
     let box = Option("box", .numbers(4, "X0,Y0,X1,Y1"), help: "a box prompt")
     let points = Option("point", .numbers(2, "X,Y"), repeatable: true, help: "a positive click")
     let negatives = Option("negative", .numbers(2, "X,Y"), repeatable: true, help: "a negative click")
-    let out = Option("out", .path("MASK.png"), required: true, help: "the mask to write")
+    let out = Option("out", .path("MASK.png"), required: true, help: "the mask to write (.tif/.tiff: a TIFF with FILE's GeoTIFF tags)")
     let weights = Option("weights", .path("FILE"), defaultText: "$AIMS_CACHE/lite_medsam.pth, see scripts/fetch-weights",
                          help: "lite_medsam.pth, an official sam_vit_{b,l,h}_*.pth,\nor a Hugging Face SamModel .safetensors")
     let overlay = Option("overlay", .path("OVERLAY.png"), help: "also write the image with the mask in red, the box in yellow, clicks in green")
@@ -81,7 +81,7 @@ struct PredictCommand: Command {
         let best = ious.indices.max { ious[$0] < ious[$1] } ?? 0
         let logits = prediction.logits.slice(axis: 0, best..<(best + 1))
         let mask = MaskPictures.binary(logits)
-        try PNGCodec.write(RawImage(tensor: mask, dtype: .uint8), to: URL(fileURLWithPath: out))
+        try MaskFile.write(mask, to: URL(fileURLWithPath: out), source: URL(fileURLWithPath: imagePath), page: frame)
         let overlayPath = args[self.overlay]
         if let overlayPath {
             let picture = MaskPictures.overlay(image: input.image, mask: mask, box: box, points: points.map { ($0.x, $0.y) },

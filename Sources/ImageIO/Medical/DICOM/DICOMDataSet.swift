@@ -18,6 +18,12 @@ public struct DICOMTag: Hashable, Sendable, CustomStringConvertible, Comparable 
     // Attributes aims reads (PS3.6 data dictionary).
     public static let transferSyntaxUID = DICOMTag(0x0002, 0x0010)
     public static let modality = DICOMTag(0x0008, 0x0060)
+    public static let sliceThickness = DICOMTag(0x0018, 0x0050)
+    public static let spacingBetweenSlices = DICOMTag(0x0018, 0x0088)
+    public static let seriesInstanceUID = DICOMTag(0x0020, 0x000E)
+    public static let instanceNumber = DICOMTag(0x0020, 0x0013)
+    public static let imagePositionPatient = DICOMTag(0x0020, 0x0032)
+    public static let imageOrientationPatient = DICOMTag(0x0020, 0x0037)
     public static let samplesPerPixel = DICOMTag(0x0028, 0x0002)
     public static let photometricInterpretation = DICOMTag(0x0028, 0x0004)
     public static let planarConfiguration = DICOMTag(0x0028, 0x0006)

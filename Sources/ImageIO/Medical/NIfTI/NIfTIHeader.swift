@@ -20,6 +20,8 @@ public struct NIfTIHeader: Sendable, Equatable {
     public var sclInter: Double
     /// `"n+1"`/`"n+2"` for single files; `"ni1"`/`"ni2"` for `.hdr` + `.img` pairs.
     public var magic: String
+    /// qform, sform, pixdim[0] and units: where the voxels are (`NIfTISpatial`, `affine`).
+    public var spatial = NIfTISpatial()
 
     /// Element type and samples per voxel of `datatype`.
     public func storage(file: String) throws -> (dtype: DType, samples: Int) {
@@ -84,6 +86,7 @@ public struct NIfTIHeader: Sendable, Equatable {
             guard h.magic == "n+1" || h.magic == "ni1" else {
                 throw ImageIOError.invalidField(file: file, field: "magic", expected: "'n+1' or 'ni1'", got: "'\(h.magic)'")
             }
+            h.spatial = try NIfTISpatial.parse(c, version: 1)
         } else {
             h.magic = String(decoding: bytes[4..<7], as: UTF8.self)
             guard h.magic == "n+2" || h.magic == "ni2" else {
@@ -100,6 +103,7 @@ public struct NIfTIHeader: Sendable, Equatable {
             h.voxelOffset = Int(off)
             h.sclSlope = try c.float64(at: 176, "scl_slope")
             h.sclInter = try c.float64(at: 184, "scl_inter")
+            h.spatial = try NIfTISpatial.parse(c, version: 2)
         }
         let rank = dimsRaw[0]
         guard (1...7).contains(rank) else {
@@ -113,6 +117,7 @@ public struct NIfTIHeader: Sendable, Equatable {
         // Trailing singleton axes carry no data (nibabel drops them too).
         while h.dimensions.count > 3 && h.dimensions.last == 1 { h.dimensions.removeLast() }
         h.voxelSize = Array(pixdims[1...rank].prefix(h.dimensions.count))
+        h.spatial.qfac = pixdims[0] == -1 ? -1 : 1
         return h
     }
 }

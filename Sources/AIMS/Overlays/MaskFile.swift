@@ -1,0 +1,23 @@
+import Foundation
+import ImageIO
+import Tensor
+
+/// Writes a predicted 2-D mask (0/255, 8-bit): a TIFF when the name ends in `.tif`/`.tiff` — carrying the
+/// source image's GeoTIFF tags, when it is a TIFF that has them, so the mask keeps its georeferencing — else a PNG.
+public enum MaskFile {
+    /// - Parameters:
+    ///   - mask: `[1, H, W]` with values 0 or 255, on the source image's pixel grid.
+    ///   - source: the image the mask was predicted from; `page` its TIFF page.
+    public static func write(_ mask: Tensor, to url: URL, source: URL, page: Int = 0) throws {
+        let raw = RawImage(tensor: mask, dtype: .uint8)
+        guard ["tif", "tiff"].contains(url.pathExtension.lowercased()) else {
+            try PNGCodec.write(raw, to: url)
+            return
+        }
+        var geoTags: GeoTIFFTags?
+        if let format = ImageFormat.sniff(prefix: try FileBytes.readPrefix(source, count: 16)), format == .tiff || format == .bigTIFF {
+            geoTags = try TIFFCodec.info(source, page: page).geoTags
+        }
+        try TIFFCodec.write(raw, to: url, options: .init(compression: .deflate), geoTags: geoTags)
+    }
+}
