@@ -33,6 +33,11 @@ public protocol SegmentationModel: Module {
     /// The alignment module's parameters (C channels → what the encoder takes), always trainable;
     /// `TrainableSummary` reports them as a group. Default: none (the model takes its channels as they are).
     var alignmentParameters: [Parameter] { get }
+    /// Whether `decode` uses `SAMPrompts.masks` (low-resolution mask logits `[B, 1, M, M]`, SAM's `mask_input`)
+    /// as a dense prompt; the interactive protocol feeds the previous prediction back only when true.
+    /// Default true: every model here passes the prompts to SAM's prompt encoder, whose `mask_downscaling`
+    /// takes them (SAM ViT, LiteMedSAM and MobileSAM alike, and the wrappers around them).
+    var acceptsMaskPrompt: Bool { get }
 }
 
 extension SegmentationModel {
@@ -40,6 +45,7 @@ extension SegmentationModel {
     public var trainingBuffers: [Parameter] { [] }
     public var embeddingIsFrozen: Bool { false }
     public var alignmentParameters: [Parameter] { [] }
+    public var acceptsMaskPrompt: Bool { true }
 }
 
 extension SAMModel: SegmentationModel {
