@@ -1,4 +1,5 @@
 import Foundation
+import SimCMF
 import XCTest
 @testable import AIMS
 
@@ -101,5 +102,28 @@ final class DemoReportTests: XCTestCase {
         XCTAssertTrue(m.series[0].dashed)
         XCTAssertEqual(m.series[0].points.map(\.y), [0.25, 0.25])
         XCTAssertEqual(m.series[0].points.map(\.x), [0, 2])
+    }
+
+    func testClicksSectionShowsTheCurveAndTheTable() {
+        // Two objects over 3 clicks: curve (0.2, 0.73, 0.9); NoC@85 (3 + 2) / 2, NoC@90 (3 + 3) / 2 (b never reaches 0.9).
+        let result = InteractiveResult(regions: [
+            .init(exampleIndex: 0, exampleID: "a", region: 1, pixelCount: 9, clicks: [], ious: [0.1, 0.6, 0.95], firstDice: 0, firstLoss: 0),
+            .init(exampleIndex: 1, exampleID: "b", region: 1, pixelCount: 9, clicks: [], ious: [0.3, 0.86, 0.85], firstDice: 0, firstLoss: 0),
+        ], maxClicks: 3, maskPrompt: true, imageCount: 2, skippedImages: 0)
+        let clicks = InteractiveSummary(result) { values, images in BootstrapInterval(values: values, images: images, resamples: 10) }
+        XCTAssertEqual(clicks.afterClicks.map(\.clicks), [1, 3])
+        XCTAssertEqual(clicks.noc85, 2.5); XCTAssertEqual(clicks.noc90, 3); XCTAssertEqual(clicks.notReached90, 1)
+        let report = DemoReport(title: "T", settings: [],
+                                methods: [.init(name: "SimCMF", description: "d", trainableValues: 1, trainingSeconds: 1, testMIoU: 0.2,
+                                                testInterval: clicks.afterClicks[0].interval, testMDice: 0.3, testRegions: 2,
+                                                bestValidationMIoU: nil, metrics: nil, overlays: [], clicks: clicks, colour: "#00f")],
+                                verdict: "v")
+        let html = report.html()
+        XCTAssertEqual(html.components(separatedBy: "<svg").count - 1, 3)
+        XCTAssertTrue(html.contains("at most 3 clicks per object"))
+        XCTAssertTrue(html.contains("<th>mIoU after 1 click</th><th>mIoU after 3 clicks</th>"), html)
+        XCTAssertTrue(html.contains("<td>2.50</td><td>3.00</td>"), html)
+        XCTAssertEqual(report.clicksChart().series[0].points.map(\.x), [1, 2, 3])
+        for (got, want) in zip(report.clicksChart().series[0].points.map(\.y), [0.2, 0.73, 0.9]) { XCTAssertEqual(got, want, accuracy: 1e-12) }
     }
 }

@@ -32,20 +32,45 @@ final class BuildCommandTests: XCTestCase {
         let manifest = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(contentsOf: a)) as? [String: Any])
         XCTAssertEqual(manifest["root"] as? String, "../NYUDepthv2")
 
-        // Train 1 epoch from the manifest (official scheme: validate on test), then evaluate its test split.
+        // Train 1 epoch from the manifest as the reference does (official scheme, validated and selected on test:
+        // --select-on test, optimistic), then evaluate its test split.
         let run = work.appendingPathComponent("run")
-        let t = try AimsProcess.run(["train", "--manifest", a.path, "--split-scheme", "official", "--out", run.path, "--weights", tinySAM,
-                                     "--strategy", "lora", "--alignment", "simcmf", "--batch", "2", "--epochs", "1", "--json"])
+        let t = try AimsProcess.run(["train", "--manifest", a.path, "--split-scheme", "official", "--select-on", "test", "--out", run.path,
+                                     "--weights", tinySAM, "--strategy", "lora", "--alignment", "simcmf", "--batch", "2", "--epochs", "1", "--json"])
         XCTAssertEqual(t.status, 0, t.stderr)
         let ts = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(t.stdout.utf8)) as? [String: Any])
         XCTAssertEqual(ts["trainingSamples"] as? Int, 4); XCTAssertEqual(ts["validationSamples"] as? Int, 2)
         XCTAssertEqual(ts["normalization"] as? String, "manifest"); XCTAssertEqual(ts["channels"] as? Int, 4)
+        let selection = try XCTUnwrap(ts["modelSelection"] as? [String: Any])
+        XCTAssertEqual(selection["split"] as? String, "test"); XCTAssertEqual(selection["optimistic"] as? Bool, true)
         let e = try AimsProcess.run(["eval", "--run", run.path, "--manifest", a.path, "--split", "test", "--json"])
         XCTAssertEqual(e.status, 0, e.stderr)
         let es = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(e.stdout.utf8)) as? [String: Any])
         XCTAssertEqual(es["images"] as? Int, 2); XCTAssertEqual(es["split"] as? String, "test")
-        // The best validation mIoU of the run is its evaluation on test (the same samples, model and protocol).
+        // The best validation mIoU of the run is its evaluation on test (the same samples, model and protocol) ...
         XCTAssertEqual(es["mIoU"] as? Double ?? -1, ts["bestValidationMIoU"] as? Double ?? -2, accuracy: 1e-9)
+        // ... which the evaluation says: the test score of a model selected on test is optimistic.
+        XCTAssertEqual((es["modelSelection"] as? [String: Any])?["optimistic"] as? Bool, true)
+        let et = try AimsProcess.run(["eval", "--run", run.path, "--manifest", a.path, "--split", "test"])
+        XCTAssertTrue(et.stdout.contains("model selection: test (OPTIMISTIC)"), et.stdout)
+
+        // The official scheme by default never looks at test: all of train trains, nothing is validated or selected.
+        let plain = work.appendingPathComponent("run-official")
+        let o = try AimsProcess.run(["train", "--manifest", a.path, "--split-scheme", "official", "--out", plain.path, "--weights", tinySAM,
+                                     "--strategy", "lora", "--batch", "2", "--epochs", "1", "--json"])
+        XCTAssertEqual(o.status, 0, o.stderr)
+        let os = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(o.stdout.utf8)) as? [String: Any])
+        XCTAssertEqual(os["trainingSamples"] as? Int, 4); XCTAssertEqual(os["validationSamples"] as? Int, 0)
+        XCTAssertNil(os["bestValidationMIoU"])
+        XCTAssertEqual((os["modelSelection"] as? [String: Any])?["split"] as? String, "none")
+        XCTAssertEqual((os["modelSelection"] as? [String: Any])?["optimistic"] as? Bool, false)
+        for (args, mention) in [(["--split-scheme", "official", "--select-on", "val"], "--select-on val"),
+                                (["--select-on", "test"], "--split-scheme official")] {
+            let refused = try AimsProcess.run(["train", "--manifest", a.path, "--out", work.appendingPathComponent("run-refused").path,
+                                               "--weights", tinySAM, "--epochs", "1"] + args)
+            XCTAssertEqual(refused.status, 64, refused.stderr)
+            XCTAssertTrue(refused.stderr.contains(mention), refused.stderr)
+        }
 
         // Resume reads the samples from the recorded manifest again.
         let resumed = try AimsProcess.run(["train", "--out", run.path, "--resume", "--epochs", "2", "--json"])
@@ -72,6 +97,11 @@ final class BuildCommandTests: XCTestCase {
         XCTAssertEqual(Set(split["training"] ?? []), expected)
         XCTAssertEqual(split["validation"], splits["val"] as? [String])
         XCTAssertEqual(record["manifest"] as? String, a.path)
+        // The validation scheme selects on val: held out from training, and not test.
+        XCTAssertEqual(record["selectedOn"] as? String, "val")
+        let fs = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(f.stdout.utf8)) as? [String: Any])
+        XCTAssertEqual((fs["modelSelection"] as? [String: Any])?["split"] as? String, "val")
+        XCTAssertEqual((fs["modelSelection"] as? [String: Any])?["optimistic"] as? Bool, false)
 
         // A changed file is refused by name.
         var bytes = try Data(contentsOf: root.appendingPathComponent("RGB/2.png"))

@@ -6,7 +6,9 @@ import XCTest
 /// one its steps wrote (per-region CSVs, run configs), and the report must show them.
 final class DemoCommandTests: XCTestCase {
     struct Results: Decodable {
-        struct Test: Decodable { var mIoU: Double; var mDice: Double; var regions: Int; var images: Int }
+        struct Interval: Decodable { var lower: Double; var upper: Double }
+        struct Clicks: Decodable { var curve: [Double] }
+        struct Test: Decodable { var mIoU: Double; var mDice: Double; var regions: Int; var images: Int; var mIoUInterval: Interval?; var clicks: Clicks? }
         struct Method: Decodable { var name: String; var trainableValues: Int; var test: Test }
         var methods: [Method]
         var context: [Method]
@@ -23,6 +25,14 @@ final class DemoCommandTests: XCTestCase {
         let column = try XCTUnwrap(header.firstIndex(of: "iou"))
         let values = lines.dropFirst().map { Double($0.split(separator: ",")[column])! }
         return (values.reduce(0, +) / Double(values.count), values.count)
+    }
+
+    /// Mean of column `name` of a CSV file.
+    func meanColumn(_ csv: URL, _ name: String) throws -> Double {
+        let lines = try String(contentsOf: csv, encoding: .utf8).split(separator: "\n")
+        let column = try XCTUnwrap(lines[0].split(separator: ",").map(String.init).firstIndex(of: name))
+        let values = lines.dropFirst().map { Double($0.split(separator: ",", omittingEmptySubsequences: false)[column])! }
+        return values.reduce(0, +) / Double(values.count)
     }
 
     func testDemoReportsTheNumbersItsStepsWrote() throws {
@@ -65,7 +75,20 @@ final class DemoCommandTests: XCTestCase {
         let simcmf = results.methods[2].test.mIoU
         XCTAssertEqual(results.simcmfBeatsBaselines, simcmf > results.methods[0].test.mIoU && simcmf > results.methods[1].test.mIoU)
         XCTAssertTrue(html.contains(results.verdict.replacingOccurrences(of: "&", with: "&amp;")))
-        XCTAssertEqual(html.components(separatedBy: "<svg").count - 1, 2)
+        // Loss, validation mIoU, and the clicks-to-IoU curve of the clicks protocol.
+        XCTAssertEqual(html.components(separatedBy: "<svg").count - 1, 3)
+        XCTAssertTrue(html.contains("Clicks to IoU"))
+        for m in results.methods {
+            // The clicks protocol ran with the demo's budget (5 clicks), and its table holds the CSV's mean after 1 click.
+            let c = try XCTUnwrap(m.test.clicks, m.name)
+            XCTAssertEqual(c.curve.count, 5, m.name)
+            let first = try meanColumn(out.appendingPathComponent("eval/\(folders[m.name]!)/clicks.csv"), "iou_1")
+            XCTAssertEqual(c.curve[0], first, accuracy: 1e-9, m.name)
+            XCTAssertTrue(html.contains(String(format: "<td>%.4f [", c.curve[0])), m.name)
+            let ci = try XCTUnwrap(m.test.mIoUInterval, m.name)
+            XCTAssertTrue(ci.lower <= m.test.mIoU && m.test.mIoU <= ci.upper, m.name)
+        }
+        XCTAssertNil(results.context[0].test.clicks, "the box row is not run under the clicks protocol")
 
         // A second run into the same folder is refused without --force, and nothing is touched.
         let again = try AimsProcess.run(["demo", "--out", out.path, "--scenes", "8", "--epochs", "1"])

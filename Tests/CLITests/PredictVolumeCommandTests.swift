@@ -63,7 +63,8 @@ final class PredictVolumeCommandTests: XCTestCase {
                                      "--out", out.path])
         XCTAssertEqual(r.status, 0, r.stderr)
         let mask = try TIFFCodec.read(out)
-        let tags = try XCTUnwrap(try TIFFCodec.read(source).info?.geoTags)
+        var tags = try XCTUnwrap(try TIFFCodec.read(source).info?.geoTags)
+        tags.gdalNoData = nil   // the source's nodata value describes its samples, not the mask's
         XCTAssertEqual(mask.info?.geoTags, tags)
         XCTAssertEqual([mask.width, mask.height, mask.channels], [32, 24, 1])
         let inside = mask.toTensor().scalars.filter { $0 == 255 }.count

@@ -6,8 +6,9 @@ import Tensor
 /// `aims` command a user would type (the event stream names that command):
 /// 1. synthetic zju-rgbp polarization scenes (`SynthDatasetWriter`), 2. their manifest (`ManifestBuilder`),
 /// 3. zero-shot LiteMedSAM (`EvaluationRun.pretrained`), 4. LiteMedSAM from scratch and 5. SimCMF (gated channel
-/// alignment + LoRA) on pretrained LiteMedSAM (`TrainingRun`), each scored on the test split, and 6. `report.html`
-/// with `results.json` (`DemoReport`).
+/// alignment + LoRA) on pretrained LiteMedSAM (`TrainingRun`), each scored on the test split under the reference
+/// protocol and, with a few clicks per object, the interactive one, and 6. `report.html` with `results.json`
+/// (`DemoReport`).
 public enum DemoPipeline {
     public struct Settings: Sendable {
         /// The output folder: data/, aims/zju-rgbp.json, runs/<method>/, eval/<method>/, report.html, results.json.
@@ -21,9 +22,13 @@ public enum DemoPipeline {
         public var seed: UInt64
         /// Replace a non-empty `out`.
         public var force: Bool
+        /// Clicks per object of the interactive protocol run on each compared method (the CLI's default is 20; the
+        /// demo keeps its cost low).
+        public var clicks: Int
 
-        public init(out: URL, weights: URL, scenes: Int = 32, epochs: Int = 3, seed: UInt64 = 7, force: Bool = false) {
+        public init(out: URL, weights: URL, scenes: Int = 32, epochs: Int = 3, seed: UInt64 = 7, force: Bool = false, clicks: Int = 5) {
             self.out = out; self.weights = weights; self.scenes = scenes; self.epochs = epochs; self.seed = seed; self.force = force
+            self.clicks = clicks
         }
     }
 
@@ -82,20 +87,29 @@ public enum DemoPipeline {
         let selection = try ManifestSelection.load(manifest.path, data: nil, modality: nil, plugin: nil)
         let testSplit = try EvaluationRun.manifestSplit(selection, split: "test")
         let test = (selection: selection, split: testSplit.name, ids: testSplit.ids)
-        func evaluate(_ slug: String, _ run: EvaluationRun, prompt: PromptKind = .click) throws -> DemoResults.Test {
+        /// Scores `run` under the reference protocol (or `prompt`'s) with overlays and CSV; a compared method also
+        /// under the clicks protocol (`settings.clicks` per object). `command` is the `aims eval` line without outputs.
+        func evaluate(_ slug: String, _ run: EvaluationRun, command: String, prompt: PromptKind = .click) throws -> DemoResults.Test {
+            observe(.command(command + (prompt == .box ? " --prompt box" : "") + " --manifest \(manifest.path) --split test"
+                             + " --overlays \(path("eval/\(slug)/overlays").path) --csv \(path("eval/\(slug)/regions.csv").path)"))
             observe(.note("aims eval: \(run.modelDescription); \(run.source.count) samples of \(run.source.modality.identifier) "
                           + "at \(run.model.inputSize)x\(run.model.inputSize)"))
-            observe(.count(label: "eval", done: 0, total: run.source.count, unit: "img"))
-            return DemoResults.Test(try run.score(prompt: prompt, overlays: path("eval/\(slug)/overlays"), csv: path("eval/\(slug)/regions.csv"),
-                                                  progress: { done, total in observe(.count(label: "eval", done: done, total: total, unit: "img")) }))
+            func counted(_ done: Int, _ total: Int) { observe(.count(label: "eval", done: done, total: total, unit: "img")) }
+            counted(0, run.source.count)
+            var scores = DemoResults.Test(try run.score(prompt == .box ? .box : .reference, prompt: prompt, overlays: path("eval/\(slug)/overlays"),
+                                                        csv: path("eval/\(slug)/regions.csv"), progress: counted))
+            guard prompt == .click else { return scores }
+            let clicks = path("eval/\(slug)/clicks.csv")
+            observe(.command(command + " --manifest \(manifest.path) --split test --protocol clicks --clicks \(settings.clicks) --csv \(clicks.path)"))
+            counted(0, run.source.count)
+            scores.clicks = try run.score(.clicks, maxClicks: settings.clicks, overlays: nil, csv: clicks, progress: counted).interactive
+            return scores
         }
         func zeroShot(_ slug: String, prompt: PromptKind) throws -> DemoResults.Test {
-            observe(.command("aims eval --weights \(settings.weights.path) --alignment zeroshot --normalize \(normalize)"
-                             + (prompt == .box ? " --prompt box" : "") + " --manifest \(manifest.path) --split test"
-                             + " --overlays \(path("eval/\(slug)/overlays").path) --csv \(path("eval/\(slug)/regions.csv").path)"))
             let run = try EvaluationRun.pretrained(weights: settings.weights, alignment: .zeroshot, imageSize: nil, manifest: test,
                                                    modality: nil, plugin: nil, data: nil, normalize: normalize)
-            return try evaluate(slug, run, prompt: prompt)
+            return try evaluate(slug, run, command: "aims eval --weights \(settings.weights.path) --alignment zeroshot --normalize \(normalize)",
+                                prompt: prompt)
         }
         func train(_ slug: String, initialization: ModelFactory.Initialization, strategy: String) throws -> (TrainingRunSummary, DemoResults.Test) {
             let folder = path("runs/\(slug)")
@@ -117,10 +131,8 @@ public enum DemoPipeline {
             let summary = try TrainingRun.create(in: folder, options: options)
                 .train(configuration: configuration, epochs: epochs, embeddingCacheBytes: nil, start: Date(),
                        log: { observe(.note("aims train: " + $0)) }, progress: { observe(.training($0, epochs: $1)) })
-            observe(.command("aims eval --run \(folder.path) --manifest \(manifest.path) --split test"
-                             + " --overlays \(path("eval/\(slug)/overlays").path) --csv \(path("eval/\(slug)/regions.csv").path)"))
             let run = try EvaluationRun.fromRun(folder, checkpoint: nil, manifest: test, modality: nil, plugin: nil, data: nil, split: nil)
-            return (summary, try evaluate(slug, run))
+            return (summary, try evaluate(slug, run, command: "aims eval --run \(folder.path)"))
         }
         observe(.stage(index: 3, count: 6, title: "zero-shot LiteMedSAM"))
         let zeroShotClick = try zeroShot("zero-shot", prompt: .click)
@@ -144,6 +156,7 @@ public enum DemoPipeline {
                        ("training / validation images", "\(trained.trainingSamples) / \(trained.validationSamples)"),
                        ("test images / regions", "\(simcmf.1.images) / \(simcmf.1.regions)"),
                        ("epochs, batch", "\(epochs), \(batchSize)"), ("weights", settings.weights.path),
+                       ("clicks protocol", "at most \(settings.clicks) clicks per object (aims eval --protocol clicks defaults to 20)"),
                        ("wall time", DurationText.format(Date().timeIntervalSince(start)))],
             methods: try compared.map { try $0.reportRow(in: out) },
             context: try reference.map { try $0.reportRow(in: out) },
@@ -180,10 +193,10 @@ public enum DemoPipeline {
             let m = method
             let overlays = overlayFiles(in: out.appendingPathComponent("eval/\(slug)/overlays"), limit: 6).map { "eval/\(slug)/overlays/" + $0 }
             return DemoReport.Method(name: m.name, description: m.model, trainableValues: m.trainableValues, trainingSeconds: m.trainingSeconds,
-                                     testMIoU: m.test.mIoU, testMDice: m.test.mDice, testRegions: m.test.regions,
+                                     testMIoU: m.test.mIoU, testInterval: m.test.mIoUInterval, testMDice: m.test.mDice, testRegions: m.test.regions,
                                      bestValidationMIoU: m.bestValidationMIoU,
                                      metrics: m.trainingSeconds == nil ? nil : try RunMetrics.read(runFolder: out.appendingPathComponent("runs/\(slug)")),
-                                     overlays: overlays, colour: colour)
+                                     overlays: overlays, clicks: m.test.clicks, colour: colour)
         }
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import SimCMF
 
 /// What `aims demo` reports: `results.json`, and `aims demo --json` on stdout.
 public struct DemoResults: Codable, Sendable {
@@ -10,13 +11,20 @@ public struct DemoResults: Codable, Sendable {
         public var images: Int
         public var model: String
         public var seconds: Double
+        /// The 95 % bootstrap interval of `mIoU` over the test images.
+        public var mIoUInterval: BootstrapInterval?
+        /// The clicks protocol on the same test split (compared methods only).
+        public var clicks: InteractiveSummary?
 
-        public init(mIoU: Double, mDice: Double, regions: Int, images: Int, model: String, seconds: Double) {
+        public init(mIoU: Double, mDice: Double, regions: Int, images: Int, model: String, seconds: Double,
+                    mIoUInterval: BootstrapInterval? = nil, clicks: InteractiveSummary? = nil) {
             self.mIoU = mIoU; self.mDice = mDice; self.regions = regions; self.images = images; self.model = model; self.seconds = seconds
+            self.mIoUInterval = mIoUInterval; self.clicks = clicks
         }
 
         init(_ s: EvaluationSummary) {
-            self.init(mIoU: s.mIoU, mDice: s.mDice, regions: s.regions, images: s.images, model: s.model, seconds: s.seconds)
+            self.init(mIoU: s.mIoU, mDice: s.mDice, regions: s.regions, images: s.images, model: s.model, seconds: s.seconds,
+                      mIoUInterval: s.mIoUInterval)
         }
     }
 

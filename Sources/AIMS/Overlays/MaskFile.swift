@@ -3,7 +3,8 @@ import ImageIO
 import Tensor
 
 /// Writes a predicted 2-D mask (0/255, 8-bit): a TIFF when the name ends in `.tif`/`.tiff` — carrying the
-/// source image's GeoTIFF tags, when it is a TIFF that has them, so the mask keeps its georeferencing — else a PNG.
+/// source image's GeoTIFF tags, when it is a TIFF that has them, so the mask keeps its georeferencing (not its
+/// GDAL nodata value, which describes the source's samples) — else a PNG.
 public enum MaskFile {
     /// - Parameters:
     ///   - mask: `[1, H, W]` with values 0 or 255, on the source image's pixel grid.
@@ -17,6 +18,8 @@ public enum MaskFile {
         var geoTags: GeoTIFFTags?
         if let format = ImageFormat.sniff(prefix: try FileBytes.readPrefix(source, count: 16)), format == .tiff || format == .bigTIFF {
             geoTags = try TIFFCodec.info(source, page: page).geoTags
+            // The source's nodata value describes its samples, not a 0/255 mask (where 0 is background, not missing).
+            geoTags?.gdalNoData = nil
         }
         try TIFFCodec.write(raw, to: url, options: .init(compression: .deflate), geoTags: geoTags)
     }

@@ -1,9 +1,11 @@
 import Foundation
+import SimCMF
 import Tensor
 
-/// The demo's HTML report: the settings, the table of test mIoU per method, loss and validation-mIoU
-/// curves (inline SVG), a verdict computed from the table, and overlay pictures per method. Every
-/// number comes from the runs of the invocation that writes it.
+/// The demo's HTML report: the settings, the table of test mIoU per method (with its bootstrap interval), loss and
+/// validation-mIoU curves (inline SVG), a verdict computed from the table, the clicks protocol's table and
+/// clicks-to-IoU curve, and overlay pictures per method. Every number comes from the runs of the invocation that
+/// writes it.
 struct DemoReport {
     /// One compared method (a table row).
     struct Method {
@@ -13,6 +15,8 @@ struct DemoReport {
         var trainableValues: Int?
         var trainingSeconds: Double?
         var testMIoU: Double
+        /// The 95 % bootstrap interval of `testMIoU` over test images.
+        var testInterval: BootstrapInterval?
         var testMDice: Double
         var testRegions: Int
         var bestValidationMIoU: Double?
@@ -20,6 +24,8 @@ struct DemoReport {
         var metrics: RunMetrics?
         /// Overlay PNGs, paths relative to the report's folder.
         var overlays: [String]
+        /// The clicks protocol on the test split (nil: not run for this row).
+        var clicks: InteractiveSummary?
         var colour: String
     }
 
@@ -45,19 +51,21 @@ struct DemoReport {
         h += "<h2>Settings</h2><table>"
         for (k, v) in settings { h += "<tr><td class=\"l\">\(HTML.escape(k))</td><td class=\"l\">\(HTML.escape(v))</td></tr>" }
         h += "</table>\n<h2>Test mIoU (SimCMF protocol: one median click per region, single mask, IoU at the mask size)</h2>\n<table>"
-        h += "<tr><th>method</th><th>model</th><th>trainable values</th><th>training time</th><th>best validation mIoU</th><th>test mIoU</th><th>test mDice</th><th>regions</th></tr>\n"
+        h += "<tr><th>method</th><th>model</th><th>trainable values</th><th>training time</th><th>best validation mIoU</th><th>test mIoU</th>"
+            + "<th>95 % CI</th><th>test mDice</th><th>regions</th></tr>\n"
         func row(_ m: Method) -> String {
             var r = "<tr><td>\(HTML.escape(m.name))</td><td class=\"l\">\(HTML.escape(m.description))</td>"
             r += "<td>\(m.trainableValues.map(Self.grouped) ?? "0")</td><td>\(m.trainingSeconds.map { DurationText.format($0) } ?? "–")</td>"
             r += "<td>\(m.bestValidationMIoU.map { String(format: "%.4f", $0) } ?? "–")</td>"
-            return r + String(format: "<td><b>%.4f</b></td><td>%.4f</td><td>%d</td></tr>\n", m.testMIoU, m.testMDice, m.testRegions)
+            r += String(format: "<td><b>%.4f</b></td>", m.testMIoU) + "<td>\(m.testInterval.map(Self.interval) ?? "–")</td>"
+            return r + String(format: "<td>%.4f</td><td>%d</td></tr>\n", m.testMDice, m.testRegions)
         }
         h += methods.map(row).joined()
         if !context.isEmpty {
-            h += "<tr><td colspan=\"8\" class=\"l\"><i>\(HTML.escape(contextNote))</i></td></tr>\n" + context.map(row).joined()
+            h += "<tr><td colspan=\"9\" class=\"l\"><i>\(HTML.escape(contextNote))</i></td></tr>\n" + context.map(row).joined()
         }
         h += "</table>\n<p class=\"verdict\">\(HTML.escape(verdict))</p>\n<h2>Curves</h2><div class=\"charts\">"
-        h += lossChart().render() + mIoUChart().render() + "</div>\n<h2>Test overlays</h2>"
+        h += lossChart().render() + mIoUChart().render() + "</div>\n" + clicksSection() + "<h2>Test overlays</h2>"
         h += "<p>Predicted masks per region (colours), ground-truth outline and the click, on the first input channels.</p>"
         for m in methods + context where !m.overlays.isEmpty {
             h += "<h3>\(HTML.escape(m.name))</h3><div>"
@@ -87,6 +95,39 @@ struct DemoReport {
         }
         return SVGLineChart(title: "mIoU", xLabel: "epochs trained", yLabel: "mIoU", series: series, yRange: 0...1)
     }
+
+    /// The clicks protocol: a table (mIoU after 1, 3, 5 clicks, NoC) and the clicks-to-IoU chart; empty when no
+    /// method ran it.
+    func clicksSection() -> String {
+        let rows = methods.filter { $0.clicks != nil }
+        guard let k = rows.first?.clicks?.maxClicks else { return "" }
+        let points = rows[0].clicks!.afterClicks.map(\.clicks)
+        var h = "<h2>Interactive segmentation (clicks protocol, test split, at most \(k) clicks per object)</h2>\n"
+        h += "<p>Each object gets a first click at its pixel farthest from its boundary, then each next click at the deepest pixel "
+            + "of the larger error region (positive on missed object, negative on spill), with the previous mask fed back; "
+            + "NoC@X is the mean number of clicks to reach IoU ≥ X (\(k) when never reached within \(k)). "
+            + "Intervals: 95 % percentile bootstrap over images.</p>\n<table><tr><th>method</th>"
+        h += points.map { "<th>mIoU after \($0) click\($0 == 1 ? "" : "s")</th>" }.joined() + "<th>NoC@85</th><th>NoC@90</th></tr>\n"
+        for m in rows {
+            let c = m.clicks!
+            h += "<tr><td>\(HTML.escape(m.name))</td>"
+            h += c.afterClicks.map { String(format: "<td>%.4f ", $0.mIoU) + Self.interval($0.interval) + "</td>" }.joined()
+            h += String(format: "<td>%.2f</td><td>%.2f</td></tr>\n", c.noc85, c.noc90)
+        }
+        return h + "</table>\n<div class=\"charts\">" + clicksChart().render() + "</div>\n"
+    }
+
+    /// Mean test IoU after k clicks, one line per method that ran the clicks protocol.
+    func clicksChart() -> SVGLineChart {
+        let series = methods.compactMap { m -> SVGLineChart.Series? in
+            guard let c = m.clicks else { return nil }
+            return .init(name: m.name, points: c.curve.enumerated().map { (Double($0.offset + 1), $0.element) }, colour: m.colour)
+        }
+        return SVGLineChart(title: "Clicks to IoU (test, clicks protocol)", xLabel: "clicks", yLabel: "mean IoU", series: series, yRange: 0...1)
+    }
+
+    /// `[0.4123, 0.5234]`.
+    static func interval(_ i: BootstrapInterval) -> String { String(format: "[%.4f, %.4f]", i.lower, i.upper) }
 
     /// Writes `report.html` atomically.
     func write(to url: URL) throws { try AtomicFile.write(Data(html().utf8), to: url) }

@@ -4,7 +4,7 @@ import SimCMF
 import Tensor
 
 /// The model and examples `aims eval` scores: a run folder's checkpoint on its own split (or other data), or
-/// pretrained weights with an untrained alignment. Scoring itself is `Evaluator` (the mIoU protocol).
+/// pretrained weights with an untrained alignment. Scoring (`score`) runs an `EvaluationProtocol`.
 public struct EvaluationRun {
     public var model: any SegmentationModel
     public var source: ModalityExampleSource
@@ -14,6 +14,9 @@ public struct EvaluationRun {
     public var checkpoint: String?
     /// The split scored: `all`, the run's `val` / `train`, or a manifest split name.
     public var splitName: String
+    /// With a run folder's best checkpoint: the split that chose it (nil for the last checkpoint, which nothing
+    /// chose, and for pretrained weights).
+    public var selection: ModelSelection?
 
     /// The ids of a manifest's split `split` (nil: `test`), every file checked against its SHA-256.
     public static func manifestSplit(_ selection: ManifestSelection, split: String?) throws -> (name: String, ids: [String]) {
@@ -80,7 +83,8 @@ public struct EvaluationRun {
         }
         let source = try ModalityExampleSource(modality: modality, root: root, samples: samples, ids: ids, inputSize: model.inputSize,
                                                normalization: normalization)
-        return EvaluationRun(model: model, source: source, modelDescription: built.description, checkpoint: url.path, splitName: splitName)
+        return EvaluationRun(model: model, source: source, modelDescription: built.description, checkpoint: url.path, splitName: splitName,
+                             selection: url.lastPathComponent == "best.safetensors" ? ModelSelection.of(record) : nil)
     }
 
     /// Pretrained weights with an untrained `alignment`, on every sample of `data` or of
@@ -103,6 +107,6 @@ public struct EvaluationRun {
         let normalization = try choice.resolve(modality: modality, root: root, samples: samples)
         let source = try ModalityExampleSource(modality: modality, root: root, samples: samples, inputSize: built.model.inputSize, normalization: normalization)
         return EvaluationRun(model: built.model, source: source, modelDescription: built.description + " (pretrained, untrained alignment)",
-                             checkpoint: nil, splitName: manifest?.split ?? "all")
+                             checkpoint: nil, splitName: manifest?.split ?? "all", selection: nil)
     }
 }

@@ -28,13 +28,28 @@ public struct ManifestSelection {
         return ManifestSelection(manifest: manifest, url: url, root: root, modality: modality, samples: manifest.samples.map(\.files))
     }
 
-    /// Training and validation ids: scheme `official` (train; validate on test, as the reference) or `validation`
-    /// (train minus val; validate on val), training restricted to the `fraction` percent subset when given.
-    public func split(scheme: String, fraction: Int?) throws -> SampleSplit {
-        var training: [String], validation: [String]
+    /// Training and validation ids: scheme `validation` (train minus val) or `official` (all of train), training
+    /// restricted to the `fraction` percent subset when given; the validation split is the one that chooses the
+    /// best checkpoint (`selectOn`): `val` (the validation scheme's default), `none` (the official scheme's
+    /// default: all of train trains, so no validation split is left) or `test` (official scheme only: the
+    /// reference's protocol, optimistic).
+    public func split(scheme: String, fraction: Int?, selectOn: String? = nil) throws -> (split: SampleSplit, selection: ModelSelection.Split) {
+        var training: [String]
+        let selection: ModelSelection.Split
         switch scheme {
-        case "official": training = manifest.splits.train; validation = manifest.splits.test
-        case "validation": training = manifest.splits.validationTrain; validation = manifest.splits.val
+        case "official":
+            training = manifest.splits.train
+            selection = try selectOn.map { try Self.selection($0) } ?? .noValidation
+            if selection == .val {
+                throw RunOptionError(message: "--select-on val: the official scheme trains on all of train, which holds the manifest's val split; "
+                                     + "use --split-scheme validation (or --select-on none, or --select-on test to reproduce the reference)")
+            }
+        case "validation":
+            training = manifest.splits.validationTrain
+            selection = try selectOn.map { try Self.selection($0) } ?? .val
+            if selection == .test {
+                throw RunOptionError(message: "--select-on test reproduces the reference's protocol: it needs --split-scheme official")
+            }
         default: throw RunOptionError(message: "--split-scheme must be official or validation, got \(scheme)")
         }
         if let fraction {
@@ -45,7 +60,14 @@ public struct ManifestSelection {
             training = training.filter { keep.contains($0) }
         }
         guard !training.isEmpty else { throw RunOptionError(message: "the \(scheme) scheme\(fraction.map { " at \($0)%" } ?? "") has no training sample") }
-        return SampleSplit(training: training, validation: validation)
+        let validation = switch selection { case .val: manifest.splits.val; case .test: manifest.splits.test; case .noValidation: [String]() }
+        return (SampleSplit(training: training, validation: validation), selection)
+    }
+
+    /// `--select-on val|test|none`.
+    static func selection(_ option: String) throws -> ModelSelection.Split {
+        guard let s = ModelSelection.Split(rawValue: option) else { throw RunOptionError(message: "--select-on must be val, test or none, got \(option)") }
+        return s
     }
 
     /// Refuses (naming each file) when a file of these samples differs from the manifest.

@@ -28,14 +28,19 @@ public struct RunRecord: Codable, Equatable {
     public var manifest: String? = nil
     /// `--init`: `pretrained` or `scratch`; absent in records written before the option (pretrained).
     public var initialization: String?
+    /// `--select-on`: the split that chose `best` (`val`, `test` or `none`); absent in records written before the
+    /// option (`ModelSelection.of` infers it).
+    public var selectedOn: String? = nil
 
     public init(modality: String, plugin: String?, data: String, weights: String, modelFamily: String, alignment: String, strategy: String,
                 imageSize: Int, channels: Int, seed: UInt64, validationFraction: Double, normalization: String, means: [Double]?,
-                standardDeviations: [Double]?, split: SampleSplit, manifest: String? = nil, initialization: String?) {
+                standardDeviations: [Double]?, split: SampleSplit, manifest: String? = nil, initialization: String?,
+                selectedOn: String? = nil) {
         self.modality = modality; self.plugin = plugin; self.data = data; self.weights = weights; self.modelFamily = modelFamily
         self.alignment = alignment; self.strategy = strategy; self.imageSize = imageSize; self.channels = channels; self.seed = seed
         self.validationFraction = validationFraction; self.normalization = normalization; self.means = means
         self.standardDeviations = standardDeviations; self.split = split; self.manifest = manifest; self.initialization = initialization
+        self.selectedOn = selectedOn
     }
 
     /// `initialization` parsed (absent or unknown: pretrained is what older records meant).

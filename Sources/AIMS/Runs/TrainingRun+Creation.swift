@@ -14,6 +14,9 @@ extension TrainingRun {
         public var fraction: Int?
         /// `validation` (default) or `official` (needs `manifest`).
         public var splitScheme: String?
+        /// The split that chooses the best checkpoint: `val`, `test` or `none` (nil: `val`, or `none` for the
+        /// official scheme; `test` and `none` need `manifest`). See `ManifestSelection.split`.
+        public var selectOn: String?
         public var weights: URL
         public var alignment: String = "simcmf"
         public var strategy: String?
@@ -37,6 +40,9 @@ extension TrainingRun {
         if selection == nil {
             if o.fraction != nil { throw RunOptionError(message: "--fraction needs --manifest") }
             if o.splitScheme != nil { throw RunOptionError(message: "--split-scheme needs --manifest") }
+            if let s = o.selectOn, s != ModelSelection.Split.val.rawValue {
+                throw RunOptionError(message: "--select-on \(s) needs --manifest (without one the run selects on its seeded validation share)")
+            }
         }
         if selection != nil && o.validationFraction != nil { throw RunOptionError(message: "--val-fraction: the split comes from --manifest (use --split-scheme)") }
         guard let id = o.modality ?? selection?.modality.identifier else { throw RunOptionError(message: "--modality ID is required") }
@@ -49,8 +55,9 @@ extension TrainingRun {
             ?? DatasetSelection.normalization(o.normalize, modality: modality)
         let dataRoot = URL(fileURLWithPath: data)
         let samples = try selection?.samples ?? modality.samples(in: dataRoot)
-        let split = try selection.map { try $0.split(scheme: o.splitScheme ?? "validation", fraction: o.fraction) }
-            ?? SampleSplit(ids: samples.map(\.id), validationFraction: fraction, seed: o.seed)
+        let chosen = try selection.map { try $0.split(scheme: o.splitScheme ?? "validation", fraction: o.fraction, selectOn: o.selectOn) }
+        let split = try chosen?.split ?? SampleSplit(ids: samples.map(\.id), validationFraction: fraction, seed: o.seed)
+        let selectedOn: ModelSelection.Split = chosen?.selection ?? (split.validation.isEmpty ? .noValidation : .val)
         try selection?.requireUnchanged(split.training + split.validation)
         let trainingIDs = Set(split.training)
         let constants = try norm.choice.resolve(modality: modality, root: dataRoot, samples: samples.filter { trainingIDs.contains($0.id) })
@@ -58,7 +65,7 @@ extension TrainingRun {
                                alignment: o.alignment, strategy: o.strategy ?? "", imageSize: o.imageSize ?? 0,
                                channels: modality.channels.count, seed: o.seed, validationFraction: fraction, normalization: norm.name,
                                means: constants?.means, standardDeviations: constants?.standardDeviations, split: split,
-                               manifest: selection?.url.path, initialization: o.initialization)
+                               manifest: selection?.url.path, initialization: o.initialization, selectedOn: selectedOn.rawValue)
         return TrainingRun(folder: folder, record: record, modality: modality, dataRoot: dataRoot, samples: selection?.samples, resuming: false)
     }
 

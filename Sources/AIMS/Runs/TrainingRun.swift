@@ -24,6 +24,8 @@ public struct TrainingRunSummary: Encodable, Sendable {
     public var lastValidationMIoU: Double?
     public var bestValidationMIoU: Double?
     public var bestEpoch: Int?
+    /// The split that chose `bestCheckpoint` (and `bestValidationMIoU`); `optimistic` when it was the test split.
+    public var modelSelection: ModelSelection
     public var lastCheckpoint: String
     public var bestCheckpoint: String?
     /// Wall-clock seconds since `start` of `TrainingRun.train`.
@@ -116,6 +118,8 @@ public struct TrainingRun {
         let trainable = model.trainableParameters.reduce(0) { $0 + $1.value.count }
         log("\(built.description); \(trainable) trainable values; "
             + "\(training.count) training / \(validation?.count ?? 0) validation samples of \(modality.identifier) at \(model.inputSize)x\(model.inputSize)")
+        let selection = ModelSelection.of(record)
+        log("model selection: \(selection.split.rawValue) (\(selection.note))")
         let total = configuration.epochs
         trainer.progress = { progress($0, total) }
         let summaries = try trainer.run(training: training, validation: validation)
@@ -126,7 +130,7 @@ public struct TrainingRun {
                                   trainingSamples: training.count, validationSamples: validation?.count ?? 0, normalization: record.normalization,
                                   resumedFromEpoch: resumedFrom, epochsCompleted: trainer.epoch, epochLosses: summaries.map(\.meanLoss),
                                   lastValidationMIoU: trainer.finalValidation?.mIoU ?? summaries.last(where: { $0.validation != nil })?.validation?.mIoU,
-                                  bestValidationMIoU: trainer.bestMIoU, bestEpoch: trainer.bestEpoch,
+                                  bestValidationMIoU: trainer.bestMIoU, bestEpoch: trainer.bestEpoch, modelSelection: selection,
                                   lastCheckpoint: trainer.lastCheckpoint!.path, bestCheckpoint: best, seconds: Date().timeIntervalSince(start))
     }
 }

@@ -59,9 +59,7 @@ extension Array where Element == RegionScore {
         let full = contains { $0.fullResolutionIoU != nil }
         var s = "image_index,image_id,region,pixel_count,click_x,click_y,iou,dice" + (full ? ",iou_full,dice_full" : "") + "\n"
         for r in self {
-            let id = r.exampleID.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" })
-                ? "\"" + r.exampleID.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : r.exampleID
-            s += "\(r.exampleIndex),\(id),\(r.region),\(r.pixelCount),\(Int(r.click.x)),\(Int(r.click.y)),\(r.iou),\(r.dice)"
+            s += "\(r.exampleIndex),\(csvField(r.exampleID)),\(r.region),\(r.pixelCount),\(Int(r.click.x)),\(Int(r.click.y)),\(r.iou),\(r.dice)"
             if full { s += ",\(r.fullResolutionIoU.map { "\($0)" } ?? ""),\(r.fullResolutionDice.map { "\($0)" } ?? "")" }
             s += "\n"
         }
@@ -70,4 +68,9 @@ extension Array where Element == RegionScore {
 
     /// Writes `csv()` to `url` atomically.
     public func writeCSV(to url: URL) throws { try AtomicFile.write(Data(csv().utf8), to: url) }
+}
+
+/// `text` as one CSV field: quoted (inner quotes doubled) when it holds a comma, a quote or a newline.
+func csvField(_ text: String) -> String {
+    text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" }) ? "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : text
 }

@@ -37,6 +37,11 @@ public protocol SegmentationModel: Module {
     /// vectors), found at the layers' swappable seams, whatever their names; `TrainableSummary` reports them as
     /// the PEFT group. Default: none.
     var addedParameters: [Parameter] { get }
+    /// Whether `decode` uses `SAMPrompts.masks` (low-resolution mask logits `[B, 1, M, M]`, SAM's `mask_input`)
+    /// as a dense prompt; the interactive protocol feeds the previous prediction back only when true.
+    /// Default true: every model here passes the prompts to SAM's prompt encoder, whose `mask_downscaling`
+    /// takes them (SAM ViT, LiteMedSAM and MobileSAM alike, and the wrappers around them).
+    var acceptsMaskPrompt: Bool { get }
 }
 
 extension SegmentationModel {
@@ -45,6 +50,7 @@ extension SegmentationModel {
     public var embeddingIsFrozen: Bool { false }
     public var alignmentParameters: [Parameter] { [] }
     public var addedParameters: [Parameter] { [] }
+    public var acceptsMaskPrompt: Bool { true }
 }
 
 extension SAMModel: SegmentationModel {

@@ -202,7 +202,9 @@ public final class Trainer {
     }
 
     /// Trains the remaining epochs (from `epoch` to `configuration.epochs`), validating on
-    /// `validation` as the reference does. Returns one summary per epoch run.
+    /// `validation` as the reference does. Returns one summary per epoch run. `best` is chosen on
+    /// `validation`, whichever split the caller passes (the reference passes its test split; `aims train`
+    /// a held-out one unless asked: `ModelSelection` in AIMS).
     @discardableResult
     public func run(training: any ExampleSource, validation: (any ExampleSource)? = nil) throws -> [EpochSummary] {
         guard training.count > 0 else { throw TrainingError.empty(field: "training examples") }

@@ -31,12 +31,18 @@ public struct LabelMap: Sendable, Equatable {
     /// with the scale computed in Float32 as PyTorch does.
     public func resizedNearest(height oh: Int, width ow: Int) -> LabelMap {
         if oh == height && ow == width { return self }
-        let sy = Float(height) / Float(oh), sx = Float(width) / Float(ow)
-        let rows = (0..<oh).map { Swift.min(Int((Float($0) * sy).rounded(.down)), height - 1) }
-        let cols = (0..<ow).map { Swift.min(Int((Float($0) * sx).rounded(.down)), width - 1) }
+        let rows = (0..<oh).map { Self.nearestSource($0, input: height, output: oh) }
+        let cols = (0..<ow).map { Self.nearestSource($0, input: width, output: ow) }
         var out = [Int32](); out.reserveCapacity(oh * ow)
         for r in rows { for c in cols { out.append(ids[r * width + c]) } }
         return LabelMap(height: oh, width: ow, ids: out)
+    }
+
+    /// The input row (column) that output row (column) `dst` of the nearest resize `input` → `output` reads:
+    /// `min(⌊dst · Float32(input / output)⌋, input − 1)`.
+    public static func nearestSource(_ dst: Int, input: Int, output: Int) -> Int {
+        let scale = Float(input) / Float(output)
+        return Swift.min(Int((Float(dst) * scale).rounded(.down)), input - 1)
     }
 
     /// The binary mask `[H, W]` (1 where the id is `region`).

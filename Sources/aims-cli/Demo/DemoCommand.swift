@@ -21,11 +21,13 @@ struct DemoCommand: Command {
                        of every TinyViT and mask-decoder attention (E epochs, --epochs)
          Both trained runs: batch 4, lr 1e-3, inputs min-max scaled to [0, 1] (--normalize range),
          validation before every epoch and after the last.
-      6. aims eval     each model on the test split (SimCMF protocol: one click per region), overlays;
-                       and, for reference only, zero-shot LiteMedSAM with a box per region (the prompt it
-                       was trained with; a different protocol, not part of the comparison)
-      7. DIR/report.html: settings, the mIoU table, loss and validation-mIoU curves, overlays, and a
-                       verdict computed from the table
+      6. aims eval     each model on the test split (SimCMF protocol: one click per region, 95 % bootstrap
+                       interval over images), overlays; the interactive clicks protocol with at most
+                       --clicks clicks per object (mIoU after 1, 3, 5 clicks, NoC@85/90); and, for reference
+                       only, zero-shot LiteMedSAM with a box per region (the prompt it was trained with; a
+                       different protocol, not part of the comparison)
+      7. DIR/report.html: settings, the mIoU table, loss and validation-mIoU curves, the clicks-to-IoU
+                       curves, overlays, and a verdict computed from the table
     Outputs under DIR: data/, aims/zju-rgbp.json, runs/<method>/, eval/<method>/,
     report.html, results.json. The numbers printed and reported are those of this invocation.
     """
@@ -36,6 +38,8 @@ struct DemoCommand: Command {
     let scenes = Option("scenes", .positiveInt("N"), default: 32, help: "synthetic scenes")
     let epochs = Option("epochs", .positiveInt("E"), default: 3, help: "epochs of each trained method")
     let seed = Option("seed", .seed("S"), default: 7, help: "the seed of the scenes, splits and training")
+    let clicks = Option("clicks", .int(in: 1...20, "K"), default: 5,
+                        help: "clicks per object of the clicks protocol (aims eval --protocol clicks defaults to 20)")
     let force = Flag("force", help: "replace a non-empty DIR")
     let json = Flag("json", help: "the results (as results.json) on stdout")
 
@@ -43,7 +47,7 @@ struct DemoCommand: Command {
         let settings = DemoPipeline.Settings(out: URL(fileURLWithPath: args.value(self.out)),
                                              weights: URL(fileURLWithPath: args[self.weights] ?? LiteMedSAM.defaultCheckpointURL().path),
                                              scenes: args.value(self.scenes), epochs: args.value(self.epochs), seed: args.value(self.seed),
-                                             force: args[self.force])
+                                             force: args[self.force], clicks: args.value(self.clicks))
         var counter: (label: String, reporter: ProgressReporter)?
         var training = TrainingProgressLine()
         let results = try DemoPipeline.run(settings) { event in
@@ -71,6 +75,9 @@ struct DemoCommand: Command {
             for m in results.context {
                 print(m.name.padding(toLength: 22, withPad: " ", startingAt: 0)
                       + String(format: " %9.4f  %10.4f  (another protocol, for reference; not compared)", m.test.mIoU, m.test.mDice))
+            }
+            for m in results.methods {
+                if let c = m.test.clicks { print(m.name.padding(toLength: 22, withPad: " ", startingAt: 0) + " clicks protocol: " + c.text) }
             }
             print(results.verdict)
             print("report: \(results.report) (wall time \(DurationText.format(results.seconds)))")

@@ -4,8 +4,9 @@ import Modalities
 import SimCMF
 import Tensor
 
-/// `aims eval`: the reference protocol (one centre click per region, single-mask output, mIoU over
-/// regions) on a trained run or on pretrained weights, with the per-region CSV.
+/// `aims eval`: a trained run or pretrained weights under an evaluation protocol (`EvaluationProtocol`): the
+/// reference's (one median click per region, single-mask output, mIoU over regions), the interactive clicks
+/// protocol (NoC) or box prompts; each with the 95 % bootstrap interval of its mIoU and a per-region CSV.
 struct EvalCommand: Command {
     static let name = "eval"
     static let summary = "mIoU of a trained run (or pretrained weights) on a modality's dataset, per-region CSV"
@@ -20,9 +21,18 @@ struct EvalCommand: Command {
     Without --run: the pretrained weights as they are (default LiteMedSAM) on every sample, behind
     the --alignment module, default zeroshot: the first three channels (C = 1: the channel three
     times; C = 2: channels 0, 1, 1, the reference's replicate pad); other alignments are untrained.
-    Protocol (SimCMF): for each region of each label map (resized to the model input, nearest), one
-    click at the region's median pixel in raster order (random_click(middle=True)), single-mask
-    output, IoU at the model's low-resolution mask size; mIoU = mean over regions.
+    --protocol reference (default, SimCMF's): for each region of each label map (resized to the model
+    input, nearest), one click at the region's median pixel in raster order (random_click(middle=True)),
+    single-mask output, IoU at the model's low-resolution mask size; mIoU = mean over regions.
+    --protocol clicks (interactive, RITM-style NoC): per region up to --clicks clicks (default 20), the first
+    at the region's pixel farthest from its boundary, each next one at the deepest pixel of the larger
+    error region (positive on missed object, negative on spill), the previous mask logits fed back as
+    SAM's mask prompt; reports NoC@85 and NoC@90 (clicks to reach IoU 0.85 / 0.90; the maximum when
+    never reached), mIoU after 1, 3 and 5 clicks and the mean IoU after every click.
+    --protocol box: the region's bounding box as prompt (the prompt LiteMedSAM was trained with).
+    Every protocol reports the 95 % percentile-bootstrap interval of its mIoU (1000 resamples of the
+    images, seed 0). With --run, the output says which split chose the best checkpoint; a run trained
+    with --select-on test is marked optimistic (its test scores are not held out).
     """
 
     let runFolder = Option("run", .path("RUN_DIR"), help: "a run folder written by `aims train`")
@@ -54,15 +64,20 @@ struct EvalCommand: Command {
                             + "ground-truth outline in the same colour, its click in green; file NNNNN-ID-iouX.png,\n"
                             + "DIR/overlays.csv: file,image_index,region,colour,iou,dice,click_x,click_y")
     let overlayChannel = Option("overlay-channel", .index("K"), help: "the input channel the overlays show in grey (with --overlays)")
+    let evaluationProtocol = Option("protocol", ValueType<EvaluationProtocol>.cases, defaultText: "reference",
+                                    help: "reference (SimCMF: one median click per region), clicks (interactive: up to\n"
+                                      + "--clicks clicks per region, NoC@85/90) or box (the region's bounding box)")
+    let clicks = Option("clicks", .int(in: 1...100, "K"), default: 20, help: "clicks per region under --protocol clicks")
     let prompt = Option("prompt", ValueType<PromptKind>(placeholder: "click|box|click+box", expectation: "click, box or click+box") {
         try? EvalCommand.promptKind($0)
-    }, default: .click, defaultText: "click, the SimCMF protocol",
-                        help: "box: the region's bounding box at the model input (the prompt LiteMedSAM\n"
-                          + "was trained with); click+box: both; a different protocol from the reference's")
+    }, defaultText: "click, the SimCMF protocol",
+                        help: "the older spelling of --protocol: click is reference, box is box; click+box: the box\n"
+                          + "protocol with the median click added")
     let json = Flag("json", help: "the report as JSON on stdout")
 
     func run(_ args: ParsedArguments) throws -> Int32 {
-        let prompt = args.value(self.prompt)
+        let (evaluationProtocol, prompt) = try EvaluationProtocol.resolve(protocol: args[self.evaluationProtocol], prompt: args[self.prompt])
+        if args.isGiven(self.clicks) && evaluationProtocol != .clicks { throw UsageError(message: "--clicks needs --protocol clicks") }
         let start = Date()
         let selection = try args[self.manifest].map {
             try ManifestSelection.load($0, data: args[self.data], modality: args[self.modality], plugin: args[self.plugin])
@@ -91,16 +106,27 @@ struct EvalCommand: Command {
 
         Console.error("aims eval: \(modelDescription); \(source.count) samples of \(source.modality.identifier) at \(model.inputSize)x\(model.inputSize)")
         var progress = ProgressReporter(label: "eval", total: source.count, unit: "img")
-        let report = try evaluation.score(prompt: prompt, overlays: args[self.overlays].map { URL(fileURLWithPath: $0) },
+        let report = try evaluation.score(evaluationProtocol, prompt: prompt, maxClicks: args.value(self.clicks),
+                                          overlays: args[self.overlays].map { URL(fileURLWithPath: $0) },
                                           overlayChannel: args[self.overlayChannel], csv: args[self.csv].map { URL(fileURLWithPath: $0) },
                                           start: start, progress: { done, _ in progress.update(done) })
         if args[self.json] {
             try JSONOutput.print(report)
         } else {
-            print(String(format: "mIoU %.4f  mDice %.4f  over %d regions of %d images (%@)", report.mIoU, report.mDice, report.regions,
-                         report.images, report.modality) + (report.csv.map { "; per region: \($0)" } ?? ""))
+            print(Self.text(report))
         }
         return 0
+    }
+
+    /// The report as text: the mIoU line with its interval, the clicks protocol's metrics, the model selection.
+    static func text(_ r: EvaluationSummary) -> String {
+        let after = r.protocol == EvaluationProtocol.clicks.rawValue ? " after 1 click" : ""
+        var lines = [String(format: "mIoU%@ %.4f (95%% CI %.4f-%.4f, bootstrap over %d images)  mDice %.4f  over %d regions of %d images (%@, %@ protocol)",
+                            after, r.mIoU, r.mIoUInterval.lower, r.mIoUInterval.upper, r.mIoUInterval.images, r.mDice, r.regions, r.images,
+                            r.modality, r.protocol) + (r.csv.map { "; per region: \($0)" } ?? "")]
+        if let i = r.interactive { lines.append(i.text) }
+        if let m = r.modelSelection { lines.append("model selection: \(m.split.rawValue)\(m.optimistic ? " (OPTIMISTIC)" : ""): \(m.note)") }
+        return lines.joined(separator: "\n")
     }
 
     /// `--prompt click|box|click+box` (default click, the SimCMF protocol).

@@ -43,7 +43,12 @@ struct TrainCommand: Command {
     let fraction = Option("fraction", .positiveInt("P"), help: "train on the manifest's nested P% subset of the training split (e.g. 10, 25, 50)")
     let splitScheme = Option("split-scheme", .choice(["validation", "official"]), defaultText: "validation",
                              help: "validation: train minus the manifest's val, validated on val;\n"
-                               + "official: train, validated on test, as the reference does")
+                               + "official: all of train (no validation split left: see --select-on)")
+    let selectOn = Option("select-on", ValueType<ModelSelection.Split>.cases, defaultText: "val; none with --split-scheme official",
+                          help: "the split that chooses checkpoints/best (needs --manifest unless val):\n"
+                            + "val: the manifest's val split (validation scheme); none: no validation, no best;\n"
+                            + "test: validate and select on the test split, as the reference does (official scheme\n"
+                            + "only): reproduces its numbers, which are optimistic (marked so in the output)")
     let weights = Option("weights", .path("FILE"), defaultText: "LiteMedSAM, $AIMS_CACHE/lite_medsam.pth, see scripts/fetch-weights",
                          help: "the pretrained model: lite_medsam.pth, mobile_sam.pt, sam_vit_{b,l,h}_*.pth or a Hugging\n"
                            + "Face SamModel .safetensors (a TinyViT stem of 1x1 kernels is LiteMedSAM, of 3x3 MobileSAM)")
@@ -104,7 +109,7 @@ struct TrainCommand: Command {
         let run: TrainingRun
         if resume {
             let recorded: [any NamedArgument] = [weights, alignment, strategy, imageSize, seed, valFraction, normalize, batch, learningRate,
-                                                 initialization, validateEvery]
+                                                 initialization, validateEvery, selectOn]
             _ = try RunRecord.read(from: runFolder)   // a folder without a run is reported before any option conflict
             for option in recorded where args.isGiven(option) {
                 throw UsageError(message: "\(option.key) cannot change on --resume (the run records it in \(RunRecord.fileName))")
@@ -114,6 +119,7 @@ struct TrainCommand: Command {
             var options = TrainingRun.NewRunOptions(weights: URL(fileURLWithPath: args[self.weights] ?? LiteMedSAM.defaultCheckpointURL().path))
             options.modality = args[self.modality]; options.plugin = args[self.plugin]; options.data = args[self.data]
             options.manifest = args[self.manifest]; options.fraction = args[self.fraction]; options.splitScheme = args[self.splitScheme]
+            options.selectOn = args[self.selectOn]?.rawValue
             options.alignment = args[self.alignment] ?? "simcmf"; options.strategy = args[self.strategy]; options.imageSize = args[self.imageSize]
             options.validationFraction = args.isGiven(self.valFraction) ? args.value(self.valFraction) : nil
             options.seed = args.value(self.seed); options.normalize = args[self.normalize]
@@ -138,6 +144,8 @@ struct TrainCommand: Command {
         } else {
             print("\(runFolder.path): \(summary.epochsCompleted) epochs, last loss \(summary.epochLosses.last.map { String(format: "%.4f", $0) } ?? "-")"
                   + (summary.bestValidationMIoU.map { String(format: ", best validation mIoU %.4f (before epoch %d)", $0, summary.bestEpoch ?? 0) } ?? ""))
+            let m = summary.modelSelection
+            print("model selection: \(m.split.rawValue)\(m.optimistic ? " (OPTIMISTIC)" : ""): \(m.note)")
         }
         return 0
     }
