@@ -1,5 +1,6 @@
 import Foundation
 import Tensor
+import Transforms
 
 /// `RUN_DIR/aims-train.json`: everything `aims train --resume` and `aims eval --run` need to rebuild
 /// the exact model and data a run was trained with (the trainer's own `config.json` holds only the
@@ -28,14 +29,19 @@ public struct RunRecord: Codable, Equatable {
     public var manifest: String? = nil
     /// `--init`: `pretrained` or `scratch`; absent in records written before the option (pretrained).
     public var initialization: String?
+    /// The modality's channels (name, unit, kind) at training; `aims predict --run` refuses samples that decode
+    /// to others. Absent in records written before it.
+    public var inputChannels: [ChannelDescriptor]? = nil
 
     public init(modality: String, plugin: String?, data: String, weights: String, modelFamily: String, alignment: String, strategy: String,
                 imageSize: Int, channels: Int, seed: UInt64, validationFraction: Double, normalization: String, means: [Double]?,
-                standardDeviations: [Double]?, split: SampleSplit, manifest: String? = nil, initialization: String?) {
+                standardDeviations: [Double]?, split: SampleSplit, manifest: String? = nil, initialization: String?,
+                inputChannels: [ChannelDescriptor]? = nil) {
         self.modality = modality; self.plugin = plugin; self.data = data; self.weights = weights; self.modelFamily = modelFamily
         self.alignment = alignment; self.strategy = strategy; self.imageSize = imageSize; self.channels = channels; self.seed = seed
         self.validationFraction = validationFraction; self.normalization = normalization; self.means = means
         self.standardDeviations = standardDeviations; self.split = split; self.manifest = manifest; self.initialization = initialization
+        self.inputChannels = inputChannels
     }
 
     /// `initialization` parsed (absent or unknown: pretrained is what older records meant).
