@@ -21,7 +21,7 @@ Per case (fixtures/amg/<case>/):
                       predicted_iou, stability_score, point_coords, crop_box (XYWH)
 fixtures/amg/geometry.json: build_all_layer_point_grids and generate_crop_boxes for a few sizes.
 
-Usage: /work/venv/bin/python scripts/make_amg_fixtures.py
+Usage: python3 scripts/make_amg_fixtures.py
 (recorded run: Python 3.11, torch 2.15.0, torchvision 0.29.2, segment-anything 1.0, opencv-python-headless 4.14.0.94,
 numpy 2.4.6)
 """

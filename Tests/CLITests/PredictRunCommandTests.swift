@@ -118,9 +118,39 @@ final class PredictRunCommandTests: XCTestCase {
         XCTAssertEqual(i.status, 0, i.stderr)
         let m = try json(i.stdout)
         XCTAssertEqual(m["masksFile"] as? String, base.appendingPathComponent("labels.json").path)
+        // Thresholds 0 keep masks whose stability score is 0/0: null in the JSON.
+        XCTAssertTrue((m["masks"] as? [[String: Any]])?.allSatisfy { $0["stabilityScore"] is Double || $0["stabilityScore"] is NSNull } == true)
         try checkEverything(labels: labels.path, masksFile: try XCTUnwrap(m["masksFile"] as? String),
                             reported: try XCTUnwrap(m["masks"] as? [[String: Any]]), height: 20, width: 30)
         XCTAssertEqual(try ImageReader.read(base.appendingPathComponent("o.png")).width, 30)
+    }
+
+    /// A LiteMedSAM run (zero-shot channels, decoder trained): a box on one sample, and everything with one mask per
+    /// point (at most 4 × 4 masks).
+    func testLiteMedSAMRun() throws {
+        let weights = try TestWeights.liteMedSAM
+        let lite = base.appendingPathComponent("lite")
+        let t = try AimsProcess.run(["train", "--modality", "square4", "--plugin", dataset.spec.path, "--data", dataset.root.path,
+                                     "--out", lite.path, "--weights", weights.path, "--alignment", "zeroshot", "--strategy", "decoder",
+                                     "--epochs", "1", "--batch", "2", "--val-fraction", "0.34"])
+        XCTAssertEqual(t.status, 0, t.stderr)
+        let out = base.appendingPathComponent("lite-pred")
+        let sq = dataset.squares["s03"]!, side = dataset.squareSide
+        let r = try AimsProcess.run(["predict", "--run", lite.path, "--sample", sample("s03"), "--box",
+                                     "\(sq.x),\(sq.y),\(sq.x + side),\(sq.y + side)", "--out", out.path, "--json"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let s = try XCTUnwrap((try json(r.stdout)["samples"] as? [[String: Any]])?.first)
+        let mask = try ImageReader.read(URL(fileURLWithPath: try XCTUnwrap(s["mask"] as? String)))
+        XCTAssertEqual([mask.height, mask.width], [24, 24])
+        XCTAssertTrue((try json(r.stdout)["model"] as? String)?.contains("LiteMedSAM") == true, r.stdout)
+        let e = try AimsProcess.run(["predict", "--run", lite.path, "--sample", sample("s03"), "--everything", "--points-per-side", "4",
+                                     "--pred-iou-thresh", "0", "--stability-score-thresh", "0", "--out", out.path, "--json"])
+        XCTAssertEqual(e.status, 0, e.stderr)
+        let es = try XCTUnwrap((try json(e.stdout)["samples"] as? [[String: Any]])?.first)
+        let masks = try XCTUnwrap(es["masks"] as? [[String: Any]])
+        XCTAssertLessThanOrEqual(masks.count, 16)
+        try checkEverything(labels: try XCTUnwrap(es["labels"] as? String), masksFile: try XCTUnwrap(es["masksFile"] as? String),
+                            reported: masks, side: 24)
     }
 
     /// The label PNG is 16-bit at the capture's size; the masks file lists as many masks as reported, labels 1…n by

@@ -5,15 +5,24 @@ import Tensor
 
 /// One mask of `aims predict --everything` in its JSON: label (in the label image), area in pixels, inclusive
 /// box `[x0, y0, x1, y1]`, predicted IoU, stability score, the point prompt `[x, y]` and the crop `[x0, y0, x1, y1)`
-/// (end exclusive) it came from, all in the image's pixels.
+/// (end exclusive) it came from, all in the image's pixels. A score that is not a number (the stability score of a
+/// mask with no logit above `threshold − offset`, kept only when its filter is off) is null.
 public struct EverythingMaskRecord: Codable, Equatable {
     public var label: Int
     public var area: Int
     public var box: [Int]
-    public var predictedIoU: Double
-    public var stabilityScore: Double
+    public var predictedIoU: Double?
+    public var stabilityScore: Double?
     public var point: [Double]
     public var cropBox: [Int]
+
+    /// Every key, a missing score as null.
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(label, forKey: .label); try c.encode(area, forKey: .area); try c.encode(box, forKey: .box)
+        try c.encode(predictedIoU, forKey: .predictedIoU); try c.encode(stabilityScore, forKey: .stabilityScore)
+        try c.encode(point, forKey: .point); try c.encode(cropBox, forKey: .cropBox)
+    }
 }
 
 /// What `aims predict` wrote for one image or sample, as its `--json` lists it.
@@ -62,11 +71,11 @@ public enum PredictionOutputs {
         let image = LabelImage.render(ordered, height: h, width: w)
         try PNGCodec.write(RawImage(tensor: image, dtype: .uint16), to: labels)
         let records = ordered.enumerated().map { k, m in
-            EverythingMaskRecord(label: k + 1, area: m.area, box: m.box.xyxy, predictedIoU: Double(m.predictedIoU),
-                                 stabilityScore: Double(m.stabilityScore), point: [m.point.x, m.point.y], cropBox: m.cropBox.xyxy)
+            EverythingMaskRecord(label: k + 1, area: m.area, box: m.box.xyxy, predictedIoU: m.predictedIoU.isNaN ? nil : Double(m.predictedIoU),
+                                 stabilityScore: m.stabilityScore.isNaN ? nil : Double(m.stabilityScore), point: [m.point.x, m.point.y],
+                                 cropBox: m.cropBox.xyxy)
         }
-        let enc = JSONEncoder(); enc.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
-        try AtomicFile.write(try enc.encode(records), to: json)
+        try RunFolderJSON.write(records, to: json)
         if let overlay {
             var out = picture
             MaskPictures.blendLabels(&out, labels: image, palette: EvaluationOverlays.palette)

@@ -23,17 +23,10 @@ public struct RunHashes: Codable, Equatable {
     public static func read(from folder: URL) throws -> RunHashes? {
         let url = url(in: folder)
         guard FileManager.default.fileExists(atPath: url.path) else { return nil }
-        do {
-            return try JSONDecoder().decode(RunHashes.self, from: Data(contentsOf: url))
-        } catch {
-            throw TrainingRunError.badRecord(file: url.path, reason: "\(error)")
-        }
+        return try RunFolderJSON.read(RunHashes.self, from: url)
     }
 
-    public func write(to folder: URL) throws {
-        let enc = JSONEncoder(); enc.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
-        try AtomicFile.write(try enc.encode(self), to: RunHashes.url(in: folder))
-    }
+    public func write(to folder: URL) throws { try RunFolderJSON.write(self, to: RunHashes.url(in: folder)) }
 
     /// The run files (`aims-train.json`, `config.json` and every checkpoint) that exist in `folder` now.
     static func runFiles(in folder: URL) -> [String] {

@@ -54,15 +54,25 @@ public struct RunRecord: Codable, Equatable {
     public static func read(from run: URL) throws -> RunRecord {
         let url = url(in: run)
         guard FileManager.default.fileExists(atPath: url.path) else { throw TrainingRunError.missingRecord(file: url.path) }
+        return try RunFolderJSON.read(RunRecord.self, from: url)
+    }
+
+    public func write(to run: URL) throws { try RunFolderJSON.write(self, to: RunRecord.url(in: run)) }
+}
+
+/// The JSON files of a run folder: pretty-printed with sorted keys, written atomically; a file that does not decode
+/// is `TrainingRunError.badRecord` naming it.
+enum RunFolderJSON {
+    static func read<T: Decodable>(_ type: T.Type, from url: URL) throws -> T {
         do {
-            return try JSONDecoder().decode(RunRecord.self, from: Data(contentsOf: url))
+            return try JSONDecoder().decode(T.self, from: Data(contentsOf: url))
         } catch {
             throw TrainingRunError.badRecord(file: url.path, reason: "\(error)")
         }
     }
 
-    public func write(to run: URL) throws {
+    static func write<T: Encodable>(_ value: T, to url: URL) throws {
         let enc = JSONEncoder(); enc.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
-        try AtomicFile.write(try enc.encode(self), to: RunRecord.url(in: run))
+        try AtomicFile.write(try enc.encode(value), to: url)
     }
 }

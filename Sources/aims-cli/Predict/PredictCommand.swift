@@ -190,11 +190,9 @@ struct PredictCommand: Command {
                 let stats = MaskPictures.extent(mask)
                 record.mask = maskURL.path; record.maskPixels = stats.pixels; record.maskBox = stats.box; record.predictedIoU = iou
             } else {
-                var points = ProgressReporter(label: "everything \(sample.id)", total: 1, unit: "pt")
-                let masks = try run.everything(image, options: options) { done, total in
-                    if points.total != total { points = ProgressReporter(label: "everything \(sample.id)", total: total, unit: "pt") }
-                    points.update(done)
-                }
+                let total = try AutomaticMaskGenerator(options: options).plan(imageHeight: image.height, imageWidth: image.width).points
+                var points = ProgressReporter(label: "everything \(sample.id)", total: total, unit: "pt")
+                let masks = try run.everything(image, options: options) { done, _ in points.update(done) }
                 let labels = outDir.appendingPathComponent("\(stem)-labels.png"), file = outDir.appendingPathComponent("\(stem)-masks.json")
                 record.masks = try PredictionOutputs.writeEverything(masks, picture: picture, labels: labels, json: file, overlay: overlayURL)
                 record.labels = labels.path; record.masksFile = file.path
@@ -250,16 +248,14 @@ struct PredictCommand: Command {
                 print("\(out): \(stats.pixels) of \(h * w) pixels, predicted IoU \(String(format: "%.3f", ious[best])) (\(model.name))")
             }
         } else {
-            var progress = ProgressReporter(label: "everything", total: 1, unit: "pt")
-            let masks = try AutomaticMaskGenerator(options: options).generate(try model.prompting(image: input.image)) { done, total in
-                if progress.total != total { progress = ProgressReporter(label: "everything", total: total, unit: "pt") }
-                progress.update(done)
-            }
-            let labels = URL(fileURLWithPath: out), file = labels.deletingPathExtension().appendingPathExtension("json")
-            result.masks = try PredictionOutputs.writeEverything(masks, picture: input.image, labels: labels, json: file,
-                                                                 overlay: overlayPath.map { URL(fileURLWithPath: $0) })
-            result.labels = out; result.masksFile = file.path
-            if !args[json] { print("\(out): \(masks.count) masks (\(model.name)); per mask: \(file.path)") }
+            let generator = try AutomaticMaskGenerator(options: options)
+            var progress = ProgressReporter(label: "everything", total: generator.plan(imageHeight: h, imageWidth: w).points, unit: "pt")
+            let masks = try generator.generate(try model.prompting(image: input.image)) { done, _ in progress.update(done) }
+            let file = (out as NSString).deletingPathExtension + ".json"
+            result.masks = try PredictionOutputs.writeEverything(masks, picture: input.image, labels: URL(fileURLWithPath: out),
+                                                                 json: URL(fileURLWithPath: file), overlay: overlayPath.map { URL(fileURLWithPath: $0) })
+            result.labels = out; result.masksFile = file
+            if !args[json] { print("\(out): \(masks.count) masks (\(model.name)); per mask: \(file)") }
         }
         result.seconds = Date().timeIntervalSince(start)
         if args[json] { try JSONOutput.print(result) }
