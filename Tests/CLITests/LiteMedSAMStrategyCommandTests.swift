@@ -96,8 +96,10 @@ final class LiteMedSAMStrategyCommandTests: XCTestCase {
         let ev = try json(e.stdout)
         XCTAssertTrue((ev["model"] as? String)?.contains("from scratch") == true, "\(ev)")
         XCTAssertEqual(ev["mIoU"] as? Double, s["bestValidationMIoU"] as? Double, "the best checkpoint reproduces its validation score")
+        // A record from before the option (and before hashes.json, which would refuse the edited record).
         record["initialization"] = nil
         try JSONSerialization.data(withJSONObject: record).write(to: recordURL)
+        try FileManager.default.removeItem(at: run.appendingPathComponent("hashes.json"))
         let old = try AimsProcess.run(["eval", "--run", run.path, "--json"])
         XCTAssertEqual(old.status, 0, old.stderr)
         XCTAssertFalse((try json(old.stdout)["model"] as? String)?.contains("scratch") ?? true)

@@ -86,12 +86,19 @@ public final class ModalityExampleSource: ExampleSource {
             throw BridgeError.sample(id: s.id, file: s.inputs.first ?? s.id,
                                      reason: "decoded \(sample.image.channelCount) channels, the modality declares \(channelCount)")
         }
-        var steps: [any ChannelTransform] = [Resize(height: inputSize, width: inputSize, interpolation: .bilinear, labelRule: .torchLegacy)]
-        if let normalization { steps.append(Normalize(normalization)) }
+        let steps = Self.modelInputSteps(inputSize: inputSize, normalization: normalization)
         var generator = SeededGenerator(seed: 0)   // the steps are deterministic
         let out = try Self.withSampleContext(s) { try TransformPipeline(steps).apply(sample, generator: &generator) }
         guard let resizedLabel = out.label else { throw BridgeError.missingLabel(id: s.id, file: s.label ?? s.id) }
         return TrainingExample(id: s.id, image: out.image.values, label: LabelMap(resizedLabel), originalLabel: LabelMap(label))
+    }
+
+    /// What makes a decoded sample the model's input: the kind-aware resize to `S × S` (bilinear; labels nearest,
+    /// PyTorch's legacy rule), then the normalisation, if any.
+    public static func modelInputSteps(inputSize: Int, normalization: ChannelNormalization?) -> [any ChannelTransform] {
+        var steps: [any ChannelTransform] = [Resize(height: inputSize, width: inputSize, interpolation: .bilinear, labelRule: .torchLegacy)]
+        if let normalization { steps.append(Normalize(normalization)) }
+        return steps
     }
 
     /// Runs `body`, rewrapping any error as `BridgeError.sample` naming the sample (the modality's

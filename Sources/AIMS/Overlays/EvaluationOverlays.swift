@@ -28,23 +28,14 @@ public struct EvaluationOverlays {
             throw RunOptionError(message: "--overlay-channel must be in 0...\(inputChannels - 1) for \(inputChannels) input channels, got \(channel)")
         }
         self.folder = folder
-        displayChannels = channel.map { [$0, $0, $0] } ?? (0..<3).map { min($0, inputChannels - 1) }
+        displayChannels = channel.map { [$0, $0, $0] } ?? MaskPictures.displayChannels(inputChannels)
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
     }
 
     /// The background: `image [C, S, S]` → `[3, M, M]` (bilinear), each shown channel stretched to 0–255.
     static func background(_ image: Tensor, channels: [Int], size m: Int) -> Tensor {
         let picked = Tensor.concat(channels.map { image.slice(axis: 0, $0..<($0 + 1)) }, axis: 0)
-        let small = interpolate(Variable(picked.unsqueezed(0)), size: (m, m), mode: .bilinear).value.reshaped([3, m, m])
-        var out = small
-        out.withUnsafeMutableBufferPointer { o in
-            for k in 0..<3 {
-                let plane = o[(k * m * m)..<((k + 1) * m * m)]
-                let lo = plane.min() ?? 0, hi = plane.max() ?? 0
-                for p in (k * m * m)..<((k + 1) * m * m) { o[p] = hi > lo ? 255 * (o[p] - lo) / (hi - lo) : 128 }
-            }
-        }
-        return out
+        return MaskPictures.stretchedPlanes(interpolate(Variable(picked.unsqueezed(0)), size: (m, m), mode: .bilinear).value.reshaped([3, m, m]))
     }
 
     /// The overlay picture `[3, M, M]` (0–255) of one evaluated image.
@@ -65,7 +56,7 @@ public struct EvaluationOverlays {
     /// The PNG name of an image: index, identifier (characters other than letters, digits, `.-_` as `_`), mean IoU.
     static func fileName(_ p: ImagePrediction) -> String {
         let index = p.regions.first?.score.exampleIndex ?? 0
-        let id = String(p.example.id.map { $0.isLetter || $0.isNumber || "-_.".contains($0) ? $0 : "_" }.prefix(80))
+        let id = PredictionOutputs.stem(p.example.id)
         let iou = p.regions.map(\.score.iou).reduce(0, +) / Double(max(p.regions.count, 1))
         return String(format: "%05d-%@-iou%.4f.png", index, id, iou)
     }

@@ -8,15 +8,15 @@ import Tensor
 public enum MaskFile {
     /// - Parameters:
     ///   - mask: `[1, H, W]` with values 0 or 255, on the source image's pixel grid.
-    ///   - source: the image the mask was predicted from; `page` its TIFF page.
-    public static func write(_ mask: Tensor, to url: URL, source: URL, page: Int = 0) throws {
+    ///   - source: the image the mask was predicted from (nil: no tags to keep); `page` its TIFF page.
+    public static func write(_ mask: Tensor, to url: URL, source: URL?, page: Int = 0) throws {
         let raw = RawImage(tensor: mask, dtype: .uint8)
         guard ["tif", "tiff"].contains(url.pathExtension.lowercased()) else {
             try PNGCodec.write(raw, to: url)
             return
         }
         var geoTags: GeoTIFFTags?
-        if let format = ImageFormat.sniff(prefix: try FileBytes.readPrefix(source, count: 16)), format == .tiff || format == .bigTIFF {
+        if let source, let format = ImageFormat.sniff(prefix: try FileBytes.readPrefix(source, count: 16)), format == .tiff || format == .bigTIFF {
             geoTags = try TIFFCodec.info(source, page: page).geoTags
             // The source's nodata value describes its samples, not a 0/255 mask (where 0 is background, not missing).
             geoTags?.gdalNoData = nil

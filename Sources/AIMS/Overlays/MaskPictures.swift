@@ -80,6 +80,45 @@ public enum MaskPictures {
         for dy in -2...2 { for dx in -2...2 { paint(&picture, Int(x) + dx, Int(y) + dy, colour) } }
     }
 
+    /// The channels a picture shows as R, G, B by default: 0, 1, 2 (C < 3: the last channel repeated).
+    public static func displayChannels(_ channelCount: Int) -> [Int] { (0..<3).map { min($0, channelCount - 1) } }
+
+    /// `values [C, H, W]` (any units) → `[3, H, W]` 0–255: the three `channels` as R, G, B, each stretched min–max.
+    public static func display(_ values: Tensor, channels: [Int]) -> Tensor {
+        stretchedPlanes(Tensor.concat(channels.map { values.slice(axis: 0, $0..<($0 + 1)) }, axis: 0))
+    }
+
+    /// Each plane of `[3, H, W]` stretched from its own min–max to 0–255 (a constant plane: 128).
+    public static func stretchedPlanes(_ planes: Tensor) -> Tensor {
+        let n = planes.shape[1] * planes.shape[2]
+        var out = planes
+        out.withUnsafeMutableBufferPointer { o in
+            for k in 0..<3 {
+                let plane = o[(k * n)..<((k + 1) * n)]
+                let lo = plane.min() ?? 0, hi = plane.max() ?? 0
+                for p in (k * n)..<((k + 1) * n) { o[p] = hi > lo ? 255 * (o[p] - lo) / (hi - lo) : 128 }
+            }
+        }
+        return out
+    }
+
+    /// Every labelled pixel of `labels [1, H, W]` (0 = none) blended in its label's colour (`palette[(k − 1) % count]`,
+    /// half opacity), and each label's boundary painted opaque.
+    public static func blendLabels(_ picture: inout Tensor, labels: Tensor, palette: [RGB]) {
+        let (h, w) = (picture.shape[1], picture.shape[2])
+        let l = labels.scalars
+        picture.withUnsafeMutableBufferPointer { o in
+            for p in 0..<(h * w) where l[p] > 0 {
+                let c = palette[(Int(l[p]) - 1) % palette.count]
+                let y = p / w, x = p % w
+                func differs(_ nx: Int, _ ny: Int) -> Bool { nx < 0 || ny < 0 || nx >= w || ny >= h || l[ny * w + nx] != l[p] }
+                let a: Float = differs(x - 1, y) || differs(x + 1, y) || differs(x, y - 1) || differs(x, y + 1) ? 1 : 0.5
+                let colour: [Float] = [c.0, c.1, c.2]
+                for k in 0..<3 { o[k * h * w + p] = (1 - a) * o[k * h * w + p] + a * colour[k] }
+            }
+        }
+    }
+
     /// `[3, H, W]` 0–255: the image, with the mask blended in red (half opacity), the box outlined in
     /// yellow and clicks as green (positive) or blue (negative) 5×5 squares.
     public static func overlay(image: Tensor, mask: Tensor, box b: [Double]?, points: [(Float, Float)], labels: [Int]) -> Tensor {

@@ -17,6 +17,8 @@ public struct EvaluationRun {
     /// With a run folder's best checkpoint: the split that chose it (nil for the last checkpoint, which nothing
     /// chose, and for pretrained weights).
     public var selection: ModelSelection?
+    /// Notes for the log (a run without `hashes.json`).
+    public var warnings: [String] = []
 
     /// The ids of a manifest's split `split` (nil: `test`), every file checked against its SHA-256.
     public static func manifestSplit(_ selection: ManifestSelection, split: String?) throws -> (name: String, ids: [String]) {
@@ -41,20 +43,8 @@ public struct EvaluationRun {
             throw TrainingRunError.channelMismatch(modality: modality.identifier, channels: modality.channels.count, run: folder.path,
                                                    modelChannels: record.channels)
         }
-        let built = try ModelFactory.build(weights: URL(fileURLWithPath: record.weights), channels: record.channels,
-                                           alignment: AlignmentKind(rawValue: record.alignment)!, strategy: record.strategy,
-                                           imageSize: record.imageSize, initialization: record.initializationKind, seed: record.seed)
-        let model = built.model
-        let ck = folder.appendingPathComponent("checkpoints", isDirectory: true)
-        let url: URL
-        if let name {
-            url = ck.appendingPathComponent(name + ".safetensors")
-        } else {
-            let best = ck.appendingPathComponent("best.safetensors")
-            url = FileManager.default.fileExists(atPath: best.path) ? best : ck.appendingPathComponent("last.safetensors")
-        }
-        guard FileManager.default.fileExists(atPath: url.path) else { throw TrainingRunError.noCheckpoint(folder: folder.path) }
-        _ = try TrainingCheckpoint.load(from: url, into: model, optimizer: Adam(model.trainableParameters, learningRate: 0))
+        let trained = try TrainedModel.load(folder, checkpoint: name, record: record, plugin: plugin == nil && id == nil)
+        let model = trained.model
         let normalization = try DatasetSelection.constants(means: record.means, standardDeviations: record.standardDeviations)
             .resolve(modality: modality, root: URL(fileURLWithPath: record.data), samples: [])
         let root = selection?.root ?? URL(fileURLWithPath: data ?? record.data)
@@ -83,8 +73,9 @@ public struct EvaluationRun {
         }
         let source = try ModalityExampleSource(modality: modality, root: root, samples: samples, ids: ids, inputSize: model.inputSize,
                                                normalization: normalization)
-        return EvaluationRun(model: model, source: source, modelDescription: built.description, checkpoint: url.path, splitName: splitName,
-                             selection: url.lastPathComponent == "best.safetensors" ? ModelSelection.of(record) : nil)
+        return EvaluationRun(model: model, source: source, modelDescription: trained.description, checkpoint: trained.checkpoint.path,
+                             splitName: splitName, selection: trained.checkpoint.lastPathComponent == "best.safetensors" ? ModelSelection.of(record) : nil,
+                             warnings: trained.warnings)
     }
 
     /// Pretrained weights with an untrained `alignment`, on every sample of `data` or of

@@ -65,7 +65,8 @@ extension TrainingRun {
                                alignment: o.alignment, strategy: o.strategy ?? "", imageSize: o.imageSize ?? 0,
                                channels: modality.channels.count, seed: o.seed, validationFraction: fraction, normalization: norm.name,
                                means: constants?.means, standardDeviations: constants?.standardDeviations, split: split,
-                               manifest: selection?.url.path, initialization: o.initialization, selectedOn: selectedOn.rawValue)
+                               manifest: selection?.url.path, initialization: o.initialization, selectedOn: selectedOn.rawValue,
+                               inputChannels: modality.channels)
         return TrainingRun(folder: folder, record: record, modality: modality, dataRoot: dataRoot, samples: selection?.samples, resuming: false)
     }
 

@@ -115,6 +115,15 @@ public struct TrainingRun {
             if try trainer.resume() { resumedFrom = trainer.epoch } else { log("no checkpoint yet in \(folder.path); starting at epoch 0") }
         }
         try record.write(to: folder)
+        // Hashes of the run's files: the external ones (weights, plugin) once, the run's own after each checkpoint.
+        let external = try (resuming ? RunHashes.read(from: folder)?.external : nil)
+        var hashes = try RunHashes.current(of: folder, record: record, external: external)
+        try hashes.write(to: folder)
+        let recordedExternal = hashes.external
+        trainer.checkpointSaved = { [folder, record] _ in
+            hashes = try RunHashes.current(of: folder, record: record, external: recordedExternal)
+            try hashes.write(to: folder)
+        }
         let trainable = model.trainableParameters.reduce(0) { $0 + $1.value.count }
         log("\(built.description); \(trainable) trainable values; "
             + "\(training.count) training / \(validation?.count ?? 0) validation samples of \(modality.identifier) at \(model.inputSize)x\(model.inputSize)")

@@ -9,6 +9,8 @@ public enum TrainingRunError: Error, LocalizedError, Equatable {
     case channelMismatch(modality: String, channels: Int, run: String, modelChannels: Int)
     case noCheckpoint(folder: String)
     case unsupported(field: String, reason: String)
+    /// A file of a trained run differs from the SHA-256 `aims train` recorded in `hashes` (or is gone).
+    case changedFile(file: String, recorded: String, found: String, hashes: String)
 
     public var errorDescription: String? {
         switch self {
@@ -19,6 +21,8 @@ public enum TrainingRunError: Error, LocalizedError, Equatable {
             return "modality \(modality) gives \(channels) channels, but the model of run \(run) takes \(modelChannels) (\(RunRecord.fileName): channels)"
         case let .noCheckpoint(folder): return "\(folder): no training state to use (checkpoints/best.safetensors, checkpoints/last.safetensors or config.json missing)"
         case let .unsupported(field, reason): return "\(field): \(reason)"
+        case let .changedFile(file, recorded, found, hashes):
+            return "\(file): changed since training: SHA-256 \(found), \(hashes) records \(recorded) (retrain, or restore the file)"
         }
     }
 }

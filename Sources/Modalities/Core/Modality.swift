@@ -71,12 +71,23 @@ public protocol Modality: Sendable {
     var defaultTransforms: [any ChannelTransform] { get }
     /// Default normalisation constants, when the plugin knows them for its output units; else nil.
     var normalization: NormalizationConstants? { get }
+    /// How many input files one sample takes (`SampleFiles.inputs.count`); default 1.
+    var filesPerSample: Int { get }
+    /// The sample made of `files` (root-relative, in `decode` order, `filesPerSample` of them) when they are named
+    /// directly rather than found by `samples(in:)`; default: the files as the inputs, no label.
+    func sample(files: [String], id: String) throws -> SampleFiles
 }
 
 extension Modality {
     public var summary: String { identifier }
     public var defaultTransforms: [any ChannelTransform] { [] }
     public var normalization: NormalizationConstants? { nil }
+    public var filesPerSample: Int { 1 }
+
+    public func sample(files: [String], id: String) throws -> SampleFiles {
+        guard files.count == filesPerSample else { throw ModalityError.inputCount(sample: id, expected: filesPerSample, got: files.count) }
+        return SampleFiles(id: id, inputs: files)
+    }
 
     /// The default label reader: the first channel of an image file (PNG, TIFF, PNM), values as stored.
     public func label(_ sample: SampleFiles, root: URL) throws -> Tensor? {

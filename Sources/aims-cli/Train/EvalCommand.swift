@@ -103,6 +103,7 @@ struct EvalCommand: Command {
                                                       data: args[self.data], normalize: args[self.normalize])
         }
         let (model, source, modelDescription) = (evaluation.model, evaluation.source, evaluation.modelDescription)
+        for w in evaluation.warnings { Console.error("aims eval: warning: \(w)") }
 
         Console.error("aims eval: \(modelDescription); \(source.count) samples of \(source.modality.identifier) at \(model.inputSize)x\(model.inputSize)")
         var progress = ProgressReporter(label: "eval", total: source.count, unit: "img")
