@@ -1,5 +1,5 @@
 import Foundation
-import Tensor
+import TensorFiles
 
 /// `RUN_DIR/aims-train.json`: everything `aims train --resume` and `aims eval --run` need to rebuild
 /// the exact model and data a run was trained with (the trainer's own `config.json` holds only the

@@ -1,5 +1,6 @@
+import Autodiff
 import Foundation
-import Tensor
+import TensorCore
 
 /// LiteMedSAM for a C-channel modality: a pixel-space alignment (C → 3) in front of TinyViT, since
 /// TinyViT's stem has no patch embedding for SimCMF's projector to share. Either

@@ -1,5 +1,5 @@
 import Foundation
-import Tensor
+import TensorCore
 
 /// Fine-tuning LiteMedSAM (TinyViT) with any `FineTuningStrategy` the family supports
 /// (`FineTuningRegistry.names(supportedBy: .tinyViT)`): `full`, `lora`, `decoder`, `frozen`.

@@ -1,5 +1,7 @@
+import Autodiff
 import Foundation
-import Tensor
+import TensorCore
+import TensorFiles
 
 /// LiteMedSAM (bowang-lab/MedSAM, LiteMedSAM branch), the embedded default foundation model: a
 /// TinyViT image encoder with SAM's prompt encoder and mask decoder, at 256 × 256 input and a

@@ -1,6 +1,6 @@
 import Foundation
 import SimCMF
-import Tensor
+import TensorFiles
 
 /// `aims demo`: the whole AIMS pipeline on the embedded default model, end to end, each step the
 /// `aims` command a user would type: synthetic polarization scenes → manifest → zero-shot LiteMedSAM,

@@ -1,7 +1,8 @@
 import Foundation
 import ImageIO
 import SimCMF
-import Tensor
+import TensorCore
+import TensorFiles
 
 /// `aims predict`: one mask for one image and one prompt, with LiteMedSAM (default) or a SAM checkpoint.
 struct PredictCommand: Command {

@@ -1,5 +1,5 @@
 import Foundation
-import Tensor
+import TensorFiles
 
 /// The demo's HTML report: the settings, the table of test mIoU per method, loss and validation-mIoU
 /// curves (inline SVG), a verdict computed from the table, and overlay pictures per method. Every

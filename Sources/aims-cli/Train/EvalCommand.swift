@@ -2,7 +2,6 @@ import AIMS
 import Foundation
 import Modalities
 import SimCMF
-import Tensor
 
 /// `aims eval`: the reference protocol (one centre click per region, single-mask output, mIoU over
 /// regions) on a trained run or on pretrained weights, with the per-region CSV.
