@@ -1,8 +1,10 @@
 // swift-tools-version:6.0
 // aims: SimCMF cross-modal fine-tuning of the Segment Anything family, in Swift, on the CPU.
-// Layering (see docs/ARCHITECTURE.md): C module maps -> Tensor -> ImageIO / Transforms -> Modalities;
-// Tensor -> SimCMF; Modalities + SimCMF -> AIMS -> aims-cli. SimCMF never imports Modalities and
-// Modalities never imports SimCMF.
+// Layering (see docs/ARCHITECTURE.md): C module maps -> TensorCore (the array type and its ops) ->
+// TensorFiles (tensor files) and TensorKernels (the engine's kernels, the only Swift owner of OpenBLAS
+// and of all but the allocator and transpose of CEngineKernels) -> Autodiff (Variable, layers, losses,
+// optimisers) -> EngineBench; tensor targets -> ImageIO / Transforms -> Modalities; Autodiff -> SimCMF;
+// Modalities + SimCMF -> AIMS -> aims-cli. SimCMF never imports Modalities and Modalities never imports SimCMF.
 import PackageDescription
 
 let optimize: [SwiftSetting] = [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
@@ -11,7 +13,11 @@ let package = Package(
     name: "aims",
     products: [
         .executable(name: "aims", targets: ["aims-cli"]),
-        .library(name: "Tensor", targets: ["Tensor"]),
+        .library(name: "TensorCore", targets: ["TensorCore"]),
+        .library(name: "TensorFiles", targets: ["TensorFiles"]),
+        .library(name: "TensorKernels", targets: ["TensorKernels"]),
+        .library(name: "Autodiff", targets: ["Autodiff"]),
+        .library(name: "EngineBench", targets: ["EngineBench"]),
         .library(name: "ImageIO", targets: ["ImageIO"]),
         .library(name: "Transforms", targets: ["Transforms"]),
         .library(name: "Modalities", targets: ["Modalities"]),
@@ -28,39 +34,49 @@ let package = Package(
         .systemLibrary(name: "CJPEG", pkgConfig: "libjpeg", providers: [.apt(["libjpeg-dev"])]),
         // C shims that keep libpng's and libjpeg's longjmp and libtiff's error handlers away from Swift frames.
         .target(name: "CCodecShims", dependencies: ["CPNG", "CTIFF", "CJPEG"]),
-        // Vectorised C kernels of the engine (Tensor): softmax, norms, GEMM tiles, the FMA peak probe.
+        // Vectorised C kernels of the engine (TensorKernels; TensorCore uses only its allocator and transpose):
+        // softmax, norms, GEMM tiles, the FMA peak probe.
         .target(name: "CEngineKernels", cSettings: [.unsafeFlags(["-O2"])]),
         // Vectorised C kernels of image physics (Transforms): polarization demosaicing and Stokes math.
         .target(name: "CPhysicsKernels", cSettings: [.unsafeFlags(["-O2"])]),
 
-        .target(name: "Tensor", dependencies: ["COpenBLAS", "CEngineKernels"], swiftSettings: optimize),
-        .target(name: "ImageIO", dependencies: ["Tensor", "CCodecShims", "CPNG", "CTIFF", "CZlib"], swiftSettings: optimize),
-        .target(name: "Transforms", dependencies: ["Tensor", "CPhysicsKernels"], swiftSettings: optimize),
-        .target(name: "Modalities", dependencies: ["Tensor", "ImageIO", "Transforms"], swiftSettings: optimize),
-        .target(name: "SimCMF", dependencies: ["Tensor"], swiftSettings: optimize),
-        .target(name: "AIMS", dependencies: ["Modalities", "SimCMF", "ImageIO", "Transforms", "Tensor"], swiftSettings: optimize),
-        .executableTarget(name: "aims-cli", dependencies: ["AIMS", "Modalities", "SimCMF", "ImageIO", "Transforms", "Tensor"],
+        // The tensor engine, one target per responsibility (docs/ARCHITECTURE.md, "Targets").
+        .target(name: "TensorCore", dependencies: ["CEngineKernels"], swiftSettings: optimize),
+        .target(name: "TensorFiles", dependencies: ["TensorCore"], swiftSettings: optimize),
+        .target(name: "TensorKernels", dependencies: ["TensorCore", "COpenBLAS", "CEngineKernels"], swiftSettings: optimize),
+        .target(name: "Autodiff", dependencies: ["TensorCore", "TensorKernels"], swiftSettings: optimize),
+        .target(name: "EngineBench", dependencies: ["TensorCore", "TensorKernels", "Autodiff"], swiftSettings: optimize),
+
+        .target(name: "ImageIO", dependencies: ["TensorCore", "TensorFiles", "CCodecShims", "CPNG", "CTIFF", "CZlib"],
+                swiftSettings: optimize),
+        .target(name: "Transforms", dependencies: ["TensorCore", "TensorKernels", "CPhysicsKernels"], swiftSettings: optimize),
+        .target(name: "Modalities", dependencies: ["TensorCore", "TensorFiles", "ImageIO", "Transforms"], swiftSettings: optimize),
+        .target(name: "SimCMF", dependencies: ["TensorCore", "TensorFiles", "TensorKernels", "Autodiff"], swiftSettings: optimize),
+        .target(name: "AIMS", dependencies: ["Modalities", "SimCMF", "ImageIO", "Transforms", "TensorCore", "TensorFiles", "Autodiff"],
+                swiftSettings: optimize),
+        .executableTarget(name: "aims-cli", dependencies: ["AIMS", "Modalities", "SimCMF", "ImageIO", "Transforms", "TensorCore",
+                                                           "TensorFiles", "Autodiff", "EngineBench"],
                           swiftSettings: optimize),
 
-        .testTarget(name: "TensorTests", dependencies: ["Tensor", "TestComparisons"]),
-        .testTarget(name: "TensorFileTests", dependencies: ["Tensor", "TestComparisons", "TestRequirements"]),
-        .testTarget(name: "ImageIOTests", dependencies: ["ImageIO", "Tensor", "TestComparisons", "TestRequirements"]),
+        .testTarget(name: "TensorTests", dependencies: ["TensorCore", "TensorKernels", "Autodiff", "TestComparisons", "CEngineKernels"]),
+        .testTarget(name: "TensorFileTests", dependencies: ["TensorCore", "TensorFiles", "TestRequirements"]),
+        .testTarget(name: "ImageIOTests", dependencies: ["ImageIO", "TensorCore", "TensorFiles", "TensorKernels", "Autodiff", "TestRequirements"]),
         .testTarget(name: "LayeringTests", dependencies: []),
-        .testTarget(name: "TestComparisonsTests", dependencies: ["TestComparisons", "Tensor"]),
-        .testTarget(name: "AIMSTests", dependencies: ["AIMS", "Modalities", "Transforms", "SimCMF", "ImageIO", "Tensor", "TestDatasets", "TestComparisons", "TestRequirements"]),
-        .testTarget(name: "TransformsTests", dependencies: ["Transforms", "Tensor", "TestComparisons"]),
-        .testTarget(name: "SimCMFTests", dependencies: ["SimCMF", "Tensor", "TestComparisons", "TestRequirements"]),
-        .testTarget(name: "TinyViTTests", dependencies: ["SimCMF", "Tensor", "TestComparisons", "TestRequirements"]),
-        .testTarget(name: "SimCMFTrainingTests", dependencies: ["SimCMF", "Tensor", "TestComparisons", "TestRequirements"]),
-        .testTarget(name: "ModalitiesTests", dependencies: ["Modalities", "ImageIO", "Transforms", "Tensor", "TestComparisons", "TestRequirements"]),
+        .testTarget(name: "TestComparisonsTests", dependencies: ["TestComparisons", "TensorCore"]),
+        .testTarget(name: "AIMSTests", dependencies: ["AIMS", "Modalities", "Transforms", "SimCMF", "ImageIO", "TensorCore", "TensorFiles", "TensorKernels", "Autodiff", "TestDatasets", "TestRequirements"]),
+        .testTarget(name: "TransformsTests", dependencies: ["Transforms", "TensorCore", "TensorFiles", "TensorKernels", "TestComparisons"]),
+        .testTarget(name: "SimCMFTests", dependencies: ["SimCMF", "TensorCore", "TensorFiles", "TensorKernels", "Autodiff", "TestComparisons", "TestRequirements"]),
+        .testTarget(name: "TinyViTTests", dependencies: ["SimCMF", "TensorCore", "TensorFiles", "TensorKernels", "Autodiff", "TestComparisons", "TestRequirements"]),
+        .testTarget(name: "SimCMFTrainingTests", dependencies: ["SimCMF", "TensorCore", "TensorFiles", "TensorKernels", "Autodiff", "TestComparisons", "TestRequirements"]),
+        .testTarget(name: "ModalitiesTests", dependencies: ["Modalities", "ImageIO", "Transforms", "TensorCore", "TensorFiles", "TensorKernels", "Autodiff", "TestComparisons", "TestRequirements"]),
         // Test support shared by test targets (a synthetic dataset folder); not a product.
-        .target(name: "TestDatasets", dependencies: ["ImageIO", "Tensor"], path: "Tests/Support/TestDatasets"),
-        // The one numeric comparison every test target uses (NaN and infinity never pass by accident).
-        .target(name: "TestComparisons", dependencies: ["Tensor"], path: "Tests/Support/TestComparisons"),
+        .target(name: "TestDatasets", dependencies: ["ImageIO", "TensorCore", "TensorFiles"], path: "Tests/Support/TestDatasets"),
+        // The one numeric comparison the numeric test targets use (NaN and infinity never pass by accident).
+        .target(name: "TestComparisons", dependencies: ["TensorCore"], path: "Tests/Support/TestComparisons"),
         // Test support: skip or fail (under `make test`) when something the project provides is missing.
         .target(name: "TestRequirements", dependencies: ["SimCMF"], path: "Tests/Support/TestRequirements"),
         // Runs the built `aims` executable end to end.
-        .testTarget(name: "CLITests", dependencies: ["aims-cli", "ImageIO", "SimCMF", "Tensor", "TestDatasets", "TestComparisons", "TestRequirements"]),
+        .testTarget(name: "CLITests", dependencies: ["aims-cli", "ImageIO", "SimCMF", "TensorCore", "TensorFiles", "TensorKernels", "Autodiff", "TestDatasets", "TestRequirements", "Transforms"]),
     ],
     swiftLanguageModes: [.v6]
 )

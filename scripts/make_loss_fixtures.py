@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Writes fixtures/losses/cases.json: the segmentation losses of `Loss` (Sources/Tensor/Losses) as the
+"""Writes fixtures/losses/cases.json: the segmentation losses of `Loss` (Sources/Autodiff/Losses) as the
 third-party libraries compute them, values and gradients with respect to the logits (PyTorch autograd).
 
 Truth, not formulas re-typed:

@@ -1,5 +1,5 @@
 import Foundation
-import Tensor
+import TensorFiles
 
 /// Whole-file reads with errors mapped to `ImageIOError.io` (naming the file).
 public enum FileBytes {

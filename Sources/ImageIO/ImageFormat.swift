@@ -1,5 +1,4 @@
 import Foundation
-import Tensor
 
 /// The raster container formats `ImageReader` recognises.
 public enum ImageFormat: String, Sendable, CaseIterable, Codable {

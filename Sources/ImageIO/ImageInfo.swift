@@ -1,4 +1,4 @@
-import Tensor
+import TensorCore
 
 /// What a file says about one of its pages, without (or besides) the pixels: reported by
 /// `ImageReader.info(_:page:)` for `aims inspect` and attached to every decoded `RawImage`.

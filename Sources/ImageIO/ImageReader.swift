@@ -1,5 +1,4 @@
 import Foundation
-import Tensor
 
 /// Format-agnostic entry point: picks the codec from the file's magic bytes.
 public enum ImageReader {

@@ -1,6 +1,5 @@
 import CCodecShims
 import Foundation
-import Tensor
 
 /// JPEG reader (and a small writer) backed by the system libjpeg-turbo, through the `CCodecShims`
 /// setjmp wrapper: libjpeg errors become `ImageIOError.codec` naming the file, never `exit()`.

@@ -1,6 +1,6 @@
 import CCodecShims
 import Foundation
-import Tensor
+import TensorFiles
 
 /// PNG reader and writer backed by libpng (through the `CCodecShims` setjmp wrapper).
 ///

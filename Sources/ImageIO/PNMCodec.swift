@@ -1,5 +1,5 @@
 import Foundation
-import Tensor
+import TensorCore
 
 /// Netpbm reader and writer (pure Swift).
 ///

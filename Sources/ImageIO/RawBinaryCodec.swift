@@ -1,5 +1,5 @@
 import Foundation
-import Tensor
+import TensorCore
 
 /// Describes a headerless binary raster: where the samples start and how they are laid out.
 public struct RawImageSpec: Sendable, Equatable, Codable {

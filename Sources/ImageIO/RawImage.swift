@@ -1,4 +1,4 @@
-import Tensor
+import TensorCore
 
 /// A decoded raster in its file's native element type: `height × width` pixels of `channels`
 /// interleaved samples (chunky order, `[H, W, C]`), host byte order.

@@ -1,7 +1,7 @@
 import CCodecShims
 import CTIFF
 import Foundation
-import Tensor
+import TensorCore
 
 /// TIFF reader and writer backed by libtiff (errors captured per handle by `CCodecShims`).
 ///

@@ -1,6 +1,6 @@
 import CCodecShims
 import CTIFF
-import Tensor
+import TensorCore
 
 /// The validated geometry of one TIFF page: everything `decodePixels` needs, checked against the
 /// file's declared sizes before any pixel memory is allocated.

@@ -1,7 +1,7 @@
 import CCodecShims
 import CTIFF
 import Foundation
-import Tensor
+import TensorCore
 
 extension TIFFCodec {
     /// Writes `image` as a one-page TIFF, atomically, with `geoTags` (e.g. a source's `info.geoTags`) if given.

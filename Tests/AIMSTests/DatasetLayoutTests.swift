@@ -1,7 +1,6 @@
 import AIMS
 import Foundation
 import Modalities
-import Tensor
 import TestDatasets
 import XCTest
 

@@ -2,7 +2,7 @@ import AIMS
 import Foundation
 import ImageIO
 import Modalities
-import Tensor
+import TensorCore
 import TestDatasets
 import XCTest
 

@@ -4,7 +4,8 @@ import TestDatasets
 import ImageIO
 import Modalities
 import SimCMF
-import Tensor
+import TensorCore
+import TensorFiles
 import Transforms
 import XCTest
 

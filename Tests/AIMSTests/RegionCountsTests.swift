@@ -1,5 +1,5 @@
 import AIMS
-import Tensor
+import TensorCore
 import XCTest
 
 /// Region counting at 1024 x 1024 with Pillow's nearest rule, and the train (>= T) / test (> T) rules.

@@ -1,7 +1,6 @@
 import Foundation
 import ImageIO
 import Modalities
-import Tensor
 import Transforms
 import XCTest
 @testable import AIMS

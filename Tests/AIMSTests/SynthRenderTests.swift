@@ -1,7 +1,7 @@
 import Foundation
 import ImageIO
 import Modalities
-import Tensor
+import TensorCore
 import Transforms
 import XCTest
 @testable import AIMS

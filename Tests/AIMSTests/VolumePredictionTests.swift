@@ -1,7 +1,10 @@
+import Autodiff
 import Foundation
 import ImageIO
 import SimCMF
-import Tensor
+import TensorCore
+import TensorFiles
+import TensorKernels
 import TestRequirements
 import XCTest
 @testable import AIMS

@@ -1,6 +1,5 @@
 import Foundation
 import ImageIO
-import Tensor
 import XCTest
 
 /// `aims bench engine` and `aims bench convert`: the JSON reports' structure and internal consistency (rates are

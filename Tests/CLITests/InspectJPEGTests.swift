@@ -1,5 +1,5 @@
 import Foundation
-import Tensor
+import TensorFiles
 import XCTest
 
 /// `aims inspect` on a JPEG: size, channels and per-channel statistics equal Pillow's decode

@@ -1,6 +1,7 @@
 import Foundation
 import ImageIO
-import Tensor
+import TensorCore
+import TensorFiles
 import Transforms
 import XCTest
 

@@ -1,7 +1,8 @@
+import Autodiff
 import Foundation
 import ImageIO
 import SimCMF
-import Tensor
+import TensorFiles
 import XCTest
 
 /// `aims predict` end to end with the real LiteMedSAM on a real CT slice, against PyTorch's

@@ -1,6 +1,9 @@
+import Autodiff
 import Foundation
 import ImageIO
-import Tensor
+import TensorCore
+import TensorFiles
+import TensorKernels
 import TestDatasets
 import XCTest
 

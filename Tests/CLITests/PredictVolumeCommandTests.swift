@@ -1,6 +1,9 @@
+import Autodiff
 import Foundation
 import ImageIO
-import Tensor
+import TensorCore
+import TensorFiles
+import TensorKernels
 import XCTest
 
 /// `aims predict-volume` and `aims predict --out X.tif` run as a user would, with the real LiteMedSAM.

@@ -1,6 +1,5 @@
 import Foundation
 import ImageIO
-import Tensor
 import XCTest
 
 /// `aims predict --window C,W` and `--frame N`: the picture LiteMedSAM is given is read back from `--overlay`

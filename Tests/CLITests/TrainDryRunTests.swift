@@ -1,6 +1,9 @@
+import Autodiff
 import Foundation
 import SimCMF
-import Tensor
+import TensorCore
+import TensorFiles
+import TensorKernels
 import XCTest
 
 /// `aims train --dry-run`: the trainable values per group of the model a run would build, against counts

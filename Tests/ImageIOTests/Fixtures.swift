@@ -1,7 +1,7 @@
 import Foundation
 import XCTest
 @testable import ImageIO
-import Tensor
+import TensorCore
 
 /// Locates the committed fixtures and the reference decodes written by
 /// `scripts/make_image_fixtures.py`.

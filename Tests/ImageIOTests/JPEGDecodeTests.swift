@@ -1,7 +1,7 @@
 import Foundation
 import XCTest
 @testable import ImageIO
-import Tensor
+import TensorFiles
 
 /// JPEG decoding against Pillow: `scripts/make_jpeg_fixtures.py` saved the fixtures with Pillow and
 /// stored Pillow's decode of each (`np.asarray(Image.open(f))`) as NPY. Both run libjpeg-turbo with

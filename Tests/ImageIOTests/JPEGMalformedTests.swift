@@ -1,7 +1,6 @@
 import Foundation
 import XCTest
 @testable import ImageIO
-import Tensor
 
 /// Malformed JPEGs give an `ImageIOError` naming the file: never `exit()` (libjpeg's default error
 /// handler), a crash or a hang. The corpus is derived here from the committed fixtures.

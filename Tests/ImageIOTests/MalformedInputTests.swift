@@ -1,7 +1,6 @@
 import Foundation
 import XCTest
 @testable import ImageIO
-import Tensor
 
 /// Malformed input must give an `ImageIOError`: never a crash, a hang or an untyped error.
 /// The corpus is generated here from committed fixtures (nothing malformed is committed).

@@ -1,7 +1,7 @@
 import Foundation
 import XCTest
 @testable import ImageIO
-import Tensor
+import TensorCore
 import TestRequirements
 
 /// The libdeflate fast path of the PNG decoder must give exactly libpng's samples. libdeflate is loaded at

@@ -1,7 +1,6 @@
 import Foundation
 import XCTest
 @testable import ImageIO
-import Tensor
 
 /// PBM decoding against hand-built bytes, reader limits on real fixtures, and concurrent decoding.
 final class PNMBitmapAndLimitsTests: XCTestCase {

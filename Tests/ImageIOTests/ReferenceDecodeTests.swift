@@ -1,7 +1,6 @@
 import Foundation
 import XCTest
 @testable import ImageIO
-import Tensor
 
 /// Decodes every committed fixture (and each page of multi-page TIFFs) and compares the samples
 /// byte for byte with what Pillow, pypng, tifffile or numpy returned for the same file

@@ -1,7 +1,7 @@
 import Foundation
 import XCTest
 @testable import ImageIO
-import Tensor
+import TensorCore
 
 /// Write then read with this library: every supported format × element type × channel count ×
 /// layout must give back identical samples.

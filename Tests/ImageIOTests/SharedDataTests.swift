@@ -1,7 +1,6 @@
 import Foundation
 import XCTest
 @testable import ImageIO
-import Tensor
 import TestRequirements
 
 /// When the real captures are present (`../shared/data` beside the repository, as in CI), decode

@@ -1,6 +1,7 @@
 import Foundation
 @testable import Modalities
-import Tensor
+import TensorCore
+import TensorFiles
 import Transforms
 import XCTest
 

@@ -1,7 +1,8 @@
 import Foundation
 import ImageIO
 @testable import Modalities
-import Tensor
+import TensorCore
+import TensorFiles
 import TestRequirements
 import Transforms
 import XCTest

@@ -1,7 +1,10 @@
+import Autodiff
 import Foundation
 import ImageIO
 import Modalities
-import Tensor
+import TensorCore
+import TensorFiles
+import TensorKernels
 import XCTest
 
 /// MedSAM's volume pre-processing (`pre_CT_MR.py`) against NumPy running that code on the fixtures'

@@ -1,6 +1,8 @@
 import Foundation
 import ImageIO
-import Tensor
+import Autodiff
+import TensorCore
+import TensorFiles
 import TestComparisons
 import XCTest
 @testable import Modalities

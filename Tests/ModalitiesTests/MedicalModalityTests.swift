@@ -1,6 +1,5 @@
 import Foundation
 @testable import Modalities
-import Tensor
 import Transforms
 import XCTest
 

@@ -1,7 +1,10 @@
+import Autodiff
 import Foundation
-@testable import Modalities
-import Tensor
+import TensorCore
+import TensorFiles
+import TensorKernels
 import XCTest
+@testable import Modalities
 
 /// Samples named file by file (`aims predict --sample`): grouping, roots, ids, composites split into parts.
 final class SamplesFromFilesTests: XCTestCase {

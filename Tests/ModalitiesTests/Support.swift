@@ -1,6 +1,6 @@
 import Foundation
 import ImageIO
-import Tensor
+import TensorCore
 import TestComparisons
 import XCTest
 

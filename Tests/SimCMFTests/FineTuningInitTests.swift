@@ -1,4 +1,5 @@
-import Tensor
+import Autodiff
+import TensorCore
 import XCTest
 @testable import SimCMF
 

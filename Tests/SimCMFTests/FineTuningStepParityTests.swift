@@ -1,4 +1,4 @@
-import Tensor
+import Autodiff
 import TestComparisons
 import XCTest
 @testable import SimCMF

@@ -1,5 +1,6 @@
 import Foundation
-import Tensor
+import Autodiff
+import TensorCore
 import XCTest
 @testable import SimCMF
 

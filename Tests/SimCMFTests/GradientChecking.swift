@@ -1,5 +1,6 @@
+import Autodiff
 import Foundation
-import Tensor
+import TensorCore
 import XCTest
 
 /// NaN-safe helpers for the gradient tests (the comparisons themselves use `assertClose*`).

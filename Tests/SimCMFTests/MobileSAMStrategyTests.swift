@@ -1,5 +1,8 @@
+import Autodiff
 import Foundation
-import Tensor
+import TensorCore
+import TensorFiles
+import TensorKernels
 import XCTest
 @testable import SimCMF
 

@@ -1,5 +1,6 @@
 import Foundation
-import Tensor
+import Autodiff
+import TensorCore
 import TestComparisons
 import XCTest
 @testable import SimCMF

@@ -1,6 +1,7 @@
+import Autodiff
 import Foundation
 import SimCMF
-import Tensor
+import TensorCore
 import XCTest
 
 /// `SAMCheckpoint.load(_:imageSize:)`: a SAM rebuilt for another input side.

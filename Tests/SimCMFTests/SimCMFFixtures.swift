@@ -1,5 +1,5 @@
 import Foundation
-import Tensor
+import TensorFiles
 import XCTest
 @testable import SimCMF
 

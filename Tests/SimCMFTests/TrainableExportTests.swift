@@ -1,5 +1,6 @@
 import Foundation
-import Tensor
+import TensorCore
+import TensorFiles
 import XCTest
 @testable import SimCMF
 

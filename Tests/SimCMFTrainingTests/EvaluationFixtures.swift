@@ -1,5 +1,7 @@
 import Foundation
-import Tensor
+import Autodiff
+import TensorCore
+import TensorFiles
 import XCTest
 @testable import SimCMF
 

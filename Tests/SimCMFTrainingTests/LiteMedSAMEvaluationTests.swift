@@ -1,5 +1,5 @@
 import Foundation
-import Tensor
+import TensorFiles
 import TestRequirements
 import XCTest
 @testable import SimCMF

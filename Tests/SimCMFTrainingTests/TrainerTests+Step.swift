@@ -1,5 +1,4 @@
 import Foundation
-import Tensor
 import XCTest
 @testable import SimCMF
 

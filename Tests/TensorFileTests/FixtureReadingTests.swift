@@ -1,6 +1,6 @@
 import Foundation
 import XCTest
-@testable import Tensor
+@testable import TensorFiles
 
 /// Every fixture read through the format-sniffing entry point must equal what the writing
 /// library recorded in its sidecar, or fail with the recorded error kind.

@@ -1,6 +1,6 @@
 import Foundation
 import XCTest
-@testable import Tensor
+@testable import TensorFiles
 
 /// The expected content of one fixture, written by scripts/make_tensor_fixtures.py from the
 /// library that wrote the file (NumPy, safetensors, torch), not by the readers under test.

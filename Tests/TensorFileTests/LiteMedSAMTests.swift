@@ -1,7 +1,7 @@
 import Foundation
 import TestRequirements
 import XCTest
-@testable import Tensor
+@testable import TensorFiles
 
 /// The real LiteMedSAM checkpoint (scripts/fetch-weights), compared with what `torch.load` of the
 /// same file reported (fixtures/tensors/lite_medsam_expected.json).

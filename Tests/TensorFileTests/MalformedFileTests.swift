@@ -1,6 +1,6 @@
 import Foundation
 import XCTest
-@testable import Tensor
+@testable import TensorFiles
 
 /// Damaged copies of the real fixtures: every truncation must be a `TensorFileError`; flipped
 /// header, directory and pickle bytes must give a `TensorFileError` or a successful read, never a

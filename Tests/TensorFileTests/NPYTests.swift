@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
-@testable import Tensor
+@testable import TensorCore
+@testable import TensorFiles
 
 final class NPYTests: XCTestCase {
     /// A tensor whose values every tested dtype represents exactly.

@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
-@testable import Tensor
+@testable import TensorCore
+@testable import TensorFiles
 
 final class SafetensorsTests: XCTestCase {
     func testWriterReproducesTheReferenceWriterByteForByte() throws {

@@ -1,6 +1,6 @@
 import Foundation
 import XCTest
-@testable import Tensor
+@testable import TensorFiles
 
 /// Hand-made pickles and archives for the opcodes and cases that torch.save fixtures do not show.
 final class TorchPickleTests: XCTestCase {

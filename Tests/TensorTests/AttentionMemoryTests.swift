@@ -1,5 +1,7 @@
 import XCTest
-@testable import Tensor
+@testable import Autodiff
+@testable import TensorCore
+@testable import TensorKernels
 
 /// What training keeps for backward: large attention probabilities within `AttentionProbabilityBudget`
 /// (gradients identical to recomputing them), none in inference; `geluMLP` identical to its composition;

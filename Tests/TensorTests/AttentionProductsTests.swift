@@ -1,6 +1,8 @@
 import XCTest
 import CEngineKernels
-@testable import Tensor
+@testable import Autodiff
+@testable import TensorCore
+@testable import TensorKernels
 import TestComparisons
 
 /// The products inside attention (`AttentionProducts`: AVX-512 register tiles, or OpenBLAS) against

@@ -1,5 +1,7 @@
 import XCTest
-@testable import Tensor
+@testable import Autodiff
+@testable import TensorCore
+@testable import TensorKernels
 
 /// BatchNorm with batch statistics (the C kernels of `batch_norm.c`) on both ISA paths: the
 /// statistics, output and gradients against the formulas summed in Double, and the fused

@@ -1,5 +1,7 @@
 import XCTest
-@testable import Tensor
+@testable import Autodiff
+@testable import TensorCore
+@testable import TensorKernels
 
 /// conv2d (basic, strided+dilated+grouped, depthwise, patchify, 1×1), conv-transpose 2×2 s2 and
 /// LayerNorm2d against PyTorch fixtures, plus finite differences.

@@ -1,5 +1,5 @@
 import XCTest
-@testable import Tensor
+@testable import TensorCore
 
 final class DTypeTests: XCTestCase {
     func testHalfRoundTripOfEveryFiniteHalf() {

@@ -1,6 +1,8 @@
 import XCTest
 import CEngineKernels
-@testable import Tensor
+@testable import Autodiff
+@testable import TensorCore
+@testable import TensorKernels
 import TestComparisons
 
 /// linear, batched matmul, softmax, layer norm and activations against PyTorch fixtures

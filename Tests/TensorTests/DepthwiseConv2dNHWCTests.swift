@@ -1,5 +1,6 @@
 import XCTest
-@testable import Tensor
+@testable import Autodiff
+@testable import TensorCore
 
 /// The channels-last depthwise conv against the NCHW depthwise `conv2d(groups: C)` between permutes
 /// (values and all three gradients, for odd sizes, paddings, strides, dilations and kernels), plus

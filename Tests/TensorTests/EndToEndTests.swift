@@ -1,5 +1,6 @@
 import XCTest
-@testable import Tensor
+@testable import Autodiff
+@testable import TensorCore
 
 /// A conv stem (3×3 conv, GELU, 4×4 stride-4 patchify) and two pre-norm transformer blocks (the first
 /// with SAM's decomposed relative position), a linear head and DiceCE, trained for 50 Adam steps:

@@ -2,7 +2,8 @@ import Foundation
 import CEngineKernels
 import TestComparisons
 import XCTest
-@testable import Tensor
+@testable import Autodiff
+@testable import TensorCore
 
 /// Loads a PyTorch truth fixture written by scripts/make_engine_fixtures.py (fixtures/engine/<name>.json).
 struct Fixture {

@@ -1,5 +1,7 @@
 import XCTest
-@testable import Tensor
+@testable import Autodiff
+@testable import TensorCore
+@testable import TensorKernels
 
 /// Attention with bias, SAM relative position, windows, interpolation, pooling, embedding and
 /// batch norm against PyTorch fixtures; finite differences for the backward passes.

@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
-@testable import Tensor
+@testable import Autodiff
+@testable import TensorCore
 
 /// `Loss.diceCE`, `Loss.dice` and `Loss.focal` against the libraries they follow, not against formulas re-typed:
 /// MONAI's `DiceCELoss` / `DiceLoss` (sigmoid, squared_pred, include_background, batch = False, reduction mean,

@@ -1,5 +1,6 @@
 import XCTest
-@testable import Tensor
+@testable import Autodiff
+@testable import TensorCore
 
 /// Losses against PyTorch, MONAI (DiceCELoss) and torchvision (sigmoid_focal_loss), fixtures/engine;
 /// optimisers against `torch.optim` trajectories; schedules and clipping against hand-derived values.

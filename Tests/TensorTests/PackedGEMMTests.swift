@@ -1,6 +1,7 @@
 import XCTest
 import CEngineKernels
-@testable import Tensor
+@testable import TensorCore
+@testable import TensorKernels
 import TestComparisons
 
 /// `BLAS.sgemm` on the products `PackedGEMM` takes (AVX-512 register tiles, B packed once per call)

@@ -1,5 +1,7 @@
 import XCTest
-@testable import Tensor
+@testable import Autodiff
+@testable import TensorCore
+@testable import TensorKernels
 
 /// `attention(packedQKV:tableBias:indices:scale:)` equals attention on the sliced q, k, v with the bias
 /// gathered and repeated by `attentionBias` (values, packed-qkv and table gradients), and passes

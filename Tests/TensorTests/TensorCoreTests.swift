@@ -1,5 +1,6 @@
 import XCTest
-@testable import Tensor
+@testable import TensorCore
+@testable import TensorKernels
 
 /// Shape ops, broadcasting, reductions and the generator, against hand-derived values.
 final class TensorCoreTests: XCTestCase {

@@ -1,5 +1,7 @@
 import XCTest
-@testable import Tensor
+@testable import Autodiff
+@testable import TensorCore
+@testable import TensorKernels
 
 /// `windowPartition(_:window:fill:)`: projecting the real tokens and filling the padding with the
 /// projection of a zero token equals projecting the zero-padded windows (SAM's order), in value and gradients.

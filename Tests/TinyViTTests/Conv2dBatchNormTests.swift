@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
-import Tensor
+import Autodiff
+import TensorCore
 import TestComparisons
 import SimCMF
 

@@ -1,6 +1,8 @@
 import Foundation
 import XCTest
-import Tensor
+import Autodiff
+import TensorCore
+import TensorFiles
 import SimCMF
 
 /// The real LiteMedSAM image encoder (lite_medsam.pth, `image_encoder.*`) against PyTorch on a CT

@@ -1,5 +1,5 @@
 import XCTest
-import Tensor
+import Autodiff
 @testable import SimCMF
 
 /// The whole LiteMedSAM (real weights) on a real CT slice with a box prompt, against PyTorch's

@@ -1,5 +1,6 @@
 import XCTest
-import Tensor
+import Autodiff
+import TensorCore
 @testable import SimCMF
 
 /// The gradients of the whole LiteMedSAM (real weights, eval-mode BatchNorm) against PyTorch

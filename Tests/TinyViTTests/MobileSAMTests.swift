@@ -1,7 +1,10 @@
+import Autodiff
 import Foundation
-import XCTest
-import Tensor
+import TensorCore
+import TensorFiles
+import TensorKernels
 import TestComparisons
+import XCTest
 @testable import SimCMF
 
 /// MobileSAM, the TinyViT SAM at 1024 × 1024, against PyTorch's MobileSAM code (mobilesam-mirror 1.0.0's

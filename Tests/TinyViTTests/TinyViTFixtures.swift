@@ -1,7 +1,8 @@
 import Foundation
 import XCTest
 import SimCMF
-import Tensor
+import TensorCore
+import TensorFiles
 import TestComparisons
 import TestRequirements
 

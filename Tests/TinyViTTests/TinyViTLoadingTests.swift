@@ -1,6 +1,8 @@
 import Foundation
 import XCTest
-import Tensor
+import Autodiff
+import TensorCore
+import TensorFiles
 import SimCMF
 
 /// Loading a state dict: names, shapes, ignored counters, bias-index buffers, one error listing all problems.

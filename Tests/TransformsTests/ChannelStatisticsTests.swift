@@ -1,5 +1,5 @@
 import XCTest
-import Tensor
+import TensorCore
 @testable import Transforms
 
 final class ChannelStatisticsTests: XCTestCase {

@@ -1,5 +1,5 @@
 import Foundation
-import Tensor
+import TensorCore
 import XCTest
 @testable import Transforms
 

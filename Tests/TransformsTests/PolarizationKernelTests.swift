@@ -1,7 +1,7 @@
 import Foundation
 import XCTest
 @testable import Transforms
-import Tensor
+import TensorCore
 import TestComparisons
 
 /// The vectorised polarization kernels: independent of the thread count and of the vector ISA,

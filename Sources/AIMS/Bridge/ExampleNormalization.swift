@@ -1,6 +1,5 @@
 import Foundation
 import Modalities
-import Tensor
 import Transforms
 
 /// How a `ModalityExampleSource` standardises its images, chosen by the caller.

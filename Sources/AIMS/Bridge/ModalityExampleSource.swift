@@ -1,7 +1,7 @@
 import Foundation
 import Modalities
 import SimCMF
-import Tensor
+import TensorCore
 import Transforms
 
 /// The bridge from a modality's samples in a dataset folder to SimCMF's `TrainingExample`s.

@@ -1,6 +1,6 @@
 import Foundation
 import SimCMF
-import Tensor
+import TensorCore
 
 /// A deterministic training/validation split of sample ids: ids sorted, shuffled with a
 /// `SeededGenerator(seed)` (Fisher–Yates, `ClickSampling.shuffledIndices`), the first

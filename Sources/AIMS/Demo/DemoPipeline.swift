@@ -1,6 +1,8 @@
+import Autodiff
 import Foundation
 import SimCMF
-import Tensor
+import TensorCore
+import TensorFiles
 
 /// `aims demo` as a library use case: the whole AIMS pipeline on LiteMedSAM, each step the library call behind the
 /// `aims` command a user would type (the event stream names that command):

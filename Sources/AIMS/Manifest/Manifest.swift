@@ -1,6 +1,6 @@
 import Foundation
 import Modalities
-import Tensor
+import TensorFiles
 import Transforms
 
 /// An AIMS dataset manifest (`aims build`): which files make up which samples of which split, their SHA-256,

@@ -1,6 +1,5 @@
 import Foundation
 import Modalities
-import Tensor
 import Transforms
 
 /// Builds a `Manifest` for a dataset folder: lists the samples with a `DatasetLayout`, then for every sample (in

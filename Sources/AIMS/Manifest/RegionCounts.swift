@@ -1,6 +1,6 @@
 import Foundation
 import SimCMF
-import Tensor
+import TensorCore
 
 /// Region pixel counts as the reference measures them: the label map resized to `side x side` with Pillow's
 /// NEAREST rule (source index `floor((dst + 0.5) * in / out)`), values counted per label value.

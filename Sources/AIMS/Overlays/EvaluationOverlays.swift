@@ -1,7 +1,9 @@
+import Autodiff
 import Foundation
 import ImageIO
 import SimCMF
-import Tensor
+import TensorCore
+import TensorFiles
 
 /// `aims eval --overlays DIR`: per evaluated image a PNG at the model's mask size showing the input
 /// (three channels, or one chosen channel in grey, each stretched min–max to 0–255), every region's

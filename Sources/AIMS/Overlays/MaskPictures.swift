@@ -1,4 +1,4 @@
-import Tensor
+import TensorCore
 
 /// Pictures of predicted masks, shared by `aims predict --overlay` and `aims eval --overlays`: the
 /// binary mask, and drawing on a `[3, H, W]` picture with values 0–255 (blended masks, outlines, boxes,

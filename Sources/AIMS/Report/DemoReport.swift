@@ -1,6 +1,8 @@
+import Autodiff
 import Foundation
 import SimCMF
-import Tensor
+import TensorCore
+import TensorFiles
 
 /// The demo's HTML report: the settings, the table of test mIoU per method (with its bootstrap interval), loss and
 /// validation-mIoU curves (inline SVG), a verdict computed from the table, the clicks protocol's table and

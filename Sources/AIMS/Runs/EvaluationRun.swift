@@ -1,7 +1,7 @@
+import Autodiff
 import Foundation
 import Modalities
 import SimCMF
-import Tensor
 
 /// The model and examples `aims eval` scores: a run folder's checkpoint on its own split (or other data), or
 /// pretrained weights with an untrained alignment. Scoring (`score`) runs an `EvaluationProtocol`.

@@ -1,6 +1,7 @@
 import Foundation
 import SimCMF
-import Tensor
+import TensorCore
+import TensorFiles
 
 /// Builds the model a training or evaluation run fine-tunes or scores, from a weights file (`aims train`,
 /// `aims eval`, `aims demo`). Option mistakes are `RunOptionError`s naming the CLI option.

@@ -1,5 +1,7 @@
+import Autodiff
 import Foundation
-import Tensor
+import TensorCore
+import TensorFiles
 import Transforms
 
 /// `RUN_DIR/aims-train.json`: everything `aims train --resume` and `aims eval --run` need to rebuild

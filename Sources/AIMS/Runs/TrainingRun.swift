@@ -1,7 +1,6 @@
 import Foundation
 import Modalities
 import SimCMF
-import Tensor
 
 /// What a finished (or resumed and finished) training run reports: `aims train --json` prints it as is.
 public struct TrainingRunSummary: Encodable, Sendable {

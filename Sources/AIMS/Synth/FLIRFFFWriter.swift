@@ -1,6 +1,6 @@
 import Foundation
 import ImageIO
-import Tensor
+import TensorFiles
 import Transforms
 
 /// Writes a bare FLIR FFF frame (what `FLIRFile` reads; layout after ExifTool's FLIR module):

@@ -1,6 +1,6 @@
 import Foundation
 import ImageIO
-import Tensor
+import TensorFiles
 import Transforms
 
 /// Renders `count` scenes of `seed` and writes them in the chosen folder conventions under one root, plus

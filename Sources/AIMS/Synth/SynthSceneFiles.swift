@@ -1,6 +1,7 @@
 import Foundation
 import ImageIO
-import Tensor
+import TensorCore
+import TensorFiles
 import Transforms
 
 /// Renders one scene and writes its files in the chosen conventions (see `SynthDatasetWriter` for the layout).

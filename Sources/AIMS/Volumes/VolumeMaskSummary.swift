@@ -1,5 +1,7 @@
+import Autodiff
 import ImageIO
-import Tensor
+import TensorCore
+import TensorFiles
 
 /// The extent of a volume mask, in voxels and in world millimetres.
 public struct VolumeMaskSummary: Sendable, Equatable, Encodable {

@@ -1,6 +1,8 @@
+import Autodiff
 import Foundation
 import SimCMF
-import Tensor
+import TensorCore
+import TensorFiles
 
 /// What happened on one slice.
 public struct SliceOutcome: Sendable, Equatable, Encodable {

@@ -1,6 +1,6 @@
 // Vectorised image-physics kernels owned by Transforms (AVX-512 / AVX2 / portable, chosen at run time).
 // Kept apart from the engine's kernels (Sources/CEngineKernels) so the engine target holds only what
-// Tensor needs; the ISA choice is this target's own (isa_level.c) rather than a link to the engine's.
+// the tensor engine needs; the ISA choice is this target's own (isa_level.c) rather than a link to the engine's.
 #ifndef PHYSICS_KERNELS_H
 #define PHYSICS_KERNELS_H
 

@@ -1,6 +1,6 @@
-import Tensor
+import TensorFiles
 
-/// ImageIO's cursor over a whole file held in memory: Tensor's `ByteCursor` whose truncations are
+/// ImageIO's cursor over a whole file held in memory: TensorFiles' `ByteCursor` whose truncations are
 /// `ImageIOError.truncatedAt` naming the file, the field and the byte offset in the file.
 typealias FileByteCursor = ByteCursor<[UInt8]>
 

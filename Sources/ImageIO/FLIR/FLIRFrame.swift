@@ -1,5 +1,5 @@
 import Foundation
-import Tensor
+import TensorCore
 
 /// How a FLIR file stores its raw thermal image.
 public enum FLIRRawEncoding: String, Sendable, Codable {

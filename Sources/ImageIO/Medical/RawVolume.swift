@@ -1,4 +1,4 @@
-import Tensor
+import TensorCore
 
 /// An n-dimensional array of voxels in a file's native element type, C order (the last axis
 /// varies fastest), host byte order. A NIfTI volume of `nx × ny × nz` voxels is `dims = [nz, ny, nx]`

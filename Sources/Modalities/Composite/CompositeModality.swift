@@ -1,5 +1,5 @@
 import Foundation
-import Tensor
+import TensorCore
 import Transforms
 
 /// Several modalities of the same scene, e.g. RGB + depth: the parts' channels concatenated in part order,

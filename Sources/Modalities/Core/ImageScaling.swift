@@ -1,5 +1,5 @@
 import ImageIO
-import Tensor
+import TensorCore
 
 /// Converting stored integer samples to a dimensionless [0, 1] scale.
 enum ImageScaling {

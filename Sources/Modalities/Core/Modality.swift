@@ -1,6 +1,6 @@
 import Foundation
 import ImageIO
-import Tensor
+import TensorCore
 import Transforms
 
 /// The files that make up one sample of a modality inside a dataset folder, relative to its root.

@@ -1,6 +1,7 @@
 import Foundation
 import ImageIO
-import Tensor
+import TensorCore
+import TensorFiles
 
 /// Opening a sample's files with the ImageIO and Tensor readers, errors named by the dataset-relative path.
 public enum SourceFiles {

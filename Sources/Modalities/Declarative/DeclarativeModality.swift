@@ -1,6 +1,6 @@
 import Foundation
 import ImageIO
-import Tensor
+import TensorCore
 import Transforms
 
 /// A modality defined by a `DeclarativeModalitySpec` (a JSON plugin): no Swift code per sensor.

@@ -1,5 +1,5 @@
 import Foundation
-import Tensor
+import TensorCore
 
 /// A sensor described in JSON instead of Swift: per channel, which file holds it, how its stored values
 /// become physical units, and what it measures. Example (Sentinel-2 NIR and red from one 4-band TIFF):

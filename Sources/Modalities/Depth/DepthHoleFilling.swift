@@ -1,5 +1,3 @@
-import Tensor
-
 /// Fills missing depth (0) from measured neighbours: each pass gives every missing pixel with at least one
 /// valid 4-neighbour the mean of those neighbours, then marks it valid for the next pass; it stops when nothing
 /// changes or after `maximumPasses` (so holes wider than 2 × passes stay 0). A simple diffusion fill meant for

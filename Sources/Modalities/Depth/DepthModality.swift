@@ -1,6 +1,7 @@
 import Foundation
 import ImageIO
-import Tensor
+import TensorCore
+import TensorFiles
 import Transforms
 
 /// Depth maps → one `depth` channel in metres (kind `.depth`), with a valid mask that is 0 where the sensor

@@ -1,4 +1,4 @@
-import Tensor
+import TensorCore
 
 /// A display window on modality values (DICOM VOI LUT, linear function of PS3.3 C.11.2.1.2.1), mapping
 /// to [0, 1]: values ≤ c − ½ − (w − 1)/2 give 0, values > c − ½ + (w − 1)/2 give 1, and in between

@@ -1,6 +1,6 @@
 import Foundation
 import ImageIO
-import Tensor
+import TensorCore
 import Transforms
 
 /// Single-sample-per-pixel DICOM images (CT, MR, ...; native transfer syntaxes) → the modality values of one frame

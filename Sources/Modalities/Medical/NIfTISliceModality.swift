@@ -1,6 +1,6 @@
 import Foundation
 import ImageIO
-import Tensor
+import TensorCore
 import Transforms
 
 /// One 2-D slice of a NIfTI-1/2 volume (scaled by scl_slope/scl_inter) per sample, along `axis`

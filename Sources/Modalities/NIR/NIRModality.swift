@@ -1,6 +1,6 @@
 import Foundation
 import ImageIO
-import Tensor
+import TensorCore
 import Transforms
 
 /// Near-infrared images → one `NIR` channel (kind `.intensity`, unit `"1"`):

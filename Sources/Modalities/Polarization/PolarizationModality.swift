@@ -1,6 +1,6 @@
 import Foundation
 import ImageIO
-import Tensor
+import TensorCore
 import Transforms
 
 /// Polarization cameras, decoded with the physics module (`PolarizationDemosaicing`, `LinearStokes`,

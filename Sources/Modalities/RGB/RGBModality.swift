@@ -1,6 +1,5 @@
 import Foundation
 import ImageIO
-import Tensor
 import Transforms
 
 /// Colour photographs (PNG, TIFF or PNM; 8 or 16 bits): channels R, G, B scaled to [0, 1] (stored value /

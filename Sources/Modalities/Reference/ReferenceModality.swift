@@ -1,6 +1,6 @@
 import Foundation
 import ImageIO
-import Tensor
+import TensorCore
 import Transforms
 
 /// A modality of the SimCMF reference (`dataset.py`, docs/REFERENCE.md §7) that has no physical built-in: the

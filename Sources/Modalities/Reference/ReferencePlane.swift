@@ -1,6 +1,6 @@
 import Foundation
 import ImageIO
-import Tensor
+import TensorCore
 import Transforms
 
 /// One input file of a SimCMF dataset sample, read exactly as the reference's `dataset.py` reads it

@@ -1,5 +1,6 @@
+import Autodiff
 import Foundation
-import Tensor
+import TensorCore
 
 /// A cross-modal alignment module: maps a `C`-channel modality image to patch tokens for SAM's ViT,
 /// using (or replacing) the encoder's pretrained 3-channel patch embedding. Parameters are named

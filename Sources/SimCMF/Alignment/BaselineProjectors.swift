@@ -1,4 +1,5 @@
-import Tensor
+import Autodiff
+import TensorCore
 
 /// `baseline_a`: a new, randomly initialised Conv2d(C, D, p, p) (`image_encoder.projector.patch_embedding`)
 /// replacing SAM's patch embedding. `196608C + 768` parameters for vit_b.

@@ -1,5 +1,6 @@
+import Autodiff
 import Foundation
-import Tensor
+import TensorCore
 
 /// LiteMedSAM (or any `TinyViTSAM`, e.g. MobileSAM at 1024) for a C-channel modality: a pixel-space alignment
 /// (C → 3) in front of TinyViT, since

@@ -1,4 +1,5 @@
-import Tensor
+import Autodiff
+import TensorCore
 
 /// A pixel-space alignment for encoders whose stem has no patch embedding to share, such as TinyViT
 /// (LiteMedSAM's stem is Conv1×1(3 → d/2)+BN → GELU → Conv1×1+BN on the full-resolution image):

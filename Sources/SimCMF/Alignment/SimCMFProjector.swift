@@ -1,4 +1,5 @@
-import Tensor
+import Autodiff
+import TensorCore
 
 /// The reference's projector of LayerNorm2d: weight and bias stored `[1, C, 1, 1]` (not `[C]` as in SAM),
 /// normalising each pixel over the channel axis (eps 1e-6).

@@ -1,5 +1,5 @@
 import Foundation
-import Tensor
+import TensorCore
 
 /// The architectures `ModelBuilder.scratch` builds without weights: SAM's three ViTs and the two TinyViT SAMs.
 public enum ModelArchitecture: String, Sendable, Codable, CaseIterable {

@@ -1,4 +1,4 @@
-import Tensor
+import Autodiff
 
 /// The kinds of image encoder aims can load and fine-tune. A strategy installs its modules per family
 /// (the attention layouts differ) or refuses a family with `FineTuningError.unsupported`.

@@ -1,4 +1,7 @@
-import Tensor
+import Autodiff
+import TensorCore
+import TensorFiles
+import TensorKernels
 
 /// A percentile-bootstrap confidence interval of an object-level mean (mIoU) over images: the images are
 /// resampled with replacement (each resample as many images as there are), the mean is recomputed over every

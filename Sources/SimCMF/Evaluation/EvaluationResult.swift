@@ -1,5 +1,6 @@
 import Foundation
-import Tensor
+import TensorCore
+import TensorFiles
 
 /// The score of one (image, region) pair.
 public struct RegionScore: Sendable, Equatable, Codable {

@@ -1,5 +1,5 @@
+import Autodiff
 import Foundation
-import Tensor
 
 /// Options of the evaluation protocol.
 public struct EvaluationOptions: Sendable, Equatable, Codable {

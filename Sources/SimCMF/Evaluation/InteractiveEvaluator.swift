@@ -1,5 +1,8 @@
+import Autodiff
 import Foundation
-import Tensor
+import TensorCore
+import TensorFiles
+import TensorKernels
 
 /// Options of the interactive protocol.
 public struct InteractiveOptions: Sendable, Equatable, Codable {

@@ -1,5 +1,8 @@
+import Autodiff
 import Foundation
-import Tensor
+import TensorCore
+import TensorFiles
+import TensorKernels
 
 /// A click given to the model in the interactive protocol: `(x, y)` in model-input pixels (as `Click`),
 /// positive (label 1) or negative (label 0).

@@ -1,4 +1,4 @@
-import Tensor
+import TensorCore
 
 /// Overlap counts of a predicted mask (`logits > 0`) with a ground-truth mask.
 public struct MaskOverlap: Sendable, Equatable {

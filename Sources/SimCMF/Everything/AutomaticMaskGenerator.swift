@@ -1,4 +1,7 @@
-import Tensor
+import Autodiff
+import TensorCore
+import TensorFiles
+import TensorKernels
 
 /// Segment everything: segment-anything's `SamAutomaticMaskGenerator` on any `PointPromptedModel`, step for
 /// step (`generate`, `_generate_masks`, `_process_crop`, `_process_batch`, `postprocess_small_regions`):

@@ -1,4 +1,7 @@
-import Tensor
+import Autodiff
+import TensorCore
+import TensorFiles
+import TensorKernels
 
 /// What `AutomaticMaskGenerator` needs of a model: the image's size, and each crop of the image embedded
 /// once and then prompted with batches of points. Adapters: `SAMPredictorPrompting` (SAM's own

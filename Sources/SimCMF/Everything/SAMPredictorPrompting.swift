@@ -1,4 +1,7 @@
-import Tensor
+import Autodiff
+import TensorCore
+import TensorFiles
+import TensorKernels
 
 /// `SAMPredictor` as a `PointPromptedModel`: each crop of `image` is set on the predictor (SAM's
 /// resize-longest-side, normalisation and padding), clicks go through its coordinate transform and masks back

@@ -1,4 +1,7 @@
-import Tensor
+import Autodiff
+import TensorCore
+import TensorFiles
+import TensorKernels
 
 /// A `SegmentationModel` whose decoder also gives its predicted IoU and, on request, SAM's three multimask
 /// outputs: what prediction and automatic mask generation need beyond `decode`'s single mask.

@@ -1,4 +1,7 @@
-import Tensor
+import Autodiff
+import TensorCore
+import TensorFiles
+import TensorKernels
 
 /// A `ScoredMaskDecoding` model whose input is the image (or crop) stretched to S × S, as SimCMF trains and
 /// LiteMedSAM runs: prompts scale by `S / w`, `S / h`; low-resolution masks return to the crop's size by a

@@ -1,5 +1,6 @@
+import Autodiff
 import Foundation
-import Tensor
+import TensorCore
 
 /// SimCMF's model: an alignment module (`image_encoder.projector`) in front of SAM's ViT, with a
 /// fine-tuning strategy installed and the reference's trainable set applied:

@@ -1,5 +1,5 @@
 import Foundation
-import Tensor
+import TensorCore
 
 /// A fine-tuning strategy (the reference's `-net`), one protocol for every encoder family: it may add
 /// modules to a SAM-style model (LoRA pairs, adapters, prompt or prefix tokens) and decides which of its

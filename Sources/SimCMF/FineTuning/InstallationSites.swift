@@ -1,4 +1,4 @@
-import Tensor
+import Autodiff
 
 /// Where strategies install their modules, per encoder family, with the reference's name prefixes.
 

@@ -1,5 +1,5 @@
 import Foundation
-import Tensor
+import TensorCore
 
 /// Fine-tuning a TinyViT SAM (LiteMedSAM, MobileSAM) with any `FineTuningStrategy` the family supports
 /// (`FineTuningRegistry.names(supportedBy: .tinyViT)`): `full`, `lora`, `decoder`, `frozen`.

@@ -1,5 +1,5 @@
 import Foundation
-import Tensor
+import TensorFiles
 
 /// Errors reading exported fine-tuning tensors, naming the field.
 public enum TrainableExportError: Error, LocalizedError, Equatable {

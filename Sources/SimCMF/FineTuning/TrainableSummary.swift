@@ -1,5 +1,3 @@
-import Tensor
-
 /// What a built model trains, per group, in parameter values (a dry run's answer; docs/REFERENCE.md §4
 /// and §10 give the reference's totals, e.g. 6,057,572 for LoRA with simcmf, C = 9, vit_b).
 ///

@@ -1,4 +1,5 @@
-import Tensor
+import Autodiff
+import TensorCore
 
 /// Segment Anything: `ImageEncoderViT` + `PromptEncoder` + `MaskDecoder`, with parameters named by the
 /// official state-dict keys (`image_encoder.…`, `prompt_encoder.…`, `mask_decoder.…`).

@@ -1,4 +1,5 @@
-import Tensor
+import Autodiff
+import TensorCore
 
 /// How an image becomes the square model input, and how prompts and masks follow it.
 public enum SAMInputGeometry: Sendable, Equatable {

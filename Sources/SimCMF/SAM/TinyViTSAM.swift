@@ -1,5 +1,8 @@
+import Autodiff
 import Foundation
-import Tensor
+import TensorCore
+import TensorFiles
+import TensorKernels
 
 /// A TinyViT image encoder with SAM's prompt encoder and mask decoder: LiteMedSAM (bowang-lab/MedSAM,
 /// LiteMedSAM branch; 256 × 256 input) or MobileSAM (1024 × 1024), see `TinyViTSAMVariant`. Both give a

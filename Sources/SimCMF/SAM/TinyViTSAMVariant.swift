@@ -1,4 +1,7 @@
-import Tensor
+import Autodiff
+import TensorCore
+import TensorFiles
+import TensorKernels
 
 /// The two published TinyViT SAMs. Both are TinyViT-5M (`embed [64, 128, 160, 320]`, depths `[2, 2, 6, 2]`) with
 /// SAM's prompt encoder and mask decoder on a 64 × 64 embedding grid; they differ only in the stem, and therefore

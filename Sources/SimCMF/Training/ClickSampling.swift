@@ -1,4 +1,4 @@
-import Tensor
+import TensorCore
 
 /// A click `(x, y)` in model-input pixels: `x` = column, `y` = row (the prompt encoder adds 0.5).
 public struct Click: Sendable, Hashable, Codable {

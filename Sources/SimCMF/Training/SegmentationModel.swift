@@ -1,4 +1,4 @@
-import Tensor
+import Autodiff
 
 /// The seam between the trainer/evaluator and a promptable segmentation model. The trainer sees
 /// only a channel count, an input size and tensors, never a modality.

@@ -1,5 +1,5 @@
 import Foundation
-import Tensor
+import TensorFiles
 
 /// The run folder's plain files: `config.json` and `metrics.jsonl` (checkpoints: `TrainingCheckpoint`).
 extension Trainer {

@@ -1,5 +1,6 @@
+import Autodiff
 import Foundation
-import Tensor
+import TensorCore
 
 /// SimCMF's training loop (docs/REFERENCE.md §5): per epoch, validation first (epochs 0, N, 2N, … and the
 /// last), then one pass over the examples in batches: one sampled region and click per example,

@@ -1,5 +1,7 @@
+import Autodiff
 import Foundation
-import Tensor
+import TensorCore
+import TensorFiles
 
 /// What a checkpoint restores besides the tensors.
 public struct TrainingState: Sendable, Equatable, Codable {

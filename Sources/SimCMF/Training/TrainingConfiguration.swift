@@ -1,4 +1,4 @@
-import Tensor
+import Autodiff
 
 /// Hyper-parameters of a run (docs/REFERENCE.md §5 defaults). Recorded in the run folder and in every
 /// checkpoint; a resume must use the same values (except `epochs`, which may grow).

@@ -1,4 +1,4 @@
-import Tensor
+import TensorCore
 
 /// A label map of integer region ids (0 = background), row-major `[height, width]`.
 public struct LabelMap: Sendable, Equatable {

@@ -1,4 +1,4 @@
-import Tensor
+import TensorCore
 
 /// A multi-channel image in physical units: a `[C, H, W]` tensor, one descriptor per channel and
 /// an optional `[H, W]` valid-pixel mask (1 valid, 0 invalid).

@@ -1,5 +1,5 @@
 import Foundation
-import Tensor
+import TensorCore
 
 /// How a resize interpolates the linear channel kinds (intensity, temperature, Hounsfield, depth,
 /// and angles in doubled-angle space). Label channels and label maps always use nearest.

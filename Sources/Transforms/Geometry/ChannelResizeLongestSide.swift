@@ -1,8 +1,9 @@
-import Tensor
+import TensorCore
+import TensorKernels
 
 /// The channel transform form of SAM's `ResizeLongestSide` followed by its padding, on
 /// `ChannelImage`s with kind-aware resampling (SAM's own tensor pre-processing is SimCMF's
-/// `SAMResizeLongestSide`; both take the size rule from Tensor's `LongestSideScaling`): scales so the longer side becomes
+/// `SAMResizeLongestSide`; both take the size rule from TensorKernels' `LongestSideScaling`): scales so the longer side becomes
 /// `longestSide` (aspect ratio kept; each side `int(side·scale + 0.5)` with
 /// `scale = longestSide / max(H, W)`, as `ResizeLongestSide.get_preprocess_shape`), then pads at the
 /// bottom and right to `longestSide × longestSide` (when `pad` is true) with the padding marked

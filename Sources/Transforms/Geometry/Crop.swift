@@ -1,4 +1,4 @@
-import Tensor
+import TensorCore
 
 /// Cuts the window `[top, top + height) × [left, left + width)` out of a sample (values, mask,
 /// label map); prompt points move by `(−left, −top)` and may fall outside the crop (they are kept,

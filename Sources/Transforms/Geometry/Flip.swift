@@ -1,4 +1,4 @@
-import Tensor
+import TensorCore
 
 /// Which mirror a `Flip` applies.
 public enum FlipDirection: String, Sendable, Codable, CaseIterable {

@@ -1,4 +1,4 @@
-import Tensor
+import TensorCore
 
 /// Pads a sample with constants: `top`/`bottom` rows and `left`/`right` columns. Every channel
 /// except labels gets `value` (0 by default, which for depth is also the invalid value); label

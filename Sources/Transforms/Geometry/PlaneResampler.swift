@@ -1,4 +1,4 @@
-import Tensor
+import TensorCore
 
 /// Low-level resampling of `[H, W]` float planes stored contiguously (row-major), shared by the
 /// kind-aware resize. All functions write a fresh `[Ho, Wo]` plane into `output`.

@@ -1,4 +1,4 @@
-import Tensor
+import TensorCore
 
 /// A `height × width` crop at a uniformly random position (top and left each drawn from one
 /// uniform number of the generator). The image must be at least that large.

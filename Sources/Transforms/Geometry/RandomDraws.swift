@@ -1,4 +1,4 @@
-import Tensor
+import TensorCore
 
 extension SeededGenerator {
     /// A uniform integer in `0..<n` (n ≥ 1) from one 53-bit uniform draw: `⌊u·n⌋`.

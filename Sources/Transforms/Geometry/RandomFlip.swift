@@ -1,4 +1,4 @@
-import Tensor
+import TensorCore
 
 /// Mirrors with probability `probability` (one uniform draw per call, whether or not it flips).
 public struct RandomFlip: ChannelTransform {

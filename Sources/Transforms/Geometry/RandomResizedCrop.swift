@@ -1,5 +1,5 @@
 import Foundation
-import Tensor
+import TensorCore
 
 /// torchvision's `RandomResizedCrop`: up to 10 attempts draw an area fraction uniformly from
 /// `scale` and a log-uniform aspect ratio (w/h) from `ratio`, take `w = round(√(A·r))`,

@@ -1,4 +1,4 @@
-import Tensor
+import TensorCore
 
 /// Rotates by a uniformly chosen number of counter-clockwise quarter turns from `quarterTurns`
 /// (default 0, 1, 2, 3; one draw per call).

@@ -1,4 +1,4 @@
-import Tensor
+import TensorCore
 
 /// Resizes a sample to `height × width` pixels, stretching (no aspect-ratio preservation), as the
 /// reference's `Resize((1024, 1024))` on tensors does.

@@ -1,4 +1,4 @@
-import Tensor
+import TensorCore
 
 /// Rotates a sample by `quarterTurns` × 90° counter-clockwise on screen (negative turns rotate
 /// clockwise), as `torch.rot90(x, k, dims=[-2, -1])`; an `H × W` image becomes `W × H` for odd

@@ -1,4 +1,4 @@
-import Tensor
+import TensorCore
 
 /// Index-exact operations on the last two axes of `[..., H, W]` tensors (every leading index is
 /// one plane): crop, constant pad, flips and quarter turns. Values are moved, never interpolated.

@@ -1,4 +1,4 @@
-import Tensor
+import TensorCore
 
 /// Per-channel standardisation `x' = (x − mean[c]) / std[c]` and its inverse.
 ///

@@ -1,4 +1,4 @@
-import Tensor
+import TensorCore
 
 /// Pipeline step: `ChannelNormalization.normalize` on the sample's image (label map and points
 /// unchanged).

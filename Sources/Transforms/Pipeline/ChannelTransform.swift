@@ -1,4 +1,4 @@
-import Tensor
+import TensorCore
 
 /// What flows through a transform pipeline: a channel image in physical units, its optional
 /// label map, and prompt points, all in the same pixel grid.

@@ -1,4 +1,4 @@
-import Tensor
+import TensorCore
 
 /// Streaming statistics of one channel: count, minimum, maximum, mean and variance, accumulated
 /// with Welford's algorithm in `Double` and merged across images with Chan et al.'s parallel

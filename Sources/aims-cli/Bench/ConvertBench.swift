@@ -1,6 +1,6 @@
 import Foundation
 import ImageIO
-import Tensor
+import TensorCore
 import Transforms
 
 /// `aims bench convert`: a raw polarization mosaic (2448 × 2048, Sony IMX250MZR) to S0, DoLP and

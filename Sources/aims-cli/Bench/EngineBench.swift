@@ -1,5 +1,5 @@
+import EngineBench
 import Foundation
-import Tensor
 
 /// `aims bench engine`: GFLOP/s of the tensor engine on SAM ViT-B shapes beside the FMA peak.
 struct EngineBench: Command {

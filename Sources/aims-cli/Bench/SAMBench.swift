@@ -1,6 +1,7 @@
+import Autodiff
 import Foundation
 import SimCMF
-import Tensor
+import TensorCore
 
 /// `aims bench sam`: wall time of a SAM image encoder forward, or of one full fine-tuning step.
 struct SAMBench: Command {

@@ -1,6 +1,8 @@
+import Autodiff
 import Dispatch
+import EngineBench
 import SimCMF
-import Tensor
+import TensorCore
 
 /// SAM ViT-B's own encoder block (`SimCMF.ViTBlock`, the one `aims train` runs) as `aims bench engine` workloads,
 /// forward + backward with every weight trainable, on a `[1, 64, 64, 768]` grid (SAM at 1024²).

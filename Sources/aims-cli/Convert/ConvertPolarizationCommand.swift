@@ -1,7 +1,8 @@
 import Foundation
 import ImageIO
 import Modalities
-import Tensor
+import TensorCore
+import TensorFiles
 import Transforms
 
 /// `aims convert polarization`: raw DoFP mosaics → S0 / DoLP / AoLP files, whole folders at a time.

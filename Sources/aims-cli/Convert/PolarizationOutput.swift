@@ -1,6 +1,5 @@
 import Foundation
 import ImageIO
-import Tensor
 
 /// The channels `aims convert polarization` can write, their names in the plugin's output, and how each is
 /// quantised for 16-bit PNG.

@@ -1,7 +1,7 @@
 import Foundation
 import ImageIO
 import Modalities
-import Tensor
+import TensorFiles
 import Transforms
 
 /// `aims hha DEPTH --fx --fy --cx --cy [--scale] --out hha.png`: HHA encoding of a metric depth map.

@@ -1,6 +1,6 @@
 import Foundation
 import ImageIO
-import Tensor
+import TensorFiles
 
 /// Recognises a file by its content and builds its `InspectReport` with the matching decoder.
 enum FileInspector {

@@ -1,5 +1,5 @@
 import Foundation
-import Tensor
+import TensorCore
 import Transforms
 
 /// What `aims inspect` reports for one file.

@@ -1,7 +1,7 @@
 import Foundation
 import ImageIO
 import Modalities
-import Tensor
+import TensorCore
 
 /// The image `aims predict` segments: any file aims decodes, turned into the 3-channel 0–255
 /// picture a SAM-family model expects, plus what was done to get it.

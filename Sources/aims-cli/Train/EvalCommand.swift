@@ -2,7 +2,6 @@ import AIMS
 import Foundation
 import Modalities
 import SimCMF
-import Tensor
 
 /// `aims eval`: a trained run or pretrained weights under an evaluation protocol (`EvaluationProtocol`): the
 /// reference's (one median click per region, single-mask output, mIoU over regions), the interactive clicks

@@ -2,7 +2,6 @@ import AIMS
 import Foundation
 import Modalities
 import SimCMF
-import Tensor
 
 /// `aims train`: SimCMF fine-tuning of a SAM (or a TinyViT SAM: LiteMedSAM, MobileSAM) on a modality's dataset folder.
 struct TrainCommand: Command {

@@ -1,6 +1,5 @@
 import Foundation
 import XCTest
-import Tensor
 @testable import ImageIO
 
 /// FLIR FFF, SEQ and R-JPEG parsing against ExifTool (`exiftool -n -j` constants and

@@ -1,6 +1,5 @@
 import Foundation
 import XCTest
-import Tensor
 @testable import ImageIO
 
 /// DICOM decoding against pydicom 3.0.2 (`pixel_array`, `apply_modality_lut`) on real NEMA/pydicom

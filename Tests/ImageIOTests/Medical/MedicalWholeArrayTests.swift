@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
-import Tensor
+import TensorCore
+import TensorFiles
 @testable import ImageIO
 
 /// DICOM and NIfTI decoding compared element by element with the whole arrays pydicom (`pixel_array`,

@@ -1,6 +1,5 @@
 import Foundation
 import XCTest
-import Tensor
 @testable import ImageIO
 
 /// NIfTI decoding against nibabel 5.4.2 (`dataobj.get_unscaled()` and `get_fdata()`), on a real

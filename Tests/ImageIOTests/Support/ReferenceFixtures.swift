@@ -1,6 +1,6 @@
 import Foundation
 import XCTest
-import Tensor
+import TensorCore
 
 /// A fixtures folder with a `reference.json` written by a script under scripts/ from an
 /// independent reader's decoding (pydicom, nibabel, ExifTool...), and the comparison of aims'

@@ -1,6 +1,9 @@
+import Autodiff
 import Foundation
 import SimCMF
-import Tensor
+import TensorCore
+import TensorFiles
+import TensorKernels
 import XCTest
 
 /// `AutomaticMaskGenerator` against segment-anything's own `SamAutomaticMaskGenerator.generate` on the same

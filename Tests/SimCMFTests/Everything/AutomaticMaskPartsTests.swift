@@ -1,6 +1,9 @@
+import Autodiff
 import Foundation
 import SimCMF
-import Tensor
+import TensorCore
+import TensorFiles
+import TensorKernels
 import XCTest
 
 /// The parts of automatic mask generation: point grids and crop boxes against segment-anything

@@ -1,4 +1,4 @@
-import Tensor
+import TensorCore
 import XCTest
 
 // The one comparison every test target uses: XCTest assertions over `mismatch(_:_:_:)`.

@@ -1,4 +1,4 @@
-import Tensor
+import TensorCore
 
 /// The max-norm relative error `max_i |actual_i − expected_i| / max(max_i |expected_i|, floor)` (one scale per
 /// tensor; `floor` only matters for a tensor whose expected values are ~0, see the gradient tests), or NaN

@@ -1,6 +1,7 @@
 import Foundation
 import ImageIO
-import Tensor
+import TensorCore
+import TensorFiles
 
 /// A tiny four-channel dataset in a temporary folder: `images/{id}.npy` `[4, side, side]` Float32
 /// (channels 0–2 seeded noise in [0, 1), channel 3 a bright square of value 5 on 0 that only it

@@ -1,6 +1,7 @@
 import Foundation
 import ImageIO
-import Tensor
+import TensorCore
+import TensorFiles
 
 /// Tiny folders in the layouts of SimCMF's five public datasets (docs/REFERENCE.md §7), written for the tests of
 /// `aims build`. Pixel values are known functions of (sample, channel, y, x) so tests can recompute statistics;

@@ -1,5 +1,6 @@
 import Foundation
-import Tensor
+import TensorCore
+import TensorFiles
 import TestComparisons
 import Transforms
 import XCTest

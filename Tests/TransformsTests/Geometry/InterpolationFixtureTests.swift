@@ -1,4 +1,6 @@
-import Tensor
+import TensorCore
+import TensorFiles
+import TensorKernels
 import Transforms
 import XCTest
 
@@ -94,7 +96,7 @@ final class InterpolationFixtureTests: XCTestCase {
 }
 
 /// Large images take the parallel row path; checked against the engine's dense-matrix resampler
-/// (`Resample.matrix` + two GEMMs in the Tensor target), an independent implementation.
+/// (`Resample.matrix` + two GEMMs in the TensorKernels target), an independent implementation.
 final class LargeImageResizeTests: XCTestCase {
     func testParallelPathAgreesWithTheDenseMatrixResampler() throws {
         var g = SeededGenerator(seed: 21)

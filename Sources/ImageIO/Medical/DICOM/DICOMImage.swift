@@ -1,5 +1,5 @@
 import Foundation
-import Tensor
+import TensorCore
 
 /// A DICOM image: the attributes of the image pixel module and the modality LUT, and the pixel
 /// data decoded to its native type. Native (uncompressed) transfer syntaxes are decoded:

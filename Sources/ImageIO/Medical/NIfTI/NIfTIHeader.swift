@@ -1,4 +1,4 @@
-import Tensor
+import TensorCore
 
 /// The fields of a NIfTI-1 (348-byte) or NIfTI-2 (540-byte) header that aims uses.
 public struct NIfTIHeader: Sendable, Equatable {

@@ -1,5 +1,5 @@
 import Foundation
-import Tensor
+import TensorCore
 
 /// A NIfTI-1 or NIfTI-2 image (`.nii`, `.nii.gz`, or an `.hdr`/`.img` pair), decoded to its native
 /// type. Voxels are in C order with x fastest: an `nx × ny × nz` volume has `voxels.dims ==

@@ -1,4 +1,5 @@
-import Tensor
+import Autodiff
+import TensorCore
 
 /// Learned key/value tokens added to an attention module: visual prompt tuning (`deep_prompt_embeddings [1, L, dim]`,
 /// projected by the module's own k/v projections, dropout in training) or prefix tuning

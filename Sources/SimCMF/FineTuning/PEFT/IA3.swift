@@ -1,4 +1,7 @@
-import Tensor
+import Autodiff
+import TensorCore
+import TensorFiles
+import TensorKernels
 
 /// IA³ ("Infused Adapter by Inhibiting and Amplifying Inner Activations", Liu et al., 2022): a learned vector
 /// that rescales a projection's outputs elementwise, `y = l ⊙ base(x)`. Initialised to ones, so the wrapped

@@ -1,4 +1,5 @@
-import Tensor
+import Autodiff
+import TensorCore
 
 /// One LoRA pair on a projection (`{prefix}.lora_{q,v}_a.weight [r, in]`, `{prefix}.lora_{q,v}_b.weight [out, r]`):
 /// `delta(x) = scale · B(A(x))`, no bias, no dropout. SimCMF's reference uses scale 1 (no alpha).

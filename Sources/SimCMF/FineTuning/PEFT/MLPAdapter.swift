@@ -1,4 +1,5 @@
-import Tensor
+import Autodiff
+import TensorCore
 
 /// The reference's `Adapter(d, r, scale)` (`{prefix}.Adapter_mlp.{down,up}_proj.{weight,bias}`):
 /// `up(ReLU(down(x))) · scale`, no internal residual. down: kaiming-uniform(a = √5) weight, zero bias;

@@ -1,4 +1,7 @@
-import Tensor
+import Autodiff
+import TensorCore
+import TensorFiles
+import TensorKernels
 
 /// IA³ on attention (aims's own strategy; the reference has none): learned vectors rescaling the keys and values of
 /// every image-encoder attention (SAM ViT blocks and TinyViT attention blocks) and of the mask decoder's 7

@@ -1,4 +1,4 @@
-import Tensor
+import TensorCore
 
 /// The attention projections LoRA can adapt.
 public enum LoRATarget: String, Sendable, Codable, CaseIterable { case query = "q", key = "k", value = "v" }

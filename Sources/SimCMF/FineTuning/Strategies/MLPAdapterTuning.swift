@@ -1,4 +1,4 @@
-import Tensor
+import TensorCore
 
 /// `sam_mlp_adapter`: `Adapter(d, 200, 0.1)` parallel to the MLP of every encoder block (fed the pre-norm2
 /// stream) and of both two-way decoder layers (fed the pre-norm2 queries), as an `AdapterMLPPath` around

@@ -1,4 +1,4 @@
-import Tensor
+import TensorCore
 
 /// `sam_prompt` (visual prompt tuning): `deep_prompt_embeddings [1, L, dim]` (L = 400) in every encoder
 /// attention (projected by its `qkv`, appended to k and v only; relative position on the image keys only)

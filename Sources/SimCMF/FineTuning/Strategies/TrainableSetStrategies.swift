@@ -1,4 +1,4 @@
-import Tensor
+import TensorCore
 
 /// `sam_full_finetune`: every image-encoder and mask-decoder parameter trains (TinyViT: its BatchNorms use
 /// batch statistics in training). On a randomly initialised model (`ModelBuilder.scratch`) this is the

@@ -1,5 +1,6 @@
+import Autodiff
 import Foundation
-import Tensor
+import TensorCore
 
 extension SAMCheckpoint {
     /// Builds the SAM a state dict describes for a square input of `imageSize` pixels instead of the

@@ -1,5 +1,6 @@
 import Foundation
-import Tensor
+import TensorCore
+import TensorFiles
 
 /// Loading SAM weights: official `sam_vit_{b,l,h}_*.pth` (or any file with the official keys) and
 /// Hugging Face `SamModel` safetensors, with the architecture read from the tensor shapes.

@@ -1,4 +1,5 @@
-import Tensor
+import Autodiff
+import TensorCore
 
 /// Tensors of a SAM checkpoint by name, in the official or in Hugging Face naming.
 public struct SAMStateDict: Sendable {

@@ -1,4 +1,5 @@
-import Tensor
+import Autodiff
+import TensorCore
 
 /// SAM's ViT image encoder (`image_encoder.*`): patch embedding Conv2d(in, C, k=p, s=p), absolute
 /// position embedding `pos_embed [1, G, G, C]`, `depth` blocks (window or global attention with

@@ -1,4 +1,4 @@
-import Tensor
+import Autodiff
 
 /// Resizing of the image encoder's learned position tables for token grids other than the one
 /// the model was built for.

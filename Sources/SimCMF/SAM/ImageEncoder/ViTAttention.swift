@@ -1,4 +1,5 @@
-import Tensor
+import Autodiff
+import TensorCore
 
 /// The image encoder's multi-head self-attention with SAM's decomposed relative position
 /// (`image_encoder.blocks.{i}.attn`): `qkv` Linear(C, 3C) with bias, `proj` Linear(C, C),

@@ -1,4 +1,5 @@
-import Tensor
+import Autodiff
+import TensorCore
 
 /// The encoder's `MLPBlock`: `lin2(GELU(lin1(x)))`, `x [..., C]` → `[..., C]` (one `geluMLP`: backward
 /// recomputes the GELU output rather than keeping it).

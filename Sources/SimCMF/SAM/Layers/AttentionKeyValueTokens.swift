@@ -1,4 +1,4 @@
-import Tensor
+import Autodiff
 
 /// A swappable attention extension: learned key/value tokens an attention appends after its own keys
 /// (visual prompt or prefix tuning, `ExtraKeyValueTokens`). Plain SAM has none (`NoKeyValueTokens`, L = 0),

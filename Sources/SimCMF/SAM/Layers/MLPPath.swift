@@ -1,4 +1,4 @@
-import Tensor
+import Autodiff
 
 /// A swappable MLP path of a transformer block: the stream after the block's attention residual, `h [..., d]`
 /// → the sum the block carries on: `h + mlp(norm2(h))` in the ViT (`ViTMLPPath`), `norm2(h) + mlp(norm2(h))`

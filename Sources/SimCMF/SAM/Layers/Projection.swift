@@ -1,4 +1,4 @@
-import Tensor
+import Autodiff
 
 /// A swappable per-token projection `x [..., in]` → `[..., out]`: a layer's `Linear` child as its forward
 /// sees it. Plain SAM uses the `Linear` itself; a fine-tuning strategy swaps in a wrapper around it

@@ -1,4 +1,5 @@
-import Tensor
+import Autodiff
+import TensorCore
 
 /// SAM's `LayerNorm2d(C, eps=1e-6)`: normalises `x [B, C, H, W]` over C per pixel, then `w[c]·x + b[c]`.
 public final class LayerNorm2d: Module {

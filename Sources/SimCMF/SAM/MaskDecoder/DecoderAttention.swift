@@ -1,4 +1,5 @@
-import Tensor
+import Autodiff
+import TensorCore
 
 /// The mask decoder's `Attention(dim, heads, downsample_rate)`: `q/k/v_proj` Linear(dim → dim/ds),
 /// `out_proj` Linear(dim/ds → dim); `softmax(q·kᵀ / √headDim)·v` with heads split from the internal dim.

@@ -1,4 +1,5 @@
-import Tensor
+import Autodiff
+import TensorCore
 
 /// SAM's mask decoder (`mask_decoder.*`): output tokens (IoU token + `multimask + 1` mask tokens)
 /// joined with the sparse prompt embeddings, a two-way transformer over them and the image embedding

@@ -1,4 +1,5 @@
-import Tensor
+import Autodiff
+import TensorCore
 
 /// One `TwoWayAttentionBlock` (`mask_decoder.transformer.layers.{l}`): token self-attention,
 /// token→image cross-attention, a ReLU MLP on the tokens, image→token cross-attention, each followed

@@ -1,4 +1,5 @@
-import Tensor
+import Autodiff
+import TensorCore
 
 /// SAM's input and output geometry as tensor math: the official pre-processing (pixel normalisation
 /// and bottom/right zero padding), the SimCMF reference's stretch-to-square, and `postprocess_masks`.

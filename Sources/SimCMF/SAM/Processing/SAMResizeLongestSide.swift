@@ -1,8 +1,9 @@
-import Tensor
+import TensorCore
+import TensorKernels
 
 /// segment-anything's `ResizeLongestSide(target)`, SAM's pre-processing of tensors: scales an image
 /// so that its longer side is `targetLength` (`new = int(old · target / max(h, w) + 0.5)`,
-/// `LongestSideScaling` in Tensor), and prompts by the same factors. The channel transform with the
+/// `LongestSideScaling` in TensorKernels), and prompts by the same factors. The channel transform with the
 /// same rule, on `ChannelImage`s with padding, is Transforms' `ChannelResizeLongestSide`.
 public struct SAMResizeLongestSide: Sendable, Equatable {
     public let targetLength: Int

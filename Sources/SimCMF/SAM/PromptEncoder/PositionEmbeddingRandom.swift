@@ -1,5 +1,6 @@
+import Autodiff
 import Foundation
-import Tensor
+import TensorCore
 
 /// SAM's `PositionEmbeddingRandom(D/2)`: random Fourier features of normalised coordinates.
 /// `positional_encoding_gaussian_matrix [2, D/2]` is a buffer (saved, never trained).

@@ -1,4 +1,5 @@
-import Tensor
+import Autodiff
+import TensorCore
 
 /// SAM's prompt encoder (`prompt_encoder.*`): sparse embeddings `[B, N, D]` for points and boxes,
 /// dense embeddings `[B, D, h, w]` for a low-resolution mask (or the learned no-mask embedding), and the

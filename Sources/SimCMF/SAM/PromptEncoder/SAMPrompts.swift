@@ -1,4 +1,4 @@
-import Tensor
+import TensorCore
 
 /// The prompts of a batch for SAM's prompt encoder, in the model-input pixel frame (x, y).
 /// Every present field has the same batch size B.

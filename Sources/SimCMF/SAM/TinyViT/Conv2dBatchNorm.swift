@@ -1,4 +1,6 @@
-import Tensor
+import Autodiff
+import TensorCore
+import TensorKernels
 
 /// How BatchNorm layers run.
 public enum BatchNormMode: Sendable, Equatable {

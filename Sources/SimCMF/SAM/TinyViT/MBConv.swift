@@ -1,4 +1,5 @@
-import Tensor
+import Autodiff
+import TensorCore
 
 /// TinyViT's inverted-residual block (`MBConv`): 1×1 expand → GELU → 3×3 depthwise → GELU → 1×1
 /// project, plus the input, then GELU. `x [B, C, H, W]` → `[B, C, H, W]` (drop path is 0 in SAM).

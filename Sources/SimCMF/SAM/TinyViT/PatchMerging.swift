@@ -1,4 +1,5 @@
-import Tensor
+import Autodiff
+import TensorCore
 
 /// TinyViT's `PatchMerging`: 1×1 Conv2d_BN (dim → outDim) → GELU → 3×3 depthwise Conv2d_BN with
 /// `stride` (2 halves the grid; 1 for outDim ∈ {320, 448, 576} in `tiny_vit_sam.py`) → GELU → 1×1 Conv2d_BN.

@@ -1,4 +1,6 @@
-import Tensor
+import Autodiff
+import TensorCore
+import TensorFiles
 
 /// Loading a TinyViT from a state dict (`lite_medsam.pth`'s or `mobile_sam.pt`'s `image_encoder.*`) and reading
 /// its architecture from the tensor shapes.

@@ -1,4 +1,5 @@
-import Tensor
+import Autodiff
+import TensorCore
 
 /// The TinyViT image encoder of MobileSAM / LiteMedSAM (`tiny_vit_sam.py`'s `TinyViT`): patch embed →
 /// MBConv stage → TinyViT attention stages (PatchMerging between stages) → SAM neck.

@@ -1,4 +1,5 @@
-import Tensor
+import Autodiff
+import TensorCore
 
 /// TinyViT's window `Attention` (attn_ratio 1, key_dim = dim / heads) with a learned bias per head
 /// and per relative offset `(|Δrow|, |Δcol|)`: `softmax(q·kᵀ/√key_dim + attention_biases[:, attention_bias_idxs]) · v`.

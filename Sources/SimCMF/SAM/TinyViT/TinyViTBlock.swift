@@ -1,4 +1,5 @@
-import Tensor
+import Autodiff
+import TensorCore
 
 /// TinyViT's `Mlp`: LayerNorm (eps 1e-5) → fc1 → GELU → fc2. `x [..., dim]` → `[..., dim]`.
 public final class TinyViTMLP: Module {

@@ -1,4 +1,5 @@
-import Tensor
+import Autodiff
+import TensorCore
 
 /// TinyViT's `PatchEmbed`: `seq.0` Conv2d_BN (in → dim/2) → GELU → `seq.2` Conv2d_BN (dim/2 → dim).
 /// `.pointwise` (LiteMedSAM): 1×1, stride 1, `x [B, in, H, W]` → `[B, dim, H, W]`;

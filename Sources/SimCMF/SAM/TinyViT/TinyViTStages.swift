@@ -1,4 +1,5 @@
-import Tensor
+import Autodiff
+import TensorCore
 
 /// Stage 0 (`ConvLayer`): MBConv blocks, then an optional PatchMerging.
 /// `x [B, C, H, W]` → `[B, C', H', W']` (channels-first throughout).

@@ -1,4 +1,4 @@
-import Tensor
+import TensorCore
 
 /// A metric depth map: Z (distance along the optical axis) per pixel, in metres, row-major `H × W`.
 /// A pixel is valid when its depth is finite and > 0 (0 is the usual "no data" value of depth sensors).

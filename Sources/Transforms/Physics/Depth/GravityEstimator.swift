@@ -1,5 +1,5 @@
 import Foundation
-import Tensor
+import TensorCore
 
 /// Estimates the gravity direction in the camera frame from surface normals (Gupta et al. 2014, `getYDir`):
 /// starting from `initial`, each iteration collects the normals within `θ` of being parallel to the current

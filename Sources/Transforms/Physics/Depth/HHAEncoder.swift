@@ -1,5 +1,5 @@
 import Foundation
-import Tensor
+import TensorCore
 
 /// HHA encoding of a depth map (Gupta, Girshick, Arbeláez, Malik, ECCV 2014, "Learning Rich Features from RGB-D
 /// Images for Object Detection and Segmentation"), following the released code (rcnn-depth `saveHHA.m`,

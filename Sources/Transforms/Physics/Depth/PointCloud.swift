@@ -1,4 +1,4 @@
-import Tensor
+import TensorCore
 
 /// Back-projection of depth maps through a pinhole camera.
 public enum PointCloud {

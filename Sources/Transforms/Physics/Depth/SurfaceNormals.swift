@@ -1,4 +1,4 @@
-import Tensor
+import TensorCore
 
 /// Surface normals from a depth map by a least-squares plane fit over a square window, as in Gupta et al.'s
 /// `computeNormalsSquareSupport` (rcnn-depth, BSD): with x = X/Z, y = Y/Z, each valid pixel of the

@@ -1,4 +1,4 @@
-import Tensor
+import TensorCore
 
 /// The `.edgeDirected` polarization demosaicing kernel (see `PolarizationDemosaicMethod.edgeDirected`).
 ///

@@ -1,5 +1,5 @@
 import Foundation
-import Tensor
+import TensorCore
 
 /// Linear Stokes parameters and the quantities derived from them.
 ///

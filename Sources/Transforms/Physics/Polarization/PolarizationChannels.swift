@@ -1,4 +1,4 @@
-import Tensor
+import TensorCore
 
 /// Assembles the physical polarization channels as a `ChannelImage`.
 public enum PolarizationChannels {

@@ -1,4 +1,4 @@
-import Tensor
+import TensorCore
 
 /// Demosaicing of division-of-focal-plane polarization sensors (Sony IMX250MZR mono, IMX250MYR colour).
 public enum PolarizationDemosaicing {

@@ -1,5 +1,5 @@
 import CPhysicsKernels
-import Tensor
+import TensorCore
 
 /// Swift entry points to the vectorised polarization kernels in `Sources/CPhysicsKernels/polarization.c`
 /// (one C implementation per operation, compiled for AVX-512, AVX2 and portable).

@@ -1,4 +1,4 @@
-import Tensor
+import TensorCore
 
 /// Where a channel is sampled on a mosaic with period 2.
 @usableFromInline

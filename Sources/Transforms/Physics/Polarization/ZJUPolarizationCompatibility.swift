@@ -1,5 +1,5 @@
 import Foundation
-import Tensor
+import TensorCore
 
 /// SimCMF's ZJU-RGBP input encoding, reproduced exactly (`dataset.py` `ZJU_RGBP.raw2rgbp`, lines 271–286;
 /// docs/REFERENCE.md §7), including its quirks, for parity with models trained by the reference:

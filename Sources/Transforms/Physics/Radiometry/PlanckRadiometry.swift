@@ -1,4 +1,4 @@
-import Tensor
+import TensorCore
 
 #if canImport(Glibc)
 import Glibc

@@ -1,0 +1,12 @@
+import CEngineKernels
+
+/// The FMA peak probe (`engine_fma_burn`): independent single-precision FMAs with the widest vector
+/// FMA the CPU supports, for `EngineBenchmark.fmaPeak`.
+package enum FMAProbe {
+    /// Width in floats of the vector FMA the probe runs (16, 8 or 1).
+    package static var width: Int { Int(engine_fma_width()) }
+
+    /// Runs `iterations` rounds on the calling thread; the floating-point operations performed
+    /// (2 per lane per FMA).
+    package static func burn(_ iterations: Int) -> Double { engine_fma_burn(iterations) }
+}
