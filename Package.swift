@@ -28,13 +28,17 @@ let package = Package(
         .systemLibrary(name: "CJPEG", pkgConfig: "libjpeg", providers: [.apt(["libjpeg-dev"])]),
         // C shims that keep libpng's and libjpeg's longjmp and libtiff's error handlers away from Swift frames.
         .target(name: "CCodecShims", dependencies: ["CPNG", "CTIFF", "CJPEG"]),
+        // GDCM (libgdcm-dev, C++) behind a C API: DICOM JPEG, JPEG-LS (CharLS) and JPEG 2000 (OpenJPEG) frames.
+        .target(name: "CGDCMShim", cxxSettings: [.unsafeFlags(["-I/usr/include/gdcm-3.0"])],
+                linkerSettings: [.linkedLibrary("gdcmMSFF"), .linkedLibrary("gdcmDSED"), .linkedLibrary("gdcmCommon"),
+                                 .linkedLibrary("stdc++")]),
         // Vectorised C kernels of the engine (Tensor): softmax, norms, GEMM tiles, the FMA peak probe.
         .target(name: "CEngineKernels", cSettings: [.unsafeFlags(["-O2"])]),
         // Vectorised C kernels of image physics (Transforms): polarization demosaicing and Stokes math.
         .target(name: "CPhysicsKernels", cSettings: [.unsafeFlags(["-O2"])]),
 
         .target(name: "Tensor", dependencies: ["COpenBLAS", "CEngineKernels"], swiftSettings: optimize),
-        .target(name: "ImageIO", dependencies: ["Tensor", "CCodecShims", "CPNG", "CTIFF", "CZlib"], swiftSettings: optimize),
+        .target(name: "ImageIO", dependencies: ["Tensor", "CCodecShims", "CGDCMShim", "CPNG", "CTIFF", "CZlib"], swiftSettings: optimize),
         .target(name: "Transforms", dependencies: ["Tensor", "CPhysicsKernels"], swiftSettings: optimize),
         .target(name: "Modalities", dependencies: ["Tensor", "ImageIO", "Transforms"], swiftSettings: optimize),
         .target(name: "SimCMF", dependencies: ["Tensor"], swiftSettings: optimize),
@@ -44,7 +48,7 @@ let package = Package(
 
         .testTarget(name: "TensorTests", dependencies: ["Tensor", "TestComparisons"]),
         .testTarget(name: "TensorFileTests", dependencies: ["Tensor", "TestComparisons", "TestRequirements"]),
-        .testTarget(name: "ImageIOTests", dependencies: ["ImageIO", "Tensor", "TestComparisons", "TestRequirements"]),
+        .testTarget(name: "ImageIOTests", dependencies: ["ImageIO", "AIMS", "Tensor", "TestComparisons", "TestRequirements"]),
         .testTarget(name: "LayeringTests", dependencies: []),
         .testTarget(name: "TestComparisonsTests", dependencies: ["TestComparisons", "Tensor"]),
         .testTarget(name: "AIMSTests", dependencies: ["AIMS", "Modalities", "Transforms", "SimCMF", "ImageIO", "Tensor", "TestDatasets", "TestComparisons", "TestRequirements"]),
