@@ -34,6 +34,10 @@ let package = Package(
         .systemLibrary(name: "CJPEG", pkgConfig: "libjpeg", providers: [.apt(["libjpeg-dev"])]),
         // C shims that keep libpng's and libjpeg's longjmp and libtiff's error handlers away from Swift frames.
         .target(name: "CCodecShims", dependencies: ["CPNG", "CTIFF", "CJPEG"]),
+        // GDCM (libgdcm-dev, C++) behind a C API: DICOM JPEG, JPEG-LS (CharLS) and JPEG 2000 (OpenJPEG) frames.
+        .target(name: "CGDCMShim", cxxSettings: [.unsafeFlags(["-I/usr/include/gdcm-3.0"])],
+                linkerSettings: [.linkedLibrary("gdcmMSFF"), .linkedLibrary("gdcmDSED"), .linkedLibrary("gdcmCommon"),
+                                 .linkedLibrary("stdc++")]),
         // Vectorised C kernels of the engine (TensorKernels; TensorCore uses only its allocator and transpose):
         // softmax, norms, GEMM tiles, the FMA peak probe.
         .target(name: "CEngineKernels", cSettings: [.unsafeFlags(["-O2"])]),
@@ -47,7 +51,7 @@ let package = Package(
         .target(name: "Autodiff", dependencies: ["TensorCore", "TensorKernels"], swiftSettings: optimize),
         .target(name: "EngineBench", dependencies: ["TensorCore", "TensorKernels", "Autodiff"], swiftSettings: optimize),
 
-        .target(name: "ImageIO", dependencies: ["TensorCore", "TensorFiles", "CCodecShims", "CPNG", "CTIFF", "CZlib"],
+        .target(name: "ImageIO", dependencies: ["TensorCore", "TensorFiles", "CCodecShims", "CGDCMShim", "CPNG", "CTIFF", "CZlib"],
                 swiftSettings: optimize),
         .target(name: "Transforms", dependencies: ["TensorCore", "TensorKernels", "CPhysicsKernels"], swiftSettings: optimize),
         .target(name: "Modalities", dependencies: ["TensorCore", "TensorFiles", "ImageIO", "Transforms"], swiftSettings: optimize),
@@ -60,7 +64,7 @@ let package = Package(
 
         .testTarget(name: "TensorTests", dependencies: ["TensorCore", "TensorKernels", "Autodiff", "TestComparisons", "CEngineKernels"]),
         .testTarget(name: "TensorFileTests", dependencies: ["TensorCore", "TensorFiles", "TestRequirements"]),
-        .testTarget(name: "ImageIOTests", dependencies: ["ImageIO", "TensorCore", "TensorFiles", "TensorKernels", "Autodiff", "TestRequirements"]),
+        .testTarget(name: "ImageIOTests", dependencies: ["ImageIO", "AIMS", "TensorCore", "TensorFiles", "TensorKernels", "Autodiff", "TestRequirements"]),
         .testTarget(name: "LayeringTests", dependencies: []),
         .testTarget(name: "TestComparisonsTests", dependencies: ["TestComparisons", "TensorCore"]),
         .testTarget(name: "AIMSTests", dependencies: ["AIMS", "Modalities", "Transforms", "SimCMF", "ImageIO", "TensorCore", "TensorFiles", "TensorKernels", "Autodiff", "TestDatasets", "TestRequirements"]),

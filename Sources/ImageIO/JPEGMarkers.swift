@@ -9,6 +9,12 @@ struct JPEGMarkers {
     var precision: Int?
     /// EXIF IFD0 tag 0x0112 (1...8), nil when absent or out of range.
     var orientation: Int?
+    /// Component identifiers of the frame header (SOFn, or JPEG-LS SOF55), in order.
+    var componentIDs: [UInt8] = []
+    /// Lines and samples per line of the frame header (SOFn or SOF55), in pixels.
+    var height: Int?, width: Int?
+    /// Whether an APP0 segment starts with `JFIF`.
+    var hasJFIF = false
 
     /// Lossless processes (SOF3, SOF7, SOF11, SOF15).
     var isLossless: Bool { frameMarker.map { [0xC3, 0xC7, 0xCB, 0xCF].contains($0) } ?? false }
@@ -25,11 +31,34 @@ struct JPEGMarkers {
             if (0xC0...0xCF).contains(marker), ![0xC4, 0xC8, 0xCC].contains(marker), start < end {
                 frameMarker = marker
                 precision = Int(b[start])
+                readFrameHeader(b[start..<end])
+            } else if marker == 0xF7, start < end {  // JPEG-LS SOF55
+                precision = Int(b[start])
+                readFrameHeader(b[start..<end])
+            } else if marker == 0xE0, end - start >= 4, b[start..<start + 4].elementsEqual("JFIF".utf8) {
+                hasJFIF = true
             } else if marker == 0xE1, orientation == nil {
                 orientation = Self.exifOrientation(b[start..<end])
             }
             i = end
         }
+    }
+
+    /// Size and component identifiers of a frame header payload.
+    mutating func readFrameHeader(_ s: ArraySlice<UInt8>) {
+        componentIDs = Self.componentIDs(s)
+        guard s.count >= 5 else { return }
+        let i = s.startIndex
+        height = Int(s[i + 1]) << 8 | Int(s[i + 2])
+        width = Int(s[i + 3]) << 8 | Int(s[i + 4])
+    }
+
+    /// The component identifiers of a frame header payload: precision, height, width, count, then 3 bytes each.
+    static func componentIDs(_ s: ArraySlice<UInt8>) -> [UInt8] {
+        guard s.count >= 6 else { return [] }
+        let n = Int(s[s.startIndex + 5])
+        guard s.count >= 6 + 3 * n else { return [] }
+        return (0..<n).map { s[s.startIndex + 6 + 3 * $0] }
     }
 
     /// Orientation from an `Exif\0\0` APP1 payload (a TIFF structure), or nil.

@@ -37,6 +37,27 @@ final class InspectCommandTests: XCTestCase {
         XCTAssertEqual(try json(r.stdout).map { $0["format"] as! String }, ["png", "pnm", "dicom", "nifti", "flir", "safetensors"])
     }
 
+    func testCompressedDICOMMatchesPydicom() throws {
+        // JPEG lossless (.70) RGB and JPEG baseline YBR_FULL: stored pixels' statistics as pydicom's
+        // (fixtures/dicom_ts/expected.json), the YBR file reported as decoded to RGB.
+        let expected = try JSONSerialization.jsonObject(with: Data(contentsOf: AimsProcess.repository
+            .appendingPathComponent("fixtures/dicom_ts/expected.json"))) as! [String: Any]
+        let files = expected["files"] as! [String: [String: Any]]
+        for name in ["SC_rgb_jpeg_gdcm.dcm", "SC_rgb_jpeg_dcmtk.dcm"] {
+            let r = try AimsProcess.run(["inspect", "--json", "fixtures/dicom_ts/\(name)"])
+            XCTAssertEqual(r.status, 0, r.stderr)
+            let report = try XCTUnwrap(try json(r.stdout).first)
+            XCTAssertEqual((report["details"] as? [String: String])?["decoded photometric"], "RGB", name)
+            let item = try XCTUnwrap((report["items"] as? [[String: Any]])?.first)
+            let pixels = try XCTUnwrap(files[name]?["pixels"] as? [String: Any])
+            XCTAssertEqual(item["shape"] as? [Int], pixels["shape"] as? [Int], name)
+            let channel = try XCTUnwrap((item["channels"] as? [[String: Any]])?.first)
+            XCTAssertEqual(channel["min"] as? Double, pixels["min"] as? Double, name)
+            XCTAssertEqual(channel["max"] as? Double, pixels["max"] as? Double, name)
+            XCTAssertEqual(channel["mean"] as! Double, pixels["mean"] as! Double, accuracy: 1e-6, name)
+        }
+    }
+
     func testFailuresNameTheFileAndExitNonZero() throws {
         let r = try AimsProcess.run(["inspect", "fixtures/README.md", "fixtures/images/png_gray8.png", "no-such-file.png"])
         XCTAssertEqual(r.status, 1)

@@ -55,6 +55,23 @@ final class MedicalModalityTests: XCTestCase {
         XCTAssertEqual(message { _ = try framed.decode(samples[0], root: data.root) }, "dicom/mr.dcm: frame index: expected 0..<1, got 3")
     }
 
+    /// The dicom modality through compressed transfer syntaxes: MR_small stored as JPEG-LS, JPEG 2000 and RLE
+    /// (pydicom's own lossless re-encodings) gives the values of the native file, value for value.
+    func testCompressedMRGivesTheNativeValues() throws {
+        let data = try ScratchDataset()
+        try data.copy(fixture: "medical/MR_small.dcm", to: "dicom/a_native.dcm")
+        for name in ["MR_small_jpeg_ls_lossless", "MR_small_jp2klossless", "MR_small_RLE"] {
+            try data.copy(fixture: "dicom_ts/\(name).dcm", to: "dicom/\(name).dcm")
+        }
+        let mr = try DICOMModality(identifier: "dicom", hounsfield: false)
+        let samples = try mr.samples(in: data.root)
+        XCTAssertEqual(samples.count, 4)
+        let native = try mr.decode(samples[0], root: data.root).values.scalars
+        for sample in samples.dropFirst() {
+            XCTAssertEqual(try mr.decode(sample, root: data.root).values.scalars, native, sample.id)
+        }
+    }
+
     /// Every axial slice of anatomical.nii (big-endian int16) against nibabel: the slices' total equals the volume sum
     /// and the 40 sampled voxels are found where nibabel put them.
     func testNIfTISlicesMatchNibabel() throws {

@@ -3,7 +3,7 @@ import ImageIO
 import TensorCore
 import Transforms
 
-/// Single-sample-per-pixel DICOM images (CT, MR, ...; native transfer syntaxes) → the modality values of one frame
+/// Single-sample-per-pixel DICOM images (CT, MR, ...; native, RLE, JPEG, JPEG-LS, JPEG 2000) → the modality values of one frame
 /// (stored × RescaleSlope + RescaleIntercept: Hounsfield units for CT), then one [0, 1] channel per display window.
 public struct DICOMModality: Modality {
     /// A window: a fixed preset, or the first VOI window stored in the file.

@@ -47,11 +47,12 @@ enum FileInspector {
                                         axes: "[frames, rows, columns, samples]",
                                         channels: InspectReport.whole(stored.toTensor()))]
         for f in 0..<image.frames {
-            let v = try image.modalityValues(frame: f)
+            let v = try image.modalityValues(frame: f, of: stored)
             items.append(.init(name: "frame \(f) modality values", dtype: "float32", shape: v.shape, axes: "[C, H, W]",
                                channels: InspectReport.channels(of: v)))
         }
-        var details = ["transfer syntax": image.transferSyntax, "photometric": image.photometricInterpretation,
+        var details = ["transfer syntax": image.syntax.description, "photometric": image.photometricInterpretation,
+                       "decoded photometric": image.decodedPhotometricInterpretation,
                        "bits stored": "\(image.bitsStored)/\(image.bitsAllocated)",
                        "rescale": "\(image.rescaleSlope) x + \(image.rescaleIntercept)"]
         if let m = image.modality { details["modality"] = m }

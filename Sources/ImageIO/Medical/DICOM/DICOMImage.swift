@@ -2,13 +2,16 @@ import Foundation
 import TensorCore
 
 /// A DICOM image: the attributes of the image pixel module and the modality LUT, and the pixel
-/// data decoded to its native type. Native (uncompressed) transfer syntaxes are decoded:
-/// implicit and explicit VR little endian, explicit VR big endian and deflated explicit VR.
-/// Compressed syntaxes (JPEG, JPEG-LS, JPEG 2000, RLE) give `ImageIOError.unsupported`.
+/// data decoded to its native type (`storedPixels`, in `DICOMImage+Pixels.swift`): native syntaxes
+/// (implicit and explicit VR little endian, explicit VR big endian, deflated explicit VR), RLE Lossless,
+/// and through GDCM JPEG (baseline, extended, lossless), JPEG-LS and JPEG 2000. Other syntaxes (video,
+/// JPIP, HTJ2K, JPEG 2000 Part 2, unknown UIDs) give `ImageIOError.unsupported` naming UID and name.
 public struct DICOMImage: Sendable {
     public let file: String
     public let dataSet: DICOMDataSet
     public let transferSyntax: String
+    /// `transferSyntax` with its PS3.6 name and how it is decoded.
+    public var syntax: DICOMTransferSyntax { DICOMTransferSyntax(uid: transferSyntax) }
     public let rows: Int
     public let columns: Int
     public let samplesPerPixel: Int
@@ -81,6 +84,7 @@ public struct DICOMImage: Sendable {
     /// Element type of the decoded pixels.
     public var pixelType: DType {
         switch (bitsAllocated, signedPixels) {
+        case (1, _): return .uint8
         case (8, false): return .uint8
         case (8, true): return .int8
         case (16, false): return .uint16
@@ -90,76 +94,22 @@ public struct DICOMImage: Sendable {
         }
     }
 
-    /// The stored pixel values, `[frames, rows, columns, samples]`, in their native type: signed
-    /// values are sign-extended from `bitsStored`, unsigned ones masked to `bitsStored`
-    /// (as pydicom's `pixel_array`). Planar colour data is interleaved.
-    public func storedPixels() throws -> RawVolume {
-        guard let element = dataSet[.pixelData] else {
-            throw ImageIOError.invalidField(file: file, field: "PixelData \(DICOMTag.pixelData)",
-                                                 expected: "present", got: "missing")
-        }
-        if element.fragments != nil {
-            throw ImageIOError.unsupported(file: file, field: "TransferSyntaxUID \(DICOMTag.transferSyntaxUID)",
-                                                value: "\(transferSyntax) (compressed, encapsulated pixel data)",
-                                           supported: "uncompressed syntaxes: implicit/explicit VR little endian, explicit VR big endian, deflated; convert with e.g. `gdcmconv --raw`")
-        }
-        guard [8, 16, 32].contains(bitsAllocated) else {
-            throw ImageIOError.unsupported(file: file, field: "BitsAllocated \(DICOMTag.bitsAllocated)",
-                                                value: "\(bitsAllocated)", supported: "8, 16, 32")
-        }
-        let bytesPer = bitsAllocated / 8
-        let samples = rows * columns * samplesPerPixel * frames
-        guard element.value.count >= samples * bytesPer else {
-            throw ImageIOError.invalidField(file: file, field: "PixelData \(DICOMTag.pixelData) length",
-                                                 expected: "\(samples * bytesPer) bytes for \(frames)x\(rows)x\(columns)x\(samplesPerPixel) \(bitsAllocated)-bit",
-                                                 got: "\(element.value.count) bytes")
-        }
-        let dtype = pixelType
-        var values = [Float](repeating: 0, count: samples)
-        element.value.withUnsafeBytes { raw in
-            values.withUnsafeMutableBufferPointer {
-                dtype.decode(raw.baseAddress!, count: samples, littleEndian: dataSet.littleEndian, into: $0.baseAddress!)
-            }
-        }
-        if bitsStored < bitsAllocated {
-            let shift = Int64(bitsAllocated - bitsStored)
-            let mask = (Int64(1) << Int64(bitsStored)) - 1
-            for i in 0..<samples {
-                let v = Int64(values[i])
-                if signedPixels {
-                    let u = v & ((Int64(1) << Int64(bitsAllocated)) - 1)
-                    values[i] = Float(((u << (64 - Int64(bitsAllocated))) << shift) >> (64 - Int64(bitsStored)))
-                } else {
-                    values[i] = Float(v & mask)
-                }
-            }
-        }
-        if samplesPerPixel > 1 && (dataSet.unsigned16(.planarConfiguration) ?? 0) == 1 {
-            // Planar: per frame, all R then all G then all B. Interleave to R G B R G B ...
-            let plane = rows * columns, s = samplesPerPixel
-            var out = values
-            for f in 0..<frames {
-                let base = f * plane * s
-                for p in 0..<plane { for k in 0..<s { out[base + p * s + k] = values[base + k * plane + p] } }
-            }
-            values = out
-        }
-        var bytes = [UInt8](repeating: 0, count: samples * bytesPer)
-        bytes.withUnsafeMutableBytes { dst in
-            values.withUnsafeBufferPointer {
-                dtype.encode($0.baseAddress!, count: samples, littleEndian: 1.littleEndian == 1, into: dst.baseAddress!)
-            }
-        }
-        return RawVolume(dims: [frames, rows, columns, samplesPerPixel], dtype: dtype, bytes: bytes)
-    }
-
     /// One frame in modality units (stored value × slope + intercept; Hounsfield units for CT),
     /// as `[samples, rows, columns]`.
     public func modalityValues(frame: Int = 0) throws -> Tensor {
         guard (0..<frames).contains(frame) else {
             throw ImageIOError.invalidField(file: file, field: "frame index", expected: "0..<\(frames)", got: "\(frame)")
         }
-        let all = try storedPixels().toTensor(slope: Float(rescaleSlope), intercept: Float(rescaleIntercept))
+        return try modalityValues(frame: frame, of: storedPixels())
+    }
+
+    /// Frame `frame` of already decoded `storedPixels()` in modality units, `[samples, rows, columns]`: a
+    /// multi-frame compressed file is then decoded once for all its frames.
+    public func modalityValues(frame: Int, of stored: RawVolume) throws -> Tensor {
+        guard (0..<frames).contains(frame), stored.dims == [frames, rows, columns, samplesPerPixel] else {
+            throw ImageIOError.invalidField(file: file, field: "frame index", expected: "0..<\(frames)", got: "\(frame)")
+        }
+        let all = stored.toTensor(slope: Float(rescaleSlope), intercept: Float(rescaleIntercept))
         let s = samplesPerPixel, hw = rows * columns
         return all.withUnsafeBufferPointer { src in
             Tensor(shape: [s, rows, columns]) { out in

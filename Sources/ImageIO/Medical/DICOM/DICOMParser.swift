@@ -46,6 +46,11 @@ struct DICOMParser {
             start = 0
         default: break  // explicit little endian, and every encapsulated (compressed) syntax
         }
+        if explicit, start + 6 <= body.count, !body[(start + 4)..<(start + 6)].allSatisfy({ (0x41...0x5A).contains($0) }) {
+            // The first element has no VR: the data set is implicit VR whatever the meta group says (as pydicom,
+            // which warns "Expected explicit VR, but found implicit VR").
+            explicit = false
+        }
         var cursor = FileByteCursor(body, file: file, offset: start, littleEndian: little)
         let dataSet = try readDataSet(&cursor, explicit: explicit, end: body.count, untilItemDelimiter: false, depth: 0)
         return (meta, dataSet, syntax)
