@@ -56,9 +56,11 @@ public struct ChannelConversion: Sendable {
         if let volume = job.volume { return try VolumeConversion.write(volume, modality: modality, to: stem, notes: notes) }
         let sequence = modality as? any FrameSequenceModality
         let count = frames == .first || job.sample.frame != nil ? 1 : try sequence?.frameCount(job.sample, root: job.root) ?? 1
+        // Every file of a multi-file sample (a composite's parts) is named as a source.
+        let sources = job.sample.inputs.count > 1 ? job.sample.inputs.map { job.root.appendingPathComponent($0).path } : [job.display]
         guard count > 1 else {
             return try writer.write(modality.decode(job.sample, root: job.root), modality: modality.identifier,
-                                    source: [job.display], to: stem, notes: notes)
+                                    source: sources, to: stem, notes: notes)
         }
         let digits = String(count - 1).count
         func tag(_ k: Int) -> String { "@" + String(repeating: "0", count: digits - String(k).count) + String(k) }

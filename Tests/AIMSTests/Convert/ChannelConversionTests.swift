@@ -118,6 +118,35 @@ final class ChannelConversionTests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: out.appendingPathComponent("b/bad.tif").path))
     }
 
+    /// A composite (`rgb+depth`) from a folder: its sample patterns pair the files; RGB 8-bit / 255, depth in
+    /// metres with NaN holes, both sources named.
+    func testCompositeFolderPairsItsParts() throws {
+        let dir = try ConvertFixtures.scratch("composite")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let input = dir.appendingPathComponent("in")
+        for sub in ["rgb", "depth"] { try FileManager.default.createDirectory(at: input.appendingPathComponent(sub), withIntermediateDirectories: true) }
+        try PNGCodec.write(RawImage(tensor: Tensor(shape: [3, 2, 3], values: (0..<18).map { Float($0 * 15) }), dtype: .uint8),
+                           to: input.appendingPathComponent("rgb/s.png"))
+        try writeDepthPNG(input.appendingPathComponent("depth/s.png"))
+        let modality = try ModalityRegistry.standard.require("rgb+depth")
+        let out = dir.appendingPathComponent("out")
+        _ = try ConvertFixtures.convert([input], modality: modality, writer: ChannelFileWriter(format: .npy), out: out)
+        let v = try XCTUnwrap(NPY.read(out.appendingPathComponent("rgb/s.npy")).tensors.first?.tensor)
+        XCTAssertEqual(v.shape, [4, 2, 3])
+        // The composite's valid mask is the depth's: a hole is NaN in every channel.
+        for i in 0..<6 {
+            for c in 0..<3 {
+                let x = v.scalars[c * 6 + i]
+                i == 0 ? XCTAssertTrue(x.isNaN) : XCTAssertEqual(x, Float((c * 6 + i) * 15) / 255, accuracy: 1e-6)
+            }
+            let d = v.scalars[18 + i]
+            Self.depthMeters[i].isNaN ? XCTAssertTrue(d.isNaN) : XCTAssertEqual(d, Self.depthMeters[i], accuracy: 1e-6)
+        }
+        let meta = try XCTUnwrap(ChannelFileMetadata.find(for: out.appendingPathComponent("rgb/s.npy")))
+        XCTAssertEqual(meta.channels.map(\.name), ["R", "G", "B", "depth"])
+        XCTAssertEqual(meta.source.map { URL(fileURLWithPath: $0).pathComponents.suffix(2).joined(separator: "/") }, ["rgb/s.png", "depth/s.png"])
+    }
+
     /// CT windows for PNG slices: DICOM's linear VOI rule (C 40, W 400) scaled to 0…255, by hand:
     /// −1000 → 0; 40 → ((40 − 39.5) / 399 + 0.5) · 255 = 127.8 → 128; 239.5 > 39.5 + 199.5 → 255; 1000 → 255.
     func testWindowedHounsfieldCodes() {
