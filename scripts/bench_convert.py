@@ -11,6 +11,12 @@ sides decode the PNG, demosaic with OpenCV's bilinear rule (polanalyser's COLOR_
 the Stokes vector, DoLP and AoLP; each stage's best time over the repetitions is kept. aims computes
 the last three in one fused pass (row `polarimetry`, against the sum of polanalyser's three stages);
 --separate makes it time them one by one.
+
+    python3 scripts/bench_convert.py --thermal [DIR]   # flirpy 0.6.2 vs `aims bench convert --modality thermal`
+
+--thermal times flirpy's `Fff(path).get_radiometric_image()` on every .fff and each frame of every .seq in DIR
+(default fixtures/thermal) plus writing it as float32 TIFF (tifffile), against aims's whole conversion of the same
+files (decode, Planck radiometry, float32 TIFF with metadata); R-JPEGs are left out (flirpy does not read them).
 """
 import argparse, json, os, subprocess, sys, time
 
@@ -40,8 +46,32 @@ def python_side(path, reps):
             "versions": {"polanalyser": getattr(pa, "__version__", "3.x"), "opencv": cv2.__version__, "numpy": np.__version__}}
 
 
+def thermal_side(folder, reps, aims):
+    import tempfile
+    import tifffile
+    from flirpy.io.fff import Fff
+    from flirpy.io.seq import Seq
+    files = sorted(os.path.join(folder, f) for f in os.listdir(folder) if f.endswith((".fff", ".seq")))
+    best = float("inf")
+    with tempfile.TemporaryDirectory() as tmp:
+        for _ in range(reps):
+            t0 = time.perf_counter()
+            for k, path in enumerate(files):
+                frames = [Seq(path)[i] for i in range(len(Seq(path)))] if path.endswith(".seq") else [Fff(path)]
+                for i, f in enumerate(frames):
+                    tifffile.imwrite(os.path.join(tmp, f"{k}_{i}.tif"), f.get_radiometric_image().astype("float32"))
+            best = min(best, time.perf_counter() - t0)
+    out = subprocess.run([aims, "bench", "convert", "--modality", "thermal", "--repetitions", str(reps), "--json"] + files,
+                         check=True, capture_output=True, text=True).stdout
+    ours = json.loads(out)
+    return {"files": [os.path.basename(f) for f in files], "flirpySeconds": best, "aimsSeconds": ours["bestSeconds"],
+            "speedup": best / ours["bestSeconds"]}
+
+
 def main():
     ap = argparse.ArgumentParser()
+    ap.add_argument("--thermal", nargs="?", const=os.path.join(ROOT, "fixtures", "thermal"), default=None,
+                    help="instead: thermal conversion against flirpy on the FFF/SEQ files of this folder")
     ap.add_argument("mosaic", nargs="?", default=os.path.join(ROOT, "..", "shared", "data", "polarization",
                                                               "polarizer_IMX250MZR.png"))
     ap.add_argument("--repetitions", type=int, default=5)
@@ -49,6 +79,11 @@ def main():
     ap.add_argument("--json", action="store_true")
     ap.add_argument("--separate", action="store_true", help="aims times stokes, dolp and aolp one by one")
     a = ap.parse_args()
+    if a.thermal:
+        r = thermal_side(a.thermal, a.repetitions, a.aims)
+        print(json.dumps(r, indent=1, sort_keys=True) if a.json else
+              f"{', '.join(r['files'])}: flirpy {r['flirpySeconds']:.4f} s, aims {r['aimsSeconds']:.4f} s, ratio {r['speedup']:.2f}")
+        return
     ref = python_side(a.mosaic, a.repetitions)
     out = subprocess.run([a.aims, "bench", "convert", "--input", a.mosaic, "--repetitions", str(a.repetitions), "--json"]
                          + (["--separate"] if a.separate else []),

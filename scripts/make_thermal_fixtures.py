@@ -8,11 +8,16 @@ with tifffile or Pillow; FLIR's PNG samples byte-swapped as ExifTool documents).
     python3 scripts/make_thermal_fixtures.py [--shared ../shared]
 
 The SEQ fixture is the first two frames of flirpy's test.seq (a SEQ is FFF frames back to back).
+
+flirpy.json (no ExifTool needed: `--flirpy-only`, run with /work/venv/bin/python after `pip install flirpy`):
+per-pixel temperatures in °C from flirpy 0.6.2's own readers, `Fff(path).get_radiometric_image()` for the FFF file
+and `Seq(path)[k].get_radiometric_image()` for each SEQ frame; for the FLIR E60 R-JPEG, the FFF structure is
+first cut out of the JPEG's APP1 "FLIR" segments (flirpy reads FFF bytes, not JPEGs) and given to `Fff(bytes)`.
+The i7 R-JPEG is left out: its raw image is a PNG, which flirpy's `get_image` does not decode. Stored small:
+summary statistics over all pixels and the pixels of every `stride`-th row and column (`grid`, row-major; stride = max(8, width / 40)).
 """
 import argparse, io, json, os, shutil, subprocess
 import numpy as np
-import tifffile
-from PIL import Image
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 OUT = os.path.join(ROOT, "fixtures", "thermal")
@@ -33,16 +38,62 @@ def stats(a):
 
 
 def raw_image(path):
+    import tifffile
+    from PIL import Image
     blob = subprocess.run(["exiftool", "-b", "-RawThermalImage", path], check=True, capture_output=True).stdout
     if blob[:4] == b"\x89PNG":
         return np.asarray(Image.open(io.BytesIO(blob))).astype(np.uint16).byteswap()
     return tifffile.imread(io.BytesIO(blob))
 
 
+def rjpeg_fff(path):
+    """The FFF bytes of a FLIR R-JPEG: the payloads of its APP1 segments that start with "FLIR\\0", in part order."""
+    data = open(path, "rb").read()
+    parts, i = {}, 2
+    while i + 4 <= len(data) and data[i] == 0xFF:
+        marker, length = data[i + 1], int.from_bytes(data[i + 2:i + 4], "big")
+        if marker == 0xDA:
+            break
+        seg = data[i + 4:i + 2 + length]
+        if marker == 0xE1 and seg[:5] == b"FLIR\x00":
+            parts[seg[6]] = seg[8:]
+        i += 2 + length
+    return b"".join(parts[k] for k in sorted(parts))
+
+
+def temperature_summary(t, stride=None):
+    t = np.asarray(t, dtype=np.float64)
+    stride = stride or max(8, t.shape[1] // 40)
+    grid = t[::stride, ::stride]
+    return {"height": int(t.shape[0]), "width": int(t.shape[1]), "stride": stride,
+            "mean": float(np.nanmean(t)), "min": float(np.nanmin(t)), "max": float(np.nanmax(t)),
+            "nan": int(np.isnan(t).sum()), "grid": [round(float(v), 6) for v in grid.ravel()]}
+
+
+def flirpy_reference():
+    import flirpy
+    from flirpy.io.fff import Fff
+    from flirpy.io.seq import Seq
+    files = {}
+    files["frame_000000_le.fff"] = temperature_summary(Fff(os.path.join(OUT, "frame_000000_le.fff")).get_radiometric_image())
+    seq = Seq(os.path.join(OUT, "two_frames.seq"))
+    files["two_frames.seq"] = {"frames": [temperature_summary(seq[k].get_radiometric_image()) for k in range(len(seq))]}
+    files["flir_e60_IR_moving_car.jpg"] = temperature_summary(
+        Fff(rjpeg_fff(os.path.join(OUT, "flir_e60_IR_moving_car.jpg"))).get_radiometric_image())
+    with open(os.path.join(OUT, "flirpy.json"), "w") as f:
+        json.dump({"generator": "scripts/make_thermal_fixtures.py", "flirpy": getattr(flirpy, "__version__", "0.6.2"),
+                   "function": "Fff.get_radiometric_image()", "files": files}, f, sort_keys=True)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--shared", default=os.path.join(ROOT, "..", "shared"))
-    src = os.path.join(ap.parse_args().shared, "data", "thermal")
+    ap.add_argument("--flirpy-only", action="store_true", help="only write flirpy.json from the fixtures already present")
+    args = ap.parse_args()
+    if args.flirpy_only:
+        flirpy_reference()
+        return
+    src = os.path.join(args.shared, "data", "thermal")
     os.makedirs(OUT, exist_ok=True)
     for name in ["frame_000000_le.fff", "flir_e60_IR_moving_car.jpg", "flir_i7_four_ducks.jpg"]:
         shutil.copyfile(os.path.join(src, name), os.path.join(OUT, name))
@@ -73,6 +124,7 @@ def main():
         ver = subprocess.run(["exiftool", "-ver"], capture_output=True, text=True).stdout.strip()
         json.dump({"generator": "scripts/make_thermal_fixtures.py", "exiftool": ver, "files": ref}, f, indent=1,
                   sort_keys=True)
+    flirpy_reference()
 
 
 if __name__ == "__main__":

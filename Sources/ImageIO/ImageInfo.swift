@@ -43,6 +43,8 @@ public struct ImageInfo: Sendable, Equatable, Codable {
     public var warning: String? = nil
     /// TIFF: the page's GeoTIFF georeferencing tags, nil when it has none.
     public var geoTags: GeoTIFFTags? = nil
+    /// TIFF: the page's ImageDescription (tag 270), nil when it has none.
+    public var imageDescription: String? = nil
 
     public init(format: ImageFormat, width: Int, height: Int, channels: Int, dtype: DType, bitDepth: Int) {
         self.format = format

@@ -139,6 +139,7 @@ extension TIFFCodec {
         info.planar = separate
         if bits > 8 { info.byteOrder = bytes.first == 0x49 ? "little" : "big" }
         info.geoTags = try GeoTIFFTags.read(t, file: file)
+        info.imageDescription = TIFFCodec.imageDescription(t)
         return TIFFLayout(width: width, height: height, channels: channels, dtype: dtype, bits: bits, separate: separate,
                           tiled: tiled, blockWidth: blockWidth, blockHeight: blockHeight, info: info)
     }

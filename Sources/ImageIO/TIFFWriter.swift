@@ -4,18 +4,19 @@ import Foundation
 import TensorCore
 
 extension TIFFCodec {
-    /// Writes `image` as a one-page TIFF, atomically, with `geoTags` (e.g. a source's `info.geoTags`) if given.
+    /// Writes `image` as a one-page TIFF, atomically, with `geoTags` (e.g. a source's `info.geoTags`) and an
+    /// ImageDescription (tag 270, ASCII) if given.
     public static func write(_ image: RawImage, to url: URL, options: WriteOptions = WriteOptions(),
-                             geoTags: GeoTIFFTags? = nil) throws {
-        try write(pages: [image], to: url, options: options, geoTags: geoTags)
+                             geoTags: GeoTIFFTags? = nil, description: String? = nil) throws {
+        try write(pages: [image], to: url, options: options, geoTags: geoTags, description: description)
     }
 
     /// Writes `pages` as a multi-page TIFF (one directory each), atomically.
     /// Photometric: 3 channels are written as RGB, 4 as RGB + unassociated alpha, any other
     /// count as MinIsBlack with unspecified extra samples. Element types: `writableTypes`.
-    /// `geoTags`, when given, are written on every page (pages of one grid).
+    /// `geoTags` and `description` (ImageDescription, tag 270), when given, are written on every page.
     public static func write(pages: [RawImage], to url: URL, options: WriteOptions = WriteOptions(),
-                             geoTags: GeoTIFFTags? = nil) throws {
+                             geoTags: GeoTIFFTags? = nil, description: String? = nil) throws {
         let file = ImageIOError.name(url)
         guard !pages.isEmpty else {
             throw ImageIOError.invalidField(file: file, field: "pages", expected: "at least one image", got: "none")
@@ -48,7 +49,9 @@ extension TIFFCodec {
             }
             var closed = false
             defer { if !closed { var m = [CChar](repeating: 0, count: 8); _ = aims_tiff_close(t, &m, m.count) } }
-            for image in pages { try writePage(t, image, options: options, geoTags: geoTags, file: file) }
+            for image in pages {
+                try writePage(t, image, options: options, geoTags: geoTags, description: description, file: file)
+            }
             closed = true
             if aims_tiff_close(t, &message, message.count) != 0 {
                 throw ImageIOError.codec(file: file, library: "libtiff", message: cString(message))
@@ -65,7 +68,8 @@ extension TIFFCodec {
     }
 
     /// Sets the fields of one directory, writes its blocks and closes the directory.
-    static func writePage(_ t: OpaquePointer, _ image: RawImage, options: WriteOptions, geoTags: GeoTIFFTags?, file: String) throws {
+    static func writePage(_ t: OpaquePointer, _ image: RawImage, options: WriteOptions, geoTags: GeoTIFFTags?,
+                          description: String? = nil, file: String) throws {
         let tif = aims_tiff_handle(t)
         let size = image.dtype.byteSize, c = image.channels
         let separate = options.planar && c > 1
@@ -104,6 +108,12 @@ extension TIFFCodec {
             throw ImageIOError.codec(file: file, library: "libtiff", message: "cannot set fields: \(cString(aims_tiff_error(t)))")
         }
         try geoTags?.write(t, file: file)
+        if let description {
+            let ok = description.withCString { aims_tiff_set_tag(t, TIFFCodec.imageDescriptionTag, 0, UnsafeRawPointer($0)) == 0 }
+            guard ok else {
+                throw ImageIOError.codec(file: file, library: "libtiff", message: "cannot set ImageDescription: \(cString(aims_tiff_error(t)))")
+            }
+        }
         let planes = separate ? c : 1
         let across = tiled ? (image.width + blockWidth - 1) / blockWidth : 1
         let down = (image.height + blockHeight - 1) / blockHeight

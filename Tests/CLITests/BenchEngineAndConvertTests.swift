@@ -99,4 +99,15 @@ final class BenchEngineAndConvertTests: XCTestCase {
         XCTAssertEqual(bad.status, 64)
         XCTAssertTrue(bad.stderr.contains("--method: expected bilinear, opencv or edge"), bad.stderr)
     }
+
+    /// `--modality`: aims convert's whole path over real inputs, in files per second.
+    func testBenchConvertAnyModality() throws {
+        let r = try AimsProcess.run(["bench", "convert", "--modality", "thermal", "fixtures/thermal", "--repetitions", "1", "--json"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let report = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+        XCTAssertEqual(report["inputs"] as? Int, 4)
+        XCTAssertGreaterThan(report["filesPerSecond"] as? Double ?? 0, 0)
+        let stray = try AimsProcess.run(["bench", "convert", "fixtures/thermal"])
+        XCTAssertEqual(stray.status, 64, "INPUT without --modality is a usage error")
+    }
 }

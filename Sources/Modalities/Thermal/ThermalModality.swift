@@ -30,6 +30,8 @@ public struct ThermalModality: Modality {
     /// When true, every frame of a FLIR file is a sample (id `<id>@<k>`, `SampleFiles.frame = k`); listing then
     /// parses each FLIR file once.
     public var framesAsSamples: Bool
+    /// Viewing conditions replacing those recorded in FLIR files (none by default).
+    public var conditionOverrides = ThermalConditionOverrides()
     public var layout: SampleLayout
 
     public init(identifier: String = "thermal", imageEncoding: Encoding = .linear(scale: 1, offset: 0),
@@ -61,10 +63,7 @@ public struct ThermalModality: Modality {
         let files = try layout.samples(in: root)
         guard framesAsSamples else { return files }
         return try files.flatMap { s -> [SampleFiles] in
-            let path = s.inputs[0]
-            let url = try SourceFiles.url(path, root: root, sample: s.id)
-            guard !SourceFiles.isRasterImage(url) || FLIRFile.isRadiometricJPEG(url), !SourceFiles.isNPY(url) else { return [s] }
-            let count = try ModalityError.wrapping(path) { try FLIRFile.frames(contentsOf: url) }.count
+            guard let count = try flirFrameCount(s, root: root) else { return [s] }
             let digits = String(max(count - 1, 0)).count
             return (0..<count).map { k in
                 SampleFiles(id: "\(s.id)@\(String(repeating: "0", count: digits - String(k).count))\(k)", inputs: s.inputs,
@@ -100,8 +99,19 @@ public struct ThermalModality: Modality {
             if imageEncoding == .counts {
                 return ChannelImage(values: counts, channels: channels)
             }
-            return try frame.cameraInfo.radiometry().temperatureImage(rawCounts: counts)
+            return try conditionOverrides.applied(to: frame.cameraInfo).radiometry().temperatureImage(rawCounts: counts)
         }
+    }
+
+    /// The number of frames of the sample's FLIR file (SEQ: one per FFF frame); 1 for any other input.
+    public func frameCount(_ sample: SampleFiles, root: URL) throws -> Int { try flirFrameCount(sample, root: root) ?? 1 }
+
+    /// The number of frames of the sample's FLIR file; nil when the input is not a FLIR file (plain image, NPY).
+    private func flirFrameCount(_ sample: SampleFiles, root: URL) throws -> Int? {
+        guard let path = sample.inputs.first else { return nil }
+        let url = try SourceFiles.url(path, root: root, sample: sample.id)
+        guard !SourceFiles.isRasterImage(url) || FLIRFile.isRadiometricJPEG(url), !SourceFiles.isNPY(url) else { return nil }
+        return try ModalityError.wrapping(path) { try FLIRFile.frames(contentsOf: url) }.count
     }
 
     /// Applies `encoding` to `[1, H, W]` values; non-finite values become 0 with valid mask 0.

@@ -1,3 +1,4 @@
+import AIMS
 import Foundation
 import ImageIO
 import TensorCore
@@ -8,7 +9,7 @@ import Transforms
 /// same run and prints the ratio.
 struct ConvertBench: Command {
     static let name = "convert"
-    static let summary = "time a polarization mosaic to S0, DoLP and AoLP by stage"
+    static let summary = "time a polarization mosaic to S0, DoLP and AoLP by stage, or any modality's conversion"
     static let discussion = """
     Decodes a division-of-focal-plane mosaic, demosaics it (default `opencv`: OpenCV's bilinear, as
     polanalyser), and computes the Stokes vector, DoLP and AoLP; reports the best of N runs per stage.
@@ -16,6 +17,8 @@ struct ConvertBench: Command {
     runs them; --separate times stokes, dolp and aolp one by one instead.
     Without --input, a seeded random 2448x2048 8-bit mosaic is generated in memory (no decode stage).
     For a comparison with polanalyser on the same file: python3 scripts/bench_convert.py FILE
+    With --modality ID INPUT...: times `aims convert ID INPUT...` as a whole (decode and write, --format), the best of
+    N runs over all inputs, in files per second (e.g. --modality thermal fixtures/thermal).
     """
 
     let input = Option("input", .path("MOSAIC.png"), help: "the mosaic to decode (default: a synthetic one)")
@@ -23,6 +26,9 @@ struct ConvertBench: Command {
     let method = Option("method", ValueType<DemosaicMethodName>.cases, default: .opencv, help: "the demosaicing interpolation")
     let separate = Flag("separate", help: "time stokes, dolp and aolp one by one instead of the fused pass")
     let json = Flag("json", help: "the report as JSON on stdout")
+    let modality = Option("modality", .string("ID"), help: "instead, time aims convert of INPUT... with this modality")
+    let inputs = Positional(.path("INPUT"), count: .zeroOrMore, help: "with --modality: files or folders to convert")
+    let format = Option("format", ValueType<ConversionFormat>.cases, default: .tiff, help: "with --modality: the output format")
 
     struct Report: Codable {
         var input: String
@@ -39,6 +45,16 @@ struct ConvertBench: Command {
 
     func run(_ args: ParsedArguments) throws -> Int32 {
         let reps = args.value(self.repetitions)
+        if let id = args[modality] {
+            guard !args.all(inputs).isEmpty else { throw UsageError(message: "--modality needs at least one INPUT") }
+            let report = try ModalityConvertBench.run(modality: id, inputs: args.all(inputs), format: args.value(format), repetitions: reps)
+            if args[self.json] { try JSONOutput.print(report) } else {
+                print(String(format: "%@ -> %@: %d input(s) in %.4f s (best of %d), %.1f files/s", id, report.format, report.inputs,
+                             report.bestSeconds, reps, report.filesPerSecond))
+            }
+            return 0
+        }
+        guard args.all(inputs).isEmpty else { throw UsageError(message: "INPUT is only used with --modality") }
         let methodName = args.value(self.method).rawValue
         let method = args.value(self.method).method
         let input = args[self.input].map { URL(fileURLWithPath: $0) }

@@ -1,3 +1,4 @@
+import AIMS
 import Foundation
 import ImageIO
 import TensorFiles
@@ -5,6 +6,13 @@ import TensorFiles
 /// Recognises a file by its content and builds its `InspectReport` with the matching decoder.
 enum FileInspector {
     static func inspect(_ url: URL) throws -> InspectReport {
+        var report = try contents(url)
+        let description = report.format.lowercased().hasSuffix("tiff") ? (try? ImageReader.info(url))?.imageDescription : nil
+        report.channelMetadata = ChannelFileMetadata.find(for: url, tiffDescription: description)
+        return report
+    }
+
+    private static func contents(_ url: URL) throws -> InspectReport {
         let head = try FileBytes.readPrefix(url, count: 544)
         let name = url.path
         // DICOM first: a DICOM preamble may itself hold a TIFF header (dual-personality files).

@@ -1,3 +1,4 @@
+import AIMS
 import Foundation
 import TensorCore
 import Transforms
@@ -29,6 +30,8 @@ struct InspectReport: Encodable {
     /// Format-specific facts (bit depth, compression, transfer syntax, Planck constants...).
     var details: [String: String]
     var items: [Item]
+    /// What the channels are, for a file written by `aims convert` (TIFF ImageDescription or `.json` sidecar).
+    var channelMetadata: ChannelFileMetadata? = nil
     /// Number of elements over all items.
     var elements: Int { items.reduce(0) { $0 + $1.shape.reduce(1, *) } }
 
@@ -56,6 +59,17 @@ struct InspectReport: Encodable {
     func text(summaryOnly: Bool) -> String {
         var lines = ["\(file): \(format), \(items.count) array(s), \(elements) element(s)"]
         for key in details.keys.sorted() { lines.append("  \(key): \(details[key]!)") }
+        if let m = channelMetadata {
+            lines.append("  channels (\(m.schema), modality \(m.modality), invalid = \(m.invalid)):")
+            for (k, c) in m.channels.enumerated() {
+                var l = "    [\(k)] \(c.name)  \(c.unit)  \(c.kind)"
+                if let p = c.period { l += String(format: "  period %.6g", p) }
+                if let s = c.scale, let o = c.offset { l += String(format: "  value = code x %.6g + %.6g", s, o) }
+                if let wc = c.windowCenter, let ww = c.windowWidth { l += String(format: "  window C %.6g W %.6g", wc, ww) }
+                if let f = c.file { l += "  (\(f))" }
+                lines.append(l)
+            }
+        }
         if summaryOnly {
             var byType: [String: (count: Int, elements: Int)] = [:]
             for item in items {
