@@ -64,10 +64,10 @@ let package = Package(
 
         .testTarget(name: "TensorTests", dependencies: ["TensorCore", "TensorKernels", "Autodiff", "TestComparisons", "CEngineKernels"]),
         .testTarget(name: "TensorFileTests", dependencies: ["TensorCore", "TensorFiles", "TestRequirements"]),
-        .testTarget(name: "ImageIOTests", dependencies: ["ImageIO", "AIMS", "TensorCore", "TensorFiles", "TensorKernels", "Autodiff", "TestRequirements"]),
+        .testTarget(name: "ImageIOTests", dependencies: ["ImageIO", "AIMS", "TensorCore", "TensorFiles", "TensorKernels", "TestRequirements"]),
         .testTarget(name: "LayeringTests", dependencies: []),
         .testTarget(name: "TestComparisonsTests", dependencies: ["TestComparisons", "TensorCore"]),
-        .testTarget(name: "AIMSTests", dependencies: ["AIMS", "Modalities", "Transforms", "SimCMF", "ImageIO", "TensorCore", "TensorFiles", "TensorKernels", "Autodiff", "TestDatasets", "TestRequirements"]),
+        .testTarget(name: "AIMSTests", dependencies: ["AIMS", "Modalities", "Transforms", "SimCMF", "ImageIO", "TensorCore", "TensorFiles", "TensorKernels", "TestDatasets", "TestRequirements"]),
         .testTarget(name: "TransformsTests", dependencies: ["Transforms", "TensorCore", "TensorFiles", "TensorKernels", "TestComparisons"]),
         .testTarget(name: "SimCMFTests", dependencies: ["SimCMF", "TensorCore", "TensorFiles", "TensorKernels", "Autodiff", "TestComparisons", "TestRequirements"]),
         .testTarget(name: "TinyViTTests", dependencies: ["SimCMF", "TensorCore", "TensorFiles", "TensorKernels", "Autodiff", "TestComparisons", "TestRequirements"]),

@@ -1,9 +1,7 @@
-import Autodiff
 import Foundation
 import ImageIO
 import SimCMF
 import TensorCore
-import TensorFiles
 import TensorKernels
 import TestRequirements
 import XCTest

@@ -3,7 +3,6 @@ import ImageIO
 import TensorCore
 import TensorFiles
 import TensorKernels
-import Autodiff
 import XCTest
 
 /// `aims convert MODALITY INPUT...` end to end: thermal from a FLIR file with the metadata `aims inspect` reads

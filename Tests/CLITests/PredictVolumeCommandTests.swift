@@ -1,8 +1,6 @@
-import Autodiff
 import Foundation
 import ImageIO
 import TensorCore
-import TensorFiles
 import TensorKernels
 import XCTest
 

@@ -1,9 +1,7 @@
-import Autodiff
 import Foundation
 import ImageIO
 import Modalities
 import TensorCore
-import TensorFiles
 import TensorKernels
 import XCTest
 

@@ -1,6 +1,5 @@
 import Autodiff
 import TensorCore
-import TensorFiles
 import TensorKernels
 import XCTest
 @testable import SimCMF

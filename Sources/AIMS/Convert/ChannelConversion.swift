@@ -2,8 +2,6 @@ import Foundation
 import ImageIO
 import Modalities
 import TensorCore
-import TensorFiles
-import Autodiff
 import Transforms
 
 /// `aims convert` as a library call: jobs (from `ConversionInputs`) decoded by any `Modality` (built-in, JSON

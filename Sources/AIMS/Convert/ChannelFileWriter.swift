@@ -3,7 +3,6 @@ import ImageIO
 import Modalities
 import TensorCore
 import TensorFiles
-import Autodiff
 import Transforms
 
 /// Writes one decoded `ChannelImage` as a converted file with its channel metadata; every file atomically, and

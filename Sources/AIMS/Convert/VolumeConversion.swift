@@ -3,7 +3,6 @@ import ImageIO
 import Modalities
 import TensorCore
 import TensorFiles
-import Autodiff
 import Transforms
 
 /// A volume (NIfTI file or DICOM series folder) → a float32 NIfTI-1 on the source's grid, plus a `.json` sidecar.

@@ -1,8 +1,6 @@
-import Autodiff
 import Foundation
 import ImageIO
 import TensorCore
-import TensorFiles
 
 /// Writes a predicted 2-D mask (0/255, 8-bit): a TIFF when the name ends in `.tif`/`.tiff` — carrying the
 /// source image's GeoTIFF tags, when it is a TIFF that has them, so the mask keeps its georeferencing (not its

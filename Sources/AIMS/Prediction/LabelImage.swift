@@ -1,7 +1,5 @@
-import Autodiff
 import SimCMF
 import TensorCore
-import TensorFiles
 
 /// The label image of segment-everything: label k (1-based) is the k-th mask by area, largest first (ties in
 /// the generator's order); masks are painted in that order, so where masks overlap a pixel carries the smallest

@@ -1,9 +1,7 @@
-import Autodiff
 import Foundation
 import ImageIO
 import SimCMF
 import TensorCore
-import TensorFiles
 
 /// One mask of `aims predict --everything` in its JSON: label (in the label image), area in pixels, inclusive
 /// box `[x0, y0, x1, y1]`, predicted IoU, stability score, the point prompt `[x, y]` and the crop `[x0, y0, x1, y1)`

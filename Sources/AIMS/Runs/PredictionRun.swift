@@ -1,9 +1,7 @@
-import Autodiff
 import Foundation
 import Modalities
 import SimCMF
 import TensorCore
-import TensorFiles
 import Transforms
 
 /// One sample to predict on: its files relative to `root`, as the run's modality decodes them.

@@ -1,7 +1,5 @@
-import Autodiff
 import Foundation
 import TensorCore
-import TensorFiles
 
 /// `RUN_DIR/hashes.json`: the SHA-256 of every file a trained model is rebuilt from, written by `aims train`
 /// when it writes the run record and after each checkpoint, checked when `aims eval --run` and

@@ -2,7 +2,6 @@ import Autodiff
 import Foundation
 import SimCMF
 import TensorCore
-import TensorFiles
 
 /// A run folder's model as it was trained (`aims eval --run`, `aims predict --run`): rebuilt from the run
 /// record (weights, channels, alignment, strategy, input size, seed), its checkpoint's tensors loaded, in

@@ -1,7 +1,5 @@
-import Autodiff
 import ImageIO
 import TensorCore
-import TensorFiles
 
 /// The extent of a volume mask, in voxels and in world millimetres.
 public struct VolumeMaskSummary: Sendable, Equatable, Encodable {

@@ -1,10 +1,8 @@
-import Autodiff
 import Foundation
 import ImageIO
 import Modalities
 import SimCMF
 import TensorCore
-import TensorFiles
 
 /// `aims predict-volume` as one library call: read a NIfTI volume or a DICOM series, scale it as MedSAM does,
 /// segment it slice by slice with LiteMedSAM, write the mask as NIfTI on the source's grid, and summarise it.

@@ -1,8 +1,6 @@
-import Autodiff
 import Foundation
 import SimCMF
 import TensorCore
-import TensorFiles
 
 /// What happened on one slice.
 public struct SliceOutcome: Sendable, Equatable, Encodable {

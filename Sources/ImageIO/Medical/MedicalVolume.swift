@@ -1,6 +1,5 @@
 import Foundation
 import TensorCore
-import TensorFiles
 
 /// A 3-D scalar volume with its place in the world: a NIfTI file (`.nii`, `.nii.gz`) or a folder holding one
 /// DICOM series. Voxel (i, j, k): i the fastest axis (NIfTI x, DICOM column), j (NIfTI y, DICOM row), k the

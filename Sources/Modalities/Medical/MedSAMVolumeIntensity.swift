@@ -1,5 +1,4 @@
 import TensorCore
-import TensorFiles
 
 /// MedSAM's pre-processing of a whole 3-D volume to 0…255 (`pre_CT_MR.py`, which produced the data LiteMedSAM was
 /// trained on), applied once per volume so that every slice shares one intensity scale (`docs/REFERENCE.md §11.3`).

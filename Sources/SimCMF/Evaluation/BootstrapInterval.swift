@@ -1,6 +1,4 @@
-import Autodiff
 import TensorCore
-import TensorFiles
 import TensorKernels
 
 /// A percentile-bootstrap confidence interval of an object-level mean (mIoU) over images: the images are

@@ -1,7 +1,6 @@
 import Autodiff
 import Foundation
 import TensorCore
-import TensorFiles
 import TensorKernels
 
 /// Options of the interactive protocol.

@@ -1,6 +1,5 @@
 import Autodiff
 import TensorCore
-import TensorFiles
 import TensorKernels
 
 /// Segment everything: segment-anything's `SamAutomaticMaskGenerator` on any `PointPromptedModel`, step for

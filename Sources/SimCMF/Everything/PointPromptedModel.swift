@@ -1,6 +1,5 @@
 import Autodiff
 import TensorCore
-import TensorFiles
 import TensorKernels
 
 /// What `AutomaticMaskGenerator` needs of a model: the image's size, and each crop of the image embedded

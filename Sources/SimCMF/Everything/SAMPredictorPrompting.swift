@@ -1,6 +1,4 @@
-import Autodiff
 import TensorCore
-import TensorFiles
 import TensorKernels
 
 /// `SAMPredictor` as a `PointPromptedModel`: each crop of `image` is set on the predictor (SAM's

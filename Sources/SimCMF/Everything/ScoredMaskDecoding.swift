@@ -1,6 +1,5 @@
 import Autodiff
 import TensorCore
-import TensorFiles
 import TensorKernels
 
 /// A `SegmentationModel` whose decoder also gives its predicted IoU and, on request, SAM's three multimask

@@ -1,6 +1,5 @@
 import Autodiff
 import TensorCore
-import TensorFiles
 import TensorKernels
 
 /// A `ScoredMaskDecoding` model whose input is the image (or crop) stretched to S × S, as SimCMF trains and

@@ -1,4 +1,3 @@
-import Autodiff
 import TensorCore
 import TensorFiles
 import TensorKernels

@@ -1,7 +1,6 @@
 import AIMS
 import Foundation
 import SimCMF
-import TensorFiles
 
 /// `aims demo`: the whole AIMS pipeline on the embedded default model (`DemoPipeline`): synthetic polarization
 /// scenes → manifest → zero-shot LiteMedSAM, a LiteMedSAM trained from scratch, and SimCMF (channel alignment +

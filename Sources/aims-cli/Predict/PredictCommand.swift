@@ -3,7 +3,6 @@ import Foundation
 import ImageIO
 import SimCMF
 import TensorCore
-import TensorFiles
 
 /// `aims predict`: masks for raw captures with a trained run (`--run`), or for one RGB-family image with
 /// pretrained weights (`--image`); from a box and/or clicks, or everything (SAM's automatic mask generation).

@@ -5,7 +5,6 @@ import Modalities
 import TensorCore
 import TensorFiles
 import TensorKernels
-import Autodiff
 import Transforms
 import XCTest
 

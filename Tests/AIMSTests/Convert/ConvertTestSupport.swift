@@ -3,9 +3,7 @@ import Foundation
 import ImageIO
 import Modalities
 import TensorCore
-import TensorFiles
 import TensorKernels
-import Autodiff
 
 /// Scratch folders and fixture paths for the conversion tests.
 enum ConvertFixtures {

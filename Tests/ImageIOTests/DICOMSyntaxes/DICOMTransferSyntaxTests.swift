@@ -2,7 +2,6 @@ import Foundation
 import TensorCore
 import TensorFiles
 import TensorKernels
-import Autodiff
 import TestRequirements
 import XCTest
 @testable import ImageIO

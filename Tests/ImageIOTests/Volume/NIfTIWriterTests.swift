@@ -1,7 +1,5 @@
-import Autodiff
 import Foundation
 import TensorCore
-import TensorFiles
 import TensorKernels
 import XCTest
 @testable import ImageIO

@@ -1,8 +1,6 @@
-import Autodiff
 import Foundation
 import SimCMF
 import TensorCore
-import TensorFiles
 import TensorKernels
 import XCTest
 

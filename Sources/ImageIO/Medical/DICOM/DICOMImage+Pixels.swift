@@ -1,5 +1,4 @@
 import TensorCore
-import TensorFiles
 
 extension DICOMImage {
     /// The stored pixel values, `[frames, rows, columns, samples]`, in their native type, as pydicom 3.0's

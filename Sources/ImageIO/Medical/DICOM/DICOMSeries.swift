@@ -1,6 +1,5 @@
 import Foundation
 import TensorCore
-import TensorFiles
 
 /// One DICOM series in a folder, stacked into a volume: single-frame, single-sample images of one Series Instance
 /// UID, ordered by their Image Position (Patient) projected on the slice normal (row cosine × column cosine) —

@@ -1,5 +1,4 @@
 import TensorCore
-import TensorFiles
 
 extension NIfTISpatial {
     /// Reads the spatial fields (all but pixdim[0]) of a NIfTI-1 (348-byte) or NIfTI-2 (540-byte) header.

@@ -1,6 +1,5 @@
 import Foundation
 import TensorCore
-import TensorFiles
 
 /// Writes single-file NIfTI-1 images (`.nii`, or gzip-compressed when the name ends in `.gz`), little-endian,
 /// atomically: the 348-byte header, a 4-byte extension flag of zeros, then the voxels from byte 352.

@@ -1,6 +1,5 @@
 import Autodiff
 import TensorCore
-import TensorFiles
 import TensorKernels
 
 /// IA³ ("Infused Adapter by Inhibiting and Amplifying Inner Activations", Liu et al., 2022): a learned vector

@@ -1,6 +1,5 @@
 import Autodiff
 import TensorCore
-import TensorFiles
 import TensorKernels
 
 /// IA³ on attention (aims's own strategy; the reference has none): learned vectors rescaling the keys and values of
