@@ -1,29 +1,50 @@
 import Foundation
 
-/// Writes files so that a reader never sees half of one: the bytes go to a temporary name in the
-/// same folder, and only a complete file is renamed into place. On any failure the temporary file
-/// is removed and the destination is left as it was.
+/// Writes files so that a reader never sees half of one, even after a crash or a power cut: the bytes go to
+/// a temporary name in the same folder and are flushed to the disk (`fsync`), only then is the complete file
+/// renamed into place, and the folder is flushed so that the rename itself is durable. On any failure (a full
+/// disk, an unwritable folder) the temporary file is removed and the destination is left as it was.
+/// A process killed at any moment leaves either the old file or the new one, plus at most a
+/// `.<name>.tmp-<pid>-<random>` file beside it (docs/RELIABILITY.md, "Faults").
 public enum AtomicFile {
     /// Writes `data` to `url` atomically.
     public static func write(_ data: Data, to url: URL) throws {
         try write(to: url) { tmp in try data.write(to: tmp) }
     }
 
-    /// Calls `produce` with a temporary path beside `url`; when it returns, renames the file it
-    /// wrote onto `url`. If `produce` throws, the temporary file is deleted and the error rethrown.
+    /// Calls `produce` with a temporary path beside `url`; when it returns, flushes the file it wrote and
+    /// renames it onto `url`. If `produce` (or the flush) throws, the temporary file is deleted and the
+    /// error rethrown.
     public static func write(to url: URL, _ produce: (URL) throws -> Void) throws {
         let dir = url.deletingLastPathComponent()
         let tmp = dir.appendingPathComponent(".\(url.lastPathComponent).tmp-\(ProcessInfo.processInfo.processIdentifier)-\(UInt32.random(in: 0...UInt32.max))")
         do {
             try produce(tmp)
+            try flush(tmp, directory: false)
             if rename(tmp.path, url.path) != 0 {
-                let code = errno
-                throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: url.path,
-                    NSLocalizedDescriptionKey: "cannot rename \(tmp.path) to \(url.path): \(String(cString: strerror(code)))"])
+                throw failure("cannot rename \(tmp.path) to \(url.path)", path: url.path, code: errno)
             }
         } catch {
             try? FileManager.default.removeItem(at: tmp)
             throw error
         }
+        try flush(dir, directory: true)
+    }
+
+    /// `fsync` of the file or folder at `url`. Folders on file systems that cannot sync them (EINVAL) pass.
+    static func flush(_ url: URL, directory: Bool) throws {
+        let fd = open(url.path, directory ? (O_RDONLY | O_DIRECTORY) : O_RDONLY)
+        guard fd >= 0 else { throw failure("cannot open \(url.path) to flush it", path: url.path, code: errno) }
+        defer { close(fd) }
+        if fsync(fd) != 0 {
+            let code = errno
+            if directory && (code == EINVAL || code == EROFS) { return }
+            throw failure("cannot flush \(url.path) to the disk", path: url.path, code: code)
+        }
+    }
+
+    private static func failure(_ what: String, path: String, code: Int32) -> CocoaError {
+        CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: path,
+                                                 NSLocalizedDescriptionKey: "\(what): \(String(cString: strerror(code)))"])
     }
 }

@@ -77,6 +77,7 @@ public enum Safetensors {
                 guard let count = ElementDecoding.checkedCount(shape) else {
                     throw TensorFileError.malformed(file: file, field: field + " shape", expected: "non-negative extents", got: "\(shape)")
                 }
+                try ElementDecoding.requireDecodable(count: count, file: file, field: field + " shape \(shape)")
                 let offsets = try integers(e["data_offsets"], file: file, field: field + " data_offsets")
                 guard offsets.count == 2, offsets[0] <= offsets[1] else {
                     throw TensorFileError.malformed(file: file, field: field + " data_offsets", expected: "[begin, end] with begin ≤ end", got: "\(offsets)")
