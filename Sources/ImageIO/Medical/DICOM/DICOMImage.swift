@@ -109,13 +109,19 @@ public struct DICOMImage: Sendable {
         guard (0..<frames).contains(frame), stored.dims == [frames, rows, columns, samplesPerPixel] else {
             throw ImageIOError.invalidField(file: file, field: "frame index", expected: "0..<\(frames)", got: "\(frame)")
         }
-        let all = stored.toTensor(slope: Float(rescaleSlope), intercept: Float(rescaleIntercept))
-        let s = samplesPerPixel, hw = rows * columns
-        return all.withUnsafeBufferPointer { src in
-            Tensor(shape: [s, rows, columns]) { out in
-                let base = frame * hw * s
-                for p in 0..<hw { for k in 0..<s { out[k * hw + p] = src[base + p * s + k] } }
+        // Only this frame is converted (a multi-frame file is not converted once per frame).
+        let s = samplesPerPixel, hw = rows * columns, size = stored.dtype.byteSize
+        let slope = Float(rescaleSlope), intercept = Float(rescaleIntercept)
+        var values = [Float](repeating: 0, count: hw * s)
+        stored.bytes.withUnsafeBytes { raw in
+            values.withUnsafeMutableBufferPointer { v in
+                stored.dtype.decode(raw.baseAddress! + frame * hw * s * size, count: hw * s, littleEndian: 1.littleEndian == 1,
+                                    into: v.baseAddress!)
             }
+        }
+        return Tensor(shape: [s, rows, columns]) { out in
+            let scaled = slope != 1 || intercept != 0
+            for p in 0..<hw { for k in 0..<s { let v = values[p * s + k]; out[k * hw + p] = scaled ? v * slope + intercept : v } }
         }
     }
 }
