@@ -1,11 +1,12 @@
 # aims: two commands on a fresh Debian machine with the Swift toolchain.
 #   make demo   the main job on the embedded default model (LiteMedSAM)
 #   make test   the whole test suite, release build with testing enabled
+#   make fuzz   the libFuzzer harnesses with AddressSanitizer, FUZZ_SECONDS each (docs/RELIABILITY.md)
 SWIFT ?= swift
 CONFIG := -c release
 export AIMS_CACHE ?= $(HOME)/.cache/aims
 
-.PHONY: all deps weights build test demo bench clean
+.PHONY: all deps weights build test demo bench clean fuzz
 
 all: build
 
@@ -23,6 +24,10 @@ build: deps
 # (../shared/data) and CPU features may skip.
 test: deps weights
 	AIMS_REQUIRE_PROVIDED=1 $(SWIFT) test $(CONFIG) -Xswiftc -enable-testing
+
+# One harness per reader, one after another, niced; findings saved under .build-fuzz/out/findings/.
+fuzz: deps
+	scripts/fuzz
 
 demo: deps weights build
 	scripts/demo

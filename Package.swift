@@ -23,6 +23,8 @@ let package = Package(
         .library(name: "Modalities", targets: ["Modalities"]),
         .library(name: "SimCMF", targets: ["SimCMF"]),
         .library(name: "AIMS", targets: ["AIMS"]),
+        // The readers as the fuzz harnesses (Fuzz/, scripts/fuzz) and their regression tests call them.
+        .library(name: "FuzzEntryPoints", targets: ["FuzzEntryPoints"]),
     ],
     targets: [
         // System libraries (Debian packages), one module map and one header shim each.
@@ -58,6 +60,7 @@ let package = Package(
         .target(name: "SimCMF", dependencies: ["TensorCore", "TensorFiles", "TensorKernels", "Autodiff"], swiftSettings: optimize),
         .target(name: "AIMS", dependencies: ["Modalities", "SimCMF", "ImageIO", "Transforms", "TensorCore", "TensorFiles", "Autodiff"],
                 swiftSettings: optimize),
+        .target(name: "FuzzEntryPoints", dependencies: ["AIMS", "Modalities", "ImageIO", "TensorFiles", "Transforms"]),
         .executableTarget(name: "aims-cli", dependencies: ["AIMS", "Modalities", "SimCMF", "ImageIO", "Transforms", "TensorCore",
                                                            "TensorFiles", "Autodiff", "EngineBench"],
                           swiftSettings: optimize),
@@ -67,7 +70,7 @@ let package = Package(
         .testTarget(name: "ImageIOTests", dependencies: ["ImageIO", "AIMS", "TensorCore", "TensorFiles", "TensorKernels", "TestRequirements"]),
         .testTarget(name: "LayeringTests", dependencies: []),
         .testTarget(name: "TestComparisonsTests", dependencies: ["TestComparisons", "TensorCore"]),
-        .testTarget(name: "AIMSTests", dependencies: ["AIMS", "Modalities", "Transforms", "SimCMF", "ImageIO", "TensorCore", "TensorFiles", "TensorKernels", "TestDatasets", "TestRequirements"]),
+        .testTarget(name: "AIMSTests", dependencies: ["AIMS", "FuzzEntryPoints", "Modalities", "Transforms", "SimCMF", "ImageIO", "TensorCore", "TensorFiles", "TensorKernels", "TestDatasets", "TestRequirements"]),
         .testTarget(name: "TransformsTests", dependencies: ["Transforms", "TensorCore", "TensorFiles", "TensorKernels", "TestComparisons"]),
         .testTarget(name: "SimCMFTests", dependencies: ["SimCMF", "TensorCore", "TensorFiles", "TensorKernels", "Autodiff", "TestComparisons", "TestRequirements"]),
         .testTarget(name: "TinyViTTests", dependencies: ["SimCMF", "TensorCore", "TensorFiles", "TensorKernels", "Autodiff", "TestComparisons", "TestRequirements"]),
