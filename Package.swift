@@ -38,7 +38,7 @@ let package = Package(
         .target(name: "CCodecShims", dependencies: ["CPNG", "CTIFF", "CJPEG"]),
         // GDCM (libgdcm-dev, C++) behind a C API: DICOM JPEG, JPEG-LS (CharLS) and JPEG 2000 (OpenJPEG) frames.
         .target(name: "CGDCMShim", cxxSettings: [.unsafeFlags(["-I/usr/include/gdcm-3.0"])],
-                linkerSettings: [.linkedLibrary("gdcmMSFF"), .linkedLibrary("gdcmDSED"), .linkedLibrary("gdcmCommon"),
+                linkerSettings: [.linkedLibrary("gdcmMSFF"), .linkedLibrary("gdcmDSED"), .linkedLibrary("gdcmCommon"), .linkedLibrary("charls"),
                                  .linkedLibrary("stdc++")]),
         // Vectorised C kernels of the engine (TensorKernels; TensorCore uses only its allocator and transpose):
         // softmax, norms, GEMM tiles, the FMA peak probe.

@@ -10,6 +10,9 @@
 #include <sstream>
 #include <string>
 
+#include <vector>
+
+#include <charls/charls.h>
 #include <gdcmDataElement.h>
 #include <gdcmFragment.h>
 #include <gdcmImage.h>
@@ -39,6 +42,29 @@ void quiet_gdcm() {
 }
 }  // namespace
 
+// GDCM 3.0's JPEGLSCodec::Decode leaks its copy of the codestream whenever CharLS refuses it (found by
+// scripts/fuzz, docs/RELIABILITY.md). CharLS decodes the frame first here: GDCM only ever sees codestreams CharLS
+// accepts, and a bad one is an error with CharLS's message. Returns 0, or 6 with `message` set.
+static int charls_accepts(const uint8_t *data, size_t size, char *message, size_t message_size) {
+    charls_jpegls_decoder *decoder = charls_jpegls_decoder_create();
+    if (decoder == nullptr) {
+        set_message(message, message_size, "CharLS: cannot create a decoder");
+        return 6;
+    }
+    charls_jpegls_errc e = charls_jpegls_decoder_set_source_buffer(decoder, data, size);
+    if (e == charls::jpegls_errc::success) e = charls_jpegls_decoder_read_header(decoder);
+    size_t needed = 0;
+    if (e == charls::jpegls_errc::success) e = charls_jpegls_decoder_get_destination_size(decoder, 0, &needed);
+    if (e == charls::jpegls_errc::success) {
+        std::vector<uint8_t> scratch(needed);
+        e = charls_jpegls_decoder_decode_to_buffer(decoder, scratch.data(), scratch.size(), 0);
+    }
+    charls_jpegls_decoder_destroy(decoder);
+    if (e == charls::jpegls_errc::success) return 0;
+    set_message(message, message_size, std::string("CharLS: ") + charls_get_error_message(e));
+    return 6;
+}
+
 extern "C" int aims_gdcm_decode_frame(const aims_gdcm_frame_info *info, const uint8_t *data, size_t size,
                                       uint8_t *out, size_t out_size, char *message, size_t message_size) {
     try {
@@ -49,6 +75,9 @@ extern "C" int aims_gdcm_decode_frame(const aims_gdcm_frame_info *info, const ui
             return 1;
         }
         const unsigned bits_allocated = info->bits_allocated, bits_stored = info->bits_stored;
+        if (ts == gdcm::TransferSyntax::JPEGLSLossless || ts == gdcm::TransferSyntax::JPEGLSNearLossless) {
+            if (int status = charls_accepts(data, size, message, message_size)) return status;
+        }
         gdcm::TransferSyntax syntax(ts);
         gdcm::Fragment fragment;
         fragment.SetByteValue(reinterpret_cast<const char *>(data), gdcm::VL(static_cast<uint32_t>(size)));
