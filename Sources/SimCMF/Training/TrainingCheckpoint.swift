@@ -18,7 +18,7 @@ public struct TrainingState: Sendable, Equatable, Codable {
 /// A checkpoint: `<name>.safetensors` with the trainable tensors (`model.<state-dict key>`), the
 /// training buffers (`buffer.<key>`, e.g. BatchNorm running statistics), the Adam state (`optimizer.<key>.exp_avg|exp_avg_sq|step`) and the `TrainingState` as JSON metadata
 /// (`aims.training_state`); `<name>.json` beside it holds the same state for people. Both files are
-/// written atomically.
+/// written atomically (`AtomicFile`: temporary name, fsync, rename, folder fsync), the `.json` first.
 public enum TrainingCheckpoint {
     static let stateKey = "aims.training_state"
 
@@ -29,9 +29,11 @@ public enum TrainingCheckpoint {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         let json = try encoder.encode(state)
-        try Safetensors.write(tensors, metadata: [stateKey: String(decoding: json, as: UTF8.self)], to: url)
         encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
+        // The readable copy first: a kill between the two writes leaves it ahead of the checkpoint, which a
+        // resume then writes again (both together), never a checkpoint with a stale copy beside it.
         try AtomicFile.write(try encoder.encode(state), to: url.deletingPathExtension().appendingPathExtension("json"))
+        try Safetensors.write(tensors, metadata: [stateKey: String(decoding: json, as: UTF8.self)], to: url)
     }
 
     /// Reads `url`, assigns the trainable tensors of `model` and the optimiser state; returns the state.
