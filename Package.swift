@@ -37,8 +37,8 @@ let package = Package(
         // C shims that keep libpng's and libjpeg's longjmp and libtiff's error handlers away from Swift frames.
         .target(name: "CCodecShims", dependencies: ["CPNG", "CTIFF", "CJPEG"]),
         // GDCM (libgdcm-dev, C++) behind a C API: DICOM JPEG, JPEG-LS (CharLS) and JPEG 2000 (OpenJPEG) frames.
-        .target(name: "CGDCMShim", cxxSettings: [.unsafeFlags(["-I/usr/include/gdcm-3.0"])],
-                linkerSettings: [.linkedLibrary("gdcmMSFF"), .linkedLibrary("gdcmDSED"), .linkedLibrary("gdcmCommon"), .linkedLibrary("charls"),
+        .target(name: "CGDCMShim", cxxSettings: [.unsafeFlags(["-I/usr/include/gdcm-3.0", "-I/usr/include/openjpeg-2.5"])],
+                linkerSettings: [.linkedLibrary("gdcmMSFF"), .linkedLibrary("gdcmDSED"), .linkedLibrary("gdcmCommon"), .linkedLibrary("charls"), .linkedLibrary("openjp2"),
                                  .linkedLibrary("stdc++")]),
         // Vectorised C kernels of the engine (TensorKernels; TensorCore uses only its allocator and transpose):
         // softmax, norms, GEMM tiles, the FMA peak probe.
