@@ -164,4 +164,53 @@ final class HostileSizeTests: XCTestCase {
             XCTAssertTrue(field.hasPrefix("(7FE0,0010) value (2147483632 bytes)"), field)
         }
     }
+
+    /// A Part 10 file (explicit VR little endian) with the given data elements after the meta group.
+    static func dicom(_ elements: [(group: Int, element: Int, vr: String, value: [UInt8])]) -> [UInt8] {
+        func element(_ g: Int, _ e: Int, _ vr: String, _ value: [UInt8]) -> [UInt8] {
+            le(g, 2) + le(e, 2) + Array(vr.utf8) + le(value.count, 2) + value
+        }
+        var bytes = [UInt8](repeating: 0, count: 128) + Array("DICM".utf8) + element(0x0002, 0x0010, "UI", Array("1.2.840.10008.1.2.1\0".utf8))
+        for e in elements { bytes += element(e.group, e.element, e.vr, e.value) }
+        return bytes
+    }
+
+    func testDICOMFrameCountsThatAreNotNumbersOrTooMany() throws {
+        func frames(_ text: String, rows: Int = 512) -> [UInt8] {
+            let padded = text.utf8.count % 2 == 0 ? text : text + " "
+            return Self.dicom([(0x0028, 0x0008, "IS", Array(padded.utf8)), (0x0028, 0x0010, "US", Self.le(rows, 2)),
+                               (0x0028, 0x0011, "US", Self.le(512, 2)), (0x0028, 0x0100, "US", Self.le(16, 2))])
+        }
+        // Text that is no frame count: a typed error, not a trap converting it to Int.
+        for text in ["NaN", "1e400", "-inf", "4000000000", "-2"] {
+            XCTAssertThrowsError(try DICOMImage(bytes: frames(text), file: "f.dcm"), text) { error in
+                XCTAssertEqual(error as? ImageIOError, .invalidField(file: "f.dcm", field: "NumberOfFrames (0028,0008)", expected: "0...2147483647",
+                                                                     got: text), text)
+            }
+        }
+        // 100,000 frames of 512 x 512 x 16 bits: 52 GB, refused before the pixel data is read.
+        XCTAssertThrowsError(try DICOMImage(bytes: frames("100000"), file: "f.dcm")) { error in
+            XCTAssertEqual(error as? ImageIOError, .decodedSizeTooLarge(file: "f.dcm", shape: [100_000, 512, 512, 1], byteSize: 2,
+                                                                       limit: ReadLimits.maxDecodedBytes))
+        }
+        // 2^31 - 1 frames of 65535 x 512: the product overflows Int64 at 8 bytes a sample; same error.
+        let huge = Self.dicom([(0x0028, 0x0008, "IS", Array("2147483647".utf8)), (0x0028, 0x0010, "US", Self.le(65535, 2)),
+                               (0x0028, 0x0011, "US", Self.le(65535, 2)), (0x0028, 0x0100, "US", Self.le(64, 2))])
+        XCTAssertThrowsError(try DICOMImage(bytes: huge, file: "h.dcm")) { error in
+            guard case .decodedSizeTooLarge("h.dcm", [2_147_483_647, 65535, 65535, 1], 8, _)? = error as? ImageIOError else { return XCTFail("\(error)") }
+        }
+        // Rows given as text "NaN" (VR IS): no value, so Rows is reported missing.
+        let rows = Self.dicom([(0x0028, 0x0010, "IS", Array("NaN ".utf8)), (0x0028, 0x0011, "US", Self.le(4, 2)), (0x0028, 0x0100, "US", Self.le(8, 2))])
+        XCTAssertThrowsError(try DICOMImage(bytes: rows, file: "r.dcm")) { error in
+            XCTAssertEqual(error as? ImageIOError, .invalidField(file: "r.dcm", field: "Rows (0028,0010)", expected: "present", got: "missing"))
+        }
+        // A sane file of the same shape decodes: 2 frames of 4 x 4 uint8.
+        // PixelData is OB, a long VR: tag, "OB", two reserved bytes, a 32-bit length.
+        let header: [UInt8] = Self.dicom([(0x0028, 0x0008, "IS", Array("2 ".utf8)), (0x0028, 0x0010, "US", Self.le(4, 2)),
+                                          (0x0028, 0x0011, "US", Self.le(4, 2)), (0x0028, 0x0100, "US", Self.le(8, 2))])
+        let ok: [UInt8] = header + Self.le(0x7FE0, 2) + Self.le(0x0010, 2) + Array("OB".utf8) + [0, 0] + Self.le(32, 4) + (0..<32).map { UInt8($0) }
+        let image = try DICOMImage(bytes: ok, file: "ok.dcm")
+        XCTAssertEqual(try image.storedPixels().dims, [2, 4, 4, 1])
+        XCTAssertEqual(try image.modalityValues(frame: 1).scalars.first, 16)
+    }
 }

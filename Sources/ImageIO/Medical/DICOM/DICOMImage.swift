@@ -1,5 +1,6 @@
 import Foundation
 import TensorCore
+import TensorFiles
 
 /// A DICOM image: the attributes of the image pixel module and the modality LUT, and the pixel
 /// data decoded to its native type (`storedPixels`, in `DICOMImage+Pixels.swift`): native syntaxes
@@ -61,8 +62,23 @@ public struct DICOMImage: Sendable {
             throw ImageIOError.invalidField(file: file, field: "SamplesPerPixel \(DICOMTag.samplesPerPixel)",
                                                  expected: "1 or 3", got: "\(samplesPerPixel)")
         }
-        frames = max(1, Int(ds.numbers(.numberOfFrames).first ?? 1))
+        let frameCount = ds.numbers(.numberOfFrames).first ?? 1
+        guard frameCount.isFinite, (0...Double(Int32.max)).contains(frameCount) else {
+            throw ImageIOError.invalidField(file: file, field: "NumberOfFrames \(DICOMTag.numberOfFrames)", expected: "0...2147483647",
+                                            got: ds.string(.numberOfFrames) ?? "\(frameCount)")
+        }
+        frames = max(1, Int(frameCount))
         bitsAllocated = try required(.bitsAllocated, "BitsAllocated", 1...64)
+        // The decoded size, checked here once, before any pixel is touched: frames × rows × columns × samples ×
+        // bytes within the decode limit (a product that overflows is refused the same way).
+        var decodedBytes = 1, overflow = false
+        for factor in [frames, rows, columns, samplesPerPixel, max(1, (bitsAllocated + 7) / 8)] where !overflow {
+            (decodedBytes, overflow) = decodedBytes.multipliedReportingOverflow(by: factor)
+        }
+        guard !overflow, decodedBytes <= ReadLimits.maxDecodedBytes else {
+            throw ImageIOError.decodedSizeTooLarge(file: file, shape: [frames, rows, columns, samplesPerPixel],
+                                                   byteSize: max(1, (bitsAllocated + 7) / 8), limit: ReadLimits.maxDecodedBytes)
+        }
         bitsStored = ds.unsigned16(.bitsStored) ?? bitsAllocated
         guard (1...bitsAllocated).contains(bitsStored) else {
             throw ImageIOError.invalidField(file: file, field: "BitsStored \(DICOMTag.bitsStored)",
