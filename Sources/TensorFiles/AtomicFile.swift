@@ -1,4 +1,9 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// Writes files so that a reader never sees half of one, even after a crash or a power cut: the bytes go to
 /// a temporary name in the same folder and are flushed to the disk (`fsync`), only then is the complete file
@@ -7,9 +12,25 @@ import Foundation
 /// A process killed at any moment leaves either the old file or the new one, plus at most a
 /// `.<name>.tmp-<pid>-<random>` file beside it (docs/RELIABILITY.md, "Faults").
 public enum AtomicFile {
-    /// Writes `data` to `url` atomically.
+    /// Writes `data` to `url` atomically. A failure's description is the system's reason (e.g. `No space left on
+    /// device`, `File too large`), for the caller to put after the file's name.
     public static func write(_ data: Data, to url: URL) throws {
-        try write(to: url) { tmp in try data.write(to: tmp) }
+        try write(to: url) { tmp in
+            let fd = open(tmp.path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+            guard fd >= 0 else { throw failure("cannot create \(tmp.lastPathComponent)", path: tmp.path, code: errno) }
+            defer { close(fd) }
+            try data.withUnsafeBytes { raw in
+                var offset = 0
+                while offset < raw.count {
+                    let n = posixWrite(fd, raw.baseAddress! + offset, raw.count - offset)
+                    if n < 0 {
+                        if errno == EINTR { continue }
+                        throw failure(nil, path: tmp.path, code: errno)
+                    }
+                    offset += n
+                }
+            }
+        }
     }
 
     /// Calls `produce` with a temporary path beside `url`; when it returns, flushes the file it wrote and
@@ -43,8 +64,18 @@ public enum AtomicFile {
         }
     }
 
-    private static func failure(_ what: String, path: String, code: Int32) -> CocoaError {
-        CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: path,
-                                                 NSLocalizedDescriptionKey: "\(what): \(String(cString: strerror(code)))"])
+    private static func failure(_ what: String?, path: String, code: Int32) -> CocoaError {
+        let reason = String(cString: strerror(code))
+        return CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: path,
+                                                        NSLocalizedDescriptionKey: what.map { "\($0): \(reason)" } ?? reason])
+    }
+
+    /// `write(2)` (the name is taken by this type's own methods).
+    private static func posixWrite(_ fd: Int32, _ buffer: UnsafeRawPointer, _ count: Int) -> Int {
+        #if canImport(Glibc)
+        return Glibc.write(fd, buffer, count)
+        #else
+        return Darwin.write(fd, buffer, count)
+        #endif
     }
 }

@@ -18,6 +18,35 @@ public enum Safetensors {
         try read(try TensorFiles.load(url), file: url.lastPathComponent)
     }
 
+    /// The `__metadata__` of the safetensors file at `url`, reading only its header (not the tensors).
+    public static func metadata(_ url: URL) throws -> [String: String] {
+        let file = url.lastPathComponent
+        guard let handle = FileHandle(forReadingAtPath: url.path) else { throw TensorFileError.unreadable(file: file, reason: "cannot open") }
+        defer { try? handle.close() }
+        do {
+            let prefix = [UInt8](try handle.read(upToCount: 8) ?? Data())
+            guard prefix.count == 8 else {
+                throw TensorFileError.truncated(file: file, field: "header length", offset: 0, needed: 8, available: prefix.count)
+            }
+            let n = prefix.enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) }
+            guard n <= UInt64(maximumHeaderLength) else {
+                throw TensorFileError.malformed(file: file, field: "header length", expected: "at most \(maximumHeaderLength) bytes", got: "\(n)")
+            }
+            let header = try handle.read(upToCount: Int(n)) ?? Data()
+            // The header alone, as a file whose tensors are absent: only the metadata is read from it.
+            guard let json = try? JSONSerialization.jsonObject(with: header) as? [String: Any] else {
+                throw TensorFileError.malformed(file: file, field: "header", expected: "a JSON object", got: "\(header.count) other bytes")
+            }
+            var out: [String: String] = [:]
+            for (k, v) in json["__metadata__"] as? [String: Any] ?? [:] { if let s = v as? String { out[k] = s } }
+            return out
+        } catch let e as TensorFileError {
+            throw e
+        } catch {
+            throw TensorFileError.unreadable(file: file, reason: error.localizedDescription)
+        }
+    }
+
     /// Parses safetensors bytes; `file` names the source in errors. Tensors come back in the order
     /// of their data offsets (the order of the bytes in the file).
     public static func read(_ data: Data, file: String = "tensors.safetensors") throws -> TensorArchive {

@@ -110,6 +110,34 @@ final class ReliabilityCommandTests: XCTestCase {
         XCTAssertEqual(left.filter { $0.contains("d.") }, [], "partial output: \(left)")
     }
 
+    func testTrainingUnderAFileSizeLimitStopsCleanlyAndResumes() throws {
+        let dataset = try BridgeDataset.make()
+        defer { dataset.remove() }
+        let run = scratch.appendingPathComponent("run")
+        let tinySAM = AimsProcess.repository.appendingPathComponent("fixtures/sam/sam_tiny.pth").path
+        let args = ["train", "--modality", "square4", "--plugin", dataset.spec.path, "--data", dataset.root.path, "--out", run.path,
+                    "--weights", tinySAM, "--strategy", "lora", "--batch", "2", "--val-fraction", "0.34", "--epochs", "2"]
+        // 64 KiB per file: the run record and config.json fit, the first checkpoint does not.
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/bin/bash")
+        p.arguments = ["-c", "ulimit -f 64; exec \"$@\"", "bash", AimsProcess.executable.path] + args
+        let err = Pipe()
+        p.standardError = err
+        p.standardOutput = FileHandle.nullDevice
+        try p.run()
+        let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        XCTAssertEqual(p.terminationReason, .exit, stderr)
+        XCTAssertEqual(p.terminationStatus, 1, stderr)
+        XCTAssertTrue(stderr.contains("\(run.path)/checkpoints/best.safetensors: cannot write: File too large"), stderr)
+        let files = try FileManager.default.subpathsOfDirectory(atPath: run.path)
+        XCTAssertEqual(files.filter { $0.contains(".tmp-") || $0.hasPrefix("checkpoints/") && $0 != "checkpoints/" }, [], "left: \(files)")
+        // With room again the recorded run resumes and finishes.
+        let resumed = try AimsProcess.run(["train", "--out", run.path, "--resume", "--epochs", "2", "--json"])
+        XCTAssertEqual(resumed.status, 0, resumed.stderr)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: run.appendingPathComponent("checkpoints/last.safetensors").path))
+    }
+
     func testConvertFolderWithFuzzCorpusFiles() throws {
         // The committed image fuzz inputs that do not decode, as .png files among two good depth maps.
         let corpus = AimsProcess.repository.appendingPathComponent("fixtures/fuzz/image")

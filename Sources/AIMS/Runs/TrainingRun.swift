@@ -117,6 +117,10 @@ public struct TrainingRun {
         if resuming {
             // A run interrupted before its first checkpoint starts over from epoch 0 with its recorded settings.
             if try trainer.resume() { resumedFrom = trainer.epoch } else { log("no checkpoint yet in \(folder.path); starting at epoch 0") }
+            // A process killed between a checkpoint and its readable .json left the .json behind: rewrite it.
+            for url in [trainer.lastCheckpoint, trainer.bestCheckpoint].compactMap({ $0 }) where try TrainingCheckpoint.repairReadableCopy(of: url) {
+                log("rewrote \(url.deletingPathExtension().lastPathComponent).json from its checkpoint")
+            }
         }
         // config.json before the record: a run killed between the two is not yet a run (the same command starts
         // it again); a recorded run always has what --resume needs.
