@@ -28,25 +28,49 @@ public struct PredictionRun {
 
     public var record: RunRecord { trained.record }
 
-    /// - Throws: `TrainingRunError` (no run, changed files), `PredictionError.modalityChanged` when the modality's
-    ///   channels are no longer those the run recorded.
-    public static func load(_ folder: URL, checkpoint: String?) throws -> PredictionRun {
+    /// - Parameters:
+    ///   - modality: decode samples with this registered modality (or JSON `plugin`) instead of the run's, e.g. a raw
+    ///     colour mosaic (`zju-rgbp-mosaic`) for a run trained on ZJU-RGBP's four-angle images. Its channels must be
+    ///     exactly the run's: the same count, names, units and kinds, in order.
+    ///   - overrides: decoding settings applied to the modality (a mosaic layout, thermal conditions, a depth scale).
+    /// - Throws: `TrainingRunError` (no run, changed files), `PredictionError.modalityChanged` when the run's modality's
+    ///   channels are no longer those the run recorded, `PredictionError.modalityDoesNotFit` for a `modality` whose
+    ///   channels differ from the run's, `ConversionError.optionNotApplicable` for an override nothing uses.
+    public static func load(_ folder: URL, checkpoint: String?, modality other: String? = nil, plugin: String? = nil,
+                            overrides: ModalityOverrides = ModalityOverrides()) throws -> PredictionRun {
         let record = try RunRecord.read(from: folder)
-        let trained = try TrainedModel.load(folder, checkpoint: checkpoint, record: record)
-        let modality = try DatasetSelection.modality(record.modality, plugin: record.plugin)
-        guard modality.channels.count == record.channels else {
-            throw TrainingRunError.channelMismatch(modality: modality.identifier, channels: modality.channels.count, run: folder.path,
-                                                   modelChannels: record.channels)
+        let trained = try TrainedModel.load(folder, checkpoint: checkpoint, record: record, plugin: other == nil)
+        let recorded: [ChannelDescriptor]
+        if let inputs = record.inputChannels {
+            recorded = inputs
+        } else {
+            recorded = try DatasetSelection.modality(record.modality, plugin: record.plugin).channels
         }
-        if let recorded = record.inputChannels, recorded != modality.channels {
-            throw PredictionError.modalityChanged(modality: modality.identifier, field: "channels", recorded: ChannelText.list(recorded),
-                                                  now: ChannelText.list(modality.channels), run: folder.path)
+        let modality = try overrides.apply(to: DatasetSelection.modality(other ?? record.modality, plugin: other == nil ? record.plugin : plugin))
+        if other != nil {
+            guard modality.channels.count == recorded.count else {
+                throw PredictionError.modalityDoesNotFit(modality: modality.identifier, field: "channels",
+                                                         expected: "\(recorded.count) (\(ChannelText.list(recorded)))",
+                                                         got: "\(modality.channels.count) (\(ChannelText.list(modality.channels)))", run: folder.path)
+            }
+            for (k, (got, want)) in zip(modality.channels, recorded).enumerated() where got != want {
+                throw PredictionError.modalityDoesNotFit(modality: modality.identifier, field: "channel \(k)", expected: ChannelText.describe(want),
+                                                         got: ChannelText.describe(got), run: folder.path)
+            }
+        } else {
+            guard modality.channels.count == record.channels else {
+                throw TrainingRunError.channelMismatch(modality: modality.identifier, channels: modality.channels.count, run: folder.path,
+                                                       modelChannels: record.channels)
+            }
+            if recorded != modality.channels {
+                throw PredictionError.modalityChanged(modality: modality.identifier, field: "channels", recorded: ChannelText.list(recorded),
+                                                      now: ChannelText.list(modality.channels), run: folder.path)
+            }
         }
         guard let model = trained.model as? any ScoredMaskDecoding else { throw PredictionError.unsupportedModel(description: trained.description) }
         let normalization = try DatasetSelection.constants(means: record.means, standardDeviations: record.standardDeviations)
             .resolve(modality: modality, root: URL(fileURLWithPath: record.data), samples: [])
-        return PredictionRun(trained: trained, modality: modality, normalization: normalization, model: model,
-                             channels: record.inputChannels ?? modality.channels)
+        return PredictionRun(trained: trained, modality: modality, normalization: normalization, model: model, channels: recorded)
     }
 
     /// The samples `paths` name, in order: a folder gives every sample the modality finds in it (its own discovery);

