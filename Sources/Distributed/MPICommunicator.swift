@@ -50,37 +50,39 @@ public final class MPICommunicator: Communicator {
         try orderedSum(values, type: AIMS_MPI_DOUBLE)
     }
 
-    /// Reduce-scatter by all-to-all, summed in rank order, then all-gather (see the type's comment).
+    /// Reduce-scatter by all-to-all, summed in rank order, then all-gather (see the type's comment). The
+    /// values are sent from and gathered into `values` itself when their count divides into the ranks
+    /// (else through a zero-padded copy); the extra memory is one buffer of the values plus one block.
     private func orderedSum<T: BinaryFloatingPoint>(_ values: UnsafeMutableBufferPointer<T>, type: aims_mpi_type) throws {
         let n = values.count
         guard size > 1, n > 0 else { return }
         let block = (n + size - 1) / size
         let blockCount = try Self.count(block, "sumInRankOrder block")
         _ = try Self.count(block * size, "sumInRankOrder buffer")
-        var send = [T](repeating: 0, count: block * size)
-        send.withUnsafeMutableBufferPointer { s in _ = s.update(fromContentsOf: values) }
-        var received = [T](repeating: 0, count: block * size)
-        try send.withUnsafeBufferPointer { s in
-            try received.withUnsafeMutableBufferPointer { r in
-                try Self.check { aims_mpi_alltoall(s.baseAddress, r.baseAddress, blockCount, type, $0, $1) }
-            }
+        var padded: [T] = []
+        if block * size != n {
+            padded = [T](repeating: 0, count: block * size)
+            padded.withUnsafeMutableBufferPointer { p in _ = p.update(fromContentsOf: values) }
         }
-        // received[q·block + i] is rank q's element rank·block + i.
-        var mine = [T](received[0..<block])
-        mine.withUnsafeMutableBufferPointer { m in
-            received.withUnsafeBufferPointer { r in
-                for q in 1..<size {
-                    let from = r.baseAddress! + q * block
-                    for i in 0..<block { m[i] += from[i] }
-                }
+        let received = UnsafeMutableBufferPointer<T>.allocate(capacity: block * size)
+        let mine = UnsafeMutableBufferPointer<T>.allocate(capacity: block)
+        defer { received.deallocate(); mine.deallocate() }
+        func exchange(_ whole: UnsafeMutableBufferPointer<T>) throws {
+            try Self.check { aims_mpi_alltoall(whole.baseAddress, received.baseAddress, blockCount, type, $0, $1) }
+            // received[q·block + i] is rank q's element rank·block + i: add them in rank order.
+            _ = mine.initialize(from: received[0..<block])
+            for q in 1..<size {
+                let from = received.baseAddress! + q * block
+                for i in 0..<block { mine[i] += from[i] }
             }
+            try Self.check { aims_mpi_allgather(mine.baseAddress, whole.baseAddress, blockCount, type, $0, $1) }
         }
-        try mine.withUnsafeBufferPointer { m in
-            try send.withUnsafeMutableBufferPointer { s in
-                try Self.check { aims_mpi_allgather(m.baseAddress, s.baseAddress, blockCount, type, $0, $1) }
-            }
+        if padded.isEmpty {
+            try exchange(values)
+        } else {
+            try padded.withUnsafeMutableBufferPointer { try exchange($0) }
+            padded.withUnsafeBufferPointer { p in _ = values.update(fromContentsOf: p[0..<n]) }
         }
-        send.withUnsafeBufferPointer { s in _ = values.update(fromContentsOf: s[0..<n]) }
     }
 
     /// `MPI_Allreduce(MPI_SUM)` in place: Open MPI's own algorithm and order of additions.
