@@ -71,6 +71,7 @@ let package = Package(
         .testTarget(name: "TensorFileTests", dependencies: ["TensorCore", "TensorFiles", "TestRequirements"]),
         .testTarget(name: "ImageIOTests", dependencies: ["ImageIO", "AIMS", "TensorCore", "TensorFiles", "TensorKernels", "TestRequirements"]),
         .testTarget(name: "LayeringTests", dependencies: []),
+        .testTarget(name: "DistributedTests", dependencies: ["Distributed", "TensorCore"]),
         .testTarget(name: "TestComparisonsTests", dependencies: ["TestComparisons", "TensorCore"]),
         .testTarget(name: "AIMSTests", dependencies: ["AIMS", "Modalities", "Transforms", "SimCMF", "ImageIO", "TensorCore", "TensorFiles", "TensorKernels", "TestDatasets", "TestRequirements"]),
         .testTarget(name: "TransformsTests", dependencies: ["Transforms", "TensorCore", "TensorFiles", "TensorKernels", "TestComparisons"]),
