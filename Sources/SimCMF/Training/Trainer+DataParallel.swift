@@ -142,6 +142,13 @@ extension Trainer {
         epoch = s.epoch; generator = s.generator; bestMIoU = s.bestMIoU; bestEpoch = s.bestEpoch
     }
 
+    /// `body`, its wall-clock time added to `communicationSeconds`.
+    func timed<T>(_ body: () throws -> T) rethrows -> T {
+        let start = DispatchTime.now().uptimeNanoseconds
+        defer { communicationSeconds += Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 }
+        return try body()
+    }
+
     /// `ReplicaCheck.verify` on the trainable parameters and training buffers.
     func verifyReplicas() throws {
         guard communicator.size > 1 else { return }

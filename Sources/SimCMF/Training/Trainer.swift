@@ -58,6 +58,9 @@ public final class Trainer {
     public var gradientBucketElements = 8 << 20
     /// Optimiser steps taken by this trainer object (the replica check's count).
     var stepsTaken = 0
+    /// Wall-clock seconds this trainer spent exchanging with the other ranks in steps (the sums of gradients,
+    /// losses and buffers, the draws' states, the replica checks): what data parallelism added to its steps.
+    public internal(set) var communicationSeconds = 0.0
 
     public init(model: any SegmentationModel, configuration: TrainingConfiguration, runFolder: URL? = nil) throws {
         try configuration.validate()
@@ -160,13 +163,14 @@ public final class Trainer {
         let shard = BatchShard.positions(rank: c.rank, size: c.size, count: indices.count)
         let mine = Array(indices[shard])
         let examples = try mine.map { try source.validated($0, for: model) }
-        let objects = try drawObjects(examples, indices: mine, batchStart: shard.lowerBound)
+        let objects = c.size > 1 ? try timed { try drawObjects(examples, indices: mine, batchStart: shard.lowerBound) }
+            : try drawObjects(examples, indices: mine, batchStart: shard.lowerBound)
         let buffersBefore = c.size > 1 ? model.trainingBuffers.map(\.value) : []
         var loss = try accumulateGradients(examples, indices: mine, objects: objects, batchCount: indices.count)
-        if c.size > 1 { loss = try combineRanks(loss: loss, buffersBefore: buffersBefore, batchCount: indices.count) }
+        if c.size > 1 { loss = try timed { try combineRanks(loss: loss, buffersBefore: buffersBefore, batchCount: indices.count) } }
         applyUpdate()
         stepsTaken += 1
-        if c.size > 1 && stepsTaken % replicaCheckInterval == 0 { try verifyReplicas() }
+        if c.size > 1 && stepsTaken % replicaCheckInterval == 0 { try timed { try verifyReplicas() } }
         return loss
     }
 

@@ -65,6 +65,8 @@ struct DistributedBench: Command, RunsDistributed {
         var stepSeconds: [Double]
         var meanStepSeconds: Double
         var imagesPerSecond: Double
+        /// Of the timed steps, the mean seconds spent exchanging with the other ranks (`Trainer.communicationSeconds`).
+        var meanCommunicationSeconds: Double
     }
 
     struct Comparison: Codable {
@@ -173,14 +175,18 @@ struct DistributedBench: Command, RunsDistributed {
         let trainer = try Trainer(model: model, configuration: configuration)
         trainer.communicator = world
         trainer.embeddingCacheBytes = 0
-        var marks: [Double] = []
-        trainer.progress = { _ in marks.append(Date().timeIntervalSinceReferenceDate) }
+        var marks: [Double] = [], exchanged: [Double] = []
+        trainer.progress = { [unowned trainer] _ in
+            marks.append(Date().timeIntervalSinceReferenceDate); exchanged.append(trainer.communicationSeconds)
+        }
         try trainer.run(training: InMemoryExampleSource(examples))
         let seconds = zip(marks.dropFirst(), marks).map { $0 - $1 }
         let mean = seconds.reduce(0, +) / Double(max(seconds.count, 1))
+        let communication = ((exchanged.last ?? 0) - (exchanged.first ?? 0)) / Double(max(seconds.count, 1))
         return StepTiming(ranks: world.size, threadsPerRank: Parallel.workerCount, model: built.description, strategy: built.strategy,
                           gradientValues: model.trainableParameters.reduce(0) { $0 + $1.value.count }, batchPerRank: batchPerRank,
-                          globalBatch: batch, stepSeconds: seconds, meanStepSeconds: mean, imagesPerSecond: Double(batch) / mean)
+                          globalBatch: batch, stepSeconds: seconds, meanStepSeconds: mean, imagesPerSecond: Double(batch) / mean,
+                          meanCommunicationSeconds: communication)
     }
 
     /// Runs this command under `mpirun -np ranks` (same weights, strategy, steps and sizes) and reads its JSON report.
@@ -221,8 +227,9 @@ struct DistributedBench: Command, RunsDistributed {
     }
 
     static func text(_ t: StepTiming) -> String {
-        String(format: "step of %@ (%@, %d values): %d rank(s) x %d thread(s), batch %d: %.3f s, %.2f img/s", t.model, t.strategy,
-               t.gradientValues, t.ranks, t.threadsPerRank, t.globalBatch, t.meanStepSeconds, t.imagesPerSecond)
+        String(format: "step of %@ (%@, %d values): %d rank(s) x %d thread(s), batch %d: %.3f s (%.3f s exchanging), %.2f img/s", t.model,
+               t.strategy, t.gradientValues, t.ranks, t.threadsPerRank, t.globalBatch, t.meanStepSeconds, t.meanCommunicationSeconds,
+               t.imagesPerSecond)
     }
 
     static func text(_ c: Comparison) -> String {
