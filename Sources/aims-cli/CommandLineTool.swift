@@ -29,7 +29,7 @@ enum CommandLineTool {
             return 0
         }
         if Job.world.size > 1 && !(selection.command is any RunsDistributed.Type) {
-            Console.error("\(name): runs as one process only, not under mpirun with \(Job.world.size) ranks (train, eval and bench distributed do)")
+            Console.error("\(name): runs as one process only, not under mpirun with \(Job.world.size) ranks (train, eval, build, convert and bench distributed do)")
             return 64
         }
         do {

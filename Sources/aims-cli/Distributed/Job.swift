@@ -16,6 +16,16 @@ enum Job {
     /// True when this process prints results (rank 0, or the only process).
     static var prints: Bool { world.isRoot }
 
+    /// Set by `agreed`: every rank returns the same status, so a nonzero one ends the job normally.
+    nonisolated(unsafe) private static var statusIsAgreed = false
+
+    /// `status`, which every rank returns alike (computed from gathered results): `finish` then finalises MPI
+    /// instead of aborting the job, even when it is nonzero (e.g. `aims convert` with failed inputs).
+    static func agreed(_ status: Int32) -> Int32 {
+        statusIsAgreed = true
+        return status
+    }
+
     /// "rank r of N: " under several ranks, else "".
     static var rankPrefix: String { world.size > 1 ? "rank \(world.rank) of \(world.size): " : "" }
 
@@ -23,7 +33,7 @@ enum Job {
     /// others and names this rank); a successful one finalises MPI first.
     static func finish(_ status: Int32) -> Never {
         if let mpi = world as? MPICommunicator {
-            if status != 0 && mpi.size > 1 {
+            if status != 0 && mpi.size > 1 && !statusIsAgreed {
                 Console.error("aims: rank \(mpi.rank) of \(mpi.size) failed (exit status \(status)); stopping every rank of the job")
                 mpi.abort(code: status)
             }
