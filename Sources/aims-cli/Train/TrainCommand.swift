@@ -195,6 +195,7 @@ struct TrainCommand: Command, RunsDistributed {
                                             imageSize: args[self.imageSize],
                                             initialization: ModelFactory.Initialization(rawValue: args.value(self.initialization))!,
                                             seed: args.value(self.seed))
+        guard Job.prints else { return 0 }
         if args[self.json] { try JSONOutput.print(report) } else { print(TrainDryRun.text(report)) }
         return 0
     }
