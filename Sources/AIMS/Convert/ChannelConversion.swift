@@ -17,8 +17,8 @@ public struct ChannelConversion: Sendable {
         case stack
     }
 
-    public struct Converted: Sendable, Encodable { public var input: String; public var outputs: [String] }
-    public struct Failed: Sendable, Encodable { public var input: String; public var error: String }
+    public struct Converted: Sendable, Codable { public var input: String; public var outputs: [String] }
+    public struct Failed: Sendable, Codable { public var input: String; public var error: String }
 
     public var modality: any Modality
     public var writer: ChannelFileWriter
