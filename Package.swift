@@ -84,7 +84,7 @@ let package = Package(
         // The one numeric comparison the numeric test targets use (NaN and infinity never pass by accident).
         .target(name: "TestComparisons", dependencies: ["TensorCore"], path: "Tests/Support/TestComparisons"),
         // Test support: skip or fail (under `make test`) when something the project provides is missing.
-        .target(name: "TestRequirements", dependencies: ["SimCMF"], path: "Tests/Support/TestRequirements"),
+        .target(name: "TestRequirements", dependencies: ["SimCMF", "TensorCore", "TensorFiles"], path: "Tests/Support/TestRequirements"),
         // Runs the built `aims` executable end to end.
         .testTarget(name: "CLITests", dependencies: ["aims-cli", "ImageIO", "SimCMF", "TensorCore", "TensorFiles", "TensorKernels", "Autodiff", "TestDatasets", "TestRequirements", "Transforms"]),
     ],

