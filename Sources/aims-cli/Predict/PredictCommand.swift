@@ -8,7 +8,7 @@ import TensorCore
 /// pretrained weights (`--image`); from a box and/or clicks, or everything (SAM's automatic mask generation).
 struct PredictCommand: Command {
     static let name = "predict"
-    static let summary = "segment captures with a trained run, or an image with LiteMedSAM / SAM: a box, clicks or everything"
+    static let summary = "segment captures with a trained run, or an image with LiteMedSAM / SAM / MobileSAM: a box, clicks or everything"
     static let discussion = """
     Two forms: --run RUN_DIR [--checkpoint best|last] --sample PATH ... --out DIR, or --image FILE [--weights FILE]
     --out FILE; each with --box, --point (and --negative), or --everything.
