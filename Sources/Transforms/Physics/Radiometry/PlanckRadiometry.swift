@@ -84,8 +84,29 @@ public struct PlanckRadiometry: Sendable, Equatable {
     }
 
     /// Elementwise `temperatureCelsius(rawCounts:)`: any shape (e.g. `[H, W]` counts) → same shape, °C (computed in Float64).
+    /// Sensor counts are integers within a narrow span (a scene covers a few thousand of the 65536 codes), so when
+    /// every value is an integer and the span is under a quarter of the pixel count, each distinct count is
+    /// converted once into a table (the same Float64 formula, so the same result) and the pixels look it up.
     public func temperatureCelsius(rawCounts raw: Tensor) -> Tensor {
-        map(raw) { temperatureCelsius(rawCounts: $0) }
+        let n = raw.count
+        let span: (lo: Float, hi: Float)? = raw.withUnsafeBufferPointer { src in
+            guard n > 0 else { return nil }
+            var lo = src[0], hi = src[0], integral = true
+            for v in src {
+                lo = Swift.min(lo, v)
+                hi = Swift.max(hi, v)
+                integral = integral && v == v.rounded(.towardZero)
+            }
+            return integral && lo.isFinite && hi.isFinite && Double(hi) - Double(lo) < Double(n / 4) ? (lo, hi) : nil
+        }
+        guard let span else { return map(raw) { temperatureCelsius(rawCounts: $0) } }
+        let lo = Int(span.lo)
+        let table = (lo...Int(span.hi)).map { Float(temperatureCelsius(rawCounts: Double($0))) }
+        return raw.withUnsafeBufferPointer { src in
+            Tensor(shape: raw.shape) { out in
+                table.withUnsafeBufferPointer { t in for i in 0..<n { out[i] = t[Int(src[i]) - lo] } }
+            }
+        }
     }
 
     /// Elementwise `rawCounts(temperatureCelsius:)`: any shape, °C → counts.
