@@ -29,7 +29,7 @@ Both sides write the same format to a temporary folder:
   thermal       flirpy Fff/Seq.get_radiometric_image -> float32 TIFF (every SEQ frame)  | aims convert thermal --frames all
   dicom-native  pydicom dcmread, pixel_array (frame 0) x RescaleSlope + RescaleIntercept as float32 -> TIFF
   dicom-compressed  the same for JPEG/JPEG-LS/JPEG 2000/RLE files (pylibjpeg, GDCM)      | aims convert dicom
-  nifti         nibabel load, get_fdata(float32) -> float32 .nii.gz (gzip level 6, as aims) | aims convert nifti --format nifti
+  nifti         nibabel load, get_fdata(float32) -> float32 .nii.gz (gzip level 1 both) | aims convert nifti --format nifti
   polarization  cv2.imread, polanalyser demosaicing (COLOR_PolarMono), calcStokes, DoLP (clipped to 1), AoLP -> [3,H,W]
                 float32 TIFF                                                        | aims convert polarization-mono
   depth         cv2.imread 16-bit PNG x 0.001 m, 0 -> NaN -> .npy                    | aims convert depth --format npy
@@ -118,7 +118,6 @@ def peer_dicom(path, out):
 def peer_nifti(path, out):
     import nibabel as nib
     import numpy as np
-    nib.openers.Opener.default_compresslevel = 6   # zlib's default, what aims writes with
     img = nib.load(path)
     nib.save(nib.Nifti1Image(img.get_fdata(dtype=np.float32), img.affine), out + ".nii.gz")
     return 1
