@@ -59,10 +59,12 @@ public enum ConversionInputs {
         guard files.count % n == 0 else {
             throw ConversionError.incompleteSample(modality: modality.identifier, filesPerSample: n, files: files)
         }
-        let (root, samples) = try modality.samples(fromFiles: files.map { URL(fileURLWithPath: $0) })
-        return samples.enumerated().map { k, sample in
-            let first = files[k * n]
-            return ConversionJob(sample: sample, root: root, output: stem((first as NSString).lastPathComponent), display: first)
+        // Sample by sample, so that each is relative to its own files' folder (a lone file's is its parent, and
+        // messages name it by its name, not by a path from a folder shared with unrelated inputs).
+        return try stride(from: 0, to: files.count, by: n).map { start in
+            let group = Array(files[start..<(start + n)])
+            let (root, samples) = try modality.samples(fromFiles: group.map { URL(fileURLWithPath: $0) })
+            return ConversionJob(sample: samples[0], root: root, output: stem((group[0] as NSString).lastPathComponent), display: group[0])
         }
     }
 
