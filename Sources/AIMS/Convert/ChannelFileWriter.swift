@@ -44,15 +44,18 @@ public struct ChannelFileWriter: Sendable {
         try FileManager.default.createDirectory(at: stem.deletingLastPathComponent(), withIntermediateDirectories: true)
         let chosen = try selection(image.channels)
         let h = image.height, w = image.width, n = h * w
-        let mask = image.validMask?.scalars
+        let mask = image.validMask
         /// Plane `p` (nil: the mask) with invalid pixels NaN, written to `dst` (`n` floats).
         func fill(_ dst: UnsafeMutablePointer<Float>, _ p: Int?) {
             guard let p else {
                 if let mask { mask.withUnsafeBufferPointer { dst.update(from: $0.baseAddress!, count: n) } } else { dst.update(repeating: 1, count: n) }
                 return
             }
-            image.values.withUnsafeBufferPointer { dst.update(from: $0.baseAddress! + p * n, count: n) }
-            if let mask { for i in 0..<n where mask[i] == 0 { dst[i] = .nan } }
+            image.values.withUnsafeBufferPointer { all in
+                let src = all.baseAddress! + p * n
+                guard let mask else { return dst.update(from: src, count: n) }
+                mask.withUnsafeBufferPointer { m in for i in 0..<n { dst[i] = m[i] == 0 ? .nan : src[i] } }
+            }
         }
         func plane(_ p: Int?) -> [Float] { [Float](unsafeUninitializedCapacity: n) { b, count in fill(b.baseAddress!, p); count = n } }
         var meta = ChannelFileMetadata(modality: modality, source: source, shape: [chosen.count, h, w], channels: chosen.map(\.channel),

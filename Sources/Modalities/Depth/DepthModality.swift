@@ -57,9 +57,20 @@ public struct DepthModality: Modality {
         let h = z.shape[1], w = z.shape[2]
         // Holes (0 or non-finite) become 0; the mask is built only when there is one.
         let missing = z.withUnsafeMutableBufferPointer { v in
-            var any = false
-            for i in 0..<v.count where !(v[i].isFinite && v[i] > 0) { v[i] = 0; any = true }
-            return any
+            var holes = false, i = 0
+            while i + 16 <= v.count {   // 16 at a time (the scalar loop did not vectorize)
+                let p = UnsafeMutableRawPointer(v.baseAddress! + i)
+                var x = p.loadUnaligned(as: SIMD16<Float>.self)
+                let hole = .!((x .> 0) .& (x .< .infinity))   // NaN too
+                if any(hole) {
+                    holes = true
+                    x.replace(with: 0, where: hole)
+                    p.storeBytes(of: x, as: SIMD16<Float>.self)
+                }
+                i += 16
+            }
+            for k in i..<v.count where !(v[k] > 0 && v[k] < .infinity) { v[k] = 0; holes = true }
+            return holes
         }
         guard missing else { return ChannelImage(values: z, channels: channels) }
         let mask = z.withUnsafeBufferPointer { v in Tensor(shape: [h, w]) { m in for i in 0..<v.count { m[i] = v[i] > 0 ? 1 : 0 } } }
