@@ -77,26 +77,18 @@ public struct PredictionRun {
     /// consecutive files form samples of `filesPerSample` files each (e.g. RGB then depth for `rgb+depth`).
     public func samples(_ paths: [String]) throws -> [PredictionSample] {
         var out: [PredictionSample] = []
-        var files: [URL] = []
-        func flush() throws {
-            guard !files.isEmpty else { return }
-            let (root, samples) = try modality.samples(fromFiles: files)
-            out += samples.map { PredictionSample(root: root, files: $0) }
-            files = []
-        }
-        for path in paths {
-            var isDirectory: ObjCBool = false
-            if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
-                try flush()
+        for group in InputPathGroup.split(paths) {
+            switch group {
+            case .files(let files):
+                let (root, samples) = try modality.samples(fromFiles: files.map { URL(fileURLWithPath: $0) })
+                out += samples.map { PredictionSample(root: root, files: $0) }
+            case .folder(let path):
                 let root = URL(fileURLWithPath: path, isDirectory: true)
                 let found = try modality.samples(in: root)
                 guard !found.isEmpty else { throw PredictionError.noSamples(path: path, modality: modality.identifier) }
                 out += found.map { PredictionSample(root: root, files: $0) }
-            } else {
-                files.append(URL(fileURLWithPath: path))
             }
         }
-        try flush()
         return out
     }
 

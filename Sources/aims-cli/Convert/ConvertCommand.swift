@@ -14,8 +14,10 @@ struct ConvertCommand: Command, RunsDistributed {
     composite) and writes its channels in physical units: thermal in °C (FLIR R-JPEG/FFF/SEQ by Planck radiometry
     with the file's constants and viewing conditions, each overridable), depth in metres, ct/dicom/nifti in their
     stored units (Hounsfield for CT), nir and plugins as stored × scale + offset.
-    INPUT: a file (one sample), or a folder: the modality's samples (its sample patterns: multi-file samples and
-    composites), else every file under it; relative paths are kept under DIR.
+    INPUT: files, consecutive ones making samples of the modality's files per sample in its decode order (e.g.
+    `aims convert rgb+depth a_rgb.png a_depth.png`: RGB then depth; the output is named after the first), or a
+    folder: the modality's samples (its sample patterns: multi-file samples and composites), else every file under
+    it; relative paths are kept under DIR.
     Formats: tiff   one float32 TIFF per input (one sample per channel), channel names/units/kinds as JSON in its
                     ImageDescription; invalid pixels NaN
              npy    one float32 [C, H, W] array per input plus NAME.json (channels); invalid pixels NaN
