@@ -40,22 +40,18 @@ public struct PredictionRun {
                             overrides: ModalityOverrides = ModalityOverrides()) throws -> PredictionRun {
         let record = try RunRecord.read(from: folder)
         let trained = try TrainedModel.load(folder, checkpoint: checkpoint, record: record, plugin: other == nil)
-        let recorded: [ChannelDescriptor]
-        if let inputs = record.inputChannels {
-            recorded = inputs
-        } else {
-            recorded = try DatasetSelection.modality(record.modality, plugin: record.plugin).channels
-        }
-        let modality = try overrides.apply(to: DatasetSelection.modality(other ?? record.modality, plugin: other == nil ? record.plugin : plugin))
+        // The run's own modality is read once: to decode with, and for runs recorded before `inputChannels`.
+        let own = other == nil || record.inputChannels == nil ? try DatasetSelection.modality(record.modality, plugin: record.plugin) : nil
+        let recorded = record.inputChannels ?? own!.channels
+        let modality = try overrides.apply(to: other.map { try DatasetSelection.modality($0, plugin: plugin) } ?? own!)
         if other != nil {
             guard modality.channels.count == recorded.count else {
                 throw PredictionError.modalityDoesNotFit(modality: modality.identifier, field: "channels",
                                                          expected: "\(recorded.count) (\(ChannelText.list(recorded)))",
                                                          got: "\(modality.channels.count) (\(ChannelText.list(modality.channels)))", run: folder.path)
             }
-            for (k, (got, want)) in zip(modality.channels, recorded).enumerated() where got != want {
-                throw PredictionError.modalityDoesNotFit(modality: modality.identifier, field: "channel \(k)", expected: ChannelText.describe(want),
-                                                         got: ChannelText.describe(got), run: folder.path)
+            if let d = ChannelText.firstDifference(modality.channels, expected: recorded) {
+                throw PredictionError.modalityDoesNotFit(modality: modality.identifier, field: d.field, expected: d.expected, got: d.got, run: folder.path)
             }
         } else {
             guard modality.channels.count == record.channels else {
@@ -117,9 +113,7 @@ public struct PredictionRun {
         guard image.values.rank == 3, image.channelCount == channels.count else {
             throw mismatch(first, "channels", "\(channels.count) (\(ChannelText.list(channels)))", "\(image.values.shape)")
         }
-        for (k, (got, want)) in zip(image.channels, channels).enumerated() where got != want {
-            throw mismatch(first, "channel \(k)", ChannelText.describe(want), ChannelText.describe(got))
-        }
+        if let d = ChannelText.firstDifference(image.channels, expected: channels) { throw mismatch(first, d.field, d.expected, d.got) }
         if let mask = image.validMask, mask.shape != [image.height, image.width] {
             throw mismatch(first, "valid mask", "shape [\(image.height), \(image.width)]", "\(mask.shape)")
         }
@@ -174,4 +168,9 @@ public struct PredictionRun {
 enum ChannelText {
     static func describe(_ c: ChannelDescriptor) -> String { "\(c.name) in \(c.unit) (\(c.kind))" }
     static func list(_ cs: [ChannelDescriptor]) -> String { cs.map(describe).joined(separator: ", ") }
+    /// The first channel `k` where `got` differs from `expected` (same count assumed): ("channel k", expected, got).
+    static func firstDifference(_ got: [ChannelDescriptor], expected: [ChannelDescriptor]) -> (field: String, expected: String, got: String)? {
+        guard let k = zip(got, expected).enumerated().first(where: { $0.element.0 != $0.element.1 })?.offset else { return nil }
+        return ("channel \(k)", describe(expected[k]), describe(got[k]))
+    }
 }
