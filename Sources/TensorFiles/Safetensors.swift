@@ -244,14 +244,15 @@ public enum Safetensors {
         return out
     }
 
-    /// Writes `tensors` (each as its `storedDType`) and `metadata` to `url` (atomically).
-    public static func write(_ tensors: [NamedTensor], metadata: [String: String] = [:], to url: URL) throws {
+    /// Writes `tensors` (each as its `storedDType`) and `metadata` to `url` atomically; `durable` flushes it to the
+    /// disk too (`AtomicFile`).
+    public static func write(_ tensors: [NamedTensor], metadata: [String: String] = [:], to url: URL, durable: Bool = false) throws {
         let data: Data
         do { data = try encode(tensors, metadata: metadata) } catch let e as TensorFileError {
             if case .malformed(_, let f, let x, let g) = e { throw TensorFileError.malformed(file: url.lastPathComponent, field: f, expected: x, got: g) }
             throw e
         }
-        try TensorFiles.writeAtomically(data, to: url)
+        try TensorFiles.writeAtomically(data, to: url, durable: durable)
     }
 
     /// `s` as a JSON string literal, escaped as serde_json does.

@@ -47,9 +47,9 @@ public enum TensorFiles {
     }
 
     /// Writes `data` to `url` through `AtomicFile`, reporting failures as `TensorFileError.unwritable`.
-    static func writeAtomically(_ data: Data, to url: URL) throws {
+    static func writeAtomically(_ data: Data, to url: URL, durable: Bool = false) throws {
         do {
-            try AtomicFile.write(data, to: url)
+            try AtomicFile.write(data, to: url, durable: durable)
         } catch {
             throw TensorFileError.unwritable(file: url.path, reason: error.localizedDescription)
         }

@@ -130,7 +130,7 @@ extension Manifest {
     /// Writes the manifest atomically (temporary file + rename).
     public func write(to url: URL) throws {
         try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-        try AtomicFile.write(try encoded(), to: url)
+        try AtomicFile.write(try encoded(), to: url, durable: true)
     }
 
     /// Reads a manifest. - Throws: `ManifestError` naming the file.

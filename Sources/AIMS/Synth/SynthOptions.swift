@@ -55,6 +55,8 @@ public enum SynthConvention: String, Sendable, Codable, CaseIterable, Comparable
     case ivrg
     /// `thermal/<id>.fff` (FLIR FFF) + `labels/<id>.png`, and `RGB-Thermal-Glass/…` with CSVs.
     case thermal
+    /// `polarization-rgb/<id>.png` (8-bit IMX250MYR colour mosaic, the raw form of the ZJU images) + `labels/<id>.png`.
+    case colourMosaic = "mosaic-rgb"
 
     public static func < (a: Self, b: Self) -> Bool { allCases.firstIndex(of: a)! < allCases.firstIndex(of: b)! }
 }

@@ -31,8 +31,8 @@ public enum TrainingCheckpoint {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         let json = try encoder.encode(state)
-        try Safetensors.write(tensors, metadata: [stateKey: String(decoding: json, as: UTF8.self)], to: url)
-        try AtomicFile.write(try readable(state), to: readableCopy(of: url))
+        try Safetensors.write(tensors, metadata: [stateKey: String(decoding: json, as: UTF8.self)], to: url, durable: true)
+        try AtomicFile.write(try readable(state), to: readableCopy(of: url), durable: true)
     }
 
     /// `<name>.json` beside `<name>.safetensors`.
@@ -58,7 +58,7 @@ public enum TrainingCheckpoint {
         let bytes = try readable(state)
         let copy = readableCopy(of: url)
         if (try? Data(contentsOf: copy)) == bytes { return false }
-        try AtomicFile.write(bytes, to: copy)
+        try AtomicFile.write(bytes, to: copy, durable: true)
         return true
     }
 
