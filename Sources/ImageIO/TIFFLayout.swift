@@ -34,8 +34,13 @@ extension TIFFCodec {
         8: "deflate", 32946: "deflate", 32773: "packbits", 34925: "lzma", 50000: "zstd", 50001: "webp", 34887: "lerc",
     ]
     /// Upper bounds of decoded bytes per stored byte for codecs whose bound is known: none 1,
-    /// PackBits 64 (128 bytes from 2), deflate ~1032, LZW ~2730 (4096-byte strings from 12-bit codes).
-    static let maxCompressionRatio: [Int: Int] = [1: 1, 32773: 64, 8: 1100, 32946: 1100, 5: 2800]
+    /// PackBits 64 (128 bytes from 2), deflate ~1032, LZW ~2730 (4096-byte strings from 12-bit codes), JPEG and
+    /// old-style JPEG 12288 (the JPEG reader's 4096 pixels per byte, at 3 bytes a pixel).
+    static let maxCompressionRatio: [Int: Int] = [1: 1, 32773: 64, 8: 1100, 32946: 1100, 5: 2800, 6: 12288, 7: 12288]
+    /// The bound for every other codec (CCITT, LZMA, Zstandard, WebP, LERC, unknown codes): 65536 decoded bytes
+    /// per stored byte, past what a real capture compresses to. Without one, a 274-byte file (a fuzz input in
+    /// `fixtures/fuzz/image/`) made the reader allocate 1 GB before libtiff found nothing to decode.
+    static let otherCompressionRatio = 65536
 
     static let photometricNames: [Int: String] = [
         0: "miniswhite", 1: "minisblack", 2: "rgb", 3: "palette", 4: "mask", 5: "separated", 6: "ycbcr",
@@ -122,7 +127,8 @@ extension TIFFCodec {
         }
         // A file too short to hold the raster even at the codec's best compression ratio is
         // corrupt: reject it before allocating the output (tiny files claiming huge images).
-        if let ratio = maxCompressionRatio[compression] {
+        do {
+            let ratio = maxCompressionRatio[compression] ?? otherCompressionRatio
             let rowBytes = (width.multipliedReportingOverflow(by: channels * bits).partialValue + 7) / 8
             let (raster, o) = rowBytes.multipliedReportingOverflow(by: height)
             let (bound, o2) = bytes.count.multipliedReportingOverflow(by: ratio)
