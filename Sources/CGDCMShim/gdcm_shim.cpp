@@ -176,6 +176,11 @@ extern "C" int aims_gdcm_decode_frame(const aims_gdcm_frame_info *info, const ui
         image.SetDimensions(dims);
         image.SetDataElement(element);
         gdcm::PhotometricInterpretation::PIType pi = gdcm::PhotometricInterpretation::GetPIType(info->photometric);
+        // GDCM asserts (aborts) on an unknown photometric interpretation while decoding JPEG 2000.
+        if (pi == gdcm::PhotometricInterpretation::PI_END || pi == gdcm::PhotometricInterpretation::UNKNOWN) {
+            set_message(message, message_size, std::string("GDCM does not know the photometric interpretation '") + info->photometric + "'");
+            return 1;
+        }
         image.SetPhotometricInterpretation(gdcm::PhotometricInterpretation(pi));
         image.SetTransferSyntax(syntax);
         gdcm::PixelFormat format(static_cast<unsigned short>(info->samples_per_pixel),

@@ -15,13 +15,17 @@ struct JPEGMarkers {
     var height: Int?, width: Int?
     /// Whether an APP0 segment starts with `JFIF`.
     var hasJFIF = false
+    /// Whether libjpeg would warn while reading the segments before the first scan: bytes between two segments
+    /// (it skips them) or a JFIF segment whose major version is not 1.
+    var headerWarns = false
 
     /// Lossless processes (SOF3, SOF7, SOF11, SOF15).
     var isLossless: Bool { frameMarker.map { [0xC3, 0xC7, 0xCB, 0xCF].contains($0) } ?? false }
 
     init(_ b: [UInt8]) {
         var i = 2  // after SOI
-        while i + 4 <= b.count, b[i] == 0xFF {
+        while i + 4 <= b.count {
+            guard b[i] == 0xFF else { headerWarns = true; break }
             let marker = b[i + 1]
             if marker == 0xFF { i += 1; continue }  // fill byte
             if marker == 0xDA || marker == 0xD9 { break }  // start of scan / end of image
@@ -37,6 +41,7 @@ struct JPEGMarkers {
                 readFrameHeader(b[start..<end])
             } else if marker == 0xE0, end - start >= 4, b[start..<start + 4].elementsEqual("JFIF".utf8) {
                 hasJFIF = true
+                if end - start >= 7, b[start + 5] != 1 { headerWarns = true }
             } else if marker == 0xE1, orientation == nil {
                 orientation = Self.exifOrientation(b[start..<end])
             }
