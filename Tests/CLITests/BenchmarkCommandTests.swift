@@ -30,7 +30,7 @@ final class BenchmarkCommandTests: XCTestCase {
         let out = FileManager.default.temporaryDirectory.appendingPathComponent("aims-benchmark-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: out) }
         let arguments = ["benchmark", "--out", out.path, "--modalities", "nir-ivrg", "--scenes", "6", "--epochs", "1",
-                         "--control", "rgbnir", "--ablation", "none", "--json"]
+                         "--control", "rgbnir", "--ablation", "none", "--quick", "--json"]
         let first = try AimsProcess.run(arguments)
         XCTAssertEqual(first.status, 0, first.stderr)
         let results = try JSONDecoder().decode(Results.self, from: Data(first.stdout.utf8))
@@ -85,7 +85,7 @@ final class BenchmarkCommandTests: XCTestCase {
         XCTAssertEqual(again.modalities[0].methods.map(\.trainingSeconds), methods.map(\.trainingSeconds))
 
         // Other settings on the same folder are refused, naming both.
-        let other = try AimsProcess.run(["benchmark", "--out", out.path, "--modalities", "nir-ivrg", "--scenes", "7", "--epochs", "1"])
+        let other = try AimsProcess.run(["benchmark", "--out", out.path, "--modalities", "nir-ivrg", "--scenes", "7", "--epochs", "1", "--quick"])
         XCTAssertNotEqual(other.status, 0)
         XCTAssertTrue(other.stderr.contains("7 scenes") && other.stderr.contains("6 scenes"), other.stderr)
     }

@@ -6,10 +6,11 @@ import Foundation
 /// Every cue but `polarization` camouflages the objects in RGB: the wall's texture is halved, each object is matte
 /// with the wall's albedo times the wall's texture averaged over the wall patch the object hides (5 × 5 rays
 /// through its bounding disc), scaled by the ratio of the wall's shading to the object's mean shading, and the light
-/// becomes mostly ambient (direct irradiance × 0.2, the rest added to the ambient term), so shading gradients and
-/// shadows stay faint. The NIR reflectance, temperature and emissivity are matched the same way unless they are
-/// the cue. Under `polarization` every object is glass, and an object whose bounding disc overlaps an earlier one's
-/// is left out (the renderer follows a ray through one glass body at a time, not through nested ones).
+/// becomes nearly all ambient, as under an overcast sky (direct irradiance × 0.05, the rest added to the ambient
+/// term), so shading gradients and shadows stay faint. The NIR reflectance, temperature and emissivity are matched
+/// the same way unless they are the cue. Under `polarization` every object is glass, and an object whose bounding
+/// disc overlaps an earlier one's is left out (the renderer follows a ray through one glass body at a time, not
+/// through nested ones).
 public enum SynthCue: String, Sendable, Codable, CaseIterable {
     /// Every object is camouflaged glass: its absorption cancels the mirrored light on average, so it is faint in
     /// intensity, while its Fresnel reflection is strongly polarized (DoLP, AoLP).
@@ -55,7 +56,7 @@ extension SynthSceneSampler {
     }
 
     /// Direct irradiance kept under a camouflage cue (the rest moves to the ambient term).
-    static let cueDirectShare = 0.2
+    static let cueDirectShare = 0.05
 
     /// `scene` rewritten so that only `cue` separates its objects (see `SynthCue`), from its own random stream
     /// (the default scene's draws are untouched).
