@@ -21,8 +21,8 @@ struct BenchmarkCommand: Command {
     Outputs under DIR: data/<cue>/, aims/<modality>.json, runs/…, eval/…, samples/…, report.html (tables,
     curves, overlays, one picture of every channel) and results.json (the same numbers).
     Started again with the same settings, it skips finished steps and resumes an interrupted training run.
-    Budget on 2 cores: --quick (12 scenes, 2 epochs) about 10 minutes; the default (32 scenes, 4 epochs)
-    about an hour.
+    Sizes: --quick 12 scenes per cue and 2 epochs, the default 32 scenes and 4 epochs (docs/BENCHMARK.md
+    gives the wall time of the last runs).
     """
 
     let out = Option("out", .path("DIR"), default: "out/benchmark", help: "the output folder (continued when it holds a run with the same settings)")
