@@ -21,6 +21,7 @@ let package = Package(
         .library(name: "ImageIO", targets: ["ImageIO"]),
         .library(name: "Transforms", targets: ["Transforms"]),
         .library(name: "Modalities", targets: ["Modalities"]),
+        .library(name: "Distributed", targets: ["Distributed"]),
         .library(name: "SimCMF", targets: ["SimCMF"]),
         .library(name: "AIMS", targets: ["AIMS"]),
     ],
@@ -38,6 +39,8 @@ let package = Package(
         .target(name: "CGDCMShim", cxxSettings: [.unsafeFlags(["-I/usr/include/gdcm-3.0"])],
                 linkerSettings: [.linkedLibrary("gdcmMSFF"), .linkedLibrary("gdcmDSED"), .linkedLibrary("gdcmCommon"),
                                  .linkedLibrary("stdc++")]),
+        // Open MPI behind a C API, dlopen()ed only when an MPI launcher started the process (no link, no header).
+        .target(name: "CMPIShim"),
         // Vectorised C kernels of the engine (TensorKernels; TensorCore uses only its allocator and transpose):
         // softmax, norms, GEMM tiles, the FMA peak probe.
         .target(name: "CEngineKernels", cSettings: [.unsafeFlags(["-O2"])]),
@@ -50,22 +53,25 @@ let package = Package(
         .target(name: "TensorKernels", dependencies: ["TensorCore", "COpenBLAS", "CEngineKernels"], swiftSettings: optimize),
         .target(name: "Autodiff", dependencies: ["TensorCore", "TensorKernels"], swiftSettings: optimize),
         .target(name: "EngineBench", dependencies: ["TensorCore", "TensorKernels", "Autodiff"], swiftSettings: optimize),
+        // Data-parallel jobs: the Communicator (one process, or Open MPI's ranks), rank-order sums, replica checks.
+        .target(name: "Distributed", dependencies: ["TensorCore", "CMPIShim"], swiftSettings: optimize),
 
         .target(name: "ImageIO", dependencies: ["TensorCore", "TensorFiles", "CCodecShims", "CGDCMShim", "CPNG", "CTIFF", "CZlib"],
                 swiftSettings: optimize),
         .target(name: "Transforms", dependencies: ["TensorCore", "TensorKernels", "CPhysicsKernels"], swiftSettings: optimize),
         .target(name: "Modalities", dependencies: ["TensorCore", "TensorFiles", "ImageIO", "Transforms"], swiftSettings: optimize),
-        .target(name: "SimCMF", dependencies: ["TensorCore", "TensorFiles", "TensorKernels", "Autodiff"], swiftSettings: optimize),
-        .target(name: "AIMS", dependencies: ["Modalities", "SimCMF", "ImageIO", "Transforms", "TensorCore", "TensorFiles", "Autodiff"],
+        .target(name: "SimCMF", dependencies: ["TensorCore", "TensorFiles", "TensorKernels", "Autodiff", "Distributed"], swiftSettings: optimize),
+        .target(name: "AIMS", dependencies: ["Modalities", "SimCMF", "ImageIO", "Transforms", "TensorCore", "TensorFiles", "Autodiff", "Distributed"],
                 swiftSettings: optimize),
         .executableTarget(name: "aims-cli", dependencies: ["AIMS", "Modalities", "SimCMF", "ImageIO", "Transforms", "TensorCore",
-                                                           "TensorFiles", "Autodiff", "EngineBench"],
+                                                           "TensorFiles", "Autodiff", "EngineBench", "Distributed"],
                           swiftSettings: optimize),
 
         .testTarget(name: "TensorTests", dependencies: ["TensorCore", "TensorKernels", "Autodiff", "TestComparisons", "CEngineKernels"]),
         .testTarget(name: "TensorFileTests", dependencies: ["TensorCore", "TensorFiles", "TestRequirements"]),
         .testTarget(name: "ImageIOTests", dependencies: ["ImageIO", "AIMS", "TensorCore", "TensorFiles", "TensorKernels", "TestRequirements"]),
         .testTarget(name: "LayeringTests", dependencies: []),
+        .testTarget(name: "DistributedTests", dependencies: ["Distributed", "TensorCore"]),
         .testTarget(name: "TestComparisonsTests", dependencies: ["TestComparisons", "TensorCore"]),
         .testTarget(name: "AIMSTests", dependencies: ["AIMS", "Modalities", "Transforms", "SimCMF", "ImageIO", "TensorCore", "TensorFiles", "TensorKernels", "TestDatasets", "TestRequirements"]),
         .testTarget(name: "TransformsTests", dependencies: ["Transforms", "TensorCore", "TensorFiles", "TensorKernels", "TestComparisons"]),
@@ -78,7 +84,7 @@ let package = Package(
         // The one numeric comparison the numeric test targets use (NaN and infinity never pass by accident).
         .target(name: "TestComparisons", dependencies: ["TensorCore"], path: "Tests/Support/TestComparisons"),
         // Test support: skip or fail (under `make test`) when something the project provides is missing.
-        .target(name: "TestRequirements", dependencies: ["SimCMF"], path: "Tests/Support/TestRequirements"),
+        .target(name: "TestRequirements", dependencies: ["SimCMF", "TensorCore", "TensorFiles"], path: "Tests/Support/TestRequirements"),
         // Runs the built `aims` executable end to end.
         .testTarget(name: "CLITests", dependencies: ["aims-cli", "ImageIO", "SimCMF", "TensorCore", "TensorFiles", "TensorKernels", "Autodiff", "TestDatasets", "TestRequirements", "Transforms"]),
     ],

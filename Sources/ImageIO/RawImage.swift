@@ -64,15 +64,18 @@ public struct RawImage: Sendable, Equatable {
         precondition(tensor.rank == 3, "RawImage(tensor:): expected [C, H, W], got \(tensor.shape)")
         let c = tensor.shape[0], h = tensor.shape[1], w = tensor.shape[2]
         let hw = h * w
-        var interleaved = [Float](repeating: 0, count: c * hw)
-        tensor.withUnsafeBufferPointer { src in
-            for p in 0..<hw { for k in 0..<c { interleaved[p * c + k] = src[k * hw + p] } }
-        }
         var out = [UInt8](repeating: 0, count: c * hw * dtype.byteSize)
-        out.withUnsafeMutableBytes { dst in
-            interleaved.withUnsafeBufferPointer { src in
-                dtype.encode(src.baseAddress!, count: c * hw, littleEndian: 1.littleEndian == 1, into: dst.baseAddress!)
+        func encode(_ src: UnsafeBufferPointer<Float>) {
+            out.withUnsafeMutableBytes { dst in dtype.encode(src.baseAddress!, count: c * hw, littleEndian: 1.littleEndian == 1, into: dst.baseAddress!) }
+        }
+        if c == 1 {   // planar is interleaved
+            tensor.withUnsafeBufferPointer(encode)
+        } else {
+            var interleaved = [Float](repeating: 0, count: c * hw)
+            tensor.withUnsafeBufferPointer { src in
+                for p in 0..<hw { for k in 0..<c { interleaved[p * c + k] = src[k * hw + p] } }
             }
+            interleaved.withUnsafeBufferPointer(encode)
         }
         self.init(width: w, height: h, channels: c, dtype: dtype, bytes: out)
     }

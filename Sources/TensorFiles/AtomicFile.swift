@@ -4,9 +4,30 @@ import Foundation
 /// same folder, and only a complete file is renamed into place. On any failure the temporary file
 /// is removed and the destination is left as it was.
 public enum AtomicFile {
-    /// Writes `data` to `url` atomically.
+    /// Writes `data` to `url` atomically. Plain `write(2)` calls: Foundation's `Data.write` also fsyncs every
+    /// file, which is not needed for readers never to see half of one and was 7 % of converting a depth map
+    /// (two files each: the array and its JSON sidecar).
     public static func write(_ data: Data, to url: URL) throws {
-        try write(to: url) { tmp in try data.write(to: tmp) }
+        try write(to: url) { tmp in
+            let fd = open(tmp.path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o666)
+            guard fd >= 0 else { throw posixError(errno, "cannot create", tmp) }
+            var failure: Int32 = 0
+            data.withUnsafeBytes { (bytes: UnsafeRawBufferPointer) in
+                var done = 0
+                while done < bytes.count {
+                    let n = Foundation.write(fd, bytes.baseAddress! + done, bytes.count - done)
+                    if n < 0 { if errno == EINTR { continue }; failure = errno; return }
+                    done += n
+                }
+            }
+            if close(fd) != 0 && failure == 0 { failure = errno }
+            if failure != 0 { throw posixError(failure, "cannot write", tmp) }
+        }
+    }
+
+    static func posixError(_ code: Int32, _ what: String, _ url: URL) -> CocoaError {
+        CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: url.path,
+                                                 NSLocalizedDescriptionKey: "\(what) \(url.path): \(String(cString: strerror(code)))"])
     }
 
     /// Calls `produce` with a temporary path beside `url`; when it returns, renames the file it

@@ -18,17 +18,20 @@ enum BLASEnvironment {
 
     /// Re-executes `/proc/self/exe` with the settings when they are missing; returns (and the process
     /// goes on unchanged) when they are present or the re-exec is impossible.
+    /// Also applies `RankThreads.settings` (the threads of each rank under mpirun), read at load time too.
     static func applyByReexecIfNeeded() {
         let env = ProcessInfo.processInfo.environment
-        guard env[variable] == nil, env[marker] == nil else { return }
-        setenv(variable, spinLog2Cycles, 0)
+        guard env[marker] == nil else { return }
+        let wanted = (env[variable] == nil ? [(variable, spinLog2Cycles)] : []) + RankThreads.settings(env)
+        guard !wanted.isEmpty else { return }
+        for (name, value) in wanted { setenv(name, value, 0) }
         setenv(marker, "1", 1)
         let args = CommandLine.arguments
         var argv: [UnsafeMutablePointer<CChar>?] = args.map { strdup($0) }
         argv.append(nil)
         execv("/proc/self/exe", &argv)
-        // Only reached when execv failed: run as is, without the setting.
-        unsetenv(variable)
+        // Only reached when execv failed: run as is, without the settings.
+        for (name, _) in wanted { unsetenv(name) }
         for p in argv { free(p) }
     }
 }

@@ -25,24 +25,28 @@ enum CommandLineTool {
         let usage = UsageText.usage(of: selection.command, path: selection.path)
         let name = "aims " + selection.path.joined(separator: " ")
         if CommandDispatch.asksForHelp(selection.rest) {
-            print(usage)
+            if Job.prints { print(usage) }
             return 0
+        }
+        if Job.world.size > 1 && !(selection.command is any RunsDistributed.Type) {
+            Console.error("\(name): runs as one process only, not under mpirun with \(Job.world.size) ranks (train, eval, build, convert and bench distributed do)")
+            return 64
         }
         do {
             return try selection.command.init().run(try CommandDispatch.parse(selection))
         } catch let e as UsageError {
-            Console.error("\(name): \(e.message)\n\n\(usage)")
+            Console.error("\(name): \(e.message)\(Job.prints ? "\n\n" + usage : "")")
             return 64
         } catch let e as RunOptionError {
             // The library's option mistakes (Sources/AIMS/Runs/TrainingRunError.swift) are usage errors here.
-            Console.error("\(name): \(e.message)\n\n\(usage)")
+            Console.error("\(name): \(e.message)\(Job.prints ? "\n\n" + usage : "")")
             return 64
         } catch let e as ModelBuilderError {
             // An alignment or input size the chosen model cannot take (--alignment, --image-size): a usage error too.
-            Console.error("\(name): \(e.errorDescription ?? String(describing: e))\n\n\(usage)")
+            Console.error("\(name): \(e.errorDescription ?? String(describing: e))\(Job.prints ? "\n\n" + usage : "")")
             return 64
         } catch {
-            Console.error("\(name): \((error as? LocalizedError)?.errorDescription ?? String(describing: error))")
+            Console.error("\(name): \(Job.rankPrefix)\((error as? LocalizedError)?.errorDescription ?? String(describing: error))")
             return 1
         }
     }

@@ -82,6 +82,8 @@ final class SynthDatasetTests: XCTestCase {
         }
         for id in ["rgb", "depth", "nir", "thermal"] { try check(id, root, all, channels: 1 + (id == "rgb" ? 2 : 0)) }
         try check("polarization-mono", root, all, channels: 3)
+        try check("zju-rgbp-mosaic", root, all, channels: 9)
+        try check("zju-rgbp-mono", root, all, channels: 9)
         for (split, ids) in [("train", manifest.train), ("val", manifest.validation)] {
             try check("zju-rgbp", root.appendingPathComponent("zju-rgbp/\(split)"), ids.sorted(), channels: 9)
             try check("polarization-4angle", root.appendingPathComponent("zju-rgbp/\(split)"), ids.sorted(), channels: 9)

@@ -114,7 +114,11 @@ final class SynthRenderTests: XCTestCase {
     }
 
     func decoded(_ identifier: String, root: URL) throws -> (ChannelImage, Tensor?) {
-        let m = try ModalityRegistry.standard.require(identifier)
+        try decoded(ModalityRegistry.standard.require(identifier), root: root)
+    }
+
+    func decoded(_ m: any Modality, root: URL) throws -> (ChannelImage, Tensor?) {
+        let identifier = m.identifier
         let samples = try m.samples(in: root)
         XCTAssertEqual(samples.map(\.id), ["0000"], identifier)
         return (try m.decode(samples[0], root: root), try m.label(samples[0], root: root))
@@ -176,6 +180,64 @@ final class SynthRenderTests: XCTestCase {
             n += 1
         }
         XCTAssertGreaterThan(n, 150)
+    }
+
+    /// The 8-bit colour mosaic (IMX250MYR: polarizer superpixels under an RGGB of 2×2 blocks), demosaiced by the
+    /// colour reader, gives each colour's Stokes vector of the scene; read as ZJU-RGBP channels (`zju-rgbp-mosaic`)
+    /// it gives what the four-angle images give (`zju-rgbp`) away from silhouettes.
+    func testColourMosaicDecodesToEachColoursPolarization() throws {
+        let colour = try PolarizationModality(identifier: "colour", capture: .colourMosaic(.sonyIMX250), patterns: ["polarization-rgb/{id}.*"])
+        let (image, label) = try decoded(colour, root: Self.root)
+        XCTAssertEqual(image.values.shape, [9, Self.size, Self.size])
+        XCTAssertNotNil(label)
+        let v = image.values.scalars, plane = Self.size * Self.size
+        var n = 0
+        for p in Self.interior(margin: 4) where p.label == 1 {
+            let i = p.v * Self.size + p.u
+            for k in 0..<3 {
+                let (s0, s1, s2) = Self.expectedStokes(p.u, p.v, colour: k)
+                let dolp = (s1 * s1 + s2 * s2).squareRoot() / s0
+                XCTAssertEqual(Double(v[k * plane + i]), 255 * s0, accuracy: 255 * s0 * 0.04 + 1, "S0 colour \(k) at \(p)")
+                // 8-bit quantisation of four dim samples: about 2 counts of S0 (as the four-angle test), plus interpolation.
+                XCTAssertEqual(Double(v[(3 + k) * plane + i]), dolp, accuracy: 0.01 + 2.2 / (255 * s0), "DoLP colour \(k) at \(p)")
+            }
+            n += 1
+        }
+        XCTAssertGreaterThan(n, 100)
+
+        let (raw, _) = try decoded("zju-rgbp-mosaic", root: Self.root)
+        let (four, _) = try decoded("zju-rgbp", root: Self.root.appendingPathComponent("zju-rgbp/train"))
+        XCTAssertEqual(raw.channels, four.channels)
+        let r = raw.values.scalars, f = four.values.scalars
+        var compared = 0
+        for p in Self.interior(margin: 4) where p.label != 2 {
+            let i = p.v * Self.size + p.u
+            for k in 0..<3 {
+                let intensity = Double(f[k * plane + i])
+                XCTAssertEqual(Double(r[k * plane + i]), intensity, accuracy: intensity * 0.04 + 2, "I colour \(k) at \(p)")
+                XCTAssertEqual(Double(r[(6 + k) * plane + i]), Double(f[(6 + k) * plane + i]), accuracy: 0.01 + 3 / intensity,
+                               "DoLP colour \(k) at \(p)")
+            }
+            compared += 1
+        }
+        XCTAssertGreaterThan(compared, 1000)
+    }
+
+    /// A mono mosaic read as RGB (`zju-rgbp-mono`): ZJU-RGBP's nine channels with R = G = B, each the mono reading's
+    /// intensity (S0) and DoLP.
+    func testMonoMosaicReadAsRGBRepeatsTheGreyReading() throws {
+        let (rgb, _) = try decoded("zju-rgbp-mono", root: Self.root)
+        let (grey, _) = try decoded("polarization-mono", root: Self.root)
+        XCTAssertEqual(rgb.channels, PolarizationModality.zjuRGBP().channels)
+        let r = rgb.values.scalars, g = grey.values.scalars, plane = Self.size * Self.size
+        for i in stride(from: 0, to: plane, by: 7) {
+            for group in 0..<3 {
+                XCTAssertEqual(r[3 * group * plane + i], r[(3 * group + 1) * plane + i])
+                XCTAssertEqual(r[3 * group * plane + i], r[(3 * group + 2) * plane + i])
+            }
+            XCTAssertEqual(r[i], g[i], accuracy: g[i] * 1e-5 + 1e-3, "I = S0 at \(i)")
+            if g[plane + i] < 0.999 { XCTAssertEqual(r[6 * plane + i], g[plane + i], accuracy: 1e-4, "DoLP at \(i)") }
+        }
     }
 
     func testDepthLabelsNIRAndThermalMatchTheScene() throws {

@@ -173,12 +173,60 @@ final class PredictRunCommandTests: XCTestCase {
         for mask in file { XCTAssertEqual((mask["box"] as? [Int])?.count, 4); XCTAssertEqual((mask["cropBox"] as? [Int])?.count, 4) }
     }
 
+    /// `--modality`: another modality whose channels are exactly the run's decodes the samples (the same array read
+    /// through another plugin gives the same mask); one that differs in a channel's unit or name, or in the channel
+    /// count, is refused naming the channel and both descriptions; `--layout` that nothing uses is refused.
+    func testAnotherModalityMustGiveTheRunsChannels() throws {
+        func plugin(_ name: String, units: [String] = ["1", "1", "1", "1"], names: [String] = ["b0", "b1", "b2", "b3"]) throws -> URL {
+            let channels = zip(names, units).enumerated().map { c, nu in
+                "{\"name\": \"\(nu.0)\", \"unit\": \"\(nu.1)\", \"kind\": \"intensity\", \"file\": \"raw/{id}.npy\", \"band\": \(c)}"
+            }.joined(separator: ", ")
+            let url = base.appendingPathComponent("\(name).json")
+            try Data("{\"identifier\": \"\(name)\", \"channels\": [\(channels)]}".utf8).write(to: url)
+            return url
+        }
+        let out = base.appendingPathComponent("other")
+        let sq = dataset.squares["s03"]!, side = dataset.squareSide
+        let box = "\(sq.x),\(sq.y),\(sq.x + side),\(sq.y + side)"
+        let own = try AimsProcess.run(["predict", "--run", run.path, "--sample", sample("s03"), "--box", box, "--out", out.appendingPathComponent("own").path])
+        XCTAssertEqual(own.status, 0, own.stderr)
+        let same = try plugin("same4")
+        let r = try AimsProcess.run(["predict", "--run", run.path, "--modality", "same4", "--plugin", same.path, "--sample", sample("s03"),
+                                     "--box", box, "--out", out.appendingPathComponent("same").path, "--json"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertEqual(try json(r.stdout)["modality"] as? String, "same4")
+        XCTAssertEqual(try Data(contentsOf: out.appendingPathComponent("same/s03-mask.png")),
+                       try Data(contentsOf: out.appendingPathComponent("own/s03-mask.png")))
+
+        let kelvin = try plugin("kelvin4", units: ["K", "1", "1", "1"])
+        let k = try AimsProcess.run(["predict", "--run", run.path, "--modality", "kelvin4", "--plugin", kelvin.path, "--sample", sample("s03"),
+                                     "--box", box, "--out", out.path])
+        XCTAssertEqual(k.status, 1)
+        XCTAssertTrue(k.stderr.contains("kelvin4") && k.stderr.contains("channel 0") && k.stderr.contains("b0 in 1 (intensity)")
+                      && k.stderr.contains("b0 in K (intensity)"), k.stderr)
+        let renamed = try plugin("renamed4", names: ["b0", "b1", "nir", "b3"])
+        let n = try AimsProcess.run(["predict", "--run", run.path, "--modality", "renamed4", "--plugin", renamed.path, "--sample", sample("s03"),
+                                     "--box", box, "--out", out.path])
+        XCTAssertEqual(n.status, 1)
+        XCTAssertTrue(n.stderr.contains("channel 2") && n.stderr.contains("nir in 1"), n.stderr)
+        let nine = try AimsProcess.run(["predict", "--run", run.path, "--modality", "zju-rgbp-mosaic", "--sample", sample("s03"),
+                                        "--box", box, "--out", out.path])
+        XCTAssertEqual(nine.status, 1)
+        XCTAssertTrue(nine.stderr.contains("channels") && nine.stderr.contains("4 (b0 in 1") && nine.stderr.contains("9 (I R in counts"), nine.stderr)
+        let layout = try AimsProcess.run(["predict", "--run", run.path, "--layout", "imx250mzr-legacy", "--sample", sample("s03"),
+                                          "--box", box, "--out", out.path])
+        XCTAssertEqual(layout.status, 1)
+        XCTAssertTrue(layout.stderr.contains("--layout") && layout.stderr.contains("square4"), layout.stderr)
+    }
+
     func testUsageErrors() throws {
         for args in [["predict", "--run", run.path, "--out", "/tmp/x", "--box", "1,1,2,2"],
                      ["predict", "--image", "a.png", "--sample", "b.png", "--box", "1,1,2,2", "--out", "/tmp/x.png"],
                      ["predict", "--run", run.path, "--sample", sample("s00"), "--everything", "--box", "1,1,2,2", "--out", "/tmp/x"],
                      ["predict", "--run", run.path, "--sample", sample("s00"), "--box", "1,1,2,2", "--points-per-side", "4", "--out", "/tmp/x"],
                      ["predict", "--run", run.path, "--image", "a.png", "--box", "1,1,2,2", "--out", "/tmp/x"],
+                     ["predict", "--run", run.path, "--sample", sample("s00"), "--plugin", "p.json", "--box", "1,1,2,2", "--out", "/tmp/x"],
+                     ["predict", "--image", "a.png", "--modality", "rgb", "--box", "1,1,2,2", "--out", "/tmp/x.png"],
                      ["predict", "--run", run.path, "--sample", sample("s00"), "--everything", "--crop-n-layers", "2",
                       "--points-per-side", "2", "--crop-n-points-downscale-factor", "2", "--out", "/tmp/x"]] {
             let r = try AimsProcess.run(args)

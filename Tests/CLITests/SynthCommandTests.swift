@@ -23,7 +23,7 @@ final class SynthCommandTests: XCTestCase {
         XCTAssertTrue(r.stderr.contains("aims synth 4/4"), r.stderr)
         let s = try JSONDecoder().decode(Summary.self, from: Data(r.stdout.utf8))
         XCTAssertEqual([s.scenes, s.width, s.height, s.train, s.validation], [4, 64, 64, 3, 1])
-        XCTAssertEqual(s.conventions, ["zju", "mosaic", "nyu", "ivrg", "thermal", "pgsnet"])
+        XCTAssertEqual(s.conventions, ["zju", "mosaic", "nyu", "ivrg", "thermal", "mosaic-rgb", "pgsnet"])
         let fm = FileManager.default
         let manifest = try JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("synth.json"))) as! [String: Any]
         let train = manifest["train"] as! [String], val = manifest["validation"] as! [String]
@@ -31,7 +31,7 @@ final class SynthCommandTests: XCTestCase {
         XCTAssertEqual((manifest["files"] as! [Any]).count + 1, s.files)
         let id = train[0]
         for path in ["zju-rgbp/train/0/\(id)_0°.png", "zju-rgbp/train/135/\(id)_135°.png", "zju-rgbp/train/label_sam/\(id).png",
-                     "zju-rgbp/val/45/\(val[0])_45°.png", "polarization/\(id).png", "labels/\(id).png", "depth/\(id).png",
+                     "zju-rgbp/val/45/\(val[0])_45°.png", "polarization/\(id).png", "polarization-rgb/\(id).png", "labels/\(id).png", "depth/\(id).png",
                      "rgb/\(id).png", "NYUDepthv2/RGB/\(id).png", "NYUDepthv2/Depth/\(id).npy", "NYUDepthv2/Mask_gt/\(id).png",
                      "NYUDepthv2/HHA/\(id).png", "NYUDepthv2/train.txt", "NYUDepthv2/test.txt", "nir/\(id).png",
                      "IVRG_RGBNIR/Outdoor_dataset/RGBimages/\(id)_rgb.png", "IVRG_RGBNIR/Outdoor_dataset/NIRimages/\(id)_nir.png",

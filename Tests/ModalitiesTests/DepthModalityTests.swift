@@ -49,6 +49,21 @@ final class DepthModalityTests: XCTestCase {
         assertClose(e.values.scalars, z, tolerance: 0.000063, "half a RealSense unit")
     }
 
+    /// Every kind of hole (0, negative, NaN, ±infinity) in the 16-wide blocks and in the tail of a float map: 0 with
+    /// mask 0; every positive finite depth kept as stored, mask 1.
+    func testEveryKindOfHoleIsMaskedInBlocksAndTail() throws {
+        let specials: [Float] = [0, -0.5, .nan, .infinity, -.infinity]
+        let values = (0..<37).map { i in i % 7 == 5 ? specials[(i / 7) % specials.count] : Float(i) * 0.25 + 0.1 }
+        let data = try ScratchDataset()
+        try NPY.write(Tensor(shape: [1, 37], values: values), to: try data.url("depth/f.npy"))
+        let mm = try DepthModality()
+        let image = try mm.decode(try XCTUnwrap(mm.samples(in: data.root).first), root: data.root)
+        let valid = values.map { $0 > 0 && $0.isFinite }
+        XCTAssertEqual(valid.filter { !$0 }.count, 5)
+        XCTAssertEqual(image.validMask?.scalars, valid.map { $0 ? 1 : 0 })
+        XCTAssertEqual(image.values.scalars, zip(values, valid).map { $1 ? $0 : 0 })
+    }
+
     func testHoleFillingFillsFromNeighboursAndKeepsTheMeasurementMask() throws {
         let depth = try Fixtures.physics("hha_scene_depth")
         let data = try ScratchDataset()

@@ -4,6 +4,7 @@ import TensorCore
 import TensorFiles
 import TensorKernels
 import TestComparisons
+import TestRequirements
 import XCTest
 @testable import SimCMF
 
@@ -12,8 +13,6 @@ import XCTest
 /// (fixtures/tinyvit/mobilesam_1024.safetensors and mobilesam_reference.json, written by
 /// scripts/make_mobilesam_fixtures.py; MobileSAM's own `mobile_sam.pt` cannot be fetched here).
 final class MobileSAMTests: XCTestCase {
-    static let stemNames = ["image_encoder.patch_embed.seq.0.c.weight", "image_encoder.patch_embed.seq.2.c.weight"]
-
     /// The script's closed-form input `[1, 3, side, side]`, values in [0, 1]:
     /// `v = ((((y − 512)² + (x − 384)²) >> 11) · 9 + 40c + 60 · ((y >> 6) + (x >> 6)) mod 2) & 255`, `x = v / 255`.
     static func patternInput(side: Int = 1024) -> Tensor {
@@ -30,26 +29,6 @@ final class MobileSAMTests: XCTestCase {
         return Tensor(shape: [1, 3, side, side], values: values)
     }
 
-    /// `state` (LiteMedSAM's tensors) as a MobileSAM checkpoint, as the script builds it: each 1×1 stem kernel
-    /// `w1 [out, in, 1, 1]` becomes `w3[o, i, ky, kx] = w1[o, i] · (TY[ky] · TX[kx])` (dyadic factors, so the same
-    /// float32 products as PyTorch's), and TinyViT's classification head (`norm_head`, `head`) is added, which a
-    /// loader must ignore. Stems that are 3×3 already stay as they are.
-    static func asMobileSAMCheckpoint(_ state: TensorArchive) -> TensorArchive {
-        let ty: [Float] = [0.125, 0.625, 0.25], tx: [Float] = [0.375, 0.5, 0.125]
-        var archive = state
-        for i in archive.tensors.indices where stemNames.contains(archive.tensors[i].name) && archive.tensors[i].tensor.shape.suffix(2) == [1, 1] {
-            let w1 = archive.tensors[i].tensor
-            let (o, n) = (w1.shape[0], w1.shape[1])
-            let values = w1.scalars.flatMap { w in (0..<9).map { w * (ty[$0 / 3] * tx[$0 % 3]) } }
-            archive.tensors[i].tensor = Tensor(shape: [o, n, 3, 3], values: values)
-        }
-        let head: [(String, [Int])] = [("norm_head.weight", [320]), ("norm_head.bias", [320]), ("head.weight", [1000, 320]), ("head.bias", [1000])]
-        for (name, shape) in head {
-            archive.tensors.append(NamedTensor(name: "image_encoder." + name, storedDType: .float32, tensor: Tensor.zeros(shape)))
-        }
-        return archive
-    }
-
     /// Every `step`-th row and column of `logits [1, 1, M, M]`: `[M/step, M/step]`.
     static func strided(_ logits: Tensor, step: Int) -> Tensor {
         let m = logits.shape[3], n = m / step, s = logits.scalars
@@ -64,7 +43,7 @@ final class MobileSAMTests: XCTestCase {
     /// One encoder forward at 1024 (about as costly as LiteMedSAM's at 256 plus the 3×3 stem) and two decoder passes.
     func testMobileSAMAt1024MatchesPyTorch() throws {
         let lite = try TensorFiles.read(try TinyViTFixtures.checkpointURL())
-        let checkpoint = Self.asMobileSAMCheckpoint(lite)
+        let checkpoint = MobileSAMStandIn.checkpoint(from: lite)
         XCTAssertEqual(TinyViTSAMVariant(checkpoint: lite), .liteMedSAM)
         XCTAssertEqual(TinyViTSAMVariant(checkpoint: checkpoint), .mobileSAM)
         let model = try TinyViTSAM(checkpoint: checkpoint)
@@ -117,7 +96,7 @@ final class MobileSAMTests: XCTestCase {
         let tensors = (source.parameters + source.imageEncoder.buffers + source.promptEncoder.buffers)
             .map { NamedTensor(name: $0.name, storedDType: .float32, tensor: $0.value) }
         let plain = TensorArchive(format: .safetensors, tensors: tensors)
-        let withHead = Self.asMobileSAMCheckpoint(plain)   // the stems are 3×3 already: only the head is added
+        let withHead = MobileSAMStandIn.checkpoint(from: plain)   // the stems are 3×3 already: only the head is added
         XCTAssertEqual(withHead.tensors.count, plain.tensors.count + 4)
         XCTAssertEqual(TinyViTSAMVariant(checkpoint: withHead), .mobileSAM)
         let loaded = try TinyViTSAM(checkpoint: withHead)

@@ -127,3 +127,28 @@ final class ThermalRadiometryTests: XCTestCase {
                                                   conditions: ThermalViewingConditions()))
     }
 }
+
+extension ThermalRadiometryTests {
+    /// An image of integer counts in a narrow span takes the per-count table; every pixel equals the per-value
+    /// Float64 formula rounded to Float32, and flirpy's set with values outside the calibrated range keeps its NaNs.
+    /// Non-integer counts or a NaN send the tensor down the direct path, which agrees the same way.
+    func testCountTableGivesThePerPixelFormula() throws {
+        for set in try Self.sets() {
+            let r = try set.radiometry()
+            let raw = try PhysicsFixtures.doubles("thermal_\(set.name)_raw")
+            let lo = Int(raw.min()!), span = Int(raw.max()!) - lo + 1
+            // 4 × span + 4 pixels: the table (span entries) is under a quarter of them.
+            let counts = (0..<(4 * span + 4)).map { Float(lo + ($0 * 7919) % span) }
+            var withNaN = counts
+            withNaN[5] = .nan
+            for values in [counts, counts.map { $0 + 0.5 }, withNaN] {
+                let got = r.temperatureCelsius(rawCounts: Tensor(shape: [values.count], values: values)).scalars
+                for (v, g) in zip(values, got) {
+                    let e = Float(r.temperatureCelsius(rawCounts: Double(v)))
+                    if v.isNaN { XCTAssertTrue(g.isNaN); continue }
+                    e.isNaN ? XCTAssertTrue(g.isNaN, "\(set.name) raw \(v)") : XCTAssertEqual(g, e, "\(set.name) raw \(v)")
+                }
+            }
+        }
+    }
+}

@@ -17,8 +17,8 @@ public struct ChannelConversion: Sendable {
         case stack
     }
 
-    public struct Converted: Sendable, Encodable { public var input: String; public var outputs: [String] }
-    public struct Failed: Sendable, Encodable { public var input: String; public var error: String }
+    public struct Converted: Sendable, Codable { public var input: String; public var outputs: [String] }
+    public struct Failed: Sendable, Codable { public var input: String; public var error: String }
 
     public var modality: any Modality
     public var writer: ChannelFileWriter
@@ -33,18 +33,38 @@ public struct ChannelConversion: Sendable {
         self.notes = notes
     }
 
-    /// Converts every job into `out`; `progress(k, job, error)` is called after each (k = jobs done).
-    public func run(_ jobs: [ConversionJob], into out: URL,
+    /// Converts every job into `out`, `workers` jobs at a time (default `Parallel.workerCount`: `AIMS_THREADS` or the
+    /// processor count; small files gain from this where their own loops are too short to split); the lists keep the
+    /// jobs' order. `progress(k, job, error)` is called after each (k = jobs done), one call at a time.
+    public func run(_ jobs: [ConversionJob], into out: URL, workers: Int = Parallel.workerCount,
                     progress: (Int, ConversionJob, (any Error)?) -> Void = { _, _, _ in }) -> (converted: [Converted], failed: [Failed]) {
+        var results = [Result<[URL], any Error>?](repeating: nil, count: jobs.count)
+        let lock = NSLock()
+        nonisolated(unsafe) var next = 0, done = 0
+        withoutActuallyEscaping(progress) { progress in
+            nonisolated(unsafe) let progress = progress
+            results.withUnsafeMutableBufferPointer { slots in
+                nonisolated(unsafe) let slots = slots
+                DispatchQueue.concurrentPerform(iterations: max(1, min(workers, jobs.count))) { _ in
+                    while true {
+                        lock.lock(); let k = next; next += 1; lock.unlock()
+                        guard k < jobs.count else { return }
+                        let result = Result { try convert(jobs[k], into: out) }
+                        lock.lock()
+                        slots[k] = result
+                        done += 1
+                        if case .failure(let error) = result { progress(done, jobs[k], error) } else { progress(done, jobs[k], nil) }
+                        lock.unlock()
+                    }
+                }
+            }
+        }
         var converted: [Converted] = [], failed: [Failed] = []
-        for (k, job) in jobs.enumerated() {
-            do {
-                let urls = try convert(job, into: out)
-                converted.append(Converted(input: job.display, outputs: urls.map(\.path)))
-                progress(k + 1, job, nil)
-            } catch {
-                failed.append(Failed(input: job.display, error: Self.describe(error)))
-                progress(k + 1, job, error)
+        for (job, result) in zip(jobs, results) {
+            switch result {
+            case .success(let urls)?: converted.append(Converted(input: job.display, outputs: urls.map(\.path)))
+            case .failure(let error)?: failed.append(Failed(input: job.display, error: Self.describe(error)))
+            case nil: break
             }
         }
         return (converted, failed)
@@ -54,31 +74,30 @@ public struct ChannelConversion: Sendable {
     public func convert(_ job: ConversionJob, into out: URL) throws -> [URL] {
         let stem = out.appendingPathComponent(job.output)
         if let volume = job.volume { return try VolumeConversion.write(volume, modality: modality, to: stem, notes: notes) }
-        let sequence = modality as? any FrameSequenceModality
-        let count = frames == .first || job.sample.frame != nil ? 1 : try sequence?.frameCount(job.sample, root: job.root) ?? 1
         // Every file of a multi-file sample (a composite's parts) is named as a source.
         let sources = job.sample.inputs.count > 1 ? job.sample.inputs.map { job.root.appendingPathComponent($0).path } : [job.display]
-        guard count > 1 else {
+        guard frames != .first, job.sample.frame == nil, let sequence = modality as? any FrameSequenceModality else {
             return try writer.write(modality.decode(job.sample, root: job.root), modality: modality.identifier,
                                     source: sources, to: stem, notes: notes)
         }
-        let digits = String(count - 1).count
-        func tag(_ k: Int) -> String { "@" + String(repeating: "0", count: digits - String(k).count) + String(k) }
+        func tag(_ k: Int, of count: Int) -> String {
+            let digits = String(count - 1).count
+            return "@" + String(repeating: "0", count: digits - String(k).count) + String(k)
+        }
         var perFrame: [ChannelImage] = []
         var written: [URL] = []
-        for k in 0..<count {
-            var sample = job.sample
-            sample.frame = k
-            let image = try modality.decode(sample, root: job.root)
-            if frames == .all {
-                let base = stem.deletingLastPathComponent().appendingPathComponent(stem.lastPathComponent + tag(k))
-                written += try writer.write(image, modality: modality.identifier, source: [job.display + tag(k)], to: base, notes: notes)
+        try sequence.forEachFrame(job.sample, root: job.root) { k, count, image in
+            if count == 1 {
+                written = try writer.write(image, modality: modality.identifier, source: sources, to: stem, notes: notes)
+            } else if frames == .all {
+                let base = stem.deletingLastPathComponent().appendingPathComponent(stem.lastPathComponent + tag(k, of: count))
+                written += try writer.write(image, modality: modality.identifier, source: [job.display + tag(k, of: count)], to: base, notes: notes)
             } else {
                 perFrame.append(image)
             }
         }
-        guard frames == .stack else { return written }
-        return try writer.write(Self.stack(perFrame, tags: (0..<count).map(tag)), modality: modality.identifier,
+        guard perFrame.count > 1 else { return written }
+        return try writer.write(Self.stack(perFrame, tags: perFrame.indices.map { tag($0, of: perFrame.count) }), modality: modality.identifier,
                                 source: [job.display], to: stem, notes: notes)
     }
 

@@ -44,21 +44,29 @@ public struct ChannelFileWriter: Sendable {
         try FileManager.default.createDirectory(at: stem.deletingLastPathComponent(), withIntermediateDirectories: true)
         let chosen = try selection(image.channels)
         let h = image.height, w = image.width, n = h * w
-        let values = image.values.scalars
-        let mask = image.validMask?.scalars
-        func plane(_ p: Int?) -> [Float] {
-            guard let p else { return mask ?? [Float](repeating: 1, count: n) }
-            var v = Array(values[(p * n)..<((p + 1) * n)])
-            if let mask { for i in 0..<n where mask[i] == 0 { v[i] = .nan } }
-            return v
+        let mask = image.validMask
+        /// Plane `p` (nil: the mask) with invalid pixels NaN, written to `dst` (`n` floats).
+        func fill(_ dst: UnsafeMutablePointer<Float>, _ p: Int?) {
+            guard let p else {
+                if let mask { mask.withUnsafeBufferPointer { dst.update(from: $0.baseAddress!, count: n) } } else { dst.update(repeating: 1, count: n) }
+                return
+            }
+            image.values.withUnsafeBufferPointer { all in
+                let src = all.baseAddress! + p * n
+                guard let mask else { return dst.update(from: src, count: n) }
+                mask.withUnsafeBufferPointer { m in for i in 0..<n { dst[i] = m[i] == 0 ? .nan : src[i] } }
+            }
         }
+        func plane(_ p: Int?) -> [Float] { [Float](unsafeUninitializedCapacity: n) { b, count in fill(b.baseAddress!, p); count = n } }
         var meta = ChannelFileMetadata(modality: modality, source: source, shape: [chosen.count, h, w], channels: chosen.map(\.channel),
                                        invalid: format == .png ? "0" : "NaN", notes: notes)
         var written: [URL] = []
         do {
             switch format {
             case .tiff, .npy, .nifti:
-                let stacked = Tensor(shape: [chosen.count, h, w], values: chosen.flatMap { plane($0.plane) })
+                let stacked = Tensor(shape: [chosen.count, h, w]) { out in
+                    for (k, c) in chosen.enumerated() { fill(out.baseAddress! + k * n, c.plane) }
+                }
                 if format == .tiff {
                     let url = stem.appendingPathExtension("tif")
                     try TIFFCodec.write(RawImage(tensor: stacked, dtype: .float32), to: url, description: try meta.json())

@@ -8,6 +8,8 @@ public enum ConversionError: Error, LocalizedError, Equatable {
     case notAVolume(file: String)
     /// A folder input in which the modality finds no sample and holds no file.
     case emptyFolder(path: String)
+    /// Consecutive file inputs that do not make whole samples of the modality's `filesPerSample` files.
+    case incompleteSample(modality: String, filesPerSample: Int, files: [String])
     /// An option that does not apply to the modality (e.g. thermal overrides for depth).
     case optionNotApplicable(option: String, modality: String)
 
@@ -19,6 +21,9 @@ public enum ConversionError: Error, LocalizedError, Equatable {
             return "\(file): --format nifti needs a volume (a .nii/.nii.gz file or a DICOM series folder)"
         case let .emptyFolder(path):
             return "\(path): no input files found"
+        case let .incompleteSample(modality, n, files):
+            return "\(files.count) consecutive file(s) (\(files.joined(separator: ", "))): modality '\(modality)' takes \(n) files per "
+                + "sample, in its decode order (a composite's parts one after another); name whole samples, or give their folder"
         case let .optionNotApplicable(option, modality):
             return "\(option) does not apply to modality '\(modality)'"
         }

@@ -19,34 +19,53 @@ public enum ConversionInputs {
     /// Files not treated as inputs when a folder is searched file by file (sidecars, notes).
     static let ignoredExtensions: Set<String> = ["json", "txt", "md", "csv"]
 
-    /// - A file: one single-input sample (id = its stem), output `<stem>`.
+    /// - Files: consecutive file inputs make samples of the modality's `filesPerSample` files each, in its decode
+    ///   order (`samples(fromFiles:)`, as `aims predict` groups them: RGB then depth for `rgb+depth`); a sample's
+    ///   output is its first file's stem, and messages name its first file as given.
     /// - A folder: the modality's samples (its sample patterns, so multi-file samples and composites work), each
     ///   output at its first input's relative path; when the patterns match nothing, every file under the folder
     ///   (recursively, `.json`/`.txt`/`.md`/`.csv` skipped) as a single-input sample at its relative path.
     /// - With `volumes`: each input (a NIfTI file or a DICOM series folder) is one volume job.
-    /// - Throws: `ConversionError.emptyFolder`, or `ModalityError.missingFile` for an input that does not exist.
+    /// - Throws: `ConversionError.emptyFolder`, `.incompleteSample` for a run of files that is not a whole number of
+    ///   samples, or `ModalityError.missingFile` for an input that does not exist.
     public static func jobs(_ inputs: [String], modality: any Modality, volumes: Bool = false) throws -> [ConversionJob] {
-        var jobs: [ConversionJob] = []
-        for input in inputs {
-            let url = URL(fileURLWithPath: input)
-            var isFolder: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isFolder) else {
-                throw ModalityError.missingFile(file: input, sample: "INPUT")
+        for input in inputs where !FileManager.default.fileExists(atPath: input) {
+            throw ModalityError.missingFile(file: input, sample: "INPUT")
+        }
+        if volumes {
+            return inputs.map { input in
+                let url = URL(fileURLWithPath: input), name = url.lastPathComponent
+                return ConversionJob(sample: SampleFiles(id: name, inputs: [name]), root: url.deletingLastPathComponent(),
+                                     output: stem(name), display: input, volume: url)
             }
-            let name = url.lastPathComponent
-            if volumes {
-                jobs.append(ConversionJob(sample: SampleFiles(id: name, inputs: [name]), root: url.deletingLastPathComponent(),
-                                          output: stem(name), display: input, volume: url))
-            } else if !isFolder.boolValue {
-                jobs.append(ConversionJob(sample: SampleFiles(id: stem(name), inputs: [name]), root: url.deletingLastPathComponent(),
-                                          output: stem(name), display: input))
-            } else {
-                let found = try folderJobs(url, input: input, modality: modality)
+        }
+        var jobs: [ConversionJob] = []
+        for group in InputPathGroup.split(inputs) {
+            switch group {
+            case .files(let files):
+                jobs += try fileJobs(files, modality: modality)
+            case .folder(let input):
+                let found = try folderJobs(URL(fileURLWithPath: input), input: input, modality: modality)
                 guard !found.isEmpty else { throw ConversionError.emptyFolder(path: input) }
                 jobs += found
             }
         }
         return jobs
+    }
+
+    /// Consecutive files as samples of `filesPerSample` each.
+    static func fileJobs(_ files: [String], modality: any Modality) throws -> [ConversionJob] {
+        let n = modality.filesPerSample
+        guard files.count % n == 0 else {
+            throw ConversionError.incompleteSample(modality: modality.identifier, filesPerSample: n, files: files)
+        }
+        // Sample by sample, so that each is relative to its own files' folder (a lone file's is its parent, and
+        // messages name it by its name, not by a path from a folder shared with unrelated inputs).
+        return try stride(from: 0, to: files.count, by: n).map { start in
+            let group = Array(files[start..<(start + n)])
+            let (root, samples) = try modality.samples(fromFiles: group.map { URL(fileURLWithPath: $0) })
+            return ConversionJob(sample: samples[0], root: root, output: stem((group[0] as NSString).lastPathComponent), display: group[0])
+        }
     }
 
     static func folderJobs(_ folder: URL, input: String, modality: any Modality) throws -> [ConversionJob] {

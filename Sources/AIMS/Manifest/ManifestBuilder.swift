@@ -1,3 +1,4 @@
+import Distributed
 import Foundation
 import Modalities
 import Transforms
@@ -6,6 +7,11 @@ import Transforms
 /// parallel, results reduced in sample order so the output never depends on scheduling) hashes its files, decodes
 /// it with the modality (reporting missing, unreadable and mis-sized files), counts its regions at 1024 x 1024 and,
 /// for the training split, accumulates per-channel statistics.
+///
+/// With a `communicator` of several ranks (`mpirun -np N aims build`), each rank hashes and decodes a contiguous
+/// share of the samples and the ranks all-gather every sample's result (binary property lists: the statistics'
+/// doubles travel exactly), so every rank reduces the same results in the same order into the manifest one
+/// process writes, byte for byte.
 public struct ManifestBuilder: Sendable {
     public var layout: any DatasetLayout
     public var modality: any Modality
@@ -19,8 +25,11 @@ public struct ManifestBuilder: Sendable {
     public var fractions: [Int] = [10, 25, 50, 100]
     /// Worker threads (at least 1).
     public var threads: Int = ProcessInfo.processInfo.activeProcessorCount
-    /// Called after each sample with (done, total), from worker threads (serialised).
+    /// Called after each sample with (done, total), from worker threads (serialised); under several ranks, for
+    /// this rank's share.
     public var progress: (@Sendable (Int, Int) -> Void)?
+    /// The ranks sharing the samples (default: this process alone).
+    public var communicator: any Communicator = SingleProcess()
 
     public init(layout: any DatasetLayout, modality: any Modality, root: URL, rootRecord: String) {
         self.layout = layout; self.modality = modality; self.root = root; self.rootRecord = rootRecord
@@ -43,7 +52,7 @@ public struct ManifestBuilder: Sendable {
         return parts.isEmpty ? "." : parts.joined(separator: "/")
     }
 
-    struct SampleResult {
+    struct SampleResult: Codable {
         var sample: Manifest.ManifestSample?
         var files: [String: Manifest.FileRecord] = [:]
         var statistics: ChannelStatistics?
@@ -80,7 +89,7 @@ public struct ManifestBuilder: Sendable {
         }
         listed.sort { $0.files.id < $1.files.id }
 
-        let results = process(listed)
+        let results = try process(listed)
         var samples: [Manifest.ManifestSample] = []
         var files: [String: Manifest.FileRecord] = [:]
         var stats = ChannelStatistics(channelCount: modality.channels.count)
@@ -125,8 +134,24 @@ public struct ManifestBuilder: Sendable {
             report: ValidationReport(problems: problems, referenceQuirks: listing.quirks))
     }
 
-    /// Every sample's result, in input order, computed by `threads` workers.
-    func process(_ listed: [(split: String, files: SampleFiles)]) -> [SampleResult] {
+    /// Every sample's result, in input order: this rank's contiguous share computed by `threads` workers, the
+    /// other ranks' shares gathered.
+    func process(_ listed: [(split: String, files: SampleFiles)]) throws -> [SampleResult] {
+        let c = communicator
+        guard c.size > 1 else { return processShare(listed) }
+        let share = BatchShard.positions(rank: c.rank, size: c.size, count: listed.count)
+        let encoder = PropertyListEncoder()
+        encoder.outputFormat = .binary
+        let parts = try c.allGather(Array(try encoder.encode(processShare(Array(listed[share])))))
+        return try parts.enumerated().flatMap { rank, bytes -> [SampleResult] in
+            do { return try PropertyListDecoder().decode([SampleResult].self, from: Data(bytes)) } catch {
+                throw DistributedError.inconsistent(what: "the manifest's sample results", detail: "rank \(rank)'s are unreadable: \(error)")
+            }
+        }
+    }
+
+    /// The results of `listed`, in input order, computed by `threads` workers.
+    func processShare(_ listed: [(split: String, files: SampleFiles)]) -> [SampleResult] {
         let n = listed.count
         var results = [SampleResult](repeating: SampleResult(), count: n)
         let lock = NSLock()

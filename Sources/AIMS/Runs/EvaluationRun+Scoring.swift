@@ -1,3 +1,4 @@
+import Distributed
 import Foundation
 import SimCMF
 
@@ -20,10 +21,16 @@ extension EvaluationRun {
     ///     `InteractiveResult.csv()`: NoC, the clicks and the IoU after each).
     ///   - start: when the evaluation started, for `EvaluationSummary.seconds`.
     ///   - progress: (images done, images) after each image.
+    ///   - communicator: the ranks sharing the images (`reference` and `box` only, without overlays); every rank
+    ///     gets the summary one process computes, rank 0 alone writes `csv`.
     public func score(_ protocol: EvaluationProtocol = .reference, prompt: PromptKind = .click, maxClicks: Int = 20, overlays folder: URL?,
-                      overlayChannel: Int? = nil, csv: URL?, start: Date = Date(), progress: ((Int, Int) -> Void)? = nil) throws -> EvaluationSummary {
+                      overlayChannel: Int? = nil, csv: URL?, start: Date = Date(), communicator: any Communicator = SingleProcess(),
+                      progress: ((Int, Int) -> Void)? = nil) throws -> EvaluationSummary {
         guard (`protocol` == .box) == (prompt != .click) else {
             throw RunOptionError(message: "--protocol \(`protocol`.rawValue) does not go with --prompt \(prompt.optionName)")
+        }
+        if communicator.size > 1 && (`protocol` == .clicks || folder != nil) {
+            throw RunOptionError(message: "\(`protocol` == .clicks ? "--protocol clicks" : "--overlays") runs as one process only, not under mpirun")
         }
         if `protocol` == .clicks {
             if folder != nil || overlayChannel != nil { throw RunOptionError(message: "--overlays: the clicks protocol writes no overlays") }
@@ -31,10 +38,11 @@ extension EvaluationRun {
         }
         var overlays = try folder.map { try EvaluationOverlays(folder: $0, inputChannels: model.inputChannels, channel: overlayChannel) }
         if overlays == nil, overlayChannel != nil { throw RunOptionError(message: "--overlay-channel needs --overlays DIR") }
-        let (result, regions) = try Evaluator(options: EvaluationOptions(promptKind: prompt))
-            .evaluate(model, on: source, progress: progress, predictions: overlays == nil ? nil : { try overlays!.write($0) })
+        var evaluator = Evaluator(options: EvaluationOptions(promptKind: prompt))
+        evaluator.communicator = communicator
+        let (result, regions) = try evaluator.evaluate(model, on: source, progress: progress, predictions: overlays == nil ? nil : { try overlays!.write($0) })
         try overlays?.writeCSV()
-        if let csv { try regions.writeCSV(to: csv) }
+        if let csv, communicator.isRoot { try regions.writeCSV(to: csv) }
         return summary(`protocol`, prompt: prompt, images: result.imageCount, skipped: result.skippedImages, regions: result.regionCount,
                        mIoU: result.mIoU, interval: Self.interval(regions.map(\.iou), regions.map(\.exampleIndex)), mDice: result.mDice,
                        meanLoss: result.meanLoss, csv: csv, start: start)

@@ -6,6 +6,8 @@ public enum PredictionError: Error, LocalizedError, Equatable {
     case sampleMismatch(sample: String, file: String, field: String, expected: String, got: String, run: String)
     /// The run's modality now declares other channels than the run recorded at training (`aims-train.json: inputChannels`).
     case modalityChanged(modality: String, field: String, recorded: String, now: String, run: String)
+    /// The modality given instead of the run's (`--modality`) decodes into other channels than the run was trained on.
+    case modalityDoesNotFit(modality: String, field: String, expected: String, got: String, run: String)
     /// `--sample` named no sample: an empty folder, or a folder whose files the modality finds no sample in.
     case noSamples(path: String, modality: String)
     /// A prompt outside the image.
@@ -19,6 +21,8 @@ public enum PredictionError: Error, LocalizedError, Equatable {
             return "\(file): \(field): expected \(expected), got \(got) (sample \(sample) does not fit run \(run))"
         case let .modalityChanged(modality, field, recorded, now, run):
             return "modality \(modality): \(field): run \(run) was trained on \(recorded), the modality now gives \(now)"
+        case let .modalityDoesNotFit(modality, field, expected, got, run):
+            return "modality \(modality): \(field): run \(run) was trained on \(expected), this modality gives \(got)"
         case let .noSamples(path, modality):
             return "\(path): no sample of modality \(modality) (give its files, or a folder in its layout)"
         case let .promptOutside(option, sample, expected, got):

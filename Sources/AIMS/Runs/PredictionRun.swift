@@ -28,51 +28,63 @@ public struct PredictionRun {
 
     public var record: RunRecord { trained.record }
 
-    /// - Throws: `TrainingRunError` (no run, changed files), `PredictionError.modalityChanged` when the modality's
-    ///   channels are no longer those the run recorded.
-    public static func load(_ folder: URL, checkpoint: String?) throws -> PredictionRun {
+    /// - Parameters:
+    ///   - modality: decode samples with this registered modality (or JSON `plugin`) instead of the run's, e.g. a raw
+    ///     colour mosaic (`zju-rgbp-mosaic`) for a run trained on ZJU-RGBP's four-angle images. Its channels must be
+    ///     exactly the run's: the same count, names, units and kinds, in order.
+    ///   - overrides: decoding settings applied to the modality (a mosaic layout, thermal conditions, a depth scale).
+    /// - Throws: `TrainingRunError` (no run, changed files), `PredictionError.modalityChanged` when the run's modality's
+    ///   channels are no longer those the run recorded, `PredictionError.modalityDoesNotFit` for a `modality` whose
+    ///   channels differ from the run's, `ConversionError.optionNotApplicable` for an override nothing uses.
+    public static func load(_ folder: URL, checkpoint: String?, modality other: String? = nil, plugin: String? = nil,
+                            overrides: ModalityOverrides = ModalityOverrides()) throws -> PredictionRun {
         let record = try RunRecord.read(from: folder)
-        let trained = try TrainedModel.load(folder, checkpoint: checkpoint, record: record)
-        let modality = try DatasetSelection.modality(record.modality, plugin: record.plugin)
-        guard modality.channels.count == record.channels else {
-            throw TrainingRunError.channelMismatch(modality: modality.identifier, channels: modality.channels.count, run: folder.path,
-                                                   modelChannels: record.channels)
-        }
-        if let recorded = record.inputChannels, recorded != modality.channels {
-            throw PredictionError.modalityChanged(modality: modality.identifier, field: "channels", recorded: ChannelText.list(recorded),
-                                                  now: ChannelText.list(modality.channels), run: folder.path)
+        let trained = try TrainedModel.load(folder, checkpoint: checkpoint, record: record, plugin: other == nil)
+        // The run's own modality is read once: to decode with, and for runs recorded before `inputChannels`.
+        let own = other == nil || record.inputChannels == nil ? try DatasetSelection.modality(record.modality, plugin: record.plugin) : nil
+        let recorded = record.inputChannels ?? own!.channels
+        let modality = try overrides.apply(to: other.map { try DatasetSelection.modality($0, plugin: plugin) } ?? own!)
+        if other != nil {
+            guard modality.channels.count == recorded.count else {
+                throw PredictionError.modalityDoesNotFit(modality: modality.identifier, field: "channels",
+                                                         expected: "\(recorded.count) (\(ChannelText.list(recorded)))",
+                                                         got: "\(modality.channels.count) (\(ChannelText.list(modality.channels)))", run: folder.path)
+            }
+            if let d = ChannelText.firstDifference(modality.channels, expected: recorded) {
+                throw PredictionError.modalityDoesNotFit(modality: modality.identifier, field: d.field, expected: d.expected, got: d.got, run: folder.path)
+            }
+        } else {
+            guard modality.channels.count == record.channels else {
+                throw TrainingRunError.channelMismatch(modality: modality.identifier, channels: modality.channels.count, run: folder.path,
+                                                       modelChannels: record.channels)
+            }
+            if recorded != modality.channels {
+                throw PredictionError.modalityChanged(modality: modality.identifier, field: "channels", recorded: ChannelText.list(recorded),
+                                                      now: ChannelText.list(modality.channels), run: folder.path)
+            }
         }
         guard let model = trained.model as? any ScoredMaskDecoding else { throw PredictionError.unsupportedModel(description: trained.description) }
         let normalization = try DatasetSelection.constants(means: record.means, standardDeviations: record.standardDeviations)
             .resolve(modality: modality, root: URL(fileURLWithPath: record.data), samples: [])
-        return PredictionRun(trained: trained, modality: modality, normalization: normalization, model: model,
-                             channels: record.inputChannels ?? modality.channels)
+        return PredictionRun(trained: trained, modality: modality, normalization: normalization, model: model, channels: recorded)
     }
 
     /// The samples `paths` name, in order: a folder gives every sample the modality finds in it (its own discovery);
     /// consecutive files form samples of `filesPerSample` files each (e.g. RGB then depth for `rgb+depth`).
     public func samples(_ paths: [String]) throws -> [PredictionSample] {
         var out: [PredictionSample] = []
-        var files: [URL] = []
-        func flush() throws {
-            guard !files.isEmpty else { return }
-            let (root, samples) = try modality.samples(fromFiles: files)
-            out += samples.map { PredictionSample(root: root, files: $0) }
-            files = []
-        }
-        for path in paths {
-            var isDirectory: ObjCBool = false
-            if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
-                try flush()
+        for group in InputPathGroup.split(paths) {
+            switch group {
+            case .files(let files):
+                let (root, samples) = try modality.samples(fromFiles: files.map { URL(fileURLWithPath: $0) })
+                out += samples.map { PredictionSample(root: root, files: $0) }
+            case .folder(let path):
                 let root = URL(fileURLWithPath: path, isDirectory: true)
                 let found = try modality.samples(in: root)
                 guard !found.isEmpty else { throw PredictionError.noSamples(path: path, modality: modality.identifier) }
                 out += found.map { PredictionSample(root: root, files: $0) }
-            } else {
-                files.append(URL(fileURLWithPath: path))
             }
         }
-        try flush()
         return out
     }
 
@@ -101,9 +113,7 @@ public struct PredictionRun {
         guard image.values.rank == 3, image.channelCount == channels.count else {
             throw mismatch(first, "channels", "\(channels.count) (\(ChannelText.list(channels)))", "\(image.values.shape)")
         }
-        for (k, (got, want)) in zip(image.channels, channels).enumerated() where got != want {
-            throw mismatch(first, "channel \(k)", ChannelText.describe(want), ChannelText.describe(got))
-        }
+        if let d = ChannelText.firstDifference(image.channels, expected: channels) { throw mismatch(first, d.field, d.expected, d.got) }
         if let mask = image.validMask, mask.shape != [image.height, image.width] {
             throw mismatch(first, "valid mask", "shape [\(image.height), \(image.width)]", "\(mask.shape)")
         }
@@ -158,4 +168,9 @@ public struct PredictionRun {
 enum ChannelText {
     static func describe(_ c: ChannelDescriptor) -> String { "\(c.name) in \(c.unit) (\(c.kind))" }
     static func list(_ cs: [ChannelDescriptor]) -> String { cs.map(describe).joined(separator: ", ") }
+    /// The first channel `k` where `got` differs from `expected` (same count assumed): ("channel k", expected, got).
+    static func firstDifference(_ got: [ChannelDescriptor], expected: [ChannelDescriptor]) -> (field: String, expected: String, got: String)? {
+        guard let k = zip(got, expected).enumerated().first(where: { $0.element.0 != $0.element.1 })?.offset else { return nil }
+        return ("channel \(k)", describe(expected[k]), describe(got[k]))
+    }
 }

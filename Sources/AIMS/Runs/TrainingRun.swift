@@ -1,3 +1,4 @@
+import Distributed
 import Foundation
 import Modalities
 import SimCMF
@@ -61,7 +62,9 @@ public struct TrainingRun {
     ///   - start: when the run started, for `TrainingRunSummary.seconds`.
     ///   - log: human-readable notes (loading, resuming, skipped examples, checkpoints).
     ///   - progress: after each optimiser step, with the configured number of epochs.
+    ///   - communicator: the ranks of a data-parallel run (every rank calls `train`; rank 0 alone writes `folder`).
     public func train(configuration new: TrainingConfiguration, epochs: Int?, embeddingCacheBytes: Int?, start: Date,
+                      communicator: any Communicator = SingleProcess(),
                       log: @escaping (String) -> Void, progress: @escaping (TrainingProgress, _ epochs: Int) -> Void) throws -> TrainingRunSummary {
         var record = record
         let weights = URL(fileURLWithPath: record.weights)
@@ -104,8 +107,10 @@ public struct TrainingRun {
             : try ModalityExampleSource(modality: modality, root: dataRoot, samples: samples, ids: record.split.validation, inputSize: side,
                                         normalization: normalization, cacheCapacity: validationCache)
 
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let writes = communicator.isRoot
+        if writes { try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true) }
         let trainer = try Trainer(model: model, configuration: configuration, runFolder: folder)
+        trainer.communicator = communicator
         trainer.log = log
         if let embeddingCacheBytes { trainer.embeddingCacheBytes = embeddingCacheBytes }
         var resumedFrom: Int?
@@ -113,19 +118,22 @@ public struct TrainingRun {
             // A run interrupted before its first checkpoint starts over from epoch 0 with its recorded settings.
             if try trainer.resume() { resumedFrom = trainer.epoch } else { log("no checkpoint yet in \(folder.path); starting at epoch 0") }
         }
-        try record.write(to: folder)
-        // Hashes of the run's files: the external ones (weights, plugin) once, the run's own after each checkpoint.
-        let external = try (resuming ? RunHashes.read(from: folder)?.external : nil)
-        var hashes = try RunHashes.current(of: folder, record: record, external: external)
-        try hashes.write(to: folder)
-        let recordedExternal = hashes.external
-        trainer.checkpointSaved = { [folder, record] _ in
-            hashes = try RunHashes.current(of: folder, record: record, external: recordedExternal)
+        if writes {
+            try record.write(to: folder)
+            // Hashes of the run's files: the external ones (weights, plugin) once, the run's own after each checkpoint.
+            let external = try (resuming ? RunHashes.read(from: folder)?.external : nil)
+            var hashes = try RunHashes.current(of: folder, record: record, external: external)
             try hashes.write(to: folder)
+            let recordedExternal = hashes.external
+            trainer.checkpointSaved = { [folder, record] _ in
+                hashes = try RunHashes.current(of: folder, record: record, external: recordedExternal)
+                try hashes.write(to: folder)
+            }
         }
         let trainable = model.trainableParameters.reduce(0) { $0 + $1.value.count }
         log("\(built.description); \(trainable) trainable values; "
-            + "\(training.count) training / \(validation?.count ?? 0) validation samples of \(modality.identifier) at \(model.inputSize)x\(model.inputSize)")
+            + "\(training.count) training / \(validation?.count ?? 0) validation samples of \(modality.identifier) at \(model.inputSize)x\(model.inputSize)"
+            + (communicator.size > 1 ? "; data-parallel on \(communicator.size) ranks, each batch of \(configuration.batchSize) split over them" : ""))
         let selection = ModelSelection.of(record)
         log("model selection: \(selection.split.rawValue) (\(selection.note))")
         let total = configuration.epochs

@@ -12,6 +12,7 @@ import Transforms
 ///     zju-rgbp/{train,val}/{0,45,90,135}/<id>_<a>°.png    8-bit RGB behind a polarizer at a°
 ///     zju-rgbp/{train,val}/label_sam/<id>.png
 ///     polarization/<id>.png                               16-bit IMX250MZR mono mosaic [[90,45],[135,0]]
+///     polarization-rgb/<id>.png                           8-bit IMX250MYR colour mosaic (RGGB of 2x2 polarizer blocks)
 ///     rgb/<id>.png, depth/<id>.png                        8-bit RGB; 16-bit z-depth in mm (0 = no return)
 ///     NYUDepthv2/{RGB,Mask_gt,HHA}/<id>.png, NYUDepthv2/Depth/<id>.npy (float32 z-depth, m), NYUDepthv2/{train,test}.txt
 ///     nir/<id>.png                                        8-bit NIR
@@ -131,11 +132,12 @@ public struct SynthDatasetWriter: Sendable {
 
     static func directories(_ c: Set<SynthConvention>) -> [String] {
         var d = ["scenes"]
-        if !c.isDisjoint(with: [.mosaic, .nyu, .ivrg, .thermal]) { d.append("labels") }
+        if !c.isDisjoint(with: [.mosaic, .colourMosaic, .nyu, .ivrg, .thermal]) { d.append("labels") }
         if c.contains(.zju) {
             for split in ["train", "val"] { d += ["0", "45", "90", "135", "label_sam"].map { "zju-rgbp/\(split)/\($0)" } }
         }
         if c.contains(.mosaic) { d.append("polarization") }
+        if c.contains(.colourMosaic) { d.append("polarization-rgb") }
         if c.contains(.nyu) { d += ["rgb", "depth", "NYUDepthv2/RGB", "NYUDepthv2/Depth", "NYUDepthv2/Mask_gt", "NYUDepthv2/HHA"] }
         if c.contains(.ivrg) {
             d += ["nir"] + ["RGBimages", "NIRimages", "masks"].map { "IVRG_RGBNIR/Outdoor_dataset/\($0)" }

@@ -17,7 +17,7 @@ public struct SynthImages: Sendable {
     }
 
     /// Noise streams, one per stored image.
-    enum Stream: UInt64 { case rgb = 1, angle0, angle45, angle90, angle135, mosaic, nir, thermal, aolp = 20, dolp = 21 }
+    enum Stream: UInt64 { case rgb = 1, angle0, angle45, angle90, angle135, mosaic, nir, thermal, colourMosaic, aolp = 20, dolp = 21 }
 
     private func quantise(_ values: [Float], scale: Double, maxValue: Double, stream: Stream, sigma: Double? = nil) -> [Double] {
         var g = SynthRandom(seed: seed, stream: stream.rawValue)
@@ -78,6 +78,23 @@ public struct SynthImages: Sendable {
             values[i] = (planes[k][0][i] + planes[k][1][i] + planes[k][2][i]) / 3
         }
         return gray16(quantise(values, scale: 65535, maxValue: 65535, stream: .mosaic))
+    }
+
+    /// An 8-bit IMX250MYR-style colour division-of-focal-plane mosaic: polarizer superpixels with `layout` under a
+    /// Bayer RGGB of 2×2 blocks (4×4 period: block rows/columns (0,0) red, (0,1) and (1,0) green, (1,1) blue, as
+    /// `PolarizationDemosaicing.demosaicColor` reads it); at each pixel 255·I_c(α) of its colour c and polarizer α,
+    /// the same values the four-angle RGB images hold at that pixel.
+    public func colourMosaic(layout: PolarizerMosaicLayout) -> RawImage {
+        let w = frame.width, n = w * frame.height
+        var values = [Float](repeating: 0, count: n)
+        let planes = [0, 45, 90, 135].map { deg in (0..<3).map { polarizerPlane(colour: $0, degrees: deg) } }
+        for i in 0..<n {
+            let (row, col) = (i / w, i % w)
+            let block = ((row / 2) % 2, (col / 2) % 2)
+            let colour = block == (0, 0) ? 0 : (block == (1, 1) ? 2 : 1)
+            values[i] = planes[layout.channel(row: row, col: col)][colour][i]
+        }
+        return interleave8([quantise(values, scale: 255, maxValue: 255, stream: .colourMosaic)])
     }
 
     /// PGSNet's polarization images, 8-bit RGB each: AoLP = ½·atan2(S2, S1) folded into [0, π) as 255·AoLP/π, and

@@ -58,6 +58,8 @@ public enum SynthConvention: String, Sendable, Codable, CaseIterable, Comparable
     case ivrg
     /// `thermal/<id>.fff` (FLIR FFF) + `labels/<id>.png`, and `RGB-Thermal-Glass/…` with CSVs.
     case thermal
+    /// `polarization-rgb/<id>.png` (8-bit IMX250MYR colour mosaic, the raw form of the ZJU images) + `labels/<id>.png`.
+    case colourMosaic = "mosaic-rgb"
     /// `PGSNet/{train,test}/{image,aolp,dolp}/<id>_{rgb,aolp,dolp}.tiff` (8-bit, 3 colours) + `instance_mask/<id>_instance_mask.png`.
     case pgsnet
 

@@ -52,7 +52,7 @@ struct SynthSceneFiles {
         written.append(sceneJSON)
 
         let labels = images.labels()
-        if !conventions.isDisjoint(with: [.mosaic, .nyu, .ivrg, .thermal]) { try png(labels, "labels/\(id).png", key: "labels") }
+        if !conventions.isDisjoint(with: [.mosaic, .colourMosaic, .nyu, .ivrg, .thermal]) { try png(labels, "labels/\(id).png", key: "labels") }
         let rgb = images.rgb()
         if conventions.contains(.zju) {
             let split = "zju-rgbp/" + (validation ? "val" : "train")
@@ -69,6 +69,7 @@ struct SynthSceneFiles {
             try png(labels, "\(split)/instance_mask/\(id)_instance_mask.png", key: "labels")
         }
         if conventions.contains(.mosaic) { try png(images.mosaic(layout: .sonyIMX250), "polarization/\(id).png") }
+        if conventions.contains(.colourMosaic) { try png(images.colourMosaic(layout: .sonyIMX250), "polarization-rgb/\(id).png") }
         if conventions.contains(.nyu) {
             try png(rgb, "rgb/\(id).png", key: "rgb")
             try png(images.depthMillimetres(), "depth/\(id).png")

@@ -15,7 +15,8 @@ public struct ModalityRegistry: Sendable {
         return r
     }
 
-    /// rgb; polarization-mono, polarization-mono-legacy, polarization-rgb, polarization-4angle, zju-rgbp;
+    /// rgb; polarization-mono, polarization-mono-legacy, polarization-rgb, polarization-4angle, zju-rgbp, zju-rgbp-mosaic,
+    /// zju-rgbp-mono;
     /// depth (mm PNG, m float), depth-sr300; thermal; nir, nir-sentinel2; ct (DICOM HU), dicom (any DICOM values),
     /// nifti (axial middle slice); SimCMF's dataset readers (`ReferenceModality.all`).
     public static var builtInModalities: [any Modality] {
@@ -23,6 +24,7 @@ public struct ModalityRegistry: Sendable {
             try! RGBModality(),
             PolarizationModality.imx250mzr(), PolarizationModality.imx250mzrLegacy(), PolarizationModality.imx250myr(),
             PolarizationModality.fourAngleRGB(), PolarizationModality.zjuRGBP(),
+            PolarizationModality.zjuRGBPFromColourMosaic(), PolarizationModality.zjuRGBPFromMonoMosaic(),
             try! DepthModality(), DepthModality.realSenseSR300(),
             try! ThermalModality(),
             try! NIRModality(), NIRModality.sentinel2BGRN(),

@@ -53,20 +53,34 @@ public struct DepthModality: Modality {
     public func decode(_ sample: SampleFiles, root: URL) throws -> ChannelImage {
         guard sample.inputs.count == 1 else { throw ModalityError.inputCount(sample: sample.id, expected: 1, got: sample.inputs.count) }
         let path = sample.inputs[0]
-        let meters = try depthMeters(at: try SourceFiles.url(path, root: root, sample: sample.id), file: path)
-        let h = meters.shape[1], w = meters.shape[2]
-        var z = meters.scalars
-        var mask = [Float](repeating: 1, count: z.count)
-        var missing = false
-        for i in z.indices where !(z[i].isFinite && z[i] > 0) { z[i] = 0; mask[i] = 0; missing = true }
-        if let holeFilling, missing { z = holeFilling.fill(z, height: h, width: w) }
-        return ChannelImage(values: Tensor(shape: [1, h, w], values: z), channels: channels,
-                            validMask: missing ? Tensor(shape: [h, w], values: mask) : nil)
+        var z = try depthMeters(at: try SourceFiles.url(path, root: root, sample: sample.id), file: path)
+        let h = z.shape[1], w = z.shape[2]
+        // Holes (0 or non-finite) become 0; the mask is built only when there is one.
+        let missing = z.withUnsafeMutableBufferPointer { v in
+            var holes = false, i = 0
+            while i + 16 <= v.count {   // 16 at a time (the scalar loop did not vectorize)
+                let p = UnsafeMutableRawPointer(v.baseAddress! + i)
+                var x = p.loadUnaligned(as: SIMD16<Float>.self)
+                let hole = .!((x .> 0) .& (x .< .infinity))   // NaN too
+                if any(hole) {
+                    holes = true
+                    x.replace(with: 0, where: hole)
+                    p.storeBytes(of: x, as: SIMD16<Float>.self)
+                }
+                i += 16
+            }
+            for k in i..<v.count where !(v[k] > 0 && v[k] < .infinity) { v[k] = 0; holes = true }
+            return holes
+        }
+        guard missing else { return ChannelImage(values: z, channels: channels) }
+        let mask = z.withUnsafeBufferPointer { v in Tensor(shape: [h, w]) { m in for i in 0..<v.count { m[i] = v[i] > 0 ? 1 : 0 } } }
+        if let holeFilling { z = Tensor(shape: [1, h, w], values: holeFilling.fill(z.scalars, height: h, width: w)) }
+        return ChannelImage(values: z, channels: channels, validMask: mask)
     }
 
     /// The depth file at `url` in metres, `[1, H, W]`, holes as stored (0 or non-finite). `file` names it in errors.
     public func depthMeters(at url: URL, file: String) throws -> Tensor {
-        let values: Tensor
+        var values: Tensor
         let isFloat: Bool
         if SourceFiles.isRasterImage(url) {
             let raw = try ModalityError.wrapping(file) { try ImageReader.read(url) }
@@ -90,6 +104,7 @@ public struct DepthModality: Modality {
                                                expected: "PNG, TIFF, PNM, NPY or a RealSense .bin dump", got: "unrecognised content")
         }
         let scale = isFloat ? metersPerFloatUnit : metersPerUnit
-        return values.withUnsafeBufferPointer { src in Tensor(shape: values.shape) { out in for i in 0..<src.count { out[i] = Float(Double(src[i]) * scale) } } }
+        values.withUnsafeMutableBufferPointer { v in for i in 0..<v.count { v[i] = Float(Double(v[i]) * scale) } }
+        return values
     }
 }

@@ -6,7 +6,8 @@ import Transforms
 /// Polarization cameras, decoded with the physics module (`PolarizationDemosaicing`, `LinearStokes`,
 /// `PolarizationChannels`, `ZJUPolarizationCompatibility`):
 /// - four files per sample behind polarizers at 0°, 45°, 90°, 135° (grey or RGB, e.g. ZJU-RGBP), or
-/// - one raw division-of-focal-plane mosaic per sample: Sony IMX250MZR (mono) or IMX250MYR (colour).
+/// - one raw division-of-focal-plane mosaic per sample: Sony IMX250MZR (mono) or IMX250MYR (colour), or a mono
+///   mosaic read as colour (R = G = B) for a model trained on a colour camera.
 ///
 /// Output (`ChannelSet.stokes`), C colours (1 or 3): S0 × C (unit of the input, `"counts"`), DoLP × C (`"1"`, clamped
 /// to [0, 1] unless `clampDoLP` is false: interpolation noise at edges can push √(S1²+S2²) above S0), AoLP × C (`"rad"`, [0, π), kind `.angle(period: π)`), optionally cos 2·AoLP × C and sin 2·AoLP × C.
@@ -20,12 +21,34 @@ public struct PolarizationModality: Modality {
         case monoMosaic(PolarizerMosaicLayout)
         /// A raw colour DoFP mosaic (IMX250MYR: polarizer superpixels under a Bayer RGGB of 2×2 blocks).
         case colourMosaic(PolarizerMosaicLayout)
+        /// A raw mono DoFP mosaic read as colour: each of R, G, B is the grey plane, the way SAM reads a grey image
+        /// (its three input channels repeat it). For running a model trained on a colour polarization camera on a
+        /// mono one; the colour channels then carry no colour information.
+        case monoMosaicAsRGB(PolarizerMosaicLayout)
 
         var colours: Int {
             switch self {
             case .fourAngles(let c): return c
             case .monoMosaic: return 1
-            case .colourMosaic: return 3
+            case .colourMosaic, .monoMosaicAsRGB: return 3
+            }
+        }
+
+        /// The superpixel layout of a mosaic capture; nil for four-angle captures.
+        public var mosaicLayout: PolarizerMosaicLayout? {
+            switch self {
+            case .fourAngles: return nil
+            case .monoMosaic(let l), .colourMosaic(let l), .monoMosaicAsRGB(let l): return l
+            }
+        }
+
+        /// The same capture with another superpixel layout (four-angle captures unchanged).
+        public func withMosaicLayout(_ layout: PolarizerMosaicLayout) -> Capture {
+            switch self {
+            case .fourAngles: return self
+            case .monoMosaic: return .monoMosaic(layout)
+            case .colourMosaic: return .colourMosaic(layout)
+            case .monoMosaicAsRGB: return .monoMosaicAsRGB(layout)
             }
         }
     }
@@ -87,6 +110,7 @@ public struct PolarizationModality: Modality {
         case .fourAngles(let c): source = "four \(c == 3 ? "RGB" : "grey") images at 0/45/90/135°"
         case .monoMosaic(let l): source = "IMX250MZR mono mosaic \(l.anglesDegrees)"
         case .colourMosaic(let l): source = "IMX250MYR colour mosaic \(l.anglesDegrees)"
+        case .monoMosaicAsRGB(let l): source = "IMX250MZR mono mosaic \(l.anglesDegrees) read as RGB (R = G = B)"
         }
         switch channelSet {
         case .stokes(let d): return source + " -> S0, DoLP, AoLP" + (d ? ", cos/sin 2AoLP" : "")
@@ -166,7 +190,7 @@ public struct PolarizationModality: Modality {
             }
             let stacked = Tensor.stack(planes, axis: 0)  // [4, C, H, W]
             return colours == 1 ? stacked.reshaped([4, stacked.shape[2], stacked.shape[3]]) : stacked
-        case .monoMosaic(let layout), .colourMosaic(let layout):
+        case .monoMosaic(let layout), .colourMosaic(let layout), .monoMosaicAsRGB(let layout):
             guard sample.inputs.count == 1 else { throw ModalityError.inputCount(sample: sample.id, expected: 1, got: sample.inputs.count) }
             let path = sample.inputs[0]
             let raw = try SourceFiles.image(path, root: root, sample: sample.id)
@@ -175,10 +199,18 @@ public struct PolarizationModality: Modality {
             }
             let mosaic = raw.toTensor()
             return try ModalityError.wrapping(path) {
-                if case .colourMosaic = capture {
-                    return try PolarizationDemosaicing.demosaicColor(mosaic, layout: layout, method: method)
+                switch capture {
+                case .colourMosaic: return try PolarizationDemosaicing.demosaicColor(mosaic, layout: layout, method: method)
+                case .monoMosaicAsRGB:
+                    let grey = try PolarizationDemosaicing.demosaicMono(mosaic, layout: layout, method: method)  // [4, H, W]
+                    let (h, w) = (grey.shape[1], grey.shape[2])
+                    let planes = (0..<4).map { k in
+                        let plane = grey.slice(axis: 0, k..<(k + 1))
+                        return Tensor.concat([plane, plane, plane], axis: 0)
+                    }
+                    return Tensor.stack(planes, axis: 0).reshaped([4, 3, h, w])
+                default: return try PolarizationDemosaicing.demosaicMono(mosaic, layout: layout, method: method)
                 }
-                return try PolarizationDemosaicing.demosaicMono(mosaic, layout: layout, method: method)
             }
         }
     }
@@ -205,6 +237,20 @@ extension PolarizationModality {
     public static func imx250mzrLegacy(doubledAngle: Bool = false) -> PolarizationModality {
         try! PolarizationModality(identifier: "polarization-mono-legacy", capture: .monoMosaic(.polanalyserLegacy),
                                   channelSet: .stokes(doubledAngle: doubledAngle))
+    }
+
+    /// ZJU-RGBP's channels (I, AoLP, DoLP per colour, SimCMF's constants) from the raw IMX250MYR colour mosaic of the
+    /// kind of camera ZJU-RGBP was recorded with: a run trained on `zju-rgbp` applied to raw captures.
+    /// Files: `polarization-rgb/{id}.*`, labels `labels/{id}.*`.
+    public static func zjuRGBPFromColourMosaic() -> PolarizationModality {
+        try! PolarizationModality(identifier: "zju-rgbp-mosaic", capture: .colourMosaic(.sonyIMX250), channelSet: .zju,
+                                  patterns: ["polarization-rgb/{id}.*"])
+    }
+
+    /// ZJU-RGBP's channels from a mono IMX250MZR mosaic read as colour (R = G = B; `Capture.monoMosaicAsRGB`).
+    /// Files: `polarization/{id}.*`, labels `labels/{id}.*`.
+    public static func zjuRGBPFromMonoMosaic() -> PolarizationModality {
+        try! PolarizationModality(identifier: "zju-rgbp-mono", capture: .monoMosaicAsRGB(.sonyIMX250), channelSet: .zju)
     }
 
     /// Sony IMX250MYR colour mosaics.

@@ -93,14 +93,29 @@ public struct ThermalModality: Modality {
         guard (0..<frames.count).contains(index) else {
             throw ModalityError.invalidContent(file: path, field: "frame index", expected: "0..<\(frames.count)", got: "\(index)")
         }
-        let frame = frames[index]
-        return try ModalityError.wrapping(path) {
+        return try image(frames[index], file: path)
+    }
+
+    /// A FLIR frame as counts or °C (with the viewing-condition overrides).
+    private func image(_ frame: FLIRFrame, file: String) throws -> ChannelImage {
+        try ModalityError.wrapping(file) {
             let counts = try frame.rawCounts()
             if imageEncoding == .counts {
                 return ChannelImage(values: counts, channels: channels)
             }
             return try conditionOverrides.applied(to: frame.cameraInfo).radiometry().temperatureImage(rawCounts: counts)
         }
+    }
+
+    /// Every frame of a FLIR file (a SEQ read and parsed once, not once per frame); any other input is one frame.
+    public func forEachFrame(_ sample: SampleFiles, root: URL, _ body: (_ index: Int, _ count: Int, ChannelImage) throws -> Void) throws {
+        guard let path = sample.inputs.first, sample.inputs.count == 1 else { return try body(0, 1, decode(sample, root: root)) }
+        let url = try SourceFiles.url(path, root: root, sample: sample.id)
+        guard !SourceFiles.isRasterImage(url) || FLIRFile.isRadiometricJPEG(url), !SourceFiles.isNPY(url) else {
+            return try body(0, 1, decode(sample, root: root))
+        }
+        let frames = try ModalityError.wrapping(path) { try FLIRFile.frames(contentsOf: url) }
+        for (k, frame) in frames.enumerated() { try body(k, frames.count, image(frame, file: path)) }
     }
 
     /// The number of frames of the sample's FLIR file (SEQ: one per FFF frame); 1 for any other input.

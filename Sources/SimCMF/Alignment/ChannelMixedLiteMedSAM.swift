@@ -74,6 +74,7 @@ public final class ChannelMixedLiteMedSAM: SegmentationModel {
     public func decode(embeddings: Variable, prompts: SAMPrompts) throws -> Variable { try base.decode(embeddings: embeddings, prompts: prompts) }
     public func setTraining(_ training: Bool) { base.setTraining(training) }
     public var trainingBuffers: [Parameter] { base.trainingBuffers }
+    public var trainingBufferMomentum: Float? { base.trainingBufferMomentum }
     /// Frozen when neither the mixer (absent or frozen) nor anything in TinyViT trains.
     public var alignmentParameters: [Parameter] { mixer?.parameters ?? [] }
     public var addedParameters: [Parameter] { base.addedParameters }

@@ -1,4 +1,5 @@
 import Autodiff
+import Distributed
 import Foundation
 
 /// Options of the evaluation protocol.
@@ -19,8 +20,14 @@ public struct EvaluationOptions: Sendable, Equatable, Codable {
 /// (id > 0, count > threshold) gets one click at its median raster pixel (or its precomputed
 /// prompt, or its bounding box); the single-mask logits are thresholded at 0 and scored at the
 /// mask resolution against the nearest-resized label; mIoU is the mean over (image, region) pairs.
+///
+/// With a `communicator` of several ranks, each rank scores a contiguous share of the examples and the
+/// ranks gather every share's regions in example order, so every rank gets the scores, means and CSV
+/// one process computes (the model's replicas must be identical).
 public struct Evaluator {
     public var options: EvaluationOptions
+    /// The ranks sharing the evaluation (default: this process alone).
+    public var communicator: any Communicator = SingleProcess()
     public init(options: EvaluationOptions = EvaluationOptions()) { self.options = options }
 
     /// The objects of one example to segment, in ascending region order (or the given prompts' order).
@@ -36,8 +43,8 @@ public struct Evaluator {
         }
     }
 
-    /// Scores every region of every example. `progress(done, total)` after each image. With
-    /// `predictions`, each scored image is also handed back (once, after its regions are scored) with
+    /// Scores every region of every example. `progress(done, total)` after each image (of this rank's
+    /// share). With `predictions`, each scored image (of this rank's share) is also handed back (once, after its regions are scored) with
     /// every region's predicted mask (`logits > 0` at the mask size, the mask the IoU was computed
     /// on); the scores do not change.
     public func evaluate(_ model: any SegmentationModel, on source: any ExampleSource,
@@ -49,10 +56,11 @@ public struct Evaluator {
         var losses: [Double] = []
         var skipped = 0, images = 0
         let m = model.maskSize
-        for index in 0..<source.count {
+        let share = BatchShard.positions(rank: communicator.rank, size: communicator.size, count: source.count)
+        for index in share {
             let e = try source.validated(index, for: model)
             let objects = objects(of: e)
-            if objects.isEmpty { skipped += 1; progress?(index + 1, source.count); continue }
+            if objects.isEmpty { skipped += 1; progress?(index + 1 - share.lowerBound, share.count); continue }
             if options.fullResolution && e.originalLabel == nil { throw TrainingError.empty(field: "example \(index) (\(e.id)) originalLabel") }
             for o in objects where o.box == nil && options.promptKind != .click {
                 throw TrainingError.empty(field: "example \(index) (\(e.id)) region \(o.region) pixels")
@@ -85,7 +93,11 @@ public struct Evaluator {
                 }
             }
             try predictions?(ImagePrediction(example: e, maskSize: m, regions: masks))
-            progress?(index + 1, source.count)
+            progress?(index + 1 - share.lowerBound, share.count)
+        }
+        if communicator.size > 1 {
+            let all = try EvaluationShare(scores: scores, losses: losses, skipped: skipped, images: images).gathered(on: communicator)
+            scores = all.scores; losses = all.losses; skipped = all.skipped; images = all.images
         }
         guard !scores.isEmpty else { throw TrainingError.empty(field: "evaluation regions (every example was skipped)") }
         func mean(_ xs: [Double]) -> Double { xs.reduce(0, +) / Double(xs.count) }

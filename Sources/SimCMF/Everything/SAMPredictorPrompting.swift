@@ -3,10 +3,12 @@ import TensorKernels
 
 /// `SAMPredictor` as a `PointPromptedModel`: each crop of `image` is set on the predictor (SAM's
 /// resize-longest-side, normalisation and padding), clicks go through its coordinate transform and masks back
-/// through `postprocess_masks`: exactly `SamAutomaticMaskGenerator` with `SamPredictor`.
+/// through `postprocess_masks`: exactly `SamAutomaticMaskGenerator` with `SamPredictor`, for a SAM ViT or
+/// MobileSAM alike.
 public struct SAMPredictorPrompting: PointPromptedModel {
     public let predictor: SAMPredictor
-    /// `[3, H, W]`, 0–255 RGB (the predictor's geometry decides the pre-processing).
+    /// `[C, H, W]` (C the model's input channels; for SAM and MobileSAM 0–255 RGB): the predictor's geometry decides
+    /// the pre-processing.
     public let image: Tensor
 
     public init(predictor: SAMPredictor, image: Tensor) {
@@ -15,7 +17,8 @@ public struct SAMPredictorPrompting: PointPromptedModel {
     }
 
     public var imageSize: (height: Int, width: Int) { (image.shape[1], image.shape[2]) }
-    public var multimaskByDefault: Bool { true }
+    /// The model's own: three masks per point for SAM and MobileSAM.
+    public var multimaskByDefault: Bool { predictor.model.multimaskByDefault }
 
     /// Sets the crop on the predictor (replacing the previous one: prompt one crop at a time).
     public func embed(crop: CropBox, multimaskOutput: Bool) throws -> any PointPromptedCrop {

@@ -23,10 +23,11 @@ public struct SAMPrediction: Sendable {
     public var lowResLogits: Tensor
 }
 
-/// segment-anything's `SamPredictor`: embeds an image once, then predicts masks for several prompts.
-/// Runs without gradients.
+/// segment-anything's `SamPredictor` (MobileSAM's is the same code): embeds an image once, then predicts masks for
+/// several prompts. Any `ScoredMaskDecoding` model: a SAM ViT, or MobileSAM (`TinyViTSAM` at 1024, SAM's
+/// pre-processing and three-mask decoder). Runs without gradients.
 public final class SAMPredictor {
-    public let model: SAMModel
+    public let model: any ScoredMaskDecoding
     public let geometry: SAMInputGeometry
     /// The current image's `(height, width)` and its resized size inside the model input.
     public private(set) var originalSize: (height: Int, width: Int)?
@@ -34,31 +35,31 @@ public final class SAMPredictor {
     /// `[1, D, h, w]` embeddings of the current image.
     public private(set) var imageEmbeddings: Tensor?
 
-    public init(model: SAMModel, geometry: SAMInputGeometry = .resizeLongestSide()) {
+    public init(model: any ScoredMaskDecoding, geometry: SAMInputGeometry = .resizeLongestSide()) {
         self.model = model
         self.geometry = geometry
     }
 
     /// Embeds `image [C, H, W]` (for the default geometry: RGB on the 0–255 scale).
     public func setImage(_ image: Tensor) throws {
-        let c = model.configuration
-        guard image.rank == 3, image.shape[0] == c.inChannels, image.shape[1] > 0, image.shape[2] > 0 else {
-            throw SAMError.shapeMismatch(field: "image", expected: "[\(c.inChannels), H, W]", got: image.shape)
+        let (channels, side) = (model.inputChannels, model.inputSize)
+        guard image.rank == 3, image.shape[0] == channels, image.shape[1] > 0, image.shape[2] > 0 else {
+            throw SAMError.shapeMismatch(field: "image", expected: "[\(channels), H, W]", got: image.shape)
         }
         let (h, w) = (image.shape[1], image.shape[2])
         let batch = image.unsqueezed(0)
         let input: Tensor
         switch geometry {
         case let .resizeLongestSide(mean, std):
-            let resized = try SAMResizeLongestSide(targetLength: c.imageSize).apply(image: batch)
+            let resized = try SAMResizeLongestSide(targetLength: side).apply(image: batch)
             inputSize = (resized.shape[2], resized.shape[3])
-            input = try SAMImageProcessing.normalizeAndPad(resized, mean: mean, std: std, size: c.imageSize)
+            input = try SAMImageProcessing.normalizeAndPad(resized, mean: mean, std: std, size: side)
         case let .stretch(mean, std):
-            let stretched = try SAMImageProcessing.stretchToSquare(batch, size: c.imageSize)
-            inputSize = (c.imageSize, c.imageSize)
-            input = try SAMImageProcessing.normalizeAndPad(stretched, mean: mean, std: std, size: c.imageSize)
+            let stretched = try SAMImageProcessing.stretchToSquare(batch, size: side)
+            inputSize = (side, side)
+            input = try SAMImageProcessing.normalizeAndPad(stretched, mean: mean, std: std, size: side)
         }
-        imageEmbeddings = try withoutGradients { try model.encodeImage(Variable(input)).value }
+        imageEmbeddings = try withoutGradients { try model.embed(Variable(input)).value }
         originalSize = (h, w)
     }
 
@@ -76,7 +77,7 @@ public final class SAMPredictor {
         guard points.count == labels.count else {
             throw SAMError.invalidValue(field: "labels", expected: "one label per point (\(points.count)), got \(labels.count)")
         }
-        let side = model.configuration.imageSize
+        let side = model.inputSize
         let transform = { (coords: Tensor) in try self.modelCoordinates(coords, original: original) }
         var prompts = SAMPrompts()
         if !points.isEmpty {
@@ -86,7 +87,7 @@ public final class SAMPredictor {
         if let b = box { prompts.boxes = try transform(Tensor(shape: [1, 2, 2], values: [b.0, b.1, b.2, b.3])).reshaped([1, 4]) }
         if let m = maskInput { prompts.masks = m.unsqueezed(0) }
         let (low, iou) = try withoutGradients {
-            try model.decodeMasks(imageEmbeddings: Variable(embeddings), prompts: prompts, multimaskOutput: multimaskOutput)
+            try model.decodeScored(embeddings: Variable(embeddings), prompts: prompts, multimaskOutput: multimaskOutput)
         }
         let full = try withoutGradients {
             try SAMImageProcessing.postprocessMasks(low, inputSize: input, originalSize: original, paddedSize: side)
@@ -98,7 +99,7 @@ public final class SAMPredictor {
 
     /// Original pixels `[..., 2]` (x, y) → model-input pixels.
     private func modelCoordinates(_ coords: Tensor, original: (height: Int, width: Int)) throws -> Tensor {
-        let side = model.configuration.imageSize
+        let side = model.inputSize
         switch geometry {
         case .resizeLongestSide:
             return try SAMResizeLongestSide(targetLength: side).apply(coordinates: coords, originalSize: original)
@@ -119,7 +120,7 @@ public final class SAMPredictor {
         let coords = try modelCoordinates(Tensor(shape: [n, 1, 2], values: points.flatMap { [$0.x, $0.y] }), original: original)
         let prompts = SAMPrompts(pointCoordinates: coords, pointLabels: Tensor(shape: [n, 1], repeating: 1))
         let (low, iou) = try withoutGradients {
-            try model.decodeMasks(imageEmbeddings: Variable(embeddings), prompts: prompts, multimaskOutput: multimaskOutput)
+            try model.decodeScored(embeddings: Variable(embeddings), prompts: prompts, multimaskOutput: multimaskOutput)
         }
         return (low.value, iou.value)
     }
@@ -133,7 +134,7 @@ public final class SAMPredictor {
         let m = lowRes.shape
         let full = try withoutGradients {
             try SAMImageProcessing.postprocessMasks(Variable(lowRes.reshaped([1, 1] + m)), inputSize: input, originalSize: original,
-                                                    paddedSize: model.configuration.imageSize)
+                                                    paddedSize: model.inputSize)
         }
         return full.value.reshaped([original.height, original.width])
     }

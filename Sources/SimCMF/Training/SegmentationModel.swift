@@ -25,6 +25,11 @@ public protocol SegmentationModel: Module {
     /// Non-trainable tensors that training changes (BatchNorm running statistics); checkpoints
     /// save them so that a resume is exact. Default: none.
     var trainingBuffers: [Parameter] { get }
+    /// The momentum `m` of every training buffer when each is a running average updated once per training
+    /// forward, `b ← (1 − m)·b + m·x` (BatchNorm's running statistics: 0.1); nil when there are none or
+    /// they are not. Data-parallel training uses it to combine the ranks' updates into those one process
+    /// would make running the ranks' shares one after another (`Trainer.combineRanks`). Default nil.
+    var trainingBufferMomentum: Float? { get }
     /// True when nothing before or inside the image encoder trains and `embed` is deterministic in
     /// training mode too, so an image's embedding never changes while training: the trainer then
     /// computes each training image's embedding once and reuses it (`Trainer.embeddingCache`).
@@ -47,6 +52,7 @@ public protocol SegmentationModel: Module {
 extension SegmentationModel {
     public func setTraining(_ training: Bool) {}
     public var trainingBuffers: [Parameter] { [] }
+    public var trainingBufferMomentum: Float? { nil }
     public var embeddingIsFrozen: Bool { false }
     public var alignmentParameters: [Parameter] { [] }
     public var addedParameters: [Parameter] { [] }
@@ -81,6 +87,7 @@ extension TinyViTSAM: SegmentationModel {
         imageEncoder.batchNormMode = training && encoderWeightsTrain ? .training : .evaluationFolded
     }
     public var trainingBuffers: [Parameter] { imageEncoder.buffers }
+    public var trainingBufferMomentum: Float? { Conv2dBatchNorm.runningMomentum }
     public var embeddingIsFrozen: Bool { encoderIsFrozen }
     public var addedParameters: [Parameter] { fineTuningModuleParameters(self) }
 }

@@ -1,11 +1,12 @@
 import Foundation
 import TensorFiles
 
-/// The run folder's plain files: `config.json` and `metrics.jsonl` (checkpoints: `TrainingCheckpoint`).
+/// The run folder's plain files: `config.json` and `metrics.jsonl` (checkpoints: `TrainingCheckpoint`), written
+/// by rank 0 only.
 extension Trainer {
     /// Creates `checkpoints/` and writes `config.json` (training configuration, model input, trainable tensors).
     func prepareRunFolder() throws {
-        guard let runFolder, let ck = checkpointFolder else { return }
+        guard communicator.isRoot, let runFolder, let ck = checkpointFolder else { return }
         try FileManager.default.createDirectory(at: ck, withIntermediateDirectories: true)
         struct RunConfig: Codable {
             var training: TrainingConfiguration
@@ -23,7 +24,7 @@ extension Trainer {
     /// Removes the `metrics.jsonl` lines of epochs `>= epoch` (written by an interrupted attempt
     /// after the checkpoint it resumes from), so that a resumed run's file equals a straight run's.
     func dropMetrics(from epoch: Int) throws {
-        guard let url = runFolder?.appendingPathComponent("metrics.jsonl"), FileManager.default.fileExists(atPath: url.path) else { return }
+        guard communicator.isRoot, let url = runFolder?.appendingPathComponent("metrics.jsonl"), FileManager.default.fileExists(atPath: url.path) else { return }
         let lines = try String(contentsOf: url, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: true)
         let kept = lines.filter { line in
             guard let o = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any], let e = o["epoch"] as? Int else { return true }
@@ -34,7 +35,7 @@ extension Trainer {
 
     /// Appends one JSON object line to `metrics.jsonl` (keys sorted).
     func appendMetrics(_ fields: [String: Any]) throws {
-        guard let runFolder else { return }
+        guard communicator.isRoot, let runFolder else { return }
         let data = try JSONSerialization.data(withJSONObject: fields, options: [.sortedKeys]) + Data("\n".utf8)
         let url = runFolder.appendingPathComponent("metrics.jsonl")
         if !FileManager.default.fileExists(atPath: url.path) { try AtomicFile.write(Data(), to: url) }

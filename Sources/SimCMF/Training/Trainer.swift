@@ -1,4 +1,5 @@
 import Autodiff
+import Distributed
 import Foundation
 import TensorCore
 
@@ -14,16 +15,21 @@ import TensorCore
 ///
 /// `run` loads every training example once at the start to find those without a valid region
 /// (skipped and logged); the reference crashes on them (docs/REFERENCE.md §9.7).
+///
+/// With a `communicator` of several ranks (`mpirun -np N aims train`), every rank runs its own trainer on
+/// its replica of the model and the run is data-parallel (docs/ARCHITECTURE.md, "Distributed"): each batch
+/// is split over the ranks, the gradients are summed in rank order, every rank takes the same Adam step;
+/// validation splits the examples over the ranks; rank 0 alone writes the run folder.
 public final class Trainer {
     public let model: any SegmentationModel
     public let configuration: TrainingConfiguration
     public let runFolder: URL?
     public let optimizer: Adam
-    public private(set) var generator: SeededGenerator
+    public internal(set) var generator: SeededGenerator
     /// Epochs completed.
-    public private(set) var epoch = 0
-    public private(set) var bestMIoU: Double?
-    public private(set) var bestEpoch: Int?
+    public internal(set) var epoch = 0
+    public internal(set) var bestMIoU: Double?
+    public internal(set) var bestEpoch: Int?
     /// The validation after the last epoch (`TrainingConfiguration.validatesAfterLastEpoch`), once `run` has done it.
     public private(set) var finalValidation: EvaluationResult?
     /// Called after each optimiser step.
@@ -42,6 +48,19 @@ public final class Trainer {
     private var embeddingCacheUsed = 0
     /// Whether the current `run` caches embeddings.
     public private(set) var cachesEmbeddings = false
+    /// The ranks of a data-parallel run (default: this process alone). Every rank must call `resume`,
+    /// `run` and the steps in the same order; only rank 0 reads and writes `runFolder`.
+    public var communicator: any Communicator = SingleProcess()
+    /// The ranks compare digests of the parameters every this many optimiser steps and after every
+    /// epoch (`ReplicaCheck`); a divergence stops the run naming the first differing tensor.
+    public var replicaCheckInterval = 20
+    /// Gradient values per bucket of the rank-order sum (`TensorSum`).
+    public var gradientBucketElements = 8 << 20
+    /// Optimiser steps taken by this trainer object (the replica check's count).
+    var stepsTaken = 0
+    /// Wall-clock seconds this trainer spent exchanging with the other ranks in steps (the sums of gradients,
+    /// losses and buffers, the draws' states, the replica checks): what data parallelism added to its steps.
+    public internal(set) var communicationSeconds = 0.0
 
     public init(model: any SegmentationModel, configuration: TrainingConfiguration, runFolder: URL? = nil) throws {
         try configuration.validate()
@@ -64,11 +83,19 @@ public final class Trainer {
 
     /// Restores `checkpoints/last.safetensors` if the run folder has one; returns whether it did.
     /// The recorded configuration must equal this trainer's (apart from `epochs`).
+    /// With several ranks, rank 0 reads the checkpoint and every rank receives its state (`synchronizeReplicas`),
+    /// so the checkpoint need only exist where rank 0 runs.
     @discardableResult
     public func resume() throws -> Bool {
-        guard let url = lastCheckpoint, FileManager.default.fileExists(atPath: url.path) else { return false }
-        try resume(from: url)
-        return true
+        var found = false
+        if communicator.isRoot, let url = lastCheckpoint, FileManager.default.fileExists(atPath: url.path) {
+            try resume(from: url)
+            found = true
+        }
+        guard communicator.size > 1 else { return found }
+        found = try communicator.broadcast([found ? 1 : 0], from: 0) == [1]
+        if found { try synchronizeReplicas() }
+        return found
     }
 
     /// Restores the tensors, optimiser, generator, epoch and best score from a checkpoint. The model
@@ -89,9 +116,12 @@ public final class Trainer {
     }
 
     /// Indices of examples with at least one training region (others are skipped and counted).
-    func trainableIndices(_ source: any ExampleSource) throws -> [Int] {
+    func trainableIndices(_ source: any ExampleSource) throws -> [Int] { try trainableIndices(source, among: 0..<source.count) }
+
+    /// `trainableIndices` of the examples `among`.
+    func trainableIndices(_ source: any ExampleSource, among: Range<Int>) throws -> [Int] {
         var keep: [Int] = []
-        for i in 0..<source.count {
+        for i in among {
             let e = try source.example(at: i)
             if let p = e.prompts { if !p.isEmpty { keep.append(i) }; continue }
             if !ClickSampling.trainingCandidates(e.label, minimumPixels: configuration.minimumPixels).isEmpty { keep.append(i) }
@@ -101,33 +131,46 @@ public final class Trainer {
 
     /// The object of one training example: a uniformly chosen candidate region (or given prompt)
     /// and a uniformly random pixel of it; a box (jittered) when the prompt kind uses one.
-    func sampleObject(_ e: TrainingExample) -> ObjectPrompt? {
+    func sampleObject(_ e: TrainingExample) -> ObjectPrompt? { sampleObject(e, using: &generator) }
+
+    /// `sampleObject` drawing from `g`.
+    func sampleObject(_ e: TrainingExample, using g: inout SeededGenerator) -> ObjectPrompt? {
         let region: Int32, click: Click
         var givenBox: Box?
         if let given = e.prompts, !given.isEmpty {
-            let p = given[ClickSampling.uniformIndex(given.count, using: &generator)]
+            let p = given[ClickSampling.uniformIndex(given.count, using: &g)]
             region = p.region; click = p.click; givenBox = p.box
         } else {
             let cands = ClickSampling.trainingCandidates(e.label, minimumPixels: configuration.minimumPixels)
             guard !cands.isEmpty else { return nil }
-            region = cands[ClickSampling.uniformIndex(cands.count, using: &generator)]
-            guard let c = ClickSampling.randomClick(of: region, in: e.label, using: &generator) else { return nil }
+            region = cands[ClickSampling.uniformIndex(cands.count, using: &g)]
+            guard let c = ClickSampling.randomClick(of: region, in: e.label, using: &g) else { return nil }
             click = c
         }
         var box: Box?
         if configuration.promptKind != .click {
             guard let b = givenBox ?? ClickSampling.boundingBox(of: region, in: e.label) else { return nil }
-            box = ClickSampling.jittered(b, shift: configuration.boxJitter, width: e.label.width, height: e.label.height, using: &generator)
+            box = ClickSampling.jittered(b, shift: configuration.boxJitter, width: e.label.width, height: e.label.height, using: &g)
         }
         return ObjectPrompt(region: region, click: click, box: box)
     }
 
-    /// One trainer step on `indices` (a batch): the gradients, then the update. Returns the batch's
-    /// mean loss. The two halves are public so that a caller (distributed training) can combine the
-    /// gradients of several trainers between them.
+    /// One trainer step on `indices` (a batch): this rank's share of the batch (all of it for one
+    /// process) drawn and run, the ranks' gradients summed (`combineRanks`), then the update. Returns
+    /// the batch's mean loss.
     func step(_ indices: [Int], source: any ExampleSource) throws -> Double {
-        let loss = try accumulateGradients(indices, source: source)
+        let c = communicator
+        let shard = BatchShard.positions(rank: c.rank, size: c.size, count: indices.count)
+        let mine = Array(indices[shard])
+        let examples = try mine.map { try source.validated($0, for: model) }
+        let objects = c.size > 1 ? try timed { try drawObjects(examples, indices: mine, batchStart: shard.lowerBound) }
+            : try drawObjects(examples, indices: mine, batchStart: shard.lowerBound)
+        let buffersBefore = c.size > 1 ? model.trainingBuffers.map(\.value) : []
+        var loss = try accumulateGradients(examples, indices: mine, objects: objects, batchCount: indices.count)
+        if c.size > 1 { loss = try timed { try combineRanks(loss: loss, buffersBefore: buffersBefore, batchCount: indices.count) } }
         applyUpdate()
+        stepsTaken += 1
+        if c.size > 1 && stepsTaken % replicaCheckInterval == 0 { try timed { try verifyReplicas() } }
         return loss
     }
 
@@ -143,6 +186,19 @@ public final class Trainer {
     /// (nothing is updated) and draws the batch's regions and clicks from `generator`. Returns the
     /// batch's mean DiceCE loss.
     public func accumulateGradients(_ indices: [Int], source: any ExampleSource) throws -> Double {
+        let examples = try indices.map { try source.validated($0, for: model) }
+        let objects = try examples.indices.map { k in
+            guard let o = sampleObject(examples[k]) else { throw TrainingError.empty(field: "training regions of example \(indices[k]) (\(examples[k].id))") }
+            return o
+        }
+        return try accumulateGradients(examples, indices: indices, objects: objects, batchCount: indices.count)
+    }
+
+    /// `accumulateGradients` on examples already loaded, with their objects drawn: `examples` (indices
+    /// `indices` of the source) are this process's part of a batch of `batchCount` examples, so each
+    /// micro-batch's loss is weighted by its share of the whole batch (`chunk / batchCount`): the ranks'
+    /// gradients then add up to the batch's mean-loss gradient. Returns this part's weighted loss.
+    func accumulateGradients(_ examples: [TrainingExample], indices: [Int], objects: [ObjectPrompt], batchCount: Int) throws -> Double {
         model.setTraining(true)
         defer { model.setTraining(false) }
         model.zeroGrad()
@@ -150,16 +206,12 @@ public final class Trainer {
         var total = 0.0
         var start = 0
         while start < indices.count {
-            let chunk = Array(indices[start..<Swift.min(start + configuration.micro, indices.count)])
+            let part = start..<Swift.min(start + configuration.micro, indices.count)
+            let chunk = Array(indices[part])
             start += chunk.count
-            var images: [Tensor] = [], targets: [Tensor] = [], objects: [ObjectPrompt] = []
-            for i in chunk {
-                let e = try source.validated(i, for: model)
-                guard let o = sampleObject(e) else { throw TrainingError.empty(field: "training regions of example \(i) (\(e.id))") }
-                images.append(e.image)
-                targets.append(e.label.resizedNearest(height: m, width: m).mask(of: o.region))
-                objects.append(o)
-            }
+            let images = part.map { examples[$0].image }
+            let targets = part.map { examples[$0].label.resizedNearest(height: m, width: m).mask(of: objects[$0].region) }
+            let objects = Array(objects[part])
             let embeddings = cachesEmbeddings ? try cachedEmbeddings(chunk, images: images)
                 : try model.embed(Variable(Tensor.stack(images)))
             let logits = try model.decode(embeddings: embeddings, prompts: objects.samPrompts(kind: configuration.promptKind))
@@ -168,7 +220,7 @@ public final class Trainer {
             }
             let loss = Loss.diceCE(logits, target: Tensor.stack(targets).reshaped([chunk.count, 1, m, m]))
             // DiceCE is a mean over batch items, so the batch loss is the size-weighted sum of micro-batch losses.
-            let weighted = loss * (Float(chunk.count) / Float(indices.count))
+            let weighted = loss * (Float(chunk.count) / Float(batchCount))
             weighted.backward()
             total += Double(weighted.value.item)
         }
@@ -211,10 +263,11 @@ public final class Trainer {
     @discardableResult
     public func run(training: any ExampleSource, validation: (any ExampleSource)? = nil) throws -> [EpochSummary] {
         guard training.count > 0 else { throw TrainingError.empty(field: "training examples") }
-        let valid = try trainableIndices(training)
+        let valid = try distributedTrainableIndices(training)
         if valid.count < training.count { log?("skipping \(training.count - valid.count) of \(training.count) training examples without a region of >= \(configuration.minimumPixels ?? 1) pixels") }
         guard !valid.isEmpty else { throw TrainingError.empty(field: "training examples with a valid region") }
         try prepareRunFolder()
+        try synchronizeReplicas()
         embeddingCache = [:]; embeddingCacheUsed = 0
         cachesEmbeddings = embeddingCacheBytes > 0 && model.embeddingIsFrozen
         if cachesEmbeddings { log?("the image encoder is frozen: each training image is embedded once (cache budget \(embeddingCacheBytes >> 20) MiB)") }
@@ -245,14 +298,16 @@ public final class Trainer {
                     let remaining = (configuration.epochs - e - 1) * stepsPerEpoch + (stepsPerEpoch - s - 1)
                     progress(TrainingProgress(epoch: e, step: s + 1, stepsPerEpoch: stepsPerEpoch, loss: loss, learningRate: lr,
                                               imagesPerSecond: Double(Swift.min((s + 1) * b, order.count)) / Swift.max(Date().timeIntervalSince(epochStart), 1e-9),
-                                              etaSeconds: perStep * Double(remaining)))
+                                              etaSeconds: perStep * Double(remaining), globalStep: e * stepsPerEpoch + s + 1,
+                                              totalSteps: configuration.epochs * stepsPerEpoch, ranks: communicator.size))
                 }
             }
             let mean = losses.reduce(0, +) / Double(losses.count)
             epoch = e + 1
+            try verifyReplicas()
             try appendMetrics(["kind": "train", "epoch": e, "loss": mean, "lr": Double(lr), "examples": order.count,
                                "seconds": Date().timeIntervalSince(epochStart)])
-            if let url = lastCheckpoint {
+            if communicator.isRoot, let url = lastCheckpoint {
                 try TrainingCheckpoint.save(to: url, model: model, optimizer: optimizer, state: state)
                 try checkpointSaved?(url)
             }
@@ -266,8 +321,10 @@ public final class Trainer {
 
     /// Validation before epoch `e`: evaluates, records the metrics, keeps the best checkpoint.
     func validate(on source: any ExampleSource, before e: Int) throws -> EvaluationResult {
-        let (result, regions) = try Evaluator(options: configuration.evaluation).evaluate(model, on: source)
-        if let runFolder {
+        var evaluator = Evaluator(options: configuration.evaluation)
+        evaluator.communicator = communicator
+        let (result, regions) = try evaluator.evaluate(model, on: source)
+        if communicator.isRoot, let runFolder {
             let dir = runFolder.appendingPathComponent("validation", isDirectory: true)
             try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
             try regions.writeCSV(to: dir.appendingPathComponent("epoch-\(e).csv"))
@@ -277,7 +334,7 @@ public final class Trainer {
                            "regions": result.regionCount, "images": result.imageCount, "skipped": result.skippedImages])
         if bestMIoU == nil || result.mIoU > bestMIoU! {
             bestMIoU = result.mIoU; bestEpoch = e
-            if let url = bestCheckpoint {
+            if communicator.isRoot, let url = bestCheckpoint {
                 try TrainingCheckpoint.save(to: url, model: model, optimizer: optimizer, state: state)
                 try checkpointSaved?(url)
                 log?("best mIoU \(result.mIoU) before epoch \(e): \(url.path)")

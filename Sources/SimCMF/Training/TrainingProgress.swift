@@ -12,6 +12,11 @@ public struct TrainingProgress: Sendable {
     public var imagesPerSecond: Double
     /// Estimated seconds until the last epoch ends (training steps only).
     public var etaSeconds: Double
+    /// Optimiser steps since epoch 0 (1-based, counting the epochs before a resume) and in all epochs.
+    public var globalStep: Int = 0
+    public var totalSteps: Int = 0
+    /// Processes sharing each step (`mpirun -np`); `imagesPerSecond` counts every rank's images.
+    public var ranks: Int = 1
 }
 
 /// One epoch's outcome.

@@ -6,8 +6,13 @@ import Foundation
 /// Work is split into contiguous chunks; each index is processed by exactly one chunk and every
 /// kernel writes disjoint outputs, so results never depend on the number of threads.
 public enum Parallel {
-    /// Number of worker threads used for elementwise and per-window work.
-    public static let workerCount: Int = max(1, ProcessInfo.processInfo.activeProcessorCount)
+    /// Number of worker threads used for elementwise and per-window work: `AIMS_THREADS` when it is a positive
+    /// integer (`aims` sets it for each rank sharing a machine under mpirun; 1 measures one core, as
+    /// `scripts/bench_convert.py` does), else every core.
+    public static let workerCount: Int = {
+        if let text = ProcessInfo.processInfo.environment["AIMS_THREADS"], let n = Int(text), n > 0 { return n }
+        return max(1, ProcessInfo.processInfo.activeProcessorCount)
+    }()
 
     /// Runs `body` on disjoint sub-ranges covering `0..<count`, concurrently when there is enough
     /// work (`count >= 2 * grain`), else inline on the caller's thread.

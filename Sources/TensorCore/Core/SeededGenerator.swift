@@ -17,6 +17,12 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable, Codable, Equatab
         state = (splitmix(), splitmix(), splitmix(), splitmix())
     }
 
+    /// The generator whose state words are `state` (as read from `state` of another; not all zero).
+    public init(state: (UInt64, UInt64, UInt64, UInt64)) {
+        precondition(state != (0, 0, 0, 0), "SeededGenerator: an all-zero state never leaves zero")
+        self.state = state
+    }
+
     public mutating func next() -> UInt64 {
         let result = rotl(state.1 &* 5, 7) &* 9
         let t = state.1 << 17

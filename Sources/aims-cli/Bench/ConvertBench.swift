@@ -18,7 +18,8 @@ struct ConvertBench: Command {
     Without --input, a seeded random 2448x2048 8-bit mosaic is generated in memory (no decode stage).
     For a comparison with polanalyser on the same file: python3 scripts/bench_convert.py FILE
     With --modality ID INPUT...: times `aims convert ID INPUT...` as a whole (decode and write, --format), the best of
-    N runs over all inputs, in files per second (e.g. --modality thermal fixtures/thermal).
+    N runs over all inputs, in images written per second (e.g. --modality thermal --frames all fixtures/thermal).
+    AIMS_THREADS=N sets the worker threads (default: the processor count).
     """
 
     let input = Option("input", .path("MOSAIC.png"), help: "the mosaic to decode (default: a synthetic one)")
@@ -29,6 +30,8 @@ struct ConvertBench: Command {
     let modality = Option("modality", .string("ID"), help: "instead, time aims convert of INPUT... with this modality")
     let inputs = Positional(.path("INPUT"), count: .zeroOrMore, help: "with --modality: files or folders to convert")
     let format = Option("format", ValueType<ConversionFormat>.cases, default: .tiff, help: "with --modality: the output format")
+    let frames = Option("frames", ValueType<ChannelConversion.Frames>.cases, default: .first,
+                        help: "with --modality: multi-frame inputs as aims convert --frames (first, all, stack)")
 
     struct Report: Codable {
         var input: String
@@ -47,10 +50,11 @@ struct ConvertBench: Command {
         let reps = args.value(self.repetitions)
         if let id = args[modality] {
             guard !args.all(inputs).isEmpty else { throw UsageError(message: "--modality needs at least one INPUT") }
-            let report = try ModalityConvertBench.run(modality: id, inputs: args.all(inputs), format: args.value(format), repetitions: reps)
+            let report = try ModalityConvertBench.run(modality: id, inputs: args.all(inputs), format: args.value(format),
+                                                  frames: args.value(frames), repetitions: reps)
             if args[self.json] { try JSONOutput.print(report) } else {
-                print(String(format: "%@ -> %@: %d input(s) in %.4f s (best of %d), %.1f files/s", id, report.format, report.inputs,
-                             report.bestSeconds, reps, report.filesPerSecond))
+                print(String(format: "%@ -> %@: %d input(s), %d image(s) in %.4f s (best of %d), %.1f files/s, %d thread(s)", id,
+                             report.format, report.inputs, report.images, report.bestSeconds, reps, report.filesPerSecond, report.threads))
             }
             return 0
         }
@@ -92,7 +96,7 @@ struct ConvertBench: Command {
         let total = best.values.reduce(0, +)
         let (h, w) = (mosaic.shape[0], mosaic.shape[1])
         let report = Report(input: input?.path ?? "synthetic", width: w, height: h, method: methodName, repetitions: reps,
-                            threads: ProcessInfo.processInfo.activeProcessorCount, seconds: best, totalSeconds: total,
+                            threads: Parallel.workerCount, seconds: best, totalSeconds: total,
                             megapixelsPerSecond: Double(w * h) / 1e6 / total)
         if args[self.json] {
             try JSONOutput.print(report)

@@ -3,7 +3,7 @@ import Foundation
 import Modalities
 
 /// `aims build`: an AIMS manifest of a dataset folder (splits, SHA-256, statistics, region counts, report).
-struct BuildCommand: Command {
+struct BuildCommand: Command, RunsDistributed {
     static let name = "build"
     static let summary = "manifest of a dataset folder: splits, fractions, SHA-256, channel statistics, region counts, validation report"
     static let discussion = """
@@ -21,6 +21,8 @@ struct BuildCommand: Command {
     unchanged folder gives the same bytes. Modalities per dataset: zju-rgbp: zju-rgbp, polarization-4angle;
     pgsnet: pgsnet_rgbp, pgsnet_p; nyudepthv2: rgbd, d, hha, rgbhha; ivrg-rgbnir: nir-ivrg, rgbnir;
     rgb-thermal-glass: t, rgbt; each also rgb. Progress with ETA on stderr.
+    Under mpirun -np N each rank hashes and decodes a contiguous share of the samples; rank 0 gathers every
+    sample's result and writes the manifest one process would write, byte for byte.
     """
 
     let root = Positional(.path("ROOT"), help: "the dataset folder")
@@ -73,9 +75,11 @@ struct BuildCommand: Command {
         builder.validationFraction = valFraction
         builder.fractions = fractions
         builder.threads = threads
+        builder.communicator = Job.world
         let reporter = ProgressBox(label: "build: hash + decode", unit: "sample")
-        builder.progress = { done, total in reporter.update(done, total) }
+        if Job.prints { builder.progress = { done, total in reporter.update(done, total) } }
         let manifest = try builder.build()
+        guard Job.prints else { return 0 }   // under mpirun, rank 0 writes and prints
 
         for issue in manifest.report.problems { Console.error("aims build: " + issue.line) }
         if args[self.strict] && !manifest.report.isClean { throw ManifestError.strictValidation(problems: manifest.report.problems) }

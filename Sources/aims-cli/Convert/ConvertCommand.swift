@@ -1,11 +1,12 @@
 import AIMS
+import Distributed
 import Foundation
 import Modalities
 
 /// `aims convert MODALITY INPUT... --out DIR`: raw captures of any modality (built-in, JSON plugin, composite
 /// `a+b`) to physical-unit files with their channel metadata; `polarization` and `hha` are subcommands with
 /// their own options.
-struct ConvertCommand: Command {
+struct ConvertCommand: Command, RunsDistributed {
     static let name = "convert"
     static let summary = "convert raw captures of any modality to physical-unit files (TIFF, NPY, PNG, NIfTI), in bulk"
     static let discussion = """
@@ -13,8 +14,10 @@ struct ConvertCommand: Command {
     composite) and writes its channels in physical units: thermal in °C (FLIR R-JPEG/FFF/SEQ by Planck radiometry
     with the file's constants and viewing conditions, each overridable), depth in metres, ct/dicom/nifti in their
     stored units (Hounsfield for CT), nir and plugins as stored × scale + offset.
-    INPUT: a file (one sample), or a folder: the modality's samples (its sample patterns: multi-file samples and
-    composites), else every file under it; relative paths are kept under DIR.
+    INPUT: files, consecutive ones making samples of the modality's files per sample in its decode order (e.g.
+    `aims convert rgb+depth a_rgb.png a_depth.png`: RGB then depth; the output is named after the first), or a
+    folder: the modality's samples (its sample patterns: multi-file samples and composites), else every file under
+    it; relative paths are kept under DIR.
     Formats: tiff   one float32 TIFF per input (one sample per channel), channel names/units/kinds as JSON in its
                     ImageDescription; invalid pixels NaN
              npy    one float32 [C, H, W] array per input plus NAME.json (channels); invalid pixels NaN
@@ -27,6 +30,7 @@ struct ConvertCommand: Command {
     Every file is written under a temporary name and renamed when complete; a failed input leaves no output.
     Subcommands keep their own options: `aims convert polarization` (--layout, --method), `aims convert hha`.
     Progress and per-input errors go to stderr; --json prints a summary on stdout.
+    Under mpirun -np N each rank converts a contiguous share of the inputs; rank 0 prints the summary of all.
     Exit status: 0 when every input converted, 1 when any failed, 64 on usage errors.
     """
     static let subcommands: [any Command.Type] = [ConvertPolarizationCommand.self, HHACommand.self]
@@ -80,17 +84,33 @@ struct ConvertCommand: Command {
         do { _ = try writer.selection(modality.channels) } catch { throw UsageError(message: ChannelConversion.describe(error)) }
         let jobs = try ConversionInputs.jobs(args.all(inputs), modality: modality, volumes: format == .nifti)
         let conversion = ChannelConversion(modality: modality, writer: writer, frames: args.value(frames), notes: overrides.notes)
-        var progress = ProgressReporter(label: "convert", total: jobs.count, unit: "input")
-        let result = conversion.run(jobs, into: URL(fileURLWithPath: args.value(out))) { done, job, error in
-            if let error { Console.error("aims convert: \(job.display): \(ChannelConversion.describe(error))") }
-            progress.update(done, note: job.display)
+        // Under mpirun each rank converts a contiguous share of the inputs (rank 0 shows its own progress).
+        let world = Job.world
+        let share = Array(jobs[BatchShard.positions(rank: world.rank, size: world.size, count: jobs.count)])
+        var progress = ProgressReporter(label: "convert", total: share.count, unit: "input")
+        let local = conversion.run(share, into: URL(fileURLWithPath: args.value(out))) { done, job, error in
+            if let error { Console.error("aims convert: \(Job.rankPrefix)\(job.display): \(ChannelConversion.describe(error))") }
+            if Job.prints { progress.update(done, note: job.display) }
         }
+        let result = try Self.gathered(local, on: world)
+        guard Job.prints else { return Job.agreed(result.failed.isEmpty ? 0 : 1) }
         if args[json] {
             try JSONOutput.print(Summary(modality: modality.identifier, format: format.rawValue, channels: args[channels] ?? modality.channels.map(\.name),
                                          converted: result.converted, failed: result.failed))
         }
-        Console.error("aims convert: \(result.converted.count) converted, \(result.failed.count) failed")
-        return result.failed.isEmpty ? 0 : 1
+        Console.error("aims convert: \(result.converted.count) converted, \(result.failed.count) failed"
+                      + (world.size > 1 ? " on \(world.size) ranks" : ""))
+        return Job.agreed(result.failed.isEmpty ? 0 : 1)
+    }
+
+    /// Every rank's converted and failed inputs, in rank order (the order of the inputs: the shares are contiguous).
+    static func gathered(_ local: (converted: [ChannelConversion.Converted], failed: [ChannelConversion.Failed]),
+                         on world: any Communicator) throws -> (converted: [ChannelConversion.Converted], failed: [ChannelConversion.Failed]) {
+        guard world.size > 1 else { return local }
+        struct Part: Codable { var converted: [ChannelConversion.Converted]; var failed: [ChannelConversion.Failed] }
+        let parts = try world.allGather(Array(try JSONEncoder().encode(Part(converted: local.converted, failed: local.failed))))
+        let decoded = try parts.map { try JSONDecoder().decode(Part.self, from: Data($0)) }
+        return (decoded.flatMap(\.converted), decoded.flatMap(\.failed))
     }
 
     /// `C,W` in HU, or a preset's name (`soft-tissue` for "soft tissue").

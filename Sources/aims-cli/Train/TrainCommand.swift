@@ -4,7 +4,7 @@ import Modalities
 import SimCMF
 
 /// `aims train`: SimCMF fine-tuning of a SAM (or a TinyViT SAM: LiteMedSAM, MobileSAM) on a modality's dataset folder.
-struct TrainCommand: Command {
+struct TrainCommand: Command, RunsDistributed {
     static let name = "train"
     static let summary = "fine-tune SAM / LiteMedSAM / MobileSAM on a modality's dataset (SimCMF), resumable run folder"
     static let discussion = """
@@ -27,6 +27,15 @@ struct TrainCommand: Command {
     and the ETA. At 1024, ViT's global attention keeps its probabilities for backward (805 MB per block) within
     AIMS_ATTENTION_MEMORY_MB (default: a sixth of RAM, at most 4096), else recomputes them: the same gradients,
     less memory.
+
+    Across processes or machines: mpirun -np N aims train ... trains one model data-parallel (Open MPI; see
+    docs/SCALING.md). --batch stays the images per optimizer step: each batch (the same seeded shuffle on every
+    rank) is split into N contiguous shares, each rank computes its share's gradients, the gradients are summed
+    in rank order (bit-identical reruns), every rank takes the same Adam step. The run equals one process
+    running the shares as micro-batches (--micro-batch B/N), BatchNorm statistics included (per-rank batch
+    statistics, as PyTorch's DDP without SyncBatchNorm). Rank 0 alone writes RUN_DIR and prints; the ranks
+    compare parameter digests every 20 steps and stop naming the first tensor that differs. The data must be
+    readable by every rank (for --resume, RUN_DIR too); a rank that fails stops the job.
     """
 
     private static let defaults = TrainingConfiguration()
@@ -63,7 +72,10 @@ struct TrainCommand: Command {
                             + "only), lora (rank 16 on q, v of the 10 TinyViT attentions, rank 100 on q, v of the\n"
                             + "7 decoder attentions, as the reference's sam_lora: 707,584 values + the mixer)")
     let epochs = Option("epochs", .positiveInt("N"), defaultText: "\(defaults.epochs), the reference's", help: "epochs to train")
-    let batch = Option("batch", .positiveInt("N"), defaultText: "\(defaults.batchSize)", help: "images per step")
+    let batch = Option("batch", .positiveInt("N"), defaultText: "\(defaults.batchSize)", help: "images per step (over all ranks under mpirun)")
+    let microBatch = Option("micro-batch", .positiveInt("M"), defaultText: "the whole batch (each rank's share under mpirun)",
+                            help: "images per forward and backward: the gradients of the batch's micro-batches are\n"
+                              + "accumulated before the step (less memory; a divisor of --batch)")
     let learningRate = Option("lr", .number(in: 1e-12...10, "X"), defaultText: "\(defaults.learningRate)", help: "Adam's learning rate")
     let imageSize = Option("image-size", .positiveInt("S"), defaultText: "the checkpoint's, 1024 for official SAM",
                            help: "SAM input side (multiple of the patch size); a TinyViT SAM takes only its own:\n"
@@ -107,8 +119,8 @@ struct TrainCommand: Command {
         // The run: new, or the one being resumed (with its recorded model, split and normalisation).
         let run: TrainingRun
         if resume {
-            let recorded: [any NamedArgument] = [weights, alignment, strategy, imageSize, seed, valFraction, normalize, batch, learningRate,
-                                                 initialization, validateEvery, selectOn]
+            let recorded: [any NamedArgument] = [weights, alignment, strategy, imageSize, seed, valFraction, normalize, batch, microBatch,
+                                                 learningRate, initialization, validateEvery, selectOn]
             _ = try RunRecord.read(from: runFolder)   // a folder without a run is reported before any option conflict
             for option in recorded where args.isGiven(option) {
                 throw UsageError(message: "\(option.key) cannot change on --resume (the run records it in \(RunRecord.fileName))")
@@ -125,19 +137,28 @@ struct TrainCommand: Command {
             options.initialization = args.value(self.initialization)
             run = try TrainingRun.create(in: runFolder, options: options)
         }
+        // Every rank has checked the folder before rank 0 writes into it.
+        try Job.world.barrier()
 
         // A new run's training configuration (a resumed one takes its recorded config.json).
         var configuration = TrainingConfiguration()
         if !resume {
             if let b = args[self.batch] { configuration.batchSize = b }
+            configuration.microBatchSize = args[self.microBatch]
             if let lr = args[self.learningRate] { configuration.learningRate = Float(lr) }
             if let v = args[self.validateEvery] { configuration.validationInterval = v }
             if args[self.validateLast] { configuration.validatesAfterLastEpoch = true }
         }
         var line = TrainingProgressLine()
+        let prints = Job.prints
         let summary = try run.train(configuration: configuration, epochs: args[self.epochs],
                                     embeddingCacheBytes: args[self.embeddingCache].map { Int($0 * 1_048_576) }, start: start,
-                                    log: { Console.error("aims train: " + $0) }) { line.draw($0, epochs: $1) }
+                                    communicator: Job.world,
+                                    log: { if prints { Console.error("aims train: " + $0) } }) { p, epochs in
+            if prints { line.draw(p, epochs: epochs) }
+            FaultInjection.afterStep(p.globalStep, rank: Job.world.rank)
+        }
+        guard prints else { return 0 }
         if args[self.json] {
             try JSONOutput.print(summary)
         } else {
@@ -174,6 +195,7 @@ struct TrainCommand: Command {
                                             imageSize: args[self.imageSize],
                                             initialization: ModelFactory.Initialization(rawValue: args.value(self.initialization))!,
                                             seed: args.value(self.seed))
+        guard Job.prints else { return 0 }
         if args[self.json] { try JSONOutput.print(report) } else { print(TrainDryRun.text(report)) }
         return 0
     }

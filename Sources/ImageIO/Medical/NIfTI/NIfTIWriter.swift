@@ -10,8 +10,9 @@ public enum NIfTIWriter {
     /// - Parameters:
     ///   - description: `descrip` (at most 79 bytes).
     ///   - displayRange: `cal_min`/`cal_max`, e.g. 0...1 for a mask.
+    ///   - compressionLevel: zlib's level for `.gz` (0...9; 6 is zlib's default, 1 nibabel's).
     public static func write(_ voxels: RawVolume, like template: NIfTIHeader, to url: URL, description: String = "",
-                             displayRange: (min: Double, max: Double)? = nil) throws {
+                             displayRange: (min: Double, max: Double)? = nil, compressionLevel: Int32 = 6) throws {
         let file = ImageIOError.name(url)
         guard let type = NIfTIHeader.datatype(of: voxels.dtype) else {
             throw ImageIOError.unsupported(file: file, field: "datatype", value: voxels.dtype.rawValue,
@@ -31,7 +32,7 @@ public enum NIfTIWriter {
         var data = voxels.bytes
         ByteOrder.convert(&data, elementSize: voxels.dtype.byteSize, fileIsLittleEndian: true)
         bytes += data
-        if url.pathExtension.lowercased() == "gz" { bytes = try Deflate.gzip(bytes, file: file) }
+        if url.pathExtension.lowercased() == "gz" { bytes = try Deflate.gzip(bytes, level: compressionLevel, file: file) }
         try FileBytes.writeAtomically(bytes, to: url)
     }
 }

@@ -25,7 +25,9 @@ public final class Conv2dBatchNorm: Module {
     public let runningVar: Parameter
     public let geometry: Conv2dGeometry
     public let eps: Float = 1e-5
-    public let momentum: Float = 0.1
+    public let momentum: Float = Conv2dBatchNorm.runningMomentum
+    /// The running statistics' update `r ← (1 − m)·r + m·batch statistic`, PyTorch's default m = 0.1.
+    public static let runningMomentum: Float = 0.1
 
     public init(_ prefix: String, inChannels: Int, outChannels: Int, kernel: Int = 1, stride: Int = 1, padding: Int = 0,
                 groups: Int = 1, bnWeightInit: Float = 1, generator: inout SeededGenerator) {

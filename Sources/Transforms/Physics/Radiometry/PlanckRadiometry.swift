@@ -84,8 +84,39 @@ public struct PlanckRadiometry: Sendable, Equatable {
     }
 
     /// Elementwise `temperatureCelsius(rawCounts:)`: any shape (e.g. `[H, W]` counts) → same shape, °C (computed in Float64).
+    /// Sensor counts are integers within a narrow span (a scene covers a few thousand of the 65536 codes), so when the
+    /// span is under a quarter of the pixel count each integer in it is converted once into a table (the same Float64
+    /// formula, so the same result) and the pixels look it up; any value that is not an integer (or NaN) sends the
+    /// whole tensor down the per-pixel path.
     public func temperatureCelsius(rawCounts raw: Tensor) -> Tensor {
-        map(raw) { temperatureCelsius(rawCounts: $0) }
+        let n = raw.count
+        return raw.withUnsafeBufferPointer { src in
+            guard n > 0 else { return map(raw) { temperatureCelsius(rawCounts: $0) } }
+            var lo16 = SIMD16<Float>(repeating: src[0]), hi16 = lo16, i = 0
+            while i + 16 <= n {
+                let v = UnsafeRawPointer(src.baseAddress! + i).loadUnaligned(as: SIMD16<Float>.self)
+                lo16.replace(with: v, where: v .< lo16)
+                hi16.replace(with: v, where: v .> hi16)
+                i += 16
+            }
+            var lo = lo16.min(), hi = hi16.max()
+            for v in src[i...] { lo = Swift.min(lo, v); hi = Swift.max(hi, v) }
+            guard lo > -1e9, hi < 1e9, Double(hi) - Double(lo) < Double(n / 4) else { return map(raw) { temperatureCelsius(rawCounts: $0) } }
+            let first = Int(lo.rounded(.down))
+            let table = (first...Int(hi.rounded(.up))).map { Float(temperatureCelsius(rawCounts: Double($0))) }
+            var exact = true
+            let out = Tensor(shape: raw.shape) { out in
+                table.withUnsafeBufferPointer { t in
+                    for i in 0..<n {
+                        let v = src[i]
+                        // Inside [lo, hi] (false for NaN), so the conversion cannot trap; an integer, so the entry is exact.
+                        guard v >= lo && v <= hi, Float(Int(v)) == v else { exact = false; return }
+                        out[i] = t[Int(v) - first]
+                    }
+                }
+            }
+            return exact ? out : map(raw) { temperatureCelsius(rawCounts: $0) }
+        }
     }
 
     /// Elementwise `rawCounts(temperatureCelsius:)`: any shape, °C → counts.
@@ -115,12 +146,15 @@ extension PlanckRadiometry {
             throw PhysicsTransformError.shape(field: "raw thermal counts", expected: "[H, W] or [1, H, W]", got: s)
         }
         let h = s[s.count - 2], w = s[s.count - 1]
-        var t = temperatureCelsius(rawCounts: rawCounts).scalars
-        var mask = [Float](repeating: 1, count: t.count)
-        var anyInvalid = false
-        for i in t.indices where !t[i].isFinite { t[i] = 0; mask[i] = 0; anyInvalid = true }
-        return ChannelImage(values: Tensor(shape: [1, h, w], values: t),
+        var t = temperatureCelsius(rawCounts: rawCounts).reshaped([1, h, w])
+        let anyInvalid = t.withUnsafeBufferPointer { $0.contains { !$0.isFinite } }
+        var mask: Tensor? = nil
+        if anyInvalid {
+            mask = t.withUnsafeBufferPointer { v in Tensor(shape: [h, w]) { m in for i in 0..<v.count { m[i] = v[i].isFinite ? 1 : 0 } } }
+            t.withUnsafeMutableBufferPointer { v in for i in 0..<v.count where !v[i].isFinite { v[i] = 0 } }
+        }
+        return ChannelImage(values: t,
                             channels: [ChannelDescriptor(name: "temperature", unit: "°C", kind: .temperature)],
-                            validMask: anyInvalid ? Tensor(shape: [h, w], values: mask) : nil)
+                            validMask: mask)
     }
 }
