@@ -3,12 +3,13 @@ import Foundation
 /// The one physical cue that tells a scene's objects from the wall, for benchmarks that ask whether a modality's
 /// channels carry what RGB does not (`SynthOptions.cue`; nil keeps the mixed default scenes of `aims synth`).
 ///
-/// Every cue but `polarization` camouflages the objects in RGB: the wall's texture is halved, each object is matte
-/// with the wall's albedo times the wall's texture averaged over the wall patch the object hides (5 × 5 rays
-/// through its bounding disc), scaled by the ratio of the wall's shading to the object's mean shading, and the light
-/// becomes nearly all ambient, as under an overcast sky (direct irradiance × 0.05, the rest added to the ambient
-/// term), so shading gradients and shadows stay faint. The NIR reflectance, temperature and emissivity are matched
-/// the same way unless they are the cue. Under `polarization` every object is glass, and an object whose bounding
+/// Every cue but `polarization` camouflages the objects in RGB: the wall is evenly painted (no texture), each object
+/// is matte with the wall's albedo, and the light is all ambient, as under an overcast sky (the direct irradiance is
+/// added to the ambient term), so there is no shading gradient and no shadow: in RGB an object differs from the
+/// wall only by the sensor's noise. (A textured wall left the objects' outlines in RGB, where the average texture
+/// behind an object met the texture around it, and a fine-tuned model learnt them from RGB alone: the noise control
+/// of `aims benchmark` kept the gain.) The NIR reflectance, temperature and emissivity are matched the same way
+/// unless they are the cue. Under `polarization` every object is glass, and an object whose bounding
 /// disc overlaps an earlier one's is left out (the renderer follows a ray through one glass body at a time, not
 /// through nested ones).
 public enum SynthCue: String, Sendable, Codable, CaseIterable {
@@ -55,9 +56,6 @@ extension SynthSceneSampler {
         return kept
     }
 
-    /// Direct irradiance kept under a camouflage cue (the rest moves to the ambient term).
-    static let cueDirectShare = 0.05
-
     /// `scene` rewritten so that only `cue` separates its objects (see `SynthCue`), from its own random stream
     /// (the default scene's draws are untouched).
     func applying(_ cue: SynthCue, to scene: SynthScene, index: Int) -> SynthScene {
@@ -66,55 +64,38 @@ extension SynthSceneSampler {
         if cue == .polarization {
             s.objects = Self.separated(s.objects, camera: s.camera)
         } else {
-            s.background.waves = s.background.waves.map { var w = $0; w.amplitude *= 0.5; return w }
+            s.background.waves = s.background.waves.map { var w = $0; w.amplitude = 0; return w }
         }
         let bg = s.background
         let n = SIMD3(bg.normal[0], bg.normal[1], bg.normal[2])
         let direction = SIMD3(s.light.direction[0], s.light.direction[1], s.light.direction[2])
         if cue != .polarization {
-            s.light.ambient += (1 - Self.cueDirectShare) * s.light.irradiance * 0.5
-            s.light.irradiance *= Self.cueDirectShare
+            s.light.ambient += s.light.irradiance * 0.5
+            s.light.irradiance = 0
         }
         let wallShading = s.light.ambient + s.light.irradiance * max(0, (n * direction).sum())
         s.light.environment = bg.albedo.map { $0 * wallShading * options.environmentRatio }
         s.light.nirEnvironment = bg.nirReflectance * wallShading * options.environmentRatio
-        // Mean Lambertian shading over a sphere's visible half lit from a direction at angle γ to the view: the
-        // camouflage uses the ambient term plus half the direct one (γ ≈ 90°), which the flat light keeps small.
-        let objectShading = s.light.ambient + 0.5 * s.light.irradiance
         for k in s.objects.indices {
-            let c = SIMD3(s.objects[k].center[0], s.objects[k].center[1], s.objects[k].center[2])
-            let r = s.objects[k].radii.max()!
-            // The wall's texture behind the object: where rays through 5 × 5 points of its bounding disc meet the wall,
-            // t = (n·(0, 0, d)) / (n·p).
-            var texture = 0.0
-            for i in -2...2 {
-                for j in -2...2 {
-                    let p = c + SIMD3(Double(i) * r / 2, Double(j) * r / 2, 0)
-                    let wall = p * ((n.z * bg.distance) / (n * p).sum())
-                    texture += bg.texture(x: wall.x, y: wall.y) / 25
-                }
-            }
-            let ratio = wallShading / objectShading
             var m = s.objects[k].material
             if cue == .polarization {
                 m = SynthMaterial(kind: .glass, albedo: [1, 1, 1], nirReflectance: 0, transmittance: 0, nirTransmittance: g.uniform(0.3, 0.7),
                                   refractiveIndex: g.uniform(1.45, 1.8), temperatureCelsius: bg.temperatureCelsius, emissivity: bg.emissivity)
                 m.transmittance = Self.camouflageTransmittance(refractiveIndex: m.refractiveIndex, environmentRatio: options.environmentRatio)
             } else {
-                let wallNIR = bg.nirReflectance * max(0, 1 + texture / 2)
-                var nir = min(1, wallNIR * ratio)
+                // Under all-ambient light a matte object's radiance is the wall's when its reflectances are.
+                var nir = bg.nirReflectance
                 if cue == .nir {
                     let delta = g.uniform(0.25, 0.45)
                     nir = nir + delta <= 0.98 ? nir + delta : max(0.02, nir - delta)
                 }
-                var celsius = bg.temperatureCelsius + bg.temperatureAmplitude * texture, emissivity = bg.emissivity
+                var celsius = bg.temperatureCelsius, emissivity = bg.emissivity
                 if cue == .thermal {
                     celsius += (g.unit() < 0.5 ? -1 : 1) * g.uniform(8, 25)
                     emissivity = g.uniform(0.85, 0.98)
                 }
-                m = SynthMaterial(kind: .matte, albedo: bg.albedo.map { min(1, $0 * max(0, 1 + texture) * ratio) }, nirReflectance: nir,
-                                  transmittance: 0, nirTransmittance: 0, refractiveIndex: bg.refractiveIndex, temperatureCelsius: celsius,
-                                  emissivity: emissivity)
+                m = SynthMaterial(kind: .matte, albedo: bg.albedo, nirReflectance: nir, transmittance: 0, nirTransmittance: 0,
+                                  refractiveIndex: bg.refractiveIndex, temperatureCelsius: celsius, emissivity: emissivity)
             }
             s.objects[k].material = m
         }
