@@ -3,11 +3,12 @@
 #   make test   the whole test suite, release build with testing enabled
 #   make benchmark  SimCMF's AIMS table on simulated scenes, every modality (about an hour on 2 cores;
 #                   BENCHMARK_FLAGS=--quick for the ten-minute version); out/benchmark/report.html
+#   make fuzz   the libFuzzer harnesses with AddressSanitizer, FUZZ_SECONDS each (docs/RELIABILITY.md)
 SWIFT ?= swift
 CONFIG := -c release
 export AIMS_CACHE ?= $(HOME)/.cache/aims
 
-.PHONY: all deps weights build test demo benchmark bench clean
+.PHONY: all deps weights build test demo benchmark bench clean fuzz
 
 all: build
 
@@ -25,6 +26,10 @@ build: deps
 # (../shared/data) and CPU features may skip.
 test: deps weights
 	AIMS_REQUIRE_PROVIDED=1 $(SWIFT) test $(CONFIG) -Xswiftc -enable-testing
+
+# One harness per reader, one after another, niced; findings saved under .build-fuzz/out/findings/.
+fuzz: deps
+	scripts/fuzz
 
 demo: deps weights build
 	scripts/demo

@@ -24,6 +24,8 @@ let package = Package(
         .library(name: "Distributed", targets: ["Distributed"]),
         .library(name: "SimCMF", targets: ["SimCMF"]),
         .library(name: "AIMS", targets: ["AIMS"]),
+        // The readers as the fuzz harnesses (Fuzz/, scripts/fuzz) and their regression tests call them.
+        .library(name: "FuzzEntryPoints", targets: ["FuzzEntryPoints"]),
     ],
     targets: [
         // System libraries (Debian packages), one module map and one header shim each.
@@ -36,8 +38,8 @@ let package = Package(
         // C shims that keep libpng's and libjpeg's longjmp and libtiff's error handlers away from Swift frames.
         .target(name: "CCodecShims", dependencies: ["CPNG", "CTIFF", "CJPEG"]),
         // GDCM (libgdcm-dev, C++) behind a C API: DICOM JPEG, JPEG-LS (CharLS) and JPEG 2000 (OpenJPEG) frames.
-        .target(name: "CGDCMShim", cxxSettings: [.unsafeFlags(["-I/usr/include/gdcm-3.0"])],
-                linkerSettings: [.linkedLibrary("gdcmMSFF"), .linkedLibrary("gdcmDSED"), .linkedLibrary("gdcmCommon"),
+        .target(name: "CGDCMShim", cxxSettings: [.unsafeFlags(["-I/usr/include/gdcm-3.0", "-I/usr/include/openjpeg-2.5"])],
+                linkerSettings: [.linkedLibrary("gdcmMSFF"), .linkedLibrary("gdcmDSED"), .linkedLibrary("gdcmCommon"), .linkedLibrary("charls"), .linkedLibrary("openjp2"),
                                  .linkedLibrary("stdc++")]),
         // Open MPI behind a C API, dlopen()ed only when an MPI launcher started the process (no link, no header).
         .target(name: "CMPIShim"),
@@ -63,6 +65,7 @@ let package = Package(
         .target(name: "SimCMF", dependencies: ["TensorCore", "TensorFiles", "TensorKernels", "Autodiff", "Distributed"], swiftSettings: optimize),
         .target(name: "AIMS", dependencies: ["Modalities", "SimCMF", "ImageIO", "Transforms", "TensorCore", "TensorFiles", "Autodiff", "Distributed"],
                 swiftSettings: optimize),
+        .target(name: "FuzzEntryPoints", dependencies: ["AIMS", "Modalities", "ImageIO", "TensorFiles", "Transforms"]),
         .executableTarget(name: "aims-cli", dependencies: ["AIMS", "Modalities", "SimCMF", "ImageIO", "Transforms", "TensorCore",
                                                            "TensorFiles", "Autodiff", "EngineBench", "Distributed"],
                           swiftSettings: optimize),
@@ -73,7 +76,7 @@ let package = Package(
         .testTarget(name: "LayeringTests", dependencies: []),
         .testTarget(name: "DistributedTests", dependencies: ["Distributed", "TensorCore"]),
         .testTarget(name: "TestComparisonsTests", dependencies: ["TestComparisons", "TensorCore"]),
-        .testTarget(name: "AIMSTests", dependencies: ["AIMS", "Modalities", "Transforms", "SimCMF", "ImageIO", "TensorCore", "TensorFiles", "TensorKernels", "TestDatasets", "TestRequirements"]),
+        .testTarget(name: "AIMSTests", dependencies: ["AIMS", "FuzzEntryPoints", "Modalities", "Transforms", "SimCMF", "ImageIO", "TensorCore", "TensorFiles", "TensorKernels", "TestDatasets", "TestRequirements"]),
         .testTarget(name: "TransformsTests", dependencies: ["Transforms", "TensorCore", "TensorFiles", "TensorKernels", "TestComparisons"]),
         .testTarget(name: "SimCMFTests", dependencies: ["SimCMF", "TensorCore", "TensorFiles", "TensorKernels", "Autodiff", "TestComparisons", "TestRequirements"]),
         .testTarget(name: "TinyViTTests", dependencies: ["SimCMF", "TensorCore", "TensorFiles", "TensorKernels", "Autodiff", "TestComparisons", "TestRequirements"]),

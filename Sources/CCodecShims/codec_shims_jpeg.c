@@ -35,13 +35,19 @@ static void on_error_exit(j_common_ptr cinfo) {
     longjmp(err->jump, 1);
 }
 
-/* Warnings (level -1): a premature end of data is fatal (libjpeg would pad the image with gray);
- * the first other warning is kept. Trace messages (level >= 0) are dropped. */
+/* Warnings (level -1): a premature end of data is fatal (libjpeg would pad the image with gray), and so is a
+ * scan that meets a marker before its last block (JWRN_HIT_MARKER): then the rest of the image has no data, and a
+ * small file declaring a large frame would make libjpeg fill it all with gray (found by scripts/fuzz,
+ * docs/RELIABILITY.md). The first other warning is kept. Trace messages (level >= 0) are dropped. */
 static void on_emit_message(j_common_ptr cinfo, int level) {
     aims_jpeg_error *err = (aims_jpeg_error *)cinfo->err;
     if (level >= 0) return;
     if (cinfo->err->msg_code == JWRN_JPEG_EOF) {
         copy_text(err->message, err->message_capacity, "premature end of data (truncated JPEG)");
+        longjmp(err->jump, 1);
+    }
+    if (cinfo->err->msg_code == JWRN_HIT_MARKER) {
+        copy_text(err->message, err->message_capacity, "premature end of data segment (the scan ends before the frame's last block)");
         longjmp(err->jump, 1);
     }
     if (err->warning != NULL && err->warning_capacity > 0 && err->warning[0] == 0) {

@@ -4,9 +4,12 @@ import TensorFiles
 /// Whole-file reads with errors mapped to `ImageIOError.io` (naming the file).
 public enum FileBytes {
     /// The bytes of the file at `url`.
-    static func read(_ url: URL) throws -> [UInt8] {
+    static func read(_ url: URL) throws -> [UInt8] { [UInt8](try mapped(url)) }
+
+    /// The bytes of the file at `url`, memory-mapped when the system allows it (no copy in memory).
+    static func mapped(_ url: URL) throws -> Data {
         do {
-            return [UInt8](try Data(contentsOf: url, options: .mappedIfSafe))
+            return try Data(contentsOf: url, options: .mappedIfSafe)
         } catch {
             throw ImageIOError.io(file: ImageIOError.name(url), reason: "cannot read: \((error as NSError).localizedDescription)")
         }

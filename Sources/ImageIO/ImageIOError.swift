@@ -37,9 +37,9 @@ public enum ImageIOError: Error, LocalizedError, Equatable, Sendable {
             return "\(file): \(field): unsupported value \(value) (supported: \(supported))"
         case let .tooLarge(file, width, height, limit):
             let (pixels, overflow) = width.multipliedReportingOverflow(by: height)
-            return "\(file): image size: expected at most \(limit) pixels, got \(width)x\(height) = \(overflow ? "more than \(Int.max)" : "\(pixels)") (raise ImageReadOptions.maxPixels to allow)"
+            return "\(file): image size: expected at most \(limit) pixels, got \(width)x\(height) = \(overflow ? "more than \(Int.max)" : "\(pixels)") (raise AIMS_MAX_DECODED_MB to allow)"
         case let .decodedSizeTooLarge(file, shape, byteSize, limit):
-            return "\(file): decoded size: expected at most \(limit) bytes, got \(shape.map(String.init).joined(separator: "x")) samples of \(byteSize) bytes (raise ImageReadOptions.maxBytes to allow)"
+            return "\(file): decoded size: expected at most \(limit) bytes, got \(shape.map(String.init).joined(separator: "x")) samples of \(byteSize) bytes (raise AIMS_MAX_DECODED_MB to allow)"
         case let .pageOutOfRange(file, page, count):
             return "\(file): page: expected 0..<\(count), got \(page)"
         case let .codec(file, library, message):

@@ -1,18 +1,22 @@
-/// Limits applied by every decoder before it allocates pixel memory.
+import TensorFiles
+
+/// Limits applied by every decoder before it allocates pixel memory. The defaults follow
+/// `ReadLimits.maxDecodedBytes` (2 GiB unless `AIMS_MAX_DECODED_MB` says otherwise).
 public struct ImageReadOptions: Sendable, Equatable {
-    /// Largest accepted `width * height` (pixels per page). Default 2^28.
+    /// Largest accepted `width * height` (pixels per page). Default `defaultMaxPixels`.
     public var maxPixels: Int
     /// Largest accepted decoded size in bytes (`width * height * channels * dtype.byteSize`).
-    /// Default 2^32 (4 GiB).
+    /// Default `ReadLimits.maxDecodedBytes` (2 GiB).
     public var maxBytes: Int
 
-    public init(maxPixels: Int = ImageReadOptions.defaultMaxPixels, maxBytes: Int = 1 << 32) {
+    public init(maxPixels: Int = ImageReadOptions.defaultMaxPixels, maxBytes: Int = ReadLimits.maxDecodedBytes) {
         self.maxPixels = maxPixels
         self.maxBytes = maxBytes
     }
 
-    /// 2^28 pixels (e.g. 16384 x 16384).
-    public static let defaultMaxPixels = 1 << 28
+    /// One pixel per 8 bytes of `ReadLimits.maxDecodedBytes` (16-bit RGBA at the byte limit): 2^28 pixels
+    /// (e.g. 16384 x 16384) by default. Checked from the header, before the codec allocates anything.
+    public static let defaultMaxPixels = ReadLimits.maxDecodedBytes / 8
 
     /// The default limits.
     public static let standard = ImageReadOptions()

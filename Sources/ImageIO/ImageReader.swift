@@ -34,15 +34,23 @@ public enum ImageReader {
     /// decoding pixels where the format allows. No pixel limit applies.
     public static func info(_ url: URL, page: Int = 0) throws -> ImageInfo {
         let file = ImageIOError.name(url)
-        let format = try detect(FileBytes.readPrefix(url, count: 8), file: file)
+        _ = try detect(FileBytes.readPrefix(url, count: 8), file: file)
+        return try info(FileBytes.read(url), page: page, file: file)
+    }
+
+    /// Format and metadata of page `page` of the image held in `bytes`; `file` names the source in errors.
+    public static func info(_ bytes: [UInt8], page: Int = 0, file: String) throws -> ImageInfo {
+        let format = try detect(bytes, file: file)
         if format != .tiff && format != .bigTIFF && page != 0 {
             throw ImageIOError.pageOutOfRange(file: file, page: page, pageCount: 1)
         }
         switch format {
-        case .png: return try PNGCodec.info(url)
-        case .jpeg: return try JPEGCodec.info(url)
-        case .tiff, .bigTIFF: return try TIFFCodec.info(url, page: page)
-        case .pnm: return try PNMCodec.info(url)
+        case .png: return try PNGCodec.header(bytes, file: file, options: .allowHugeImages).info
+        case .jpeg: return try JPEGCodec.header(bytes, file: file).info
+        case .tiff, .bigTIFF: return try TIFFCodec.info(bytes, page: page, file: file)
+        case .pnm:
+            var scanner = PNMHeaderScanner(bytes: bytes, file: file)
+            return try scanner.header(options: .allowHugeImages).info
         case .raw: throw ImageIOError.unknownFormat(file: file, magic: "raw")
         }
     }

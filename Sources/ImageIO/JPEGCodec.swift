@@ -12,9 +12,9 @@ import Foundation
 ///   marker is present) are re-inverted so 0 is no ink, as Pillow does.
 /// Baseline, extended and progressive Huffman or arithmetic files decode; 12-bit and lossless
 /// files give `ImageIOError.unsupported` (this libjpeg-turbo decodes 8-bit samples only).
-/// A truncated file is an error (libjpeg would pad it with grey). EXIF orientation is read into
-/// `ImageInfo.orientation` and NOT applied: pixels stay as stored, like Pillow without
-/// `ImageOps.exif_transpose`, so dataset label masks drawn on the stored raster stay aligned.
+/// A truncated file, or a scan that ends before the frame's last block, is an error (libjpeg would pad it with
+/// grey). EXIF orientation is read into `ImageInfo.orientation` and NOT applied: pixels stay as stored, like
+/// Pillow without `ImageOps.exif_transpose`, so dataset label masks drawn on the stored raster stay aligned.
 public enum JPEGCodec {
     /// Decodes the JPEG at `url`.
     public static func read(_ url: URL, options: ImageReadOptions = .standard) throws -> RawImage {

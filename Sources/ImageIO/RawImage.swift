@@ -47,12 +47,19 @@ public struct RawImage: Sendable, Equatable {
                     }
                     return
                 }
-                let interleaved = [Float](unsafeUninitializedCapacity: sampleCount) { buf, n in
-                    dtype.decode(src, count: sampleCount, littleEndian: host, into: buf.baseAddress!)
-                    n = sampleCount
-                }
-                interleaved.withUnsafeBufferPointer { i in
-                    for p in 0..<hw { for k in 0..<c { out[k * hw + p] = i[p * c + k] } }
+                // Row by row through a one-row scratch buffer, rows split over the cores: no interleaved Float copy
+                // of the whole image (a 4-byte sample each) on top of the tensor.
+                let rowSamples = w * c
+                Parallel.forEach(h, grain: max(1, 65_536 / max(rowSamples, 1))) { rows in
+                    let row = UnsafeMutablePointer<Float>.allocate(capacity: rowSamples)
+                    defer { row.deallocate() }
+                    for y in rows {
+                        dtype.decode(src + y * rowSamples * size, count: rowSamples, littleEndian: host, into: row)
+                        for k in 0..<c {
+                            let plane = dst + k * hw + y * w
+                            for x in 0..<w { plane[x] = row[x * c + k] }
+                        }
+                    }
                 }
             }
         }

@@ -73,9 +73,12 @@ public enum TIFFCodec {
 
     /// What page `page` of the TIFF at `url` holds (no pixel decoding).
     public static func info(_ url: URL, page: Int = 0) throws -> ImageInfo {
-        let bytes = try FileBytes.read(url)
-        let file = ImageIOError.name(url)
-        return try withReader(bytes, file: file, options: .allowHugeImages) { t in
+        try info(FileBytes.read(url), page: page, file: ImageIOError.name(url))
+    }
+
+    /// What page `page` of the TIFF held in `bytes` holds (no pixel decoding); `file` names it in errors.
+    public static func info(_ bytes: [UInt8], page: Int = 0, file: String) throws -> ImageInfo {
+        try withReader(bytes, file: file, options: .allowHugeImages) { t in
             try layout(t, page: page, bytes: bytes, file: file, options: .allowHugeImages).info
         }
     }

@@ -65,4 +65,12 @@ enum ElementDecoding {
         }
         return n
     }
+
+    /// Throws `TensorFileError.tooLarge` when `count` elements, decoded to `Float`, would exceed
+    /// `ReadLimits.maxDecodedBytes`: checked before the tensor is allocated.
+    static func requireDecodable(count: Int, file: String, field: String) throws {
+        guard ReadLimits.checkedBytes(count: count, bytesPerElement: 4) == nil else { return }
+        let (bytes, overflow) = count.multipliedReportingOverflow(by: 4)
+        throw TensorFileError.tooLarge(file: file, field: field, bytes: overflow ? nil : bytes, limit: ReadLimits.maxDecodedBytes)
+    }
 }

@@ -35,6 +35,7 @@ public enum NPY {
         try data.withUnsafeBytes { buf in
             let header = try parseHeader(buf, file: file)
             let count = ElementDecoding.checkedCount(header.shape)!
+            try ElementDecoding.requireDecodable(count: count, file: file, field: "header 'shape' \(header.shape)")
             let (byteCount, overflow) = count.multipliedReportingOverflow(by: header.dtype.byteSize)
             let available = buf.count - header.dataOffset
             if overflow || byteCount > available {

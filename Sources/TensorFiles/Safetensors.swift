@@ -18,6 +18,35 @@ public enum Safetensors {
         try read(try TensorFiles.load(url), file: url.lastPathComponent)
     }
 
+    /// The `__metadata__` of the safetensors file at `url`, reading only its header (not the tensors).
+    public static func metadata(_ url: URL) throws -> [String: String] {
+        let file = url.lastPathComponent
+        guard let handle = FileHandle(forReadingAtPath: url.path) else { throw TensorFileError.unreadable(file: file, reason: "cannot open") }
+        defer { try? handle.close() }
+        do {
+            let prefix = [UInt8](try handle.read(upToCount: 8) ?? Data())
+            guard prefix.count == 8 else {
+                throw TensorFileError.truncated(file: file, field: "header length", offset: 0, needed: 8, available: prefix.count)
+            }
+            let n = prefix.enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) }
+            guard n <= UInt64(maximumHeaderLength) else {
+                throw TensorFileError.malformed(file: file, field: "header length", expected: "at most \(maximumHeaderLength) bytes", got: "\(n)")
+            }
+            let header = try handle.read(upToCount: Int(n)) ?? Data()
+            // The header alone, as a file whose tensors are absent: only the metadata is read from it.
+            guard let json = try? JSONSerialization.jsonObject(with: header) as? [String: Any] else {
+                throw TensorFileError.malformed(file: file, field: "header", expected: "a JSON object", got: "\(header.count) other bytes")
+            }
+            var out: [String: String] = [:]
+            for (k, v) in json["__metadata__"] as? [String: Any] ?? [:] { if let s = v as? String { out[k] = s } }
+            return out
+        } catch let e as TensorFileError {
+            throw e
+        } catch {
+            throw TensorFileError.unreadable(file: file, reason: error.localizedDescription)
+        }
+    }
+
     /// Parses safetensors bytes; `file` names the source in errors. Tensors come back in the order
     /// of their data offsets (the order of the bytes in the file).
     public static func read(_ data: Data, file: String = "tensors.safetensors") throws -> TensorArchive {
@@ -77,6 +106,7 @@ public enum Safetensors {
                 guard let count = ElementDecoding.checkedCount(shape) else {
                     throw TensorFileError.malformed(file: file, field: field + " shape", expected: "non-negative extents", got: "\(shape)")
                 }
+                try ElementDecoding.requireDecodable(count: count, file: file, field: field + " shape \(shape)")
                 let offsets = try integers(e["data_offsets"], file: file, field: field + " data_offsets")
                 guard offsets.count == 2, offsets[0] <= offsets[1] else {
                     throw TensorFileError.malformed(file: file, field: field + " data_offsets", expected: "[begin, end] with begin ≤ end", got: "\(offsets)")
@@ -214,14 +244,15 @@ public enum Safetensors {
         return out
     }
 
-    /// Writes `tensors` (each as its `storedDType`) and `metadata` to `url` (atomically).
-    public static func write(_ tensors: [NamedTensor], metadata: [String: String] = [:], to url: URL) throws {
+    /// Writes `tensors` (each as its `storedDType`) and `metadata` to `url` atomically; `durable` flushes it to the
+    /// disk too (`AtomicFile`).
+    public static func write(_ tensors: [NamedTensor], metadata: [String: String] = [:], to url: URL, durable: Bool = false) throws {
         let data: Data
         do { data = try encode(tensors, metadata: metadata) } catch let e as TensorFileError {
             if case .malformed(_, let f, let x, let g) = e { throw TensorFileError.malformed(file: url.lastPathComponent, field: f, expected: x, got: g) }
             throw e
         }
-        try TensorFiles.writeAtomically(data, to: url)
+        try TensorFiles.writeAtomically(data, to: url, durable: durable)
     }
 
     /// `s` as a JSON string literal, escaped as serde_json does.

@@ -22,13 +22,16 @@ public enum TensorFileError: Error, LocalizedError, Equatable, Sendable {
     case missing(file: String, field: String)
     /// The first bytes match none of the known formats.
     case unknownFormat(file: String, firstBytes: String)
+    /// `field` declares an array that would take `bytes` decoded (nil: more than `Int.max`), above `limit`
+    /// (`ReadLimits.maxDecodedBytes`).
+    case tooLarge(file: String, field: String, bytes: Int?, limit: Int)
 
     /// The file the error is about.
     public var file: String {
         switch self {
         case .unreadable(let f, _), .unwritable(let f, _), .truncated(let f, _, _, _, _),
              .malformed(let f, _, _, _), .unsupported(let f, _, _), .forbiddenGlobal(let f, _, _, _),
-             .missing(let f, _), .unknownFormat(let f, _):
+             .missing(let f, _), .unknownFormat(let f, _), .tooLarge(let f, _, _, _):
             return f
         }
     }
@@ -47,6 +50,8 @@ public enum TensorFileError: Error, LocalizedError, Equatable, Sendable {
         case .missing(let f, let field): return "\(f): \(field): missing"
         case .unknownFormat(let f, let head):
             return "\(f): not an NPY, safetensors or PyTorch zip file (first bytes \(head))"
+        case .tooLarge(let f, let field, let bytes, let limit):
+            return "\(f): \(field): expected at most \(ReadLimits.describe(limit)) decoded, got \(bytes.map { "\($0) bytes" } ?? "more than \(Int.max) bytes")"
         }
     }
 

@@ -4,7 +4,7 @@ import Foundation
 public enum TensorFiles {
     /// Reads an NPY, safetensors or PyTorch `.pth` file, chosen by its first bytes (not its
     /// extension): `\x93NUMPY` is NPY, `PK\x03\x04` is a ZIP and so a `.pth`; otherwise a
-    /// safetensors header (a u64 LE length of at most 100 MB followed by `{`) is required.
+    /// safetensors header (a u64 LE length followed by `{`) is required (the reader refuses lengths over 100 MB).
     public static func read(_ url: URL) throws -> TensorArchive {
         try read(try load(url), file: url.lastPathComponent, name: url.deletingPathExtension().lastPathComponent)
     }
@@ -30,8 +30,8 @@ public enum TensorFiles {
         if head.count == 9 && head[8] == UInt8(ascii: "{") {
             var n: UInt64 = 0
             for k in 0..<8 { n |= UInt64(head[k]) << (8 * UInt64(k)) }
-            // a plausible header length; a truncated file is left to the reader to report
-            if n >= 2 && n <= UInt64(Safetensors.maximumHeaderLength) { return .safetensors }
+            // a header length and a JSON object: an absurd length (10 GB) is the reader's typed error to report
+            if n >= 2 { return .safetensors }
         }
         return nil
     }
@@ -47,9 +47,9 @@ public enum TensorFiles {
     }
 
     /// Writes `data` to `url` through `AtomicFile`, reporting failures as `TensorFileError.unwritable`.
-    static func writeAtomically(_ data: Data, to url: URL) throws {
+    static func writeAtomically(_ data: Data, to url: URL, durable: Bool = false) throws {
         do {
-            try AtomicFile.write(data, to: url)
+            try AtomicFile.write(data, to: url, durable: durable)
         } catch {
             throw TensorFileError.unwritable(file: url.path, reason: error.localizedDescription)
         }

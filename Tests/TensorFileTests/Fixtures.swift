@@ -73,6 +73,7 @@ func kind(_ error: TensorFileError) -> String {
     case .forbiddenGlobal: return "forbiddenGlobal"
     case .missing: return "missing"
     case .unknownFormat: return "unknownFormat"
+    case .tooLarge: return "tooLarge"
     }
 }
 

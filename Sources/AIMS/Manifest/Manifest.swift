@@ -130,19 +130,24 @@ extension Manifest {
     /// Writes the manifest atomically (temporary file + rename).
     public func write(to url: URL) throws {
         try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-        try AtomicFile.write(try encoded(), to: url)
+        try AtomicFile.write(try encoded(), to: url, durable: true)
     }
 
     /// Reads a manifest. - Throws: `ManifestError` naming the file.
     public static func read(from url: URL) throws -> Manifest {
         let data: Data
         do { data = try Data(contentsOf: url) } catch { throw ManifestError.unreadable(file: url.path, reason: "no such file or unreadable") }
+        return try decode(data, file: url.path)
+    }
+
+    /// Decodes a manifest's bytes; `file` names it in errors. - Throws: `ManifestError`.
+    public static func decode(_ data: Data, file: String) throws -> Manifest {
         let m: Manifest
         do { m = try JSONDecoder().decode(Manifest.self, from: data) } catch {
-            throw ManifestError.unreadable(file: url.path, reason: "\(error)")
+            throw ManifestError.unreadable(file: file, reason: "\(error)")
         }
         guard m.formatVersion <= currentFormatVersion else {
-            throw ManifestError.unsupportedVersion(file: url.path, version: m.formatVersion, supported: currentFormatVersion)
+            throw ManifestError.unsupportedVersion(file: file, version: m.formatVersion, supported: currentFormatVersion)
         }
         return m
     }

@@ -78,6 +78,6 @@ enum RunFolderJSON {
 
     static func write<T: Encodable>(_ value: T, to url: URL) throws {
         let enc = JSONEncoder(); enc.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
-        try AtomicFile.write(try enc.encode(value), to: url)
+        try AtomicFile.write(try enc.encode(value), to: url, durable: true)
     }
 }

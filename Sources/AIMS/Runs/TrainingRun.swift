@@ -66,6 +66,12 @@ public struct TrainingRun {
     public func train(configuration new: TrainingConfiguration, epochs: Int?, embeddingCacheBytes: Int?, start: Date,
                       communicator: any Communicator = SingleProcess(),
                       log: @escaping (String) -> Void, progress: @escaping (TrainingProgress, _ epochs: Int) -> Void) throws -> TrainingRunSummary {
+        // One process at a time writes a run folder (rank 0 of a data-parallel job); the lock goes with this call
+        // (or the process).
+        let lock = communicator.isRoot ? try RunFolderLock(folder) : nil
+        defer { withExtendedLifetime(lock) {} }
+        let stale = lock?.removeStaleTemporaries(in: folder) ?? []
+        if !stale.isEmpty { log("removed \(stale.count) temporary file(s) of an interrupted attempt: \(stale.joined(separator: ", "))") }
         var record = record
         let weights = URL(fileURLWithPath: record.weights)
         log("loading \(weights.path)")
@@ -117,8 +123,15 @@ public struct TrainingRun {
         if resuming {
             // A run interrupted before its first checkpoint starts over from epoch 0 with its recorded settings.
             if try trainer.resume() { resumedFrom = trainer.epoch } else { log("no checkpoint yet in \(folder.path); starting at epoch 0") }
+            // A process killed between a checkpoint and its readable .json left the .json behind: rewrite it.
+            for url in [trainer.lastCheckpoint, trainer.bestCheckpoint].compactMap({ $0 }) where try writes && TrainingCheckpoint.repairReadableCopy(of: url) {
+                log("rewrote \(url.deletingPathExtension().lastPathComponent).json from its checkpoint")
+            }
         }
         if writes {
+            // config.json before the record: a run killed between the two is not yet a run (the same command starts
+            // it again); a recorded run always has what --resume needs.
+            try trainer.prepareRunFolder()
             try record.write(to: folder)
             // Hashes of the run's files: the external ones (weights, plugin) once, the run's own after each checkpoint.
             let external = try (resuming ? RunHashes.read(from: folder)?.external : nil)

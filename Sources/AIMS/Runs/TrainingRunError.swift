@@ -11,6 +11,8 @@ public enum TrainingRunError: Error, LocalizedError, Equatable {
     case unsupported(field: String, reason: String)
     /// A file of a trained run differs from the SHA-256 `aims train` recorded in `hashes` (or is gone).
     case changedFile(file: String, recorded: String, found: String, hashes: String)
+    /// Another live process trains in the run folder (it holds `RunFolderLock`); `pid` when it could be read.
+    case busy(folder: String, pid: Int?)
 
     public var errorDescription: String? {
         switch self {
@@ -23,6 +25,8 @@ public enum TrainingRunError: Error, LocalizedError, Equatable {
         case let .unsupported(field, reason): return "\(field): \(reason)"
         case let .changedFile(file, recorded, found, hashes):
             return "\(file): changed since training: SHA-256 \(found), \(hashes) records \(recorded) (retrain, or restore the file)"
+        case let .busy(folder, pid):
+            return "\(folder): another aims train\(pid.map { " (process \($0))" } ?? "") is writing this run folder; wait for it to end or choose another --out"
         }
     }
 }

@@ -31,4 +31,25 @@ public struct RawVolume: Sendable, Equatable {
             }
         }
     }
+
+    /// Calls `body` with the values as Float (`value * slope + intercept`, as `toTensor`), in order, at most
+    /// `chunk` at a time, reusing one buffer: statistics over a large volume without a Float copy of it.
+    public func forEachChunk(slope: Float = 1, intercept: Float = 0, chunk: Int = 1 << 20, _ body: (UnsafeBufferPointer<Float>) -> Void) {
+        let n = voxelCount, size = dtype.byteSize
+        var buffer = [Float](repeating: 0, count: Swift.max(1, Swift.min(chunk, n)))
+        bytes.withUnsafeBytes { raw in
+            var start = 0
+            while start < n {
+                let count = Swift.min(buffer.count, n - start)
+                buffer.withUnsafeMutableBufferPointer { out in
+                    dtype.decode(raw.baseAddress! + start * size, count: count, littleEndian: 1.littleEndian == 1, into: out.baseAddress!)
+                    if slope != 1 || intercept != 0 {
+                        for i in 0..<count { out[i] = out[i] * slope + intercept }
+                    }
+                    body(UnsafeBufferPointer(rebasing: out[0..<count]))
+                }
+                start += count
+            }
+        }
+    }
 }

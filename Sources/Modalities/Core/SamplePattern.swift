@@ -5,7 +5,16 @@ import Foundation
 /// `"0/{id}_0°.png"`, `"rgb/{id}.*"`. `{id}` matches one or more characters other than `/`.
 public struct SamplePattern: Sendable, Equatable, Hashable, Codable, CustomStringConvertible {
     public let pattern: String
-    private let regex: NSRegularExpression
+    /// The pattern split into literal text, `{id}` and `*`.
+    private let tokens: [Token]
+
+    private enum Token: Sendable {
+        case literal([Unicode.Scalar])
+        case id
+        case star
+
+        var isID: Bool { if case .id = self { return true } else { return false } }
+    }
 
     /// - Throws: `ModalityError.invalidSpec` (naming `field`) unless the pattern holds exactly one `{id}`, is relative,
     ///   and has no `..` component.
@@ -17,22 +26,22 @@ public struct SamplePattern: Sendable, Equatable, Hashable, Codable, CustomStrin
         guard !pattern.hasPrefix("/"), !pattern.split(separator: "/").contains("..") else {
             throw ModalityError.invalidSpec(file: file, field: field, expected: "a path inside the dataset folder", got: "\"\(pattern)\"")
         }
-        var expr = "^"
+        var tokens: [Token] = []
+        var literal: [Unicode.Scalar] = []
         var rest = Substring(pattern)
         while !rest.isEmpty {
-            if rest.hasPrefix("{id}") {
-                expr += "(?<id>[^/]+)"
-                rest = rest.dropFirst(4)
-            } else if rest.first == "*" {
-                expr += "[^/]*"
-                rest = rest.dropFirst()
+            if rest.hasPrefix("{id}") || rest.first == "*" {
+                if !literal.isEmpty { tokens.append(.literal(literal)); literal = [] }
+                tokens.append(rest.first == "*" ? .star : .id)
+                rest = rest.dropFirst(rest.first == "*" ? 1 : 4)
             } else {
-                expr += NSRegularExpression.escapedPattern(for: String(rest.first!))
+                literal += rest.first!.unicodeScalars
                 rest = rest.dropFirst()
             }
         }
+        if !literal.isEmpty { tokens.append(.literal(literal)) }
         self.pattern = pattern
-        self.regex = try! NSRegularExpression(pattern: expr + "$")
+        self.tokens = tokens
     }
 
     public var description: String { pattern }
@@ -50,11 +59,42 @@ public struct SamplePattern: Sendable, Equatable, Hashable, Codable, CustomStrin
     /// The path for `id` when the pattern has no wildcards.
     public func path(for id: String) -> String { pattern.replacingOccurrences(of: "{id}", with: id) }
 
-    /// The sample id of a root-relative `path`, or nil when the path does not match.
+    /// The sample id of a root-relative `path`, or nil when the path does not match. Matches as the regular
+    /// expression `^…(?<id>[^/]+)…$` (with `*` as `[^/]*`) would: the whole path, `{id}` and `*` within one path
+    /// component, each taking as much as it can from left to right (so `*_{id}.png` gives `c` for `a_b_c.png`).
+    /// A backtracking matcher that remembers failed (token, position) pairs: time at most tokens × length²,
+    /// whatever the pattern.
     public func id(of path: String) -> String? {
-        let range = NSRange(path.startIndex..., in: path)
-        guard let m = regex.firstMatch(in: path, range: range), let r = Range(m.range(withName: "id"), in: path) else { return nil }
-        return String(path[r])
+        let text = Array(path.unicodeScalars)
+        var failed = Set<Int>()
+        var captured: Range<Int>?
+        func match(_ t: Int, _ at: Int) -> Bool {
+            if t == tokens.count { return at == text.count }
+            let key = t * (text.count + 1) + at
+            if failed.contains(key) { return false }
+            switch tokens[t] {
+            case .literal(let l):
+                if at + l.count <= text.count, text[at..<(at + l.count)].elementsEqual(l), match(t + 1, at + l.count) { return true }
+            case .id, .star:
+                var end = at
+                while end < text.count && text[end] != "/" { end += 1 }
+                let shortest = tokens[t].isID ? at + 1 : at
+                var stop = end
+                while stop >= shortest {
+                    if match(t + 1, stop) {
+                        if tokens[t].isID { captured = at..<stop }
+                        return true
+                    }
+                    stop -= 1
+                }
+            }
+            failed.insert(key)
+            return false
+        }
+        guard match(0, 0), let r = captured else { return nil }
+        var id = String.UnicodeScalarView()
+        id.append(contentsOf: text[r])
+        return String(id)
     }
 
     /// Every file under `root` matching the pattern, by id.

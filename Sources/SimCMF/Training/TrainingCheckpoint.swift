@@ -18,7 +18,9 @@ public struct TrainingState: Sendable, Equatable, Codable {
 /// A checkpoint: `<name>.safetensors` with the trainable tensors (`model.<state-dict key>`), the
 /// training buffers (`buffer.<key>`, e.g. BatchNorm running statistics), the Adam state (`optimizer.<key>.exp_avg|exp_avg_sq|step`) and the `TrainingState` as JSON metadata
 /// (`aims.training_state`); `<name>.json` beside it holds the same state for people. Both files are
-/// written atomically.
+/// written atomically (`AtomicFile`: temporary name, fsync, rename, folder fsync), the `.safetensors` first: when
+/// it cannot be written (a full disk) both files stay as they were, and a kill (or failure) between the two leaves
+/// a stale `.json`, which `repairReadableCopy` (called on resume) writes again.
 public enum TrainingCheckpoint {
     static let stateKey = "aims.training_state"
 
@@ -29,9 +31,35 @@ public enum TrainingCheckpoint {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         let json = try encoder.encode(state)
-        try Safetensors.write(tensors, metadata: [stateKey: String(decoding: json, as: UTF8.self)], to: url)
+        try Safetensors.write(tensors, metadata: [stateKey: String(decoding: json, as: UTF8.self)], to: url, durable: true)
+        try AtomicFile.write(try readable(state), to: readableCopy(of: url), durable: true)
+    }
+
+    /// `<name>.json` beside `<name>.safetensors`.
+    static func readableCopy(of url: URL) -> URL { url.deletingPathExtension().appendingPathExtension("json") }
+
+    /// The readable copy's bytes: the state, keys sorted, pretty-printed.
+    static func readable(_ state: TrainingState) throws -> Data {
+        let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
-        try AtomicFile.write(try encoder.encode(state), to: url.deletingPathExtension().appendingPathExtension("json"))
+        return try encoder.encode(state)
+    }
+
+    /// Rewrites `<name>.json` from the state recorded in the checkpoint at `url` when it differs (a process killed
+    /// between writing the two files left it behind); nothing when there is no checkpoint. Returns whether it wrote.
+    /// Reads only the checkpoint's header.
+    @discardableResult
+    public static func repairReadableCopy(of url: URL) throws -> Bool {
+        guard FileManager.default.fileExists(atPath: url.path) else { return false }
+        guard let text = try Safetensors.metadata(url)[stateKey],
+              let state = try? JSONDecoder().decode(TrainingState.self, from: Data(text.utf8)) else {
+            throw TrainingError.checkpoint(file: url.lastPathComponent, field: stateKey, problem: "missing or not a training state")
+        }
+        let bytes = try readable(state)
+        let copy = readableCopy(of: url)
+        if (try? Data(contentsOf: copy)) == bytes { return false }
+        try AtomicFile.write(bytes, to: copy, durable: true)
+        return true
     }
 
     /// Reads `url`, assigns the trainable tensors of `model` and the optimiser state; returns the state.

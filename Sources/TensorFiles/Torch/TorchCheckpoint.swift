@@ -183,6 +183,7 @@ public enum TorchCheckpoint {
                 throw TensorFileError.malformed(file: file, field: field + " (\(name))",
                                                 expected: "non-negative offset, sizes and strides", got: "offset \(off), size \(shape), stride \(strides)")
             }
+            try ElementDecoding.requireDecodable(count: count, file: file, field: field + " (tensor of size \(shape))")
             if count > storage.count && count > maximumBroadcastCount {
                 throw TensorFileError.unsupported(file: file, field: field + " (tensor on storage '\(storage.key)')",
                                                   what: "a broadcast view of \(count) elements over a storage of \(storage.count)")

@@ -53,7 +53,7 @@ enum FileInspector {
         let stored = try image.storedPixels()
         var items = [InspectReport.Item(name: "stored pixels", dtype: stored.dtype.rawValue, shape: stored.dims,
                                         axes: "[frames, rows, columns, samples]",
-                                        channels: InspectReport.whole(stored.toTensor()))]
+                                        channels: InspectReport.whole { stored.forEachChunk(chunk: 1 << 20, $0) })]
         for f in 0..<image.frames {
             let v = try image.modalityValues(frame: f, of: stored)
             items.append(.init(name: "frame \(f) modality values", dtype: "float32", shape: v.shape, axes: "[C, H, W]",
@@ -72,9 +72,9 @@ enum FileInspector {
     private static func nifti(_ url: URL) throws -> InspectReport {
         let volume = try NIfTIVolume(contentsOf: url)
         let h = volume.header
-        let scaled = volume.scaledValues()
+        // Statistics while streaming the voxels: decoding and inspecting take the decoded voxels once (plus the file).
         let item = InspectReport.Item(name: "voxels (scaled)", dtype: volume.voxels.dtype.rawValue, shape: volume.voxels.dims,
-                                      axes: "[..., z, y, x]", channels: InspectReport.whole(scaled))
+                                      axes: "[..., z, y, x]", channels: InspectReport.whole { volume.forEachScaledChunk(1 << 20, $0) })
         var details = ["version": "NIfTI-\(h.version)", "byte order": h.littleEndian ? "little" : "big",
                        "dim (x, y, z, ...)": "\(h.dimensions)", "voxel size": "\(h.voxelSize)"]
         if let s = h.scaling { details["scaling"] = "\(s.slope) x + \(s.intercept)" }

@@ -50,6 +50,13 @@ struct InspectReport: Encodable {
         return [summary(s)]
     }
 
+    /// Statistics of values handed over in chunks by `produce` (a volume too large to copy as Float), as one channel.
+    static func whole(chunks produce: ((UnsafeBufferPointer<Float>) -> Void) -> Void) -> [ChannelSummary] {
+        var s = RunningStatistics()
+        produce { s.add($0) }
+        return [summary(s)]
+    }
+
     private static func summary(_ s: RunningStatistics) -> ChannelSummary {
         ChannelSummary(min: s.count > 0 ? s.minimum : .nan, max: s.count > 0 ? s.maximum : .nan,
                        mean: s.count > 0 ? s.mean : .nan, nonFinite: s.nonFiniteCount)

@@ -20,6 +20,13 @@ enum DICOMCodecDecoder {
     /// interleaved or planar as GDCM leaves them (`info.planar`).
     static func decode(_ codestream: [UInt8], _ info: FrameInfo, file: String) throws -> [UInt8] {
         try DICOMCodestreamCheck.check(codestream, info, file: file)
+        // GDCM 3.0's JPEG codecs leak their decompressor (about 27 KB a frame) when a codestream fails (found by
+        // scripts/fuzz, docs/RELIABILITY.md): an 8-bit lossy frame is decoded by libjpeg-turbo first, and only one
+        // it accepts reaches GDCM. (12-bit and lossless frames have no other decoder here: GDCM's own.)
+        if info.syntax.coding == .jpeg {
+            let markers = JPEGMarkers(codestream)
+            if markers.precision == 8 && !markers.isLossless { _ = try JPEGCodec.decode(codestream, file: file) }
+        }
         var out = [UInt8](repeating: 0, count: info.bytesPerFrame)
         var message = [CChar](repeating: 0, count: 512)
         let status = info.syntax.uid.withCString { ts in

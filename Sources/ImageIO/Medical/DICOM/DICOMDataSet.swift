@@ -94,7 +94,8 @@ public struct DICOMDataSet: Sendable {
     /// First value of a US attribute, or of an IS string.
     public func unsigned16(_ tag: DICOMTag) -> Int? {
         guard let e = elements[tag] else { return nil }
-        if e.vr == "IS" || e.vr == "DS" { return numbers(tag).first.map { Int($0) } }
+        // A text number that is not finite or beyond ±2^53 ("NaN", "1e400") is no value, not a trap.
+        if e.vr == "IS" || e.vr == "DS" { return numbers(tag).first.flatMap { $0.magnitude <= 0x1p53 ? Int($0) : nil } }
         guard e.value.count >= 2 else { return nil }
         let lo = UInt16(e.value[e.value.startIndex]), hi = UInt16(e.value[e.value.startIndex + 1])
         return Int(littleEndian ? lo | hi << 8 : hi | lo << 8)

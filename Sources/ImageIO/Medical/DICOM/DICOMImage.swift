@@ -1,5 +1,6 @@
 import Foundation
 import TensorCore
+import TensorFiles
 
 /// A DICOM image: the attributes of the image pixel module and the modality LUT, and the pixel
 /// data decoded to its native type (`storedPixels`, in `DICOMImage+Pixels.swift`): native syntaxes
@@ -61,8 +62,23 @@ public struct DICOMImage: Sendable {
             throw ImageIOError.invalidField(file: file, field: "SamplesPerPixel \(DICOMTag.samplesPerPixel)",
                                                  expected: "1 or 3", got: "\(samplesPerPixel)")
         }
-        frames = max(1, Int(ds.numbers(.numberOfFrames).first ?? 1))
+        let frameCount = ds.numbers(.numberOfFrames).first ?? 1
+        guard frameCount.isFinite, (0...Double(Int32.max)).contains(frameCount) else {
+            throw ImageIOError.invalidField(file: file, field: "NumberOfFrames \(DICOMTag.numberOfFrames)", expected: "0...2147483647",
+                                            got: ds.string(.numberOfFrames) ?? "\(frameCount)")
+        }
+        frames = max(1, Int(frameCount))
         bitsAllocated = try required(.bitsAllocated, "BitsAllocated", 1...64)
+        // The decoded size, checked here once, before any pixel is touched: frames × rows × columns × samples ×
+        // bytes within the decode limit (a product that overflows is refused the same way).
+        var decodedBytes = 1, overflow = false
+        for factor in [frames, rows, columns, samplesPerPixel, max(1, (bitsAllocated + 7) / 8)] where !overflow {
+            (decodedBytes, overflow) = decodedBytes.multipliedReportingOverflow(by: factor)
+        }
+        guard !overflow, decodedBytes <= ReadLimits.maxDecodedBytes else {
+            throw ImageIOError.decodedSizeTooLarge(file: file, shape: [frames, rows, columns, samplesPerPixel],
+                                                   byteSize: max(1, (bitsAllocated + 7) / 8), limit: ReadLimits.maxDecodedBytes)
+        }
         bitsStored = ds.unsigned16(.bitsStored) ?? bitsAllocated
         guard (1...bitsAllocated).contains(bitsStored) else {
             throw ImageIOError.invalidField(file: file, field: "BitsStored \(DICOMTag.bitsStored)",
@@ -109,13 +125,19 @@ public struct DICOMImage: Sendable {
         guard (0..<frames).contains(frame), stored.dims == [frames, rows, columns, samplesPerPixel] else {
             throw ImageIOError.invalidField(file: file, field: "frame index", expected: "0..<\(frames)", got: "\(frame)")
         }
-        let all = stored.toTensor(slope: Float(rescaleSlope), intercept: Float(rescaleIntercept))
-        let s = samplesPerPixel, hw = rows * columns
-        return all.withUnsafeBufferPointer { src in
-            Tensor(shape: [s, rows, columns]) { out in
-                let base = frame * hw * s
-                for p in 0..<hw { for k in 0..<s { out[k * hw + p] = src[base + p * s + k] } }
+        // Only this frame is converted (a multi-frame file is not converted once per frame).
+        let s = samplesPerPixel, hw = rows * columns, size = stored.dtype.byteSize
+        let slope = Float(rescaleSlope), intercept = Float(rescaleIntercept)
+        var values = [Float](repeating: 0, count: hw * s)
+        stored.bytes.withUnsafeBytes { raw in
+            values.withUnsafeMutableBufferPointer { v in
+                stored.dtype.decode(raw.baseAddress! + frame * hw * s * size, count: hw * s, littleEndian: 1.littleEndian == 1,
+                                    into: v.baseAddress!)
             }
+        }
+        return Tensor(shape: [s, rows, columns]) { out in
+            let scaled = slope != 1 || intercept != 0
+            for p in 0..<hw { for k in 0..<s { let v = values[p * s + k]; out[k * hw + p] = scaled ? v * slope + intercept : v } }
         }
     }
 }
