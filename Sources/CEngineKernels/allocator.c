@@ -24,9 +24,3 @@ void engine_aligned_free(void *p) {
     if (p != NULL) free(((void **)p)[-1]);
 }
 
-
-void engine_release_free_memory(void) {
-#if defined(__GLIBC__)
-    malloc_trim(0);
-#endif
-}

@@ -210,11 +210,14 @@ public enum BenchmarkPipeline {
             verdict = String(format: "SimCMF did not gain over zero-shot on the real %@ data (%+.4f), so the control cannot show a loss of gain.", c.id, realGain)
         } else if noiseGain < 0.5 * realGain {
             verdict = String(format: "As expected: with the non-RGB channels replaced by noise SimCMF's gain over zero-shot falls from %+.4f to %+.4f "
-                             + "(%.0f %% of it kept), so the gain on the real data comes from the other sensor's channels.", realGain, noiseGain, 100 * kept)
+                             + "(%.0f %% of it kept), so the gain on the real data beyond the noise row comes from the other sensor's channels; "
+                             + "what the noise row keeps, a model learns without any image content (the size and shape of a mask around the "
+                             + "click).", realGain, noiseGain, 100 * kept)
         } else {
             verdict = String(format: "NOT as expected: with noise instead of the non-RGB channels SimCMF keeps %.0f %% of its gain (%+.4f vs %+.4f on "
-                             + "the real data), so much of the gain comes from RGB (fine-tuning on the camouflaged RGB still learns the "
-                             + "objects' faint shading), not only from the other sensor.", 100 * kept, noiseGain, realGain)
+                             + "the real data), so the gain does not show that the model uses the other sensor: it comes from what can be "
+                             + "learnt without it (RGB, or the size and shape of a mask around the click, which needs no image content), "
+                             + "typically because the run is too short to learn more.", 100 * kept, noiseGain, realGain)
         }
         return .init(modality: c.id, description: "\(c.name) with every non-RGB file replaced by seeded uniform noise of the same format",
                      files: files, real: real, noise: noise, realGain: realGain, noiseGain: noiseGain, verdict: verdict)

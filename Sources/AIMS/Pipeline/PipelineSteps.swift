@@ -1,6 +1,5 @@
 import Foundation
 import SimCMF
-import TensorCore
 import TensorFiles
 
 /// The steps `aims demo` and `aims benchmark` are made of, each the library call behind an `aims` command (the
@@ -81,8 +80,6 @@ struct PipelineSteps {
     /// `command` is the `aims eval` line without its outputs.
     func evaluate(_ slug: String, _ run: EvaluationRun, manifest: URL, command: String, prompt: PromptKind = .click,
                   clicks: Int? = nil) throws -> DemoResults.Test {
-        // Each step builds its own model; the next one needs none of this one's freed buffers.
-        defer { TensorStorage.releaseFreeMemory() }
         let folder = path("eval/\(slug)")
         observe(.command(command + (prompt == .box ? " --prompt box" : "") + " --manifest \(manifest.path) --split test"
                          + " --overlays \(folder.appendingPathComponent("overlays").path) --csv \(folder.appendingPathComponent("regions.csv").path)"))
@@ -124,7 +121,6 @@ struct PipelineSteps {
     /// Trains `spec` on `manifest` in `runs/<slug>` (resuming an interrupted run, skipping a finished one) and scores
     /// its best-on-validation checkpoint on the test split.
     func train(_ slug: String, manifest: URL, _ spec: Training, clicks: Int? = nil) throws -> (run: TrainedRun, test: DemoResults.Test) {
-        defer { TensorStorage.releaseFreeMemory() }
         let folder = path("runs/\(slug)"), record = folder.appendingPathComponent("trained.json")
         let trained: TrainedRun
         if let data = FileManager.default.contents(atPath: record.path), let done = try? JSONDecoder().decode(TrainedRun.self, from: data) {

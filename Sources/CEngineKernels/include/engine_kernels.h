@@ -43,10 +43,6 @@ void engine_configure_allocator(void);
 void *engine_aligned_alloc(size_t bytes);
 /// Frees a block from engine_aligned_alloc (NULL is ignored).
 void engine_aligned_free(void *p);
-/// glibc: returns the heap's free pages to the kernel (malloc_trim), which the configuration above never
-/// does by itself. For long processes between jobs of different shapes (one model trained after another),
-/// where the kept free blocks no longer fit what comes next. No-op elsewhere.
-void engine_release_free_memory(void);
 #endif
 
 #ifndef ENGINE_KERNELS_RELPOS_H

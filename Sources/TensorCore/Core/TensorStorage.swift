@@ -45,11 +45,6 @@ public final class TensorStorage: @unchecked Sendable {
     /// Keeps large freed buffers in the process for reuse instead of returning them to the kernel:
     /// glibc would otherwise `mmap` every buffer above 32 MB afresh and page-fault on first touch,
     /// which costs as much as a GEMM on activation-sized tensors. Runs once, on first allocation.
-    /// Returns the free heap pages kept for reuse (above) to the kernel. A process that runs one job after another
-    /// (`aims benchmark`: a model per modality and method) calls it between jobs, so that its resident memory is
-    /// the current job's, not the sum of every earlier one's free blocks that fit no later shape.
-    public static func releaseFreeMemory() { engine_release_free_memory() }
-
     static let allocatorConfigured: Bool = {
         engine_configure_allocator()
         return true
