@@ -1,12 +1,14 @@
 # aims: two commands on a fresh Debian machine with the Swift toolchain.
 #   make demo   the main job on the embedded default model (LiteMedSAM)
 #   make test   the whole test suite, release build with testing enabled
+#   make benchmark  SimCMF's AIMS table on simulated scenes, every modality (about an hour on 2 cores;
+#                   BENCHMARK_FLAGS=--quick for the ten-minute version); out/benchmark/report.html
 #   make fuzz   the libFuzzer harnesses with AddressSanitizer, FUZZ_SECONDS each (docs/RELIABILITY.md)
 SWIFT ?= swift
 CONFIG := -c release
 export AIMS_CACHE ?= $(HOME)/.cache/aims
 
-.PHONY: all deps weights build test demo bench clean fuzz
+.PHONY: all deps weights build test demo benchmark bench clean fuzz
 
 all: build
 
@@ -31,6 +33,11 @@ fuzz: deps
 
 demo: deps weights build
 	scripts/demo
+
+# Continues an interrupted run in out/benchmark (same settings); BENCHMARK_FLAGS=--force starts over.
+BENCHMARK_FLAGS ?=
+benchmark: deps weights build
+	.build/release/aims benchmark --out out/benchmark $(BENCHMARK_FLAGS)
 
 clean:
 	rm -rf .build

@@ -8,7 +8,7 @@ enum CommandLineTool {
     /// Every top-level command, in the order `aims --help` lists them (subcommands are listed by their parent).
     static let commands: [any Command.Type] = [InspectCommand.self, PredictCommand.self, PredictVolumeCommand.self, ModalitiesCommand.self, ConvertCommand.self, HHACommand.self,
                                                 BenchCommand.self, TrainCommand.self, EvalCommand.self, BuildCommand.self, SynthCommand.self,
-                                                DemoCommand.self]
+                                                DemoCommand.self, BenchmarkCommand.self]
 
     static var overview: String { UsageText.overview(commands) }
 

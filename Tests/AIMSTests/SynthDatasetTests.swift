@@ -28,6 +28,41 @@ final class SynthDatasetTests: XCTestCase {
         try SynthDatasetWriter(seed: seed, options: Self.options).write(scenes: 5, to: root)
     }
 
+    /// PGSNet's TIFFs hold, per colour, 255·DoLP and 255·AoLP/π of the renderer's Stokes vectors (noise off), computed
+    /// here from S0, S1, S2, and the pgsnet layout reads them as pgsnet_p's six channels.
+    func testPGSNetImagesHoldAoLPAndDoLPOfTheStokesVectors() throws {
+        var o = Self.options
+        o.noise = 0
+        o.conventions = [.pgsnet]
+        let root = temp()
+        let manifest = try SynthDatasetWriter(seed: 3, options: o).write(scenes: 3, to: root)
+        let id = manifest.train[0]
+        let frame = SynthRenderer(scene: SynthSceneSampler(seed: 3, options: o).scene(index: Int(id)!, count: 3)).render()
+        let dolp = try TIFFCodec.read(root.appendingPathComponent("PGSNet/train/dolp/\(id)_dolp.tiff"))
+        let aolp = try TIFFCodec.read(root.appendingPathComponent("PGSNet/train/aolp/\(id)_aolp.tiff"))
+        XCTAssertEqual([dolp.channels, aolp.channels], [3, 3])
+        var checked = 0
+        for p in stride(from: 0, to: frame.width * frame.height, by: 7) {
+            for c in 0..<3 {
+                let (s0, s1, s2) = (Double(frame.stokes[c][0][p]), Double(frame.stokes[c][1][p]), Double(frame.stokes[c][2][p]))
+                guard s0 > 1e-3 else { continue }
+                let d = min(1, (s1 * s1 + s2 * s2).squareRoot() / s0)
+                XCTAssertEqual(Double(dolp.bytes[p * 3 + c]), 255 * d, accuracy: 0.5 + 1e-6)
+                guard d > 0.02 else { continue }   // AoLP of nearly unpolarized light is ill-defined
+                let a = (atan2(s2, s1) / 2 + .pi).truncatingRemainder(dividingBy: .pi)
+                let stored = Double(aolp.bytes[p * 3 + c]) / 255 * .pi
+                // Angles wrap at π (0 and 255 are neighbours).
+                XCTAssertLessThan(min(abs(stored - a), .pi - abs(stored - a)), 0.5 / 255 * .pi + 1e-6)
+                checked += 1
+            }
+        }
+        XCTAssertGreaterThan(checked, 20)
+        let built = try ManifestBuilder(layout: PGSNetLayout(), modality: try ModalityRegistry.standard.require("pgsnet_p"),
+                                        root: root.appendingPathComponent("PGSNet"), rootRecord: ".").build()
+        XCTAssertEqual(built.samples.count, 3)
+        XCTAssertEqual(built.modality.channels.count, 6)
+    }
+
     func testEveryConventionLoadsThroughItsBuiltInModality() throws {
         let root = temp()
         let manifest = try write(seed: 11, to: root)

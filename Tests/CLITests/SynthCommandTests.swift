@@ -23,7 +23,7 @@ final class SynthCommandTests: XCTestCase {
         XCTAssertTrue(r.stderr.contains("aims synth 4/4"), r.stderr)
         let s = try JSONDecoder().decode(Summary.self, from: Data(r.stdout.utf8))
         XCTAssertEqual([s.scenes, s.width, s.height, s.train, s.validation], [4, 64, 64, 3, 1])
-        XCTAssertEqual(s.conventions, ["zju", "mosaic", "nyu", "ivrg", "thermal", "mosaic-rgb"])
+        XCTAssertEqual(s.conventions, ["zju", "mosaic", "nyu", "ivrg", "thermal", "mosaic-rgb", "pgsnet"])
         let fm = FileManager.default
         let manifest = try JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("synth.json"))) as! [String: Any]
         let train = manifest["train"] as! [String], val = manifest["validation"] as! [String]
@@ -37,7 +37,9 @@ final class SynthCommandTests: XCTestCase {
                      "IVRG_RGBNIR/Outdoor_dataset/RGBimages/\(id)_rgb.png", "IVRG_RGBNIR/Outdoor_dataset/NIRimages/\(id)_nir.png",
                      "IVRG_RGBNIR/Outdoor_dataset/masks/\(id)_mask.png", "IVRG_RGBNIR/IVRG-nir_test_GroundTruth.csv",
                      "thermal/\(id).fff", "RGB-Thermal-Glass/images/\(id)_rgb.png", "RGB-Thermal-Glass/images/\(id)_temperature.npy",
-                     "RGB-Thermal-Glass/RGB_T_Glass_train_GroundTruth.csv", "scenes/\(id).json"] {
+                     "RGB-Thermal-Glass/RGB_T_Glass_train_GroundTruth.csv", "scenes/\(id).json",
+                     "PGSNet/train/image/\(id)_rgb.tiff", "PGSNet/train/aolp/\(id)_aolp.tiff", "PGSNet/train/dolp/\(id)_dolp.tiff",
+                     "PGSNet/train/instance_mask/\(id)_instance_mask.png", "PGSNet/test/dolp/\(val[0])_dolp.tiff"] {
             XCTAssertTrue(fm.fileExists(atPath: out.appendingPathComponent(path).path), path)
         }
         // `aims inspect` reads the thermal file as a FLIR frame with the synthetic camera's calibration.

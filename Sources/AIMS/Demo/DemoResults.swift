@@ -35,11 +35,14 @@ public struct DemoResults: Codable, Sendable {
         public var trainableValues: Int
         public var trainingSeconds: Double?
         public var bestValidationMIoU: Double?
+        /// Images trained on (nil for a zero-shot method).
+        public var trainingImages: Int?
         public var test: Test
 
-        public init(name: String, model: String, trainableValues: Int, trainingSeconds: Double?, bestValidationMIoU: Double?, test: Test) {
+        public init(name: String, model: String, trainableValues: Int, trainingSeconds: Double?, bestValidationMIoU: Double?,
+                    trainingImages: Int? = nil, test: Test) {
             self.name = name; self.model = model; self.trainableValues = trainableValues; self.trainingSeconds = trainingSeconds
-            self.bestValidationMIoU = bestValidationMIoU; self.test = test
+            self.bestValidationMIoU = bestValidationMIoU; self.trainingImages = trainingImages; self.test = test
         }
     }
 

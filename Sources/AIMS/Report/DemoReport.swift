@@ -40,19 +40,32 @@ struct DemoReport {
     var verdict: String
 
     func html() -> String {
-        var h = """
-        <!DOCTYPE html>
-        <html><head><meta charset="utf-8"><title>\(HTML.escape(title))</title>
-        <style>body{font-family:sans-serif;max-width:1100px;margin:2em auto;color:#222}
-        table{border-collapse:collapse}td,th{border:1px solid #bbb;padding:4px 10px;text-align:right}
-        td:first-child,th:first-child,td.l{text-align:left}.verdict{background:#f4f4f4;padding:.6em 1em;border-left:4px solid #888}
-        img{image-rendering:pixelated;margin:2px;border:1px solid #ccc}.charts svg{margin-right:12px}</style></head><body>
-        <h1>\(HTML.escape(title))</h1>
-        """
-        h += "<h2>Settings</h2><table>"
+        HTML.document(title: title) + "<h1>\(HTML.escape(title))</h1>\n" + section(level: 2) + "</body></html>\n"
+    }
+
+    /// The report's content under headings of `level` (settings, table, verdict, curves, clicks, overlays), for
+    /// embedding in a larger report.
+    func section(level: Int) -> String {
+        let h2 = "h\(level)", h3 = "h\(level + 1)"
+        var h = "<\(h2)>Settings</\(h2)><table>"
         for (k, v) in settings { h += "<tr><td class=\"l\">\(HTML.escape(k))</td><td class=\"l\">\(HTML.escape(v))</td></tr>" }
-        h += "</table>\n<h2>Test mIoU (SimCMF protocol: one median click per region, single mask, IoU at the mask size)</h2>\n<table>"
-        h += "<tr><th>method</th><th>model</th><th>trainable values</th><th>training time</th><th>best validation mIoU</th><th>test mIoU</th>"
+        h += "</table>\n<\(h2)>Test mIoU (SimCMF protocol: one median click per region, single mask, IoU at the mask size)</\(h2)>\n"
+        h += Self.table(methods, context: context, contextNote: contextNote)
+        h += "<p class=\"verdict\">\(HTML.escape(verdict))</p>\n<\(h2)>Curves</\(h2)><div class=\"charts\">"
+        h += lossChart().render() + mIoUChart().render() + "</div>\n" + clicksSection(level: level) + "<\(h2)>Test overlays</\(h2)>"
+        h += "<p>Predicted masks per region (colours), ground-truth outline and the click, on the first input channels.</p>"
+        for m in methods + context where !m.overlays.isEmpty {
+            h += "<\(h3)>\(HTML.escape(m.name))</\(h3)><div>"
+            for o in m.overlays { h += "<img src=\"\(HTML.escape(o))\" width=\"192\" alt=\"\(HTML.escape(o))\">" }
+            h += "</div>\n"
+        }
+        return h
+    }
+
+    /// The methods' table (model, trainable values, training time, best validation mIoU, test mIoU with its
+    /// interval, mDice, regions), `context` rows below `contextNote`.
+    static func table(_ methods: [Method], context: [Method] = [], contextNote: String = "") -> String {
+        var h = "<table><tr><th>method</th><th>model</th><th>trainable values</th><th>training time</th><th>best validation mIoU</th><th>test mIoU</th>"
             + "<th>95 % CI</th><th>test mDice</th><th>regions</th></tr>\n"
         func row(_ m: Method) -> String {
             var r = "<tr><td>\(HTML.escape(m.name))</td><td class=\"l\">\(HTML.escape(m.description))</td>"
@@ -65,15 +78,7 @@ struct DemoReport {
         if !context.isEmpty {
             h += "<tr><td colspan=\"9\" class=\"l\"><i>\(HTML.escape(contextNote))</i></td></tr>\n" + context.map(row).joined()
         }
-        h += "</table>\n<p class=\"verdict\">\(HTML.escape(verdict))</p>\n<h2>Curves</h2><div class=\"charts\">"
-        h += lossChart().render() + mIoUChart().render() + "</div>\n" + clicksSection() + "<h2>Test overlays</h2>"
-        h += "<p>Predicted masks per region (colours), ground-truth outline and the click, on the first input channels.</p>"
-        for m in methods + context where !m.overlays.isEmpty {
-            h += "<h3>\(HTML.escape(m.name))</h3><div>"
-            for o in m.overlays { h += "<img src=\"\(HTML.escape(o))\" width=\"192\" alt=\"\(HTML.escape(o))\">" }
-            h += "</div>\n"
-        }
-        return h + "</body></html>\n"
+        return h + "</table>\n"
     }
 
     func lossChart() -> SVGLineChart {
@@ -99,11 +104,11 @@ struct DemoReport {
 
     /// The clicks protocol: a table (mIoU after 1, 3, 5 clicks, NoC) and the clicks-to-IoU chart; empty when no
     /// method ran it.
-    func clicksSection() -> String {
+    func clicksSection(level: Int = 2) -> String {
         let rows = methods.filter { $0.clicks != nil }
         guard let k = rows.first?.clicks?.maxClicks else { return "" }
         let points = rows[0].clicks!.afterClicks.map(\.clicks)
-        var h = "<h2>Interactive segmentation (clicks protocol, test split, at most \(k) clicks per object)</h2>\n"
+        var h = "<h\(level)>Interactive segmentation (clicks protocol, test split, at most \(k) clicks per object)</h\(level)>\n"
         h += "<p>Each object gets a first click at its pixel farthest from its boundary, then each next click at the deepest pixel "
             + "of the larger error region (positive on missed object, negative on spill), with the previous mask fed back; "
             + "NoC@X is the mean number of clicks to reach IoU ≥ X (\(k) when never reached within \(k)). "

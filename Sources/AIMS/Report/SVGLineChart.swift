@@ -95,6 +95,20 @@ struct SVGLineChart {
 
 /// HTML text helpers.
 enum HTML {
+    /// A document's head (title, the reports' stylesheet) and the opening `<body>`.
+    static func document(title: String) -> String {
+        """
+        <!DOCTYPE html>
+        <html><head><meta charset="utf-8"><title>\(escape(title))</title>
+        <style>body{font-family:sans-serif;max-width:1100px;margin:2em auto;color:#222}
+        table{border-collapse:collapse}td,th{border:1px solid #bbb;padding:4px 10px;text-align:right}
+        td:first-child,th:first-child,td.l{text-align:left}.verdict{background:#f4f4f4;padding:.6em 1em;border-left:4px solid #888}
+        img{image-rendering:pixelated;margin:2px;border:1px solid #ccc}.charts svg{margin-right:12px}
+        figure{display:inline-block;margin:4px;text-align:center;font-size:11px}</style></head><body>
+
+        """
+    }
+
     /// `&`, `<`, `>`, `"` escaped for text and attribute values.
     static func escape(_ s: String) -> String {
         s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")

@@ -20,6 +20,8 @@ import Transforms
 ///     IVRG_RGBNIR/IVRG-nir_{train,test}_GroundTruth.csv
 ///     thermal/<id>.fff                                    FLIR FFF, 16-bit raw counts, camera emissivity 1
 ///     RGB-Thermal-Glass/images/<id>_{rgb.png,temperature.npy,mask.png}, RGB-Thermal-Glass/RGB_T_Glass_{train,test}_GroundTruth.csv
+///     PGSNet/{train,test}/{image,aolp,dolp}/<id>_{rgb,aolp,dolp}.tiff    8-bit RGB, AoLP (255·AoLP/π), DoLP (255·DoLP) per colour
+///     PGSNet/{train,test}/instance_mask/<id>_instance_mask.png
 ///     synth.json
 public struct SynthDatasetWriter: Sendable {
     public var seed: UInt64
@@ -141,6 +143,9 @@ public struct SynthDatasetWriter: Sendable {
             d += ["nir"] + ["RGBimages", "NIRimages", "masks"].map { "IVRG_RGBNIR/Outdoor_dataset/\($0)" }
         }
         if c.contains(.thermal) { d += ["thermal", "RGB-Thermal-Glass/images"] }
+        if c.contains(.pgsnet) {
+            for split in ["train", "test"] { d += ["image", "aolp", "dolp", "instance_mask"].map { "PGSNet/\(split)/\($0)" } }
+        }
         return d
     }
 

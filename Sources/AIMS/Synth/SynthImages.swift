@@ -17,7 +17,7 @@ public struct SynthImages: Sendable {
     }
 
     /// Noise streams, one per stored image.
-    enum Stream: UInt64 { case rgb = 1, angle0, angle45, angle90, angle135, mosaic, nir, thermal, colourMosaic }
+    enum Stream: UInt64 { case rgb = 1, angle0, angle45, angle90, angle135, mosaic, nir, thermal, colourMosaic, aolp = 20, dolp = 21 }
 
     private func quantise(_ values: [Float], scale: Double, maxValue: Double, stream: Stream, sigma: Double? = nil) -> [Double] {
         var g = SynthRandom(seed: seed, stream: stream.rawValue)
@@ -95,6 +95,23 @@ public struct SynthImages: Sendable {
             values[i] = planes[layout.channel(row: row, col: col)][colour][i]
         }
         return interleave8([quantise(values, scale: 255, maxValue: 255, stream: .colourMosaic)])
+    }
+
+    /// PGSNet's polarization images, 8-bit RGB each: AoLP = ½·atan2(S2, S1) folded into [0, π) as 255·AoLP/π, and
+    /// DoLP = √(S1² + S2²)/S0 (0 where S0 = 0) as 255·DoLP, per colour.
+    public func angleAndDegree() -> (aolp: RawImage, dolp: RawImage) {
+        var aolp: [[Float]] = [], dolp: [[Float]] = []
+        for c in 0..<3 {
+            let s = frame.stokes[c]
+            aolp.append((0..<s[0].count).map { i in
+                var a = 0.5 * atan2(Double(s[2][i]), Double(s[1][i]))
+                if a < 0 { a += .pi }
+                return Float(a / .pi)
+            })
+            dolp.append((0..<s[0].count).map { i in s[0][i] > 0 ? min(1, (s[1][i] * s[1][i] + s[2][i] * s[2][i]).squareRoot() / s[0][i]) : 0 })
+        }
+        return (interleave8(aolp.map { quantise($0, scale: 255, maxValue: 255, stream: .aolp) }),
+                interleave8(dolp.map { quantise($0, scale: 255, maxValue: 255, stream: .dolp) }))
     }
 
     /// 8-bit NIR: 255·radiance.

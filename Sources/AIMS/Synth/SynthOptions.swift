@@ -18,6 +18,9 @@ public struct SynthOptions: Sendable, Equatable, Codable {
     public var noise: Double = 0.002
     /// Fraction of scenes in the val/test split.
     public var valFraction: Double = 0.25
+    /// The one cue that separates objects from the wall (`SynthCue`); nil: the default mixed scenes (glass and
+    /// coloured matte objects). Left out of `synth.json` when nil, so default datasets encode as before.
+    public var cue: SynthCue?
     /// Which folder conventions to write (kept sorted and unique, so the options encode the same way every time).
     public var conventions: [SynthConvention] = SynthConvention.allCases {
         didSet { conventions = Array(Set(conventions)).sorted() }
@@ -57,6 +60,8 @@ public enum SynthConvention: String, Sendable, Codable, CaseIterable, Comparable
     case thermal
     /// `polarization-rgb/<id>.png` (8-bit IMX250MYR colour mosaic, the raw form of the ZJU images) + `labels/<id>.png`.
     case colourMosaic = "mosaic-rgb"
+    /// `PGSNet/{train,test}/{image,aolp,dolp}/<id>_{rgb,aolp,dolp}.tiff` (8-bit, 3 colours) + `instance_mask/<id>_instance_mask.png`.
+    case pgsnet
 
     public static func < (a: Self, b: Self) -> Bool { allCases.firstIndex(of: a)! < allCases.firstIndex(of: b)! }
 }

@@ -59,6 +59,15 @@ struct SynthSceneFiles {
             for a in [0, 45, 90, 135] { try png(images.polarizer(degrees: a), "\(split)/\(a)/\(id)_\(a)°.png") }
             try png(labels, "\(split)/label_sam/\(id).png", key: "labels")
         }
+        if conventions.contains(.pgsnet) {
+            let split = "PGSNet/" + (validation ? "test" : "train")
+            let (aolp, dolp) = images.angleAndDegree()
+            try TIFFCodec.write(rgb, to: root.appendingPathComponent("\(split)/image/\(id)_rgb.tiff"))
+            try TIFFCodec.write(aolp, to: root.appendingPathComponent("\(split)/aolp/\(id)_aolp.tiff"))
+            try TIFFCodec.write(dolp, to: root.appendingPathComponent("\(split)/dolp/\(id)_dolp.tiff"))
+            written += ["image/\(id)_rgb.tiff", "aolp/\(id)_aolp.tiff", "dolp/\(id)_dolp.tiff"].map { "\(split)/\($0)" }
+            try png(labels, "\(split)/instance_mask/\(id)_instance_mask.png", key: "labels")
+        }
         if conventions.contains(.mosaic) { try png(images.mosaic(layout: .sonyIMX250), "polarization/\(id).png") }
         if conventions.contains(.colourMosaic) { try png(images.colourMosaic(layout: .sonyIMX250), "polarization-rgb/\(id).png") }
         if conventions.contains(.nyu) {

@@ -83,10 +83,11 @@ public struct SynthSceneSampler: Sendable {
             }
             objects.append(SynthObject(label: j + 1, center: array(center), radii: radii, rotation: rotation, material: material))
         }
-        return SynthScene(id: Self.id(index: index, count: count),
-                          camera: camera, background: background, objects: objects, light: light,
-                          thermalCamera: SynthThermalCamera(planck: SynthThermalCamera.standardPlanck,
-                                                            reflectedTemperatureCelsius: wallTemperature))
+        let scene = SynthScene(id: Self.id(index: index, count: count),
+                               camera: camera, background: background, objects: objects, light: light,
+                               thermalCamera: SynthThermalCamera(planck: SynthThermalCamera.standardPlanck,
+                                                                 reflectedTemperatureCelsius: wallTemperature))
+        return o.cue.map { applying($0, to: scene, index: index) } ?? scene
     }
 }
 

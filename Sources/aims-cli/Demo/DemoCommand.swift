@@ -48,21 +48,8 @@ struct DemoCommand: Command {
                                              weights: URL(fileURLWithPath: args[self.weights] ?? LiteMedSAM.defaultCheckpointURL().path),
                                              scenes: args.value(self.scenes), epochs: args.value(self.epochs), seed: args.value(self.seed),
                                              force: args[self.force], clicks: args.value(self.clicks))
-        var counter: (label: String, reporter: ProgressReporter)?
-        var training = TrainingProgressLine()
-        let results = try DemoPipeline.run(settings) { event in
-            switch event {
-            case let .stage(index, count, title): Console.error("== aims demo \(index)/\(count): \(title)")
-            case let .command(line): Console.error("$ " + line)
-            case let .note(text): Console.error(text)
-            case let .count(label, done, total, unit):
-                if done == 0 || counter?.label != label || counter?.reporter.total != total {
-                    counter = (label, ProgressReporter(label: label, total: total, unit: unit))
-                }
-                if done > 0 { counter?.reporter.update(done) }
-            case let .training(progress, epochs): training.draw(progress, epochs: epochs)
-            }
-        }
+        let console = PipelineConsole(name: "aims demo")
+        let results = try DemoPipeline.run(settings) { console.show($0) }
         if args[self.json] {
             try JSONOutput.print(results)
         } else {

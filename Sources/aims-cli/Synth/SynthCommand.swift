@@ -42,6 +42,8 @@ struct SynthCommand: Command {
                        help: "Gaussian sensor noise, fraction of full scale")
     let conventions = Option("conventions", .list(of: ValueType<SynthConvention>.cases.ignoringCase, placeholder: "LIST"), defaultText: "all",
                              help: "any of \(SynthConvention.allCases.map(\.rawValue).joined(separator: ", "))")
+    let cue = Option("cue", ValueType<SynthCue>.cases.ignoringCase, defaultText: "none: mixed glass and coloured objects",
+                     help: "only this cue separates the objects: \(SynthCue.allCases.map(\.rawValue).joined(separator: ", ")) (aims benchmark)")
     let force = Flag("force", help: "write into a non-empty DIR")
     let json = Flag("json", help: "print the summary as JSON on stdout")
 
@@ -71,6 +73,7 @@ struct SynthCommand: Command {
         if let r = args[self.environmentRatio] { options.environmentRatio = r }
         if let s = args[self.noise] { options.noise = s }
         if let list = args[self.conventions] { options.conventions = list }
+        options.cue = args[self.cue]
         do { try options.validate() } catch let e as SynthError { throw UsageError(message: e.errorDescription ?? "\(e)") }
 
         let root = URL(fileURLWithPath: out)
