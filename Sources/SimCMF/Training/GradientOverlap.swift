@@ -26,6 +26,7 @@ final class GradientOverlap {
     private(set) var startedDuringBackward = 0
     var bucketCount: Int { sum?.buckets.count ?? 0 }
     var isRecorder: Bool { sum == nil }
+    private var lastPoll: UInt64 = 0
 
     /// Sums `ordered` (the parameters in the order backward finishes them) in buckets of `bucketElements` values.
     init(_ ordered: [Parameter], bucketElements: Int, on communicator: any Communicator) {
@@ -50,7 +51,12 @@ final class GradientOverlap {
             guard let sum else { return }
             do { try timed { try sum.ready(i, p.grad) } } catch { failure = error }
         }, afterNode: { [self] in
+            // At most one poll a millisecond: each MPI_Test runs Open MPI's progress engine (a poll of its
+            // sockets), and backward has thousands of nodes, many far shorter than that.
             guard failure == nil, let sum else { return }
+            let now = DispatchTime.now().uptimeNanoseconds
+            guard now - lastPoll >= 1_000_000 else { return }
+            lastPoll = now
             do { try timed { try sum.poll() } } catch { failure = error }
         }))
         if let failure { throw failure }
