@@ -26,11 +26,21 @@ static struct {
     int (*allgatherv)(const void *, int, handle, void *, const int *, const int *, handle, handle);
     int (*alltoall)(const void *, int, handle, void *, int, handle, handle);
     int (*allreduce)(const void *, void *, int, handle, handle, handle);
+    int (*ialltoall)(const void *, int, handle, void *, int, handle, handle, handle *);
+    int (*iallgather)(const void *, int, handle, void *, int, handle, handle, handle *);
+    int (*test)(handle *, int *, void *);
+    int (*comm_dup)(handle, handle *);
+    int (*wait)(handle *, void *);
     double (*wtime)(void);
     int (*abort)(handle, int);
     int (*finalized)(int *);
     int (*finalize)(void);
     handle world, sum, errors_return;
+    /* Duplicates of MPI_COMM_WORLD for the nonblocking all-to-alls and all-gathers: the standard wants the
+       collectives on one communicator started in the same order on every rank, and a rank-order sum starts its
+       all-gather when its all-to-all is found complete, which differs in time between ranks. Each kind on its
+       own communicator, each started in bucket order, keeps that order. */
+    handle exchange_comm, gather_comm;
     handle types[4];
 } mpi;
 static int ready, rank_, size_ = 1;
@@ -82,6 +92,11 @@ int aims_mpi_init(char *message, size_t capacity) {
     RESOLVE(allgatherv, "MPI_Allgatherv");
     RESOLVE(alltoall, "MPI_Alltoall");
     RESOLVE(allreduce, "MPI_Allreduce");
+    RESOLVE(ialltoall, "MPI_Ialltoall");
+    RESOLVE(iallgather, "MPI_Iallgather");
+    RESOLVE(test, "MPI_Test");
+    RESOLVE(wait, "MPI_Wait");
+    RESOLVE(comm_dup, "MPI_Comm_dup");
     RESOLVE(wtime, "MPI_Wtime");
     RESOLVE(abort, "MPI_Abort");
     RESOLVE(finalized, "MPI_Finalized");
@@ -101,6 +116,10 @@ int aims_mpi_init(char *message, size_t capacity) {
         return mpi_fail(code, "MPI_Init_thread", message, capacity);
     if ((code = mpi.comm_set_errhandler(mpi.world, mpi.errors_return)) != 0)
         return mpi_fail(code, "MPI_Comm_set_errhandler", message, capacity);
+    if ((code = mpi.comm_dup(mpi.world, &mpi.exchange_comm)) != 0 || (code = mpi.comm_dup(mpi.world, &mpi.gather_comm)) != 0)
+        return mpi_fail(code, "MPI_Comm_dup", message, capacity);
+    mpi.comm_set_errhandler(mpi.exchange_comm, mpi.errors_return);
+    mpi.comm_set_errhandler(mpi.gather_comm, mpi.errors_return);
     mpi.comm_rank(mpi.world, &rank_);
     mpi.comm_size(mpi.world, &size_);
     ready = 1;
@@ -172,6 +191,33 @@ int aims_mpi_allreduce_sum(void *buffer, int count, aims_mpi_type type, char *me
     NEED_READY;
     int code = mpi.allreduce((const void *)1 /* MPI_IN_PLACE */, buffer, count, mpi.types[type], mpi.sum, mpi.world);
     return code ? mpi_fail(code, "MPI_Allreduce", message, capacity) : 0;
+}
+
+/* MPI_Request is a pointer in Open MPI; MPI_STATUS_IGNORE is NULL. */
+int aims_mpi_ialltoall(const void *send, void *receive, int count, aims_mpi_type type, void **request, char *message,
+                       size_t capacity) {
+    NEED_READY;
+    int code = mpi.ialltoall(send, count, mpi.types[type], receive, count, mpi.types[type], mpi.exchange_comm, request);
+    return code ? mpi_fail(code, "MPI_Ialltoall", message, capacity) : 0;
+}
+
+int aims_mpi_iallgather(const void *send, void *receive, int count, aims_mpi_type type, void **request, char *message,
+                        size_t capacity) {
+    NEED_READY;
+    int code = mpi.iallgather(send, count, mpi.types[type], receive, count, mpi.types[type], mpi.gather_comm, request);
+    return code ? mpi_fail(code, "MPI_Iallgather", message, capacity) : 0;
+}
+
+int aims_mpi_test(void **request, int *done, char *message, size_t capacity) {
+    NEED_READY;
+    int code = mpi.test(request, done, NULL);
+    return code ? mpi_fail(code, "MPI_Test", message, capacity) : 0;
+}
+
+int aims_mpi_wait(void **request, char *message, size_t capacity) {
+    NEED_READY;
+    int code = mpi.wait(request, NULL);
+    return code ? mpi_fail(code, "MPI_Wait", message, capacity) : 0;
 }
 
 double aims_mpi_wtime(void) { return ready ? mpi.wtime() : 0; }

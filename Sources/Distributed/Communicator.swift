@@ -14,6 +14,13 @@ public protocol Communicator: AnyObject, Sendable {
     /// element, so the result is the same bit pattern on every rank and on every rerun, whatever the
     /// network or MPI's choice of algorithm.
     func sumInRankOrder(_ values: UnsafeMutableBufferPointer<Float>) throws
+    /// Starts `sumInRankOrder(values)` and returns before it completes (nonblocking collectives under MPI),
+    /// so that computation can go on meanwhile; `values` must stay allocated and unread until the returned
+    /// sum's `poll` returns true or its `wait` returns. The result is the same bits as `sumInRankOrder`.
+    /// Every rank starts the same sums in the same order and completes them (`poll` until true, or `wait`)
+    /// in that order too: a sum's later stages start from its `poll`, and must keep the order.
+    func startSumInRankOrder(_ values: UnsafeMutableBufferPointer<Float>) throws -> any PendingSum
+
     /// The same for `Double` (losses, statistics).
     func sumInRankOrder(_ values: UnsafeMutableBufferPointer<Double>) throws
 
@@ -30,7 +37,29 @@ public protocol Communicator: AnyObject, Sendable {
     func barrier() throws
 }
 
+/// A sum over the ranks that `Communicator.startSumInRankOrder` started.
+public protocol PendingSum: AnyObject {
+    /// Lets the sum progress without blocking (MPI moves a nonblocking collective's data only inside MPI
+    /// calls); true once it is complete and its values may be read.
+    func poll() throws -> Bool
+    /// Returns once the sum is complete.
+    func wait() throws
+}
+
+/// A sum that was complete when it was started.
+public final class CompletedSum: PendingSum {
+    public init() {}
+    public func poll() throws -> Bool { true }
+    public func wait() throws {}
+}
+
 extension Communicator {
+    /// The default: the blocking sum, complete on return (one process, or a group without nonblocking collectives).
+    public func startSumInRankOrder(_ values: UnsafeMutableBufferPointer<Float>) throws -> any PendingSum {
+        try sumInRankOrder(values)
+        return CompletedSum()
+    }
+
     /// True on rank 0, the rank that writes files and prints.
     public var isRoot: Bool { rank == 0 }
 

@@ -85,6 +85,18 @@ public final class MPICommunicator: Communicator {
         }
     }
 
+    /// The rank-order sum with nonblocking collectives: `MPI_Ialltoall` now; each `poll` tests it, adds the
+    /// received blocks in rank order once it is complete and starts the `MPI_Iallgather` of the result into
+    /// `values`. The same additions as `sumInRankOrder`, so the same bits. A count that does not divide into
+    /// the ranks is summed at once (blocking), as `sumInRankOrder` would through a padded copy.
+    public func startSumInRankOrder(_ values: UnsafeMutableBufferPointer<Float>) throws -> any PendingSum {
+        guard size > 1, !values.isEmpty, values.count % size == 0 else {
+            try sumInRankOrder(values)
+            return CompletedSum()
+        }
+        return try NonblockingSum(values, ranks: size, rank: rank)
+    }
+
     /// `MPI_Allreduce(MPI_SUM)` in place: Open MPI's own algorithm and order of additions.
     public func nativeAllreduceSum(_ values: UnsafeMutableBufferPointer<Float>) throws {
         guard size > 1, !values.isEmpty else { return }
@@ -155,4 +167,65 @@ public final class MPICommunicator: Communicator {
 
     /// Seconds on MPI's clock (`MPI_Wtime`).
     public static var wallTime: Double { aims_mpi_wtime() }
+}
+
+/// One `MPICommunicator.startSumInRankOrder` in flight: the all-to-all, then the rank-order addition of this
+/// rank's block, then the all-gather. MPI may be called from one thread at a time (MPI_THREAD_SERIALIZED):
+/// the caller polls from the thread that computes.
+final class NonblockingSum: PendingSum {
+    private let values: UnsafeMutableBufferPointer<Float>
+    private let received: UnsafeMutableBufferPointer<Float>
+    private let mine: UnsafeMutableBufferPointer<Float>
+    private let ranks: Int, block: Int32
+    private var request: UnsafeMutableRawPointer?
+    /// 0: all-to-all in flight, 1: all-gather in flight, 2: complete.
+    private var stage = 0
+
+    init(_ values: UnsafeMutableBufferPointer<Float>, ranks: Int, rank: Int) throws {
+        self.values = values; self.ranks = ranks
+        let n = values.count / ranks
+        block = try MPICommunicator.count(n, "startSumInRankOrder block")
+        received = .allocate(capacity: values.count)
+        mine = .allocate(capacity: n)
+        try MPICommunicator.check { aims_mpi_ialltoall(values.baseAddress, received.baseAddress, block, AIMS_MPI_FLOAT, &request, $0, $1) }
+    }
+
+    deinit {
+        if stage < 2, request != nil { _ = try? wait() }
+        received.deallocate(); mine.deallocate()
+    }
+
+    func poll() throws -> Bool {
+        while stage < 2 {
+            var done: Int32 = 0
+            try MPICommunicator.check { aims_mpi_test(&request, &done, $0, $1) }
+            guard done != 0 else { return false }
+            try advance()
+        }
+        return true
+    }
+
+    func wait() throws {
+        while stage < 2 {
+            try MPICommunicator.check { aims_mpi_wait(&request, $0, $1) }
+            try advance()
+        }
+    }
+
+    /// The stage after the current one completed.
+    private func advance() throws {
+        if stage == 0 {
+            // received[q·block + i] is rank q's element rank·block + i: added in rank order, as `orderedSum`.
+            let n = Int(block)
+            _ = mine.initialize(from: received[0..<n])
+            for q in 1..<ranks {
+                let from = received.baseAddress! + q * n
+                for i in 0..<n { mine[i] += from[i] }
+            }
+            try MPICommunicator.check { aims_mpi_iallgather(mine.baseAddress, values.baseAddress, block, AIMS_MPI_FLOAT, &request, $0, $1) }
+            stage = 1
+        } else {
+            stage = 2
+        }
+    }
 }

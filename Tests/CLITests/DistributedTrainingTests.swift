@@ -23,10 +23,10 @@ final class DistributedTrainingTests: XCTestCase {
     private func run(_ name: String) -> URL { folder.appendingPathComponent(name) }
 
     /// 8 samples, 2 held out: 6 training samples, 3 steps of 2 per epoch.
-    private func train(_ ranks: Int?, _ name: String, epochs: Int, environment: [String: String] = [:]) throws -> MPIRun.Result {
+    private func train(_ ranks: Int?, _ name: String, epochs: Int, extra: [String] = [], environment: [String: String] = [:]) throws -> MPIRun.Result {
         try MPIRun.aims(ranks: ranks, ["train", "--modality", "square4", "--plugin", dataset.spec.path, "--data", dataset.root.path,
                                        "--out", run(name).path, "--weights", tinySAM, "--strategy", "full", "--alignment", "simcmf",
-                                       "--batch", "2", "--val-fraction", "0.25", "--seed", "3", "--epochs", String(epochs), "--json"],
+                                       "--batch", "2", "--val-fraction", "0.25", "--seed", "3", "--epochs", String(epochs), "--json"] + extra,
                         environment: environment)
     }
 
@@ -87,6 +87,26 @@ final class DistributedTrainingTests: XCTestCase {
         let j1 = try json(e1.stdout), j2 = try json(e2.stdout)
         XCTAssertEqual(j1["images"] as? Int, 8)
         for key in ["mIoU", "mDice", "meanLoss"] { XCTAssertEqual(j1[key] as? Double, j2[key] as? Double, key) }
+    }
+
+    /// Summing the gradients bucket by bucket during backward (the default; here in buckets of 2,500 values,
+    /// so dozens of sums are in flight while backward runs) gives the parameters, buffers and optimiser state
+    /// of summing them after backward, bit for bit: the same rank-order additions.
+    func testOverlappedGradientSumsEqualSumsAfterBackwardBitForBit() throws {
+        let after = try train(2, "after", epochs: 1, extra: ["--no-overlap"])
+        XCTAssertEqual(after.status, 0, after.stderr)
+        let during = try train(2, "during", epochs: 1, extra: ["--bucket-mb", "0.01"])
+        XCTAssertEqual(during.status, 0, during.stderr)
+        let line = try XCTUnwrap(during.stderr.split(separator: "\n").first { $0.contains("started during backward") }, during.stderr)
+        let counts = line.split(whereSeparator: { !$0.isNumber }).compactMap { Int($0) }
+        XCTAssertGreaterThan(counts.first ?? 0, 10, String(line))
+        XCTAssertGreaterThan(counts.last ?? 0, counts.first! / 2, "most buckets start while backward runs: \(line)")
+        XCTAssertFalse(after.stderr.contains("started during backward"), after.stderr)
+        let a = try checkpointTensors(run("after").appendingPathComponent("checkpoints/last.safetensors"))
+        let b = try checkpointTensors(run("during").appendingPathComponent("checkpoints/last.safetensors"))
+        XCTAssertEqual(Set(a.keys), Set(b.keys))
+        XCTAssertTrue(a.keys.contains { $0.hasPrefix("optimizer.") })
+        for (name, x) in a { XCTAssertEqual(x.scalars.map(\.bitPattern), b[name]?.scalars.map(\.bitPattern), name) }
     }
 
     func testARankKilledMidEpochStopsTheJobAndResumeEndsBitIdentical() throws {

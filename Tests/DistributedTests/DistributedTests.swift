@@ -44,6 +44,36 @@ final class DistributedTests: XCTestCase {
         }
     }
 
+    /// The overlapped sum: tensors handed over in an order other than their buckets' (last first, one missing
+    /// value summed as zeros), buckets of 1, 8 (whole tensors: 3+0 and 7 and 11) and 1000 values: every element
+    /// is ((x₀ + x₁) + x₂) computed here, bit for bit, and the buckets start in order on every rank.
+    func testOverlappedSumIsTheRankOrderSumWhateverTheBucketAndHandOverOrder() throws {
+        let shapes = [[3], [0], [7], [11]]
+        @Sendable func tensors(rank: Int) -> [Tensor?] {
+            var g = SeededGenerator(seed: UInt64(rank + 7))
+            let ts = shapes.map { Tensor(shape: $0, values: (0..<$0.reduce(1, *)).map { _ in g.nextUniform() * 1e3 - 500 }) }
+            return ts.enumerated().map { rank == 1 && $0.offset == 2 ? nil : $0.element }
+        }
+        let expected: [[Float]] = shapes.indices.map { t in
+            (0..<shapes[t].reduce(1, *)).map { i in
+                (0..<3).map { r in tensors(rank: r)[t]?.scalars[i] ?? 0 }.dropFirst().reduce(tensors(rank: 0)[t]!.scalars[i], +)
+            }
+        }
+        for (bucket, count) in [(1, 4), (8, 3), (1000, 1)] {
+            XCTAssertEqual(OverlappedTensorSum(shapes: shapes, bucketElements: bucket, on: SingleProcess()).buckets.count, count, "bucket \(bucket)")
+            let results = LocalGroup(size: 3).run { c -> [[Float]] in
+                let ts = tensors(rank: c.rank)
+                let sum = OverlappedTensorSum(shapes: shapes, bucketElements: bucket, on: c)
+                for i in [3, 2, 1, 0] { try sum.ready(i, ts[i]); try sum.poll() }
+                return try sum.finish().map(\.scalars)
+            }
+            for r in results {
+                let got = try r.get()
+                for t in shapes.indices { XCTAssertEqual(got[t].map(\.bitPattern), expected[t].map(\.bitPattern), "bucket \(bucket), tensor \(t)") }
+            }
+        }
+    }
+
     func testBroadcastGivesEveryRankTheRootsTensors() throws {
         let results = LocalGroup(size: 3).run { c -> [Float] in
             var ts = [Tensor(shape: [2], values: [Float(c.rank), 7]), Tensor(shape: [0], values: [])]

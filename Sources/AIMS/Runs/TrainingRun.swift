@@ -63,8 +63,10 @@ public struct TrainingRun {
     ///   - log: human-readable notes (loading, resuming, skipped examples, checkpoints).
     ///   - progress: after each optimiser step, with the configured number of epochs.
     ///   - communicator: the ranks of a data-parallel run (every rank calls `train`; rank 0 alone writes `folder`).
+    ///   - overlapsGradientSums: with several ranks, sum gradients during backward (`Trainer.overlapsGradientSums`).
+    ///   - overlapBucketElements: values per bucket of that sum (nil: `Trainer.overlapBucketElements`).
     public func train(configuration new: TrainingConfiguration, epochs: Int?, embeddingCacheBytes: Int?, start: Date,
-                      communicator: any Communicator = SingleProcess(),
+                      communicator: any Communicator = SingleProcess(), overlapsGradientSums: Bool = true, overlapBucketElements: Int? = nil,
                       log: @escaping (String) -> Void, progress: @escaping (TrainingProgress, _ epochs: Int) -> Void) throws -> TrainingRunSummary {
         // One process at a time writes a run folder (rank 0 of a data-parallel job); the lock goes with this call
         // (or the process).
@@ -117,6 +119,8 @@ public struct TrainingRun {
         if writes { try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true) }
         let trainer = try Trainer(model: model, configuration: configuration, runFolder: folder)
         trainer.communicator = communicator
+        trainer.overlapsGradientSums = overlapsGradientSums
+        if let overlapBucketElements { trainer.overlapBucketElements = overlapBucketElements }
         trainer.log = log
         if let embeddingCacheBytes { trainer.embeddingCacheBytes = embeddingCacheBytes }
         var resumedFrom: Int?

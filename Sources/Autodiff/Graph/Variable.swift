@@ -93,7 +93,27 @@ public final class Variable {
             precondition(value.count == 1, "backward: value of shape \(value.shape) is not a scalar; pass a seed")
             g0 = Tensor(shape: value.shape, repeating: 1)
         }
-        root.backward(g0, timing: timing)
+        root.backward(g0, timing: timing, hooks: nil)
+    }
+
+    /// `backward()` (a scalar loss) telling `hooks` as it goes: `parameterFinished(p)` once the last graph
+    /// leaf reading `p` has passed its gradient on, so `p.grad` is final for this backward (parameters that
+    /// no path reaches are not reported), and `afterNode()` after every node (to let other work progress).
+    /// What data-parallel training overlaps the gradients' sums with (docs/SCALING.md §5).
+    public func backward(hooks: BackwardHooks) {
+        guard let root = node else { return }
+        precondition(value.count == 1, "backward: value of shape \(value.shape) is not a scalar")
+        root.backward(Tensor(shape: value.shape, repeating: 1), timing: nil, hooks: hooks)
+    }
+}
+
+/// What `Variable.backward(hooks:)` reports while it runs (on the calling thread).
+public struct BackwardHooks {
+    public var parameterFinished: (Parameter) -> Void
+    public var afterNode: () -> Void
+    public init(parameterFinished: @escaping (Parameter) -> Void, afterNode: @escaping () -> Void = {}) {
+        self.parameterFinished = parameterFinished
+        self.afterNode = afterNode
     }
 }
 
@@ -120,7 +140,7 @@ final class Node {
         self.parameter = nil
     }
 
-    func backward(_ g0: Tensor, timing: ((_ outputShape: [Int], _ seconds: Double) -> Void)?) {
+    func backward(_ g0: Tensor, timing: ((_ outputShape: [Int], _ seconds: Double) -> Void)?, hooks: BackwardHooks?) {
         // Iterative post-order DFS gives a topological order (inputs before users).
         var order: [Node?] = []
         var visited = Set<ObjectIdentifier>([ObjectIdentifier(self)])
@@ -133,10 +153,25 @@ final class Node {
                 order.append(node)
             }
         }
+        // With hooks: how many leaves of each parameter are still to come (a parameter may be read more than once).
+        var leavesLeft: [ObjectIdentifier: Int] = [:]
+        if hooks != nil {
+            for case let n? in order { if let p = n.parameter { leavesLeft[ObjectIdentifier(p), default: 0] += 1 } }
+        }
         var pending: [ObjectIdentifier: Tensor] = [ObjectIdentifier(self): g0]
         for idx in stride(from: order.count - 1, through: 0, by: -1) {
             guard let node = order[idx] else { continue }
             order[idx] = nil
+            defer {
+                if let hooks {
+                    if let p = node.parameter {
+                        let key = ObjectIdentifier(p)
+                        leavesLeft[key]! -= 1
+                        if leavesLeft[key] == 0 { hooks.parameterFinished(p) }
+                    }
+                    hooks.afterNode()
+                }
+            }
             guard let g = pending.removeValue(forKey: ObjectIdentifier(node)) else { node.release(); continue }
             if let pb = node.pullback {
                 let t0 = timing == nil ? 0 : DispatchTime.now().uptimeNanoseconds

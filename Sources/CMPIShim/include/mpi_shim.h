@@ -55,6 +55,20 @@ int aims_mpi_alltoall(const void *send, void *receive, int count, aims_mpi_type 
 /** MPI_Allreduce with MPI_SUM in place (Open MPI chooses the order of the additions). */
 int aims_mpi_allreduce_sum(void *buffer, int count, aims_mpi_type type, char *message, size_t capacity);
 
+/**
+ * Nonblocking MPI_Ialltoall / MPI_Iallgather (as the blocking calls above): `*request` receives the request,
+ * which `aims_mpi_test` (sets `*done` to 1 once complete, then the buffers may be read) or `aims_mpi_wait`
+ * completes and frees. Open MPI moves the data of a pending collective only inside MPI calls, so a caller
+ * overlapping it with computation calls `aims_mpi_test` now and then. The all-to-alls run on one duplicate of
+ * MPI_COMM_WORLD, the all-gathers on another: start each kind in the same order on every rank.
+ */
+int aims_mpi_ialltoall(const void *send, void *receive, int count, aims_mpi_type type, void **request, char *message,
+                       size_t capacity);
+int aims_mpi_iallgather(const void *send, void *receive, int count, aims_mpi_type type, void **request, char *message,
+                        size_t capacity);
+int aims_mpi_test(void **request, int *done, char *message, size_t capacity);
+int aims_mpi_wait(void **request, char *message, size_t capacity);
+
 /** MPI_Wtime: seconds. */
 double aims_mpi_wtime(void);
 

@@ -73,10 +73,13 @@ extension Trainer {
     /// forwards, K_after r those of later ranks): each rank adds its term, so the buffers stay identical on
     /// every rank and equal that process's. A model without a momentum (`trainingBufferMomentum` nil) gets
     /// the ranks' mean.
-    func combineRanks(loss: Double, buffersBefore: [Tensor], batchCount: Int) throws -> Double {
+    ///
+    /// `summedGradients`: the gradients already summed over the ranks during backward (`GradientOverlap`, in
+    /// the order of the trainable parameters); else they are summed here with the buffers.
+    func combineRanks(loss: Double, buffersBefore: [Tensor], batchCount: Int, summedGradients: [Tensor]? = nil) throws -> Double {
         let c = communicator
         let parameters = model.trainableParameters
-        var tensors = parameters.map { $0.grad ?? Tensor(shape: $0.value.shape) }
+        var tensors = summedGradients == nil ? parameters.map { $0.grad ?? Tensor(shape: $0.value.shape) } : []
         var scalars = [loss] + parameters.map { $0.grad == nil ? 0 : 1 }
 
         let buffers = model.trainingBuffers
@@ -101,13 +104,30 @@ extension Trainer {
         }
         try TensorSum(bucketElements: gradientBucketElements).sum(&tensors, on: c)
         try c.sumInRankOrder(&scalars)
-        for (i, p) in parameters.enumerated() { p.grad = scalars[1 + i] > 0 ? tensors[i] : nil }
+        let gradients = summedGradients ?? Array(tensors[0..<parameters.count])
+        let bufferStart = summedGradients == nil ? parameters.count : 0
+        for (i, p) in parameters.enumerated() { p.grad = scalars[1 + i] > 0 ? gradients[i] : nil }
         if scalars[1 + parameters.count] > 0 {
-            for (k, b) in buffers.enumerated() { b.value = tensors[parameters.count + k] }
+            for (k, b) in buffers.enumerated() { b.value = tensors[bufferStart + k] }
         } else {
             for (b, before) in zip(buffers, buffersBefore) { b.value = before }
         }
         return scalars[0]
+    }
+
+    /// The order of the overlapped sum's buckets: the parameters in the order rank 0's backward finished them
+    /// (`finished`), then those it did not reach in reverse list order; rank 0's on every rank (`GradientOverlap`).
+    func agreedOrder(_ finished: [Parameter], of trainable: [Parameter]) throws -> [Int] {
+        let position = Dictionary(uniqueKeysWithValues: trainable.enumerated().map { (ObjectIdentifier($1), $0) })
+        var order = finished.compactMap { position[ObjectIdentifier($0)] }
+        let seen = Set(order)
+        order += trainable.indices.reversed().filter { !seen.contains($0) }
+        let bytes = try communicator.broadcast(order.flatMap { withUnsafeBytes(of: Int64($0)) { Array($0) } }, from: 0)
+        let agreed = stride(from: 0, to: bytes.count, by: 8).map { Int(bytes[$0..<($0 + 8)].withUnsafeBytes { $0.loadUnaligned(as: Int64.self) }) }
+        guard agreed.sorted() == Array(trainable.indices) else {
+            throw DistributedError.inconsistent(what: "the trainable parameters", detail: "rank 0 ordered \(agreed.count), this rank has \(trainable.count)")
+        }
+        return agreed
     }
 
     /// Makes every rank's replica rank 0's: the trainable parameters, the training buffers, the optimiser's

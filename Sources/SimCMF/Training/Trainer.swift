@@ -56,6 +56,17 @@ public final class Trainer {
     public var replicaCheckInterval = 20
     /// Gradient values per bucket of the rank-order sum (`TensorSum`).
     public var gradientBucketElements = 8 << 20
+    /// With several ranks: sum the gradients in buckets while the batch's last backward is still running
+    /// (`OverlappedTensorSum`), rather than all after it. The parameters are bit-identical either way; only
+    /// the step time differs (docs/SCALING.md §5). `aims train --no-overlap` turns it off.
+    public var overlapsGradientSums = true
+    /// Gradient values per bucket of the overlapped sum: at most 25 MiB of Float32, as PyTorch's DDP.
+    public var overlapBucketElements = 25 << 18
+    /// Indices of the trainable parameters in the order backward finishes them (rank 0's, recorded in the
+    /// first step with several ranks; `GradientOverlap`).
+    var overlapOrder: [Int]?
+    /// Whether the overlapped sum's buckets were logged.
+    var loggedOverlap = false
     /// Optimiser steps taken by this trainer object (the replica check's count).
     var stepsTaken = 0
     /// Wall-clock seconds this trainer spent exchanging with the other ranks in steps (the sums of gradients,
@@ -166,8 +177,26 @@ public final class Trainer {
         let objects = c.size > 1 ? try timed { try drawObjects(examples, indices: mine, batchStart: shard.lowerBound) }
             : try drawObjects(examples, indices: mine, batchStart: shard.lowerBound)
         let buffersBefore = c.size > 1 ? model.trainingBuffers.map(\.value) : []
-        var loss = try accumulateGradients(examples, indices: mine, objects: objects, batchCount: indices.count)
-        if c.size > 1 { loss = try timed { try combineRanks(loss: loss, buffersBefore: buffersBefore, batchCount: indices.count) } }
+        let trainable = model.trainableParameters
+        var overlap: GradientOverlap?
+        if c.size > 1 && overlapsGradientSums {
+            overlap = overlapOrder.map { GradientOverlap($0.map { trainable[$0] }, bucketElements: overlapBucketElements, on: c) }
+                ?? GradientOverlap(recording: trainable)
+        }
+        var loss = try accumulateGradients(examples, indices: mine, objects: objects, batchCount: indices.count, overlap: overlap)
+        if c.size > 1 {
+            loss = try timed {
+                let summed = try overlap?.finish(trainable)
+                communicationSeconds += overlap?.seconds ?? 0
+                if let overlap, !overlap.isRecorder, !loggedOverlap {
+                    loggedOverlap = true
+                    log?("gradients summed over the ranks in \(overlap.bucketCount) bucket(s), \(overlap.startedDuringBackward) started during backward")
+                }
+                let mean = try combineRanks(loss: loss, buffersBefore: buffersBefore, batchCount: indices.count, summedGradients: summed)
+                if let overlap, overlap.isRecorder { overlapOrder = try agreedOrder(overlap.finishOrder, of: trainable) }
+                return mean
+            }
+        }
         applyUpdate()
         stepsTaken += 1
         if c.size > 1 && stepsTaken % replicaCheckInterval == 0 { try timed { try verifyReplicas() } }
@@ -198,7 +227,10 @@ public final class Trainer {
     /// `indices` of the source) are this process's part of a batch of `batchCount` examples, so each
     /// micro-batch's loss is weighted by its share of the whole batch (`chunk / batchCount`): the ranks'
     /// gradients then add up to the batch's mean-loss gradient. Returns this part's weighted loss.
-    func accumulateGradients(_ examples: [TrainingExample], indices: [Int], objects: [ObjectPrompt], batchCount: Int) throws -> Double {
+    /// With `overlap`, the last micro-batch's backward hands each parameter's final gradient to it as soon as
+    /// backward has finished it, and lets its sums progress between the graph's nodes.
+    func accumulateGradients(_ examples: [TrainingExample], indices: [Int], objects: [ObjectPrompt], batchCount: Int,
+                             overlap: GradientOverlap? = nil) throws -> Double {
         model.setTraining(true)
         defer { model.setTraining(false) }
         model.zeroGrad()
@@ -221,7 +253,11 @@ public final class Trainer {
             let loss = Loss.diceCE(logits, target: Tensor.stack(targets).reshaped([chunk.count, 1, m, m]))
             // DiceCE is a mean over batch items, so the batch loss is the size-weighted sum of micro-batch losses.
             let weighted = loss * (Float(chunk.count) / Float(batchCount))
-            weighted.backward()
+            if let overlap, start == indices.count {
+                try overlap.backward(weighted)
+            } else {
+                weighted.backward()
+            }
             total += Double(weighted.value.item)
         }
         return total

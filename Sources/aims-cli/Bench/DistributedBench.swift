@@ -16,7 +16,9 @@ struct DistributedBench: Command, RunsDistributed {
     seconds and bus bandwidth (2(N-1)/N of the buffer crosses each rank's link, the figure NCCL and OSU
     report); the rank-order sum is checked bit for bit against the sum each rank computes locally from every
     rank's values (sizes up to 16 Mi values); (2) --steps optimizer steps of the trainer (after one warm-up)
-    on synthetic 3-channel examples, --batch-per-rank images per rank, gradients summed over the ranks.
+    on synthetic 3-channel examples, --batch-per-rank images per rank, gradients summed over the ranks,
+    twice: without overlap (summed after backward), then with (bucket by bucket during backward), and the
+    ratio of their step times.
     Default sizes: the trainable values of the model built (LiteMedSAM LoRA 0.7 M, full 9.8 M) and of ViT-B
     (LoRA 4.9 M, full fine-tuning 94.3 M: 377 MB).
     Run alone with --compare N: the step on this one process (all its threads), then the same global batch
@@ -67,6 +69,16 @@ struct DistributedBench: Command, RunsDistributed {
         var imagesPerSecond: Double
         /// Of the timed steps, the mean seconds spent exchanging with the other ranks (`Trainer.communicationSeconds`).
         var meanCommunicationSeconds: Double
+        /// Whether the gradients were summed during backward (`Trainer.overlapsGradientSums`; nil for one rank).
+        var overlapped: Bool?
+    }
+
+    /// The same steps without and with overlap, in one run (under mpirun).
+    struct OverlapComparison: Codable {
+        var withoutOverlap: StepTiming
+        var withOverlap: StepTiming
+        /// withoutOverlap.meanStepSeconds / withOverlap.meanStepSeconds (above 1: overlap pays).
+        var speedup: Double
     }
 
     struct Comparison: Codable {
@@ -81,6 +93,7 @@ struct DistributedBench: Command, RunsDistributed {
         var mpiLibrary: String?
         var sums: [SumTiming]
         var step: StepTiming
+        var overlap: OverlapComparison?
         var comparison: Comparison?
     }
 
@@ -105,18 +118,31 @@ struct DistributedBench: Command, RunsDistributed {
         }
         // With --compare, this process times the global batch of the n ranks (n × B images) alone.
         let perRank = args.value(self.batchPerRank) * (args[self.compare] ?? 1)
-        let step = try Self.timeSteps(built, steps: args.value(self.steps), batchPerRank: perRank, on: world)
-        if Job.prints { Console.error(Self.text(step)) }
+        var overlap: OverlapComparison?
+        if world.size > 1 {
+            let without = try Self.timeSteps(built, steps: args.value(self.steps), batchPerRank: perRank, overlap: false, on: world)
+            if Job.prints { Console.error(Self.text(without)) }
+            let with = try Self.timeSteps(built, steps: args.value(self.steps), batchPerRank: perRank, overlap: true, on: world)
+            if Job.prints { Console.error(Self.text(with)) }
+            overlap = OverlapComparison(withoutOverlap: without, withOverlap: with, speedup: without.meanStepSeconds / with.meanStepSeconds)
+            if Job.prints { Console.error(String(format: "overlap: step %.3f s without, %.3f s with: speedup %.2f", without.meanStepSeconds,
+                                                 with.meanStepSeconds, overlap!.speedup)) }
+        }
+        let step = try overlap?.withOverlap ?? Self.timeSteps(built, steps: args.value(self.steps), batchPerRank: perRank, overlap: true, on: world)
+        if world.size == 1, Job.prints { Console.error(Self.text(step)) }
 
         var comparison: Comparison?
+        var childOverlap: OverlapComparison?
         if let n = args[self.compare] {
             let child = try Self.launch(ranks: n, mpirunArgs: args.value(self.mpirunArgs), arguments: args, batchPerRank: args.value(self.batchPerRank))
             comparison = Comparison(single: step, distributed: child.step, speedup: step.meanStepSeconds / child.step.meanStepSeconds)
             sums = child.sums   // the child's rank 0 printed them, and its step
+            childOverlap = child.overlap
             Console.error(Self.text(comparison!))
         }
         guard Job.prints else { return 0 }
-        let report = Report(ranks: world.size, mpiLibrary: (world as? MPICommunicator)?.libraryVersion, sums: sums, step: step, comparison: comparison)
+        let report = Report(ranks: world.size, mpiLibrary: (world as? MPICommunicator)?.libraryVersion, sums: sums, step: step,
+                            overlap: overlap ?? comparison.flatMap { _ in childOverlap }, comparison: comparison)
         if args[self.json] { try JSONOutput.print(report) }
         return 0
     }
@@ -161,7 +187,7 @@ struct DistributedBench: Command, RunsDistributed {
 
     /// `steps` + 1 steps of the trainer (the first is the warm-up) on synthetic examples: a uniform image and a
     /// centred square region per example, clicks drawn as in training; global batch `ranks × batchPerRank`.
-    static func timeSteps(_ built: ModelFactory.Built, steps: Int, batchPerRank: Int, on world: any Communicator) throws -> StepTiming {
+    static func timeSteps(_ built: ModelFactory.Built, steps: Int, batchPerRank: Int, overlap: Bool, on world: any Communicator) throws -> StepTiming {
         let model = built.model, s = model.inputSize, c = model.inputChannels
         let batch = batchPerRank * world.size
         var g = SeededGenerator(seed: 5)
@@ -174,6 +200,7 @@ struct DistributedBench: Command, RunsDistributed {
         configuration.epochs = 1; configuration.batchSize = batch; configuration.referenceOrder = true
         let trainer = try Trainer(model: model, configuration: configuration)
         trainer.communicator = world
+        trainer.overlapsGradientSums = overlap
         trainer.embeddingCacheBytes = 0
         var marks: [Double] = [], exchanged: [Double] = []
         trainer.progress = { [unowned trainer] _ in
@@ -186,7 +213,7 @@ struct DistributedBench: Command, RunsDistributed {
         return StepTiming(ranks: world.size, threadsPerRank: Parallel.workerCount, model: built.description, strategy: built.strategy,
                           gradientValues: model.trainableParameters.reduce(0) { $0 + $1.value.count }, batchPerRank: batchPerRank,
                           globalBatch: batch, stepSeconds: seconds, meanStepSeconds: mean, imagesPerSecond: Double(batch) / mean,
-                          meanCommunicationSeconds: communication)
+                          meanCommunicationSeconds: communication, overlapped: world.size > 1 ? overlap : nil)
     }
 
     /// Runs this command under `mpirun -np ranks` (same weights, strategy, steps and sizes) and reads its JSON report.
@@ -227,8 +254,8 @@ struct DistributedBench: Command, RunsDistributed {
     }
 
     static func text(_ t: StepTiming) -> String {
-        String(format: "step of %@ (%@, %d values): %d rank(s) x %d thread(s), batch %d: %.3f s (%.3f s exchanging), %.2f img/s", t.model,
-               t.strategy, t.gradientValues, t.ranks, t.threadsPerRank, t.globalBatch, t.meanStepSeconds, t.meanCommunicationSeconds,
+        String(format: "step of %@ (%@, %d values): %d rank(s) x %d thread(s)%@, batch %d: %.3f s (%.3f s exchanging), %.2f img/s", t.model,
+               t.strategy, t.gradientValues, t.ranks, t.threadsPerRank, t.overlapped.map { $0 ? ", overlapped" : ", not overlapped" } ?? "", t.globalBatch, t.meanStepSeconds, t.meanCommunicationSeconds,
                t.imagesPerSecond)
     }
 

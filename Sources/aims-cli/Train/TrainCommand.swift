@@ -98,6 +98,10 @@ struct TrainCommand: Command, RunsDistributed {
     let resume = Flag("resume", help: "continue RUN_DIR from checkpoints/last.safetensors (epoch 0 if none yet) with its recorded\n"
                         + "model, split and normalisation (--epochs may be raised; --data/--modality/--plugin may point\n"
                         + "elsewhere but must give the same channel count)")
+    let noOverlap = Flag("no-overlap", help: "under mpirun: sum the gradients over the ranks after the backward pass, not\n"
+                           + "bucket by bucket during it (the same parameters bit for bit; for comparing step times)")
+    let bucket = Option("bucket-mb", .number(in: 1e-6...4096, "MB"), defaultText: "26.2 (25 MiB, as PyTorch DDP)",
+                        help: "under mpirun: MB (10^6 bytes) of gradients per bucket summed during backward")
     let json = Flag("json", help: "print a summary as JSON on stdout")
     let dryRun = Flag("dry-run", help: "build the model and strategy, train nothing: trainable values per group (alignment,\n"
                         + "encoder, PEFT modules, decoder) and their total (JSON key trainableParameters)")
@@ -153,7 +157,8 @@ struct TrainCommand: Command, RunsDistributed {
         let prints = Job.prints
         let summary = try run.train(configuration: configuration, epochs: args[self.epochs],
                                     embeddingCacheBytes: args[self.embeddingCache].map { Int($0 * 1_048_576) }, start: start,
-                                    communicator: Job.world,
+                                    communicator: Job.world, overlapsGradientSums: !args[self.noOverlap],
+                                    overlapBucketElements: args[self.bucket].map { Swift.max(1, Int($0 * 1e6 / 4)) },
                                     log: { if prints { Console.error("aims train: " + $0) } }) { p, epochs in
             if prints { line.draw(p, epochs: epochs) }
             FaultInjection.afterStep(p.globalStep, rank: Job.world.rank)
