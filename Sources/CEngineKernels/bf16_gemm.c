@@ -11,6 +11,7 @@
 #include "engine_kernels.h"
 #include "isa_level.h"
 #include "panel_tile.h"
+#include "transpose16.h"
 #include <immintrin.h>
 #include <math.h>
 #include <stdint.h>
@@ -82,9 +83,80 @@ static void pack_panels(const float *b, long n, long k, long ldb, int transposed
     }
 }
 
+/// `engine_bf16_round` on 16 lanes, the bf16 in each lane's upper half (the lower half zero).
+static inline __attribute__((always_inline, target("avx512f"))) __m512i round16(__m512 x) {
+    __m512i u = _mm512_castps_si512(x);
+    const __m512i exponent = _mm512_set1_epi32(0x7F800000);
+    u = _mm512_mask_and_epi32(u, _mm512_testn_epi32_mask(u, exponent), u, _mm512_set1_epi32((int)0x80000000));
+    const __mmask16 nan = _mm512_cmpgt_epu32_mask(_mm512_and_epi32(u, _mm512_set1_epi32(0x7FFFFFFF)), exponent);
+    const __m512i odd = _mm512_and_epi32(_mm512_srli_epi32(u, 16), _mm512_set1_epi32(1));
+    __m512i r = _mm512_add_epi32(u, _mm512_add_epi32(odd, _mm512_set1_epi32(0x7FFF)));
+    r = _mm512_mask_or_epi32(r, nan, u, _mm512_set1_epi32(0x00400000));
+    return _mm512_and_epi32(r, _mm512_set1_epi32((int)0xFFFF0000));
+}
+
+/// `pack_panels` of `b [k × n]` on AVX-512F: per depth pair and 16 columns, two rows rounded and
+/// interleaved into 16 pair words (the same bits).
+__attribute__((target("avx512f")))
+static void pack_rows512(const float *b, long n, long k, long ldb, uint16_t *packed) {
+    const long kp = (k + 1) & ~1L;
+    for (long j0 = 0; j0 < n; j0 += BF16_PANEL) {
+        uint16_t *panel = packed + j0 * kp;
+        for (long h = 0; h < BF16_PANEL; h += 16) {
+            const __mmask16 m = engine_lane_mask16(n - j0 - h);
+            for (long p = 0; p < kp / 2; p++) {
+                const __m512i lo = round16(_mm512_maskz_loadu_ps(m, b + 2 * p * ldb + j0 + h));
+                const __m512i hi = 2 * p + 1 < k ? round16(_mm512_maskz_loadu_ps(m, b + (2 * p + 1) * ldb + j0 + h)) : _mm512_setzero_si512();
+                _mm512_store_si512(panel + p * 64 + 2 * h, _mm512_or_si512(hi, _mm512_srli_epi32(lo, 16)));
+            }
+        }
+    }
+}
+
+/// `pack_panels` of `b [n × k]` transposed on AVX-512F, for the depth's whole 32-value runs: each of 16
+/// rows' 16 pair words, then a 16 × 16 transpose of the words (the same bits); the rest scalar.
+__attribute__((target("avx512f")))
+static void pack_transposed512(const float *b, long n, long k, long ldb, uint16_t *packed) {
+    const long kp = (k + 1) & ~1L, whole = k & ~31L;
+    for (long j0 = 0; j0 < n; j0 += BF16_PANEL) {
+        uint16_t *panel = packed + j0 * kp;
+        for (long h = 0; h < BF16_PANEL; h += 16) {
+            const long rows = n - j0 - h;
+            for (long r0 = 0; r0 < whole; r0 += 32) {
+                __m512 w[16];
+                ENGINE_UNROLL for (int i = 0; i < 16; i++) {
+                    if (i >= rows) { w[i] = _mm512_setzero_ps(); continue; }
+                    const float *src = b + (j0 + h + i) * ldb + r0;
+                    const __m256i e = _mm512_cvtepi32_epi16(_mm512_srli_epi32(round16(_mm512_loadu_ps(src)), 16));
+                    const __m256i o = _mm512_cvtepi32_epi16(_mm512_srli_epi32(round16(_mm512_loadu_ps(src + 16)), 16));
+                    w[i] = _mm512_castsi512_ps(_mm512_inserti64x4(_mm512_castsi256_si512(e), o, 1));
+                }
+                engine_transpose16(w);
+                ENGINE_UNROLL for (int t = 0; t < 16; t++) _mm512_store_ps((float *)(panel + (r0 / 2 + t) * 64 + 2 * h), w[t]);
+            }
+        }
+        if (whole < k) {   // the depth's last pairs, scalar
+            for (long p = whole / 2; p < kp / 2; p++) {
+                uint16_t *dst = panel + p * 64;
+                for (long jj = 0; jj < BF16_PANEL; jj++) {
+                    const long j = j0 + jj, r0 = 2 * p, r1 = 2 * p + 1;
+                    dst[2 * jj] = j < n ? engine_bf16_round(b[j * ldb + r0]) : 0;
+                    dst[2 * jj + 1] = j < n && r1 < k ? engine_bf16_round(b[j * ldb + r1]) : 0;
+                }
+            }
+        }
+    }
+}
+
 void engine_gemm_bf16_pack(const float *b, long n, long k, long ldb, int transposed, long j0, long j1, uint16_t *packed) {
     const long kp = (k + 1) & ~1L;
-    pack_panels(transposed ? b + j0 * ldb : b + j0, j1 - j0, k, ldb, transposed, packed + j0 * kp);
+    const float *src = transposed ? b + j0 * ldb : b + j0;
+    uint16_t *dst = packed + j0 * kp;
+    if (engine_isa_level() == 2) {
+        if (transposed) pack_transposed512(src, j1 - j0, k, ldb, dst); else pack_rows512(src, j1 - j0, k, ldb, dst);
+        return;
+    }
+    pack_panels(src, j1 - j0, k, ldb, transposed, dst);
 }
 
 /// One output value's block sum on the portable path: the order and rounding of VDPBF16PS.
