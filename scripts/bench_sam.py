@@ -53,7 +53,8 @@ def build(model, size):
                                         mlp_dim=2048, num_heads=8), transformer_dim=256, iou_head_depth=3, iou_head_hidden_dim=256))
 
 
-def pytorch_side(model, size, mode, reps):
+def pytorch_side(model, size, mode, reps, autocast=False):
+    """Best of `reps` steps after a warm-up; with `autocast`, each step under torch.autocast("cpu", dtype=torch.bfloat16)."""
     import torch
     torch.set_num_threads(2)
     torch.manual_seed(7)
@@ -87,7 +88,8 @@ def pytorch_side(model, size, mode, reps):
     times = []
     for r in range(reps + 1):
         t0 = time.perf_counter()
-        step()
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=autocast):
+            step()
         if r > 0:
             times.append(time.perf_counter() - t0)
     return {"bestSeconds": min(times), "seconds": times, "torch": torch.__version__,
@@ -122,6 +124,7 @@ def main():
 
 if __name__ == "__main__":
     if len(sys.argv) > 1 and sys.argv[1] == "--pytorch-only":
-        print(json.dumps(pytorch_side(sys.argv[2], int(sys.argv[3]), sys.argv[4], int(sys.argv[5]))))
+        print(json.dumps(pytorch_side(sys.argv[2], int(sys.argv[3]), sys.argv[4], int(sys.argv[5]),
+                                      autocast=len(sys.argv) > 6 and sys.argv[6] == "autocast")))
     else:
         main()

@@ -63,3 +63,25 @@ double engine_fma_burn(long iterations) {
     default: return burn1(iterations);
     }
 }
+
+/// The bf16 peak: the same 12 chains on VDPBF16PS (each lane: two bf16 products added to fp32).
+__attribute__((target("avx512f,avx512bf16")))
+static double burn_bf16(long n) {
+    __m512 acc[CHAINS];
+    const __m512bh a = _mm512_cvtne2ps_pbh(_mm512_set1_ps(1e-3f), _mm512_set1_ps(1e-3f));
+    const __m512bh b = _mm512_cvtne2ps_pbh(_mm512_set1_ps(1e-4f), _mm512_set1_ps(-1e-4f));
+    for (int i = 0; i < CHAINS; i++) acc[i] = _mm512_set1_ps((float)i);
+    for (long it = 0; it < n; it++) {
+        for (int i = 0; i < CHAINS; i++) acc[i] = _mm512_dpbf16_ps(acc[i], a, b);
+    }
+    __m512 s = acc[0];
+    for (int i = 1; i < CHAINS; i++) s = _mm512_add_ps(s, acc[i]);
+    engine_sink = _mm512_reduce_add_ps(s);
+    return 4.0 * 16 * CHAINS * (double)n;
+}
+
+double engine_bf16_burn(long iterations) {
+    __builtin_cpu_init();
+    if (!__builtin_cpu_supports("avx512f") || !__builtin_cpu_supports("avx512bf16")) return 0;
+    return burn_bf16(iterations);
+}

@@ -10,6 +10,29 @@
 #define SCORE_ROWS 12
 #define PANEL 32
 
+/// Writes one tile row's 32 sums: `line = s · (c0, c1)`, `+ bias` when not NULL, `+ line` when
+/// accumulate, in that order; masked by `m0`, `m1`; non-temporal when `stream` and the row is full.
+static inline __attribute__((always_inline, target("avx512f")))
+void tile_write_row(float *line, __m512 c0, __m512 c1, __m512 s, const float *bias, int accumulate, __mmask16 m0, __mmask16 m1,
+                    const int stream) {
+    __m512 o0 = _mm512_mul_ps(s, c0), o1 = _mm512_mul_ps(s, c1);
+    if (bias) {
+        o0 = _mm512_add_ps(o0, _mm512_maskz_loadu_ps(m0, bias));
+        o1 = _mm512_add_ps(o1, _mm512_maskz_loadu_ps(m1, bias + 16));
+    }
+    if (accumulate) {
+        o0 = _mm512_add_ps(o0, _mm512_maskz_loadu_ps(m0, line));
+        o1 = _mm512_add_ps(o1, _mm512_maskz_loadu_ps(m1, line + 16));
+    }
+    if (stream && m1 == 0xFFFF) {
+        _mm512_stream_ps(line, o0);
+        _mm512_stream_ps(line + 16, o1);
+    } else {
+        _mm512_mask_storeu_ps(line, m0, o0);
+        _mm512_mask_storeu_ps(line + 16, m1, o1);
+    }
+}
+
 /// `c [rows × 32] = alpha · a [rows × d] · panel (+ bias) (+ c when accumulate)`: `panel` holds depth row
 /// `k`'s 32 columns at `panel + k · PANEL` (64-byte aligned); `bias` (or NULL) the tile's 32 column biases,
 /// added to every row; `m0`, `m1` mask the columns of `c` (and of `bias`) that exist.
@@ -29,25 +52,7 @@ void scores_tile(const int rows, long d, const float *a, long lda, const float *
         }
     }
     const __m512 s = _mm512_set1_ps(alpha);
-    _Pragma("clang loop unroll(full)") for (int i = 0; i < rows; i++) {
-        float *line = c + i * ldc;
-        __m512 o0 = _mm512_mul_ps(s, c0[i]), o1 = _mm512_mul_ps(s, c1[i]);
-        if (bias) {
-            o0 = _mm512_add_ps(o0, _mm512_maskz_loadu_ps(m0, bias));
-            o1 = _mm512_add_ps(o1, _mm512_maskz_loadu_ps(m1, bias + 16));
-        }
-        if (accumulate) {
-            o0 = _mm512_add_ps(o0, _mm512_maskz_loadu_ps(m0, line));
-            o1 = _mm512_add_ps(o1, _mm512_maskz_loadu_ps(m1, line + 16));
-        }
-        if (stream && m1 == 0xFFFF) {
-            _mm512_stream_ps(line, o0);
-            _mm512_stream_ps(line + 16, o1);
-        } else {
-            _mm512_mask_storeu_ps(line, m0, o0);
-            _mm512_mask_storeu_ps(line + 16, m1, o1);
-        }
-    }
+    _Pragma("clang loop unroll(full)") for (int i = 0; i < rows; i++) tile_write_row(c + i * ldc, c0[i], c1[i], s, bias, accumulate, m0, m1, stream);
 }
 
 /// `c [n × m] = alpha · A[:, k0 ..< k0 + kc] · B[k0 ..< k0 + kc, :]` (plus `bias [m]` on every row when not

@@ -18,8 +18,11 @@ public struct EngineBenchmarkReport: Codable, Sendable {
         public var seconds: Double
         /// `gflop / seconds`.
         public var gflops: Double
-        public init(name: String, shape: String, gflop: Double, seconds: Double) {
+        /// The precision its products run in (`fp32` when absent): its rate is set against that peak.
+        public var precision: Precision?
+        public init(name: String, shape: String, gflop: Double, seconds: Double, precision: Precision? = nil) {
             self.name = name; self.shape = shape; self.gflop = gflop; self.seconds = seconds; self.gflops = gflop / seconds
+            self.precision = precision
         }
     }
     public var openBLASCore: String
@@ -30,6 +33,8 @@ public struct EngineBenchmarkReport: Codable, Sendable {
     public var fmaWidth: Int
     /// Measured single-precision FMA peak over all worker threads, GFLOP/s.
     public var fmaPeakGFLOPS: Double
+    /// Measured VDPBF16PS peak over all worker threads, GFLOP/s (nil without AVX512_BF16).
+    public var bf16PeakGFLOPS: Double?
     public var entries: [Entry]
     /// ViT-B window block fwd+bwd GFLOP/s over the GEMM GFLOP/s (the issue's aim: ≥ 0.6).
     public var windowBlockFractionOfGEMM: Double?
@@ -41,11 +46,16 @@ public struct EngineBenchmarkReport: Codable, Sendable {
     public var text: String {
         var s = "OpenBLAS core: \(openBLASCore) (threads \(openBLASThreads))"
         if let e = openBLASCoreTypeEnvironment { s += "  [OPENBLAS_CORETYPE=\(e) is set: it can halve OpenBLAS on AVX-512 CPUs]" }
-        s += "\nworker threads: \(workerThreads); FMA peak (\(fmaWidth)-wide): \(String(format: "%.1f", fmaPeakGFLOPS)) GFLOP/s\n"
+        s += "\nworker threads: \(workerThreads); FMA peak (\(fmaWidth)-wide): \(String(format: "%.1f", fmaPeakGFLOPS)) GFLOP/s"
+        if let p = bf16PeakGFLOPS { s += String(format: "; bf16 peak (VDPBF16PS): %.1f GFLOP/s", p) }
+        s += "\n"
         for e in entries {
+            let peak = e.precision == .bf16 ? bf16PeakGFLOPS : fmaPeakGFLOPS
             s += "  " + e.name.padding(toLength: 30, withPad: " ", startingAt: 0)
                 + (e.gflop > 0 ? String(format: "%8.1f GFLOP/s  %8.2f GFLOP", e.gflops, e.gflop) : String(repeating: " ", count: 30))
-                + String(format: "  %8.4f s  ", e.seconds) + e.shape + "\n"
+                + String(format: "  %8.4f s  ", e.seconds)
+                + (e.gflop > 0 && peak != nil ? String(format: "%3.0f %% of %@ peak  ", 100 * e.gflops / peak!, (e.precision ?? .fp32).rawValue) : "")
+                + e.shape + "\n"
         }
         if let g = rate("gemm"), let b = rate("vit_b.block.window.fwd+bwd") {
             s += String(format: "ViT-B window block fwd+bwd at %.0f %% of the GEMM rate", 100 * b / g)
@@ -82,14 +92,15 @@ public enum EngineBenchmark {
         var report = EngineBenchmarkReport(openBLASCore: BLAS.coreName, openBLASThreads: BLAS.threadCount,
                                            workerThreads: Parallel.workerCount,
                                            openBLASCoreTypeEnvironment: ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"],
-                                           fmaWidth: FMAProbe.width, fmaPeakGFLOPS: fmaPeak(), entries: [],
+                                           fmaWidth: FMAProbe.width, fmaPeakGFLOPS: fmaPeak(), bf16PeakGFLOPS: bf16Peak(), entries: [],
                                            windowBlockFractionOfGEMM: nil)
         progress(String(format: "FMA peak %.1f GFLOP/s, OpenBLAS core %@", report.fmaPeakGFLOPS, report.openBLASCore))
-        func add(_ name: String, _ shape: String, _ gflop: Double, repetitions: Int = repetitions, _ body: () -> Void) {
+        func add(_ name: String, _ shape: String, _ gflop: Double, repetitions: Int = repetitions, precision: Precision? = nil,
+                 _ body: () -> Void) {
             body()
             var best = Double.infinity
             for _ in 0..<max(1, repetitions) { best = min(best, time(body)) }
-            let e = EngineBenchmarkReport.Entry(name: name, shape: shape, gflop: gflop, seconds: best)
+            let e = EngineBenchmarkReport.Entry(name: name, shape: shape, gflop: gflop, seconds: best, precision: precision)
             report.entries.append(e)
             progress(String(format: "%@: %.1f GFLOP/s", name, e.gflops))
         }
@@ -101,6 +112,11 @@ public enum EngineBenchmark {
         // The GEMM rate is the reference for the block ratio: best of more runs, re-measured at the end.
         let gemmRuns = max(5, 2 * repetitions)
         add("gemm", "[4096,768]·[3072,768]ᵀ", 2 * Double(T * D * H) / 1e9, repetitions: gemmRuns) { _ = MatMul.linear(x, w, nil) }
+        if report.bf16PeakGFLOPS != nil {   // the same product with bf16 operands (BF16GEMM on VDPBF16PS)
+            add("gemm.bf16", "[4096,768]·[3072,768]ᵀ", 2 * Double(T * D * H) / 1e9, repetitions: gemmRuns, precision: .bf16) {
+                Precision.$current.withValue(.bf16) { _ = MatMul.linear(x, w, nil) }
+            }
+        }
 
         // Neck 3×3 conv 256→256 on 64×64 (im2col + GEMM), forward + backward (dx, dw).
         let cx = Variable(Tensor.normal([1, 256, 64, 64], using: &g), requiresGrad: true)
@@ -157,15 +173,21 @@ public enum EngineBenchmark {
     }
 
     /// FMA peak over all worker threads: each runs the C FMA burn loop.
-    public static func fmaPeak() -> Double {
+    public static func fmaPeak() -> Double { peak(FMAProbe.burn) }
+
+    /// VDPBF16PS peak over all worker threads (nil without AVX512_BF16).
+    public static func bf16Peak() -> Double? { FMAProbe.burnBF16(1) == 0 ? nil : peak(FMAProbe.burnBF16) }
+
+    /// Best of three rounds of `burn` on every worker thread at once, GFLOP/s.
+    static func peak(_ burn: @Sendable (Int) -> Double) -> Double {
         let n = Parallel.workerCount
         let iterations = 20_000_000
-        _ = FMAProbe.burn(1_000_000)
+        _ = burn(1_000_000)
         var best = 0.0
         for _ in 0..<3 {
             let flops = UnsafeSendableBox(UnsafeMutablePointer<Double>.allocate(capacity: n))
             let t = time {
-                DispatchQueue.concurrentPerform(iterations: n) { i in flops.value[i] = FMAProbe.burn(iterations) }
+                DispatchQueue.concurrentPerform(iterations: n) { i in flops.value[i] = burn(iterations) }
             }
             var total = 0.0
             for i in 0..<n { total += flops.value[i] }

@@ -7,13 +7,20 @@ public enum BLAS {
     /// `C[m,n] = alpha * op(A)[m,k] · op(B)[k,n] + beta * C` with row-major operands, where
     /// `op(A) = A` (stored `[m, lda]`) or `Aᵀ` (stored `[k, lda]`), likewise for B; plus `bias[j]` on every
     /// row when `bias` (`[n]`, a linear layer's) is given: added in the packed tiles' output, else
-    /// written into C before the product.
+    /// written into C before the product. With `precision` `.bf16` (and `beta` 0 or 1) the product runs
+    /// in `BF16GEMM` (bf16 operands, fp32 accumulation).
     @inlinable
     public static func sgemm(transA: Bool = false, transB: Bool = false, m: Int, n: Int, k: Int,
                              alpha: Float = 1, a: UnsafePointer<Float>, lda: Int,
                              b: UnsafePointer<Float>, ldb: Int,
-                             beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int, bias: UnsafePointer<Float>? = nil) {
+                             beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int, bias: UnsafePointer<Float>? = nil,
+                             precision: Precision = .fp32) {
         if m == 0 || n == 0 { return }
+        if precision == .bf16 && (beta == 0 || beta == 1) {
+            BF16GEMM.multiply(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb,
+                              bias: bias, accumulate: beta == 1, c: c, ldc: ldc)
+            return
+        }
         if !transA && (beta == 0 || beta == 1) && PackedGEMM.applies(m: m, n: n, k: k) {
             PackedGEMM.multiply(transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, bias: bias,
                                 accumulate: beta == 1, c: c, ldc: ldc)

@@ -9,4 +9,8 @@ package enum FMAProbe {
     /// Runs `iterations` rounds on the calling thread; the floating-point operations performed
     /// (2 per lane per FMA).
     package static func burn(_ iterations: Int) -> Double { engine_fma_burn(iterations) }
+
+    /// The same on VDPBF16PS (`engine_bf16_burn`: 4 operations per lane, two bf16 products added in
+    /// fp32); 0 when the CPU lacks AVX512_BF16.
+    package static func burnBF16(_ iterations: Int) -> Double { engine_bf16_burn(iterations) }
 }

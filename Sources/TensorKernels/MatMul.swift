@@ -1,6 +1,7 @@
 import CEngineKernels
 import TensorCore
-/// GEMM-based products on tensors (forward and the pieces of backward).
+/// GEMM-based products on tensors (forward and the pieces of backward). The linear layer's three
+/// products run in `Precision.current` (bf16 operands when `.bf16`); `batched` stays fp32.
 public enum MatMul {
     /// `y[M, N] = x[M, K] · w[N, K]ᵀ (+ b[N])` where `x` is any `[..., K]` (rows flattened).
     public static func linear(_ x: Tensor, _ w: Tensor, _ b: Tensor?) -> Tensor {
@@ -14,7 +15,7 @@ public enum MatMul {
                 let bias = b ?? Tensor(0)   // its storage is read only when b is given
                 bias.withUnsafeBufferPointer { bp in
                     BLAS.sgemm(transB: true, m: m, n: n, k: k, a: xp.baseAddress!, lda: k, b: wp.baseAddress!, ldb: k,
-                               c: y.baseAddress!, ldc: n, bias: b == nil ? nil : bp.baseAddress!)
+                               c: y.baseAddress!, ldc: n, bias: b == nil ? nil : bp.baseAddress!, precision: Precision.current)
                 }
             } }
         }
@@ -25,7 +26,8 @@ public enum MatMul {
         let n = w.shape[0], k = w.shape[1], m = g.count / Swift.max(n, 1)
         return Tensor(shape: inputShape) { dx in
             g.withUnsafeBufferPointer { gp in w.withUnsafeBufferPointer { wp in
-                BLAS.sgemm(m: m, n: k, k: n, a: gp.baseAddress!, lda: n, b: wp.baseAddress!, ldb: k, c: dx.baseAddress!, ldc: k)
+                BLAS.sgemm(m: m, n: k, k: n, a: gp.baseAddress!, lda: n, b: wp.baseAddress!, ldb: k, c: dx.baseAddress!, ldc: k,
+                           precision: Precision.current)
             } }
         }
     }
@@ -35,7 +37,8 @@ public enum MatMul {
         let k = x.shape.last!, m = x.count / Swift.max(k, 1)
         return Tensor(shape: [n, k]) { dw in
             g.withUnsafeBufferPointer { gp in x.withUnsafeBufferPointer { xp in
-                BLAS.sgemm(transA: true, m: n, n: k, k: m, a: gp.baseAddress!, lda: n, b: xp.baseAddress!, ldb: k, c: dw.baseAddress!, ldc: k)
+                BLAS.sgemm(transA: true, m: n, n: k, k: m, a: gp.baseAddress!, lda: n, b: xp.baseAddress!, ldb: k, c: dw.baseAddress!, ldc: k,
+                           precision: Precision.current)
             } }
         }
     }

@@ -32,7 +32,7 @@ final class BenchEngineAndConvertTests: XCTestCase {
         // SAM's own block projects q, k, v and the output only for the 4096 real tokens (the padding is one projected
         // zero token); attention runs over the padded windows; the MLP's two layers on the 4096 tokens.
         let block = 3 * (2 * tokens * dim * 3 * dim + 2 * tokens * dim * dim + 2 * 2 * tokens * dim * mlp + windowAttention)
-        let work: [String: Double] = [
+        var work: [String: Double] = [
             "gemm": 2 * tokens * dim * mlp,  // [4096, 768] · [768, 3072]
             "conv3x3.fwd+bwd": 3 * 2 * 256 * 256 * 9 * 64 * 64,  // forward, dx, dw of 256 → 256 channels, 3 x 3, 64 x 64
             "patch_embed.fwd+bwd": 2 * 2 * tokens * dim * (3 * 16 * 16),  // forward and dw: the image needs no gradient
@@ -41,6 +41,10 @@ final class BenchEngineAndConvertTests: XCTestCase {
             "relpos.window.fwd+bwd": 0,  // no GEMM work: timed only
             "vit_b.block.window.fwd+bwd": block,
         ]
+        if let bf16Peak = report["bf16PeakGFLOPS"] as? Double {   // AVX512_BF16: the same GEMM on bf16 operands too
+            XCTAssertGreaterThan(bf16Peak, 0)
+            work["gemm.bf16"] = work["gemm"]
+        }
         let entries = try XCTUnwrap(report["entries"] as? [[String: Any]])
         XCTAssertEqual(Set(entries.compactMap { $0["name"] as? String }), Set(work.keys), "--quick leaves out the global entries")
         var rates: [String: Double] = [:]

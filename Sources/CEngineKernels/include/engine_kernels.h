@@ -198,3 +198,28 @@ typedef struct {
 /// own, in this order, on every path.
 void engine_adam_update(float *w, const float *grad, float *m, float *v, long n, const EngineAdamStep *step);
 #endif
+
+#ifndef ENGINE_KERNELS_BF16_GEMM_H
+#define ENGINE_KERNELS_BF16_GEMM_H
+#include <stdint.h>
+/// 1 when the CPU runs VDPBF16PS (AVX-512F and AVX512_BF16; 0 while engine_use_portable_kernels is set).
+int engine_bf16_dot_available(void);
+/// `x` rounded to bf16 (its upper 16 bits): round to nearest even, subnormals to a signed zero, NaN quiet.
+uint16_t engine_bf16_round(float x);
+/// Depth values `engine_gemm_bf16` sums per block, each block from zero (even).
+long engine_gemm_bf16_depth(void);
+/// bf16 values `engine_gemm_bf16_pack` writes for `op(B)` of `k × n`.
+long engine_gemm_bf16_packed_count(long n, long k);
+/// Rounds columns `j0 ..< j1` (`j0` a multiple of 32) of `op(B) [k × n]` to bf16 into 32-column panels of
+/// depth pairs; `op(B)` is `b [k × n]` (row stride `ldb`), or `b [n × k]` transposed when `transposed`.
+/// `packed` (64-byte aligned) holds `engine_gemm_bf16_packed_count(n, k)` values.
+void engine_gemm_bf16_pack(const float *b, long n, long k, long ldb, int transposed, long j0, long j1, uint16_t *packed);
+/// `c [rows × n] = alpha · bf16(a) [rows × k] · packed (+ bias [n] on every row) (+ c when accumulate)`, fp32
+/// accumulation in VDPBF16PS's order (bf16_gemm.c). `path` 1: VDPBF16PS (only when
+/// engine_bf16_dot_available), 0: the portable loop with the same bits. Single-threaded.
+void engine_gemm_bf16(long rows, long n, long k, float alpha, const float *a, long lda, const uint16_t *packed, float *c,
+                      long ldc, int accumulate, const float *bias, int path);
+/// Runs `iterations` rounds of independent VDPBF16PS (16 lanes, 2 bf16 products each); the floating-point
+/// operations performed (4 per lane), or 0 when the CPU lacks AVX512_BF16.
+double engine_bf16_burn(long iterations);
+#endif

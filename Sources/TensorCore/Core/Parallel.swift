@@ -34,9 +34,9 @@ public enum Parallel {
     @usableFromInline
     static func concurrentChunks(_ chunks: Int, of count: Int, _ body: (Range<Int>) -> Void) {
         withoutActuallyEscaping(body) { body in
-            let box = UnsafeSendableBox(body)
+            let box = UnsafeSendableBox(body), precision = Precision.current   // workers run in the caller's precision
             DispatchQueue.concurrentPerform(iterations: chunks) { c in
-                box.value((count * c / chunks)..<(count * (c + 1) / chunks))
+                Precision.$current.withValue(precision) { box.value((count * c / chunks)..<(count * (c + 1) / chunks)) }
             }
         }
     }

@@ -30,6 +30,7 @@ struct SAMBench: Command {
     let batch = Option("batch", .positiveInt("N"), default: 1, help: "images per step")
     let repetitions = Option("repetitions", .positiveInt("N"), default: 3, help: "timed runs")
     let weights = Option("weights", .path("lite_medsam.pth"), defaultText: "$AIMS_CACHE/lite_medsam.pth", help: "LiteMedSAM's checkpoint")
+    let precision = Option<Precision>.precision
     let json = Flag("json", help: "the report as JSON on stdout")
 
     struct Report: Codable {
@@ -37,6 +38,7 @@ struct SAMBench: Command {
         var size: Int
         var mode: String
         var batch: Int
+        var precision: String
         var parameters: Int
         var seconds: [Double]
         var bestSeconds: Double
@@ -92,7 +94,8 @@ struct SAMBench: Command {
             }
         }
         return try Self.report(modelName: modelName, size: size, mode: mode, batch: batch, parameters: model.parameterCount,
-                          repetitions: reps, json: args[self.json], step: step)
+                          repetitions: reps, precision: args.value(self.precision),
+                          json: args[self.json], step: step)
     }
 
     /// A TinyViT SAM from its checkpoint at its own input side (LiteMedSAM 256, or MobileSAM 1024 when `--weights`
@@ -127,16 +130,17 @@ struct SAMBench: Command {
         }
         let parameters = model.parameters.reduce(0) { $0 + $1.value.count }
         return try Self.report(modelName: "lite_medsam", size: size, mode: mode, batch: batch, parameters: parameters,
-                          repetitions: reps, json: args[self.json], step: step)
+                          repetitions: reps, precision: args.value(self.precision),
+                          json: args[self.json], step: step)
     }
 
-    /// Times `step` once to warm up and then `repetitions` times; prints the report.
+    /// Times `step` (in `precision`) once to warm up and then `repetitions` times; prints the report.
     private static func report(modelName: String, size: Int, mode: String, batch: Int, parameters: Int, repetitions: Int,
-                               json: Bool, step: () throws -> Void) throws -> Int32 {
+                               precision: Precision, json: Bool, step: () throws -> Void) throws -> Int32 {
         var times: [Double] = []
         for run in 0...repetitions {
             let start = DispatchTime.now().uptimeNanoseconds
-            try step()
+            try Precision.$current.withValue(precision) { try step() }
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
             Console.error(run == 0 ? String(format: "warm-up %.3f s", seconds) : String(format: "run %d: %.3f s", run, seconds))
             if run > 0 { times.append(seconds) }
@@ -144,7 +148,7 @@ struct SAMBench: Command {
         var usage = rusage()
         getrusage(RUSAGE_SELF.rawValue, &usage)
         let best = times.min() ?? 0
-        let report = Report(model: modelName, size: size, mode: mode, batch: batch, parameters: parameters,
+        let report = Report(model: modelName, size: size, mode: mode, batch: batch, precision: precision.rawValue, parameters: parameters,
                             seconds: times, bestSeconds: best, imagesPerSecond: best > 0 ? Double(batch) / best : 0,
                             peakResidentMiB: Double(usage.ru_maxrss) / 1024)
         if json {

@@ -77,6 +77,7 @@ struct PredictCommand: Command {
     let minRegion = Option("min-mask-region-area", .index("N"), default: 0, help: "(--everything) remove holes and islands below N pixels")
     let masksPerPoint = Option("masks-per-point", .choice(["1", "3"]), defaultText: "3 for SAM and MobileSAM, 1 for LiteMedSAM and runs",
                                help: "(--everything) masks per point prompt")
+    let precision = Option<Precision>.precision
     let json = Flag("json", help: "the result as JSON on stdout")
 
     struct ImageResult: Encodable {
@@ -116,6 +117,10 @@ struct PredictCommand: Command {
     }
 
     func run(_ args: ParsedArguments) throws -> Int32 {
+        try Precision.$current.withValue(args.value(precision)) { try predict(args) }
+    }
+
+    private func predict(_ args: ParsedArguments) throws -> Int32 {
         let start = Date()
         let prompt = Prompt(box: args[box], positives: args.all(points), negatives: args.all(negatives))
         let wantsEverything = args[everything]

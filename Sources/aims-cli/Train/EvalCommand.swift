@@ -3,6 +3,7 @@ import Distributed
 import Foundation
 import Modalities
 import SimCMF
+import TensorCore
 
 /// `aims eval`: a trained run or pretrained weights under an evaluation protocol (`EvaluationProtocol`): the
 /// reference's (one median click per region, single-mask output, mIoU over regions), the interactive clicks
@@ -75,9 +76,14 @@ struct EvalCommand: Command, RunsDistributed {
     }, defaultText: "click, the SimCMF protocol",
                         help: "the older spelling of --protocol: click is reference, box is box; click+box: the box\n"
                           + "protocol with the median click added")
+    let precision = Option<Precision>.precision
     let json = Flag("json", help: "the report as JSON on stdout")
 
     func run(_ args: ParsedArguments) throws -> Int32 {
+        try Precision.$current.withValue(args.value(precision)) { try evaluate(args) }
+    }
+
+    private func evaluate(_ args: ParsedArguments) throws -> Int32 {
         let (evaluationProtocol, prompt) = try EvaluationProtocol.resolve(protocol: args[self.evaluationProtocol], prompt: args[self.prompt])
         if args.isGiven(self.clicks) && evaluationProtocol != .clicks { throw UsageError(message: "--clicks needs --protocol clicks") }
         let start = Date()

