@@ -112,7 +112,9 @@ static void keep_opj_message(const char *text, void *user) {
     }
 }
 
-static int openjpeg_accepts(const uint8_t *data, size_t size, char *message, size_t message_size) {
+/* Decodes a JPEG 2000 codestream with OpenJPEG (cleaning up on every path); 0 when it decodes into `components`
+ * components, the count GDCM asserts (aborts) on. */
+static int openjpeg_accepts(const uint8_t *data, size_t size, unsigned components, char *message, size_t message_size) {
     static const uint8_t jp2_signature[12] = {0, 0, 0, 0x0C, 'j', 'P', ' ', ' ', 0x0D, 0x0A, 0x87, 0x0A};
     const bool jp2 = size >= 12 && std::memcmp(data, jp2_signature, 12) == 0;
     opj_codec_t *codec = opj_create_decompress(jp2 ? OPJ_CODEC_JP2 : OPJ_CODEC_J2K);
@@ -138,9 +140,15 @@ static int openjpeg_accepts(const uint8_t *data, size_t size, char *message, siz
         opj_stream_set_seek_function(stream, memory_seek);
         ok = opj_read_header(stream, codec, &image) && opj_decode(codec, stream, image) && opj_end_decompress(codec, stream);
     }
+    const unsigned found = image != nullptr ? image->numcomps : 0;
     if (image != nullptr) opj_image_destroy(image);
     if (stream != nullptr) opj_stream_destroy(stream);
     opj_destroy_codec(codec);
+    if (ok && found != components) {
+        set_message(message, message_size, "OpenJPEG: the codestream has " + std::to_string(found) +
+                                               " components, the photometric interpretation " + std::to_string(components));
+        return 7;
+    }
     if (ok) return 0;
     set_message(message, message_size, "OpenJPEG: " + (error.empty() ? std::string("cannot decode the codestream") : error));
     return 7;
@@ -156,11 +164,18 @@ extern "C" int aims_gdcm_decode_frame(const aims_gdcm_frame_info *info, const ui
             return 1;
         }
         const unsigned bits_allocated = info->bits_allocated, bits_stored = info->bits_stored;
+        gdcm::PhotometricInterpretation::PIType pi = gdcm::PhotometricInterpretation::GetPIType(info->photometric);
+        // GDCM asserts (aborts) on an unknown photometric interpretation while decoding JPEG 2000.
+        if (pi == gdcm::PhotometricInterpretation::PI_END || pi == gdcm::PhotometricInterpretation::UNKNOWN) {
+            set_message(message, message_size, std::string("GDCM does not know the photometric interpretation '") + info->photometric + "'");
+            return 1;
+        }
         if (ts == gdcm::TransferSyntax::JPEGLSLossless || ts == gdcm::TransferSyntax::JPEGLSNearLossless) {
             if (int status = charls_accepts(data, size, message, message_size)) return status;
         }
         if (ts == gdcm::TransferSyntax::JPEG2000Lossless || ts == gdcm::TransferSyntax::JPEG2000) {
-            if (int status = openjpeg_accepts(data, size, message, message_size)) return status;
+            const unsigned components = gdcm::PhotometricInterpretation(pi).GetSamplesPerPixel();
+            if (int status = openjpeg_accepts(data, size, components, message, message_size)) return status;
         }
         gdcm::TransferSyntax syntax(ts);
         gdcm::Fragment fragment;
@@ -175,12 +190,6 @@ extern "C" int aims_gdcm_decode_frame(const aims_gdcm_frame_info *info, const ui
         const unsigned dims[3] = {info->columns, info->rows, 1};
         image.SetDimensions(dims);
         image.SetDataElement(element);
-        gdcm::PhotometricInterpretation::PIType pi = gdcm::PhotometricInterpretation::GetPIType(info->photometric);
-        // GDCM asserts (aborts) on an unknown photometric interpretation while decoding JPEG 2000.
-        if (pi == gdcm::PhotometricInterpretation::PI_END || pi == gdcm::PhotometricInterpretation::UNKNOWN) {
-            set_message(message, message_size, std::string("GDCM does not know the photometric interpretation '") + info->photometric + "'");
-            return 1;
-        }
         image.SetPhotometricInterpretation(gdcm::PhotometricInterpretation(pi));
         image.SetTransferSyntax(syntax);
         gdcm::PixelFormat format(static_cast<unsigned short>(info->samples_per_pixel),
