@@ -96,7 +96,8 @@ def pytorch_side(model, size, mode, reps, autocast=False):
             "peakResidentMiB": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
 
 
-def main():
+def arguments():
+    """The options this script and scripts/bench_sam_bf16.py share; returns them and the input size."""
     ap = argparse.ArgumentParser()
     ap.add_argument("--model", default="vit_b")
     ap.add_argument("--size", type=int, default=None)
@@ -105,7 +106,11 @@ def main():
     ap.add_argument("--aims", default=str(ROOT / ".build" / "release" / "aims"))
     ap.add_argument("--json", action="store_true")
     a = ap.parse_args()
-    size = a.size or (256 if a.model == "lite_medsam" else 1024)
+    return a, a.size or (256 if a.model == "lite_medsam" else 1024)
+
+
+def main():
+    a, size = arguments()
     # PyTorch in a child process so that its peak memory is its own.
     ref = json.loads(subprocess.run([sys.executable, __file__, "--pytorch-only", a.model, str(size), a.mode, str(a.repetitions)],
                                     check=True, capture_output=True, text=True).stdout)

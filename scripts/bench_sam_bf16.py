@@ -7,23 +7,17 @@ as scripts/bench_sam.py (which this reuses). Prints each side's best time and th
     make build
     python3 scripts/bench_sam_bf16.py --model vit_b|lite_medsam --mode encoder|train-full [--repetitions N] [--json]
 """
-import argparse, json, subprocess, sys
+import json, subprocess, sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "scripts" / "bench_sam.py"
+sys.path.insert(0, str(BENCH.parent))
+import bench_sam  # noqa: E402  (its options, shared)
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--model", default="vit_b")
-    ap.add_argument("--size", type=int, default=None)
-    ap.add_argument("--mode", default="encoder", choices=["encoder", "train-full"])
-    ap.add_argument("--repetitions", type=int, default=2)
-    ap.add_argument("--aims", default=str(ROOT / ".build" / "release" / "aims"))
-    ap.add_argument("--json", action="store_true")
-    a = ap.parse_args()
-    size = a.size or (256 if a.model == "lite_medsam" else 1024)
+    a, size = bench_sam.arguments()
     runs = {}
     for side in ["fp32", "autocast"]:   # each in a child process of its own
         runs["pytorch." + side] = json.loads(subprocess.run(
