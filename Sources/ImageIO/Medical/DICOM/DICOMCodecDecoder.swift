@@ -19,27 +19,14 @@ enum DICOMCodecDecoder {
     /// The decoded frame: `rows × columns × samples` samples of `bitsAllocated / 8` bytes, host byte order,
     /// interleaved or planar as GDCM leaves them (`info.planar`).
     static func decode(_ codestream: [UInt8], _ info: FrameInfo, file: String) throws -> [UInt8] {
-        try DICOMCodestreamCheck.check(codestream, info, file: file)
-        // GDCM 3.0's JPEG codecs leak their decompressor (about 27 KB a frame) when a codestream fails, and Debian's
-        // build aborts the process (an `assert`) when libjpeg warns while reading the header or reports a colour
-        // space it does not expect (both found by scripts/fuzz, docs/RELIABILITY.md). An 8-bit lossy frame is
-        // decoded by libjpeg-turbo first, and only one it accepts without a warning, with 1 or 3 components,
-        // reaches GDCM. (12-bit and lossless frames have no other decoder here: their marker segments are checked.)
-        if info.syntax.coding == .jpeg {
-            let markers = JPEGMarkers(codestream)
-            if markers.headerWarns {
-                throw ImageIOError.codec(file: file, library: "libjpeg", message: "corrupt frame: bytes between marker segments or an unknown JFIF version")
-            }
-            if ![1, 3].contains(markers.componentIDs.count) {
-                throw ImageIOError.codec(file: file, library: "libjpeg",
-                                         message: "a JPEG frame of \(markers.componentIDs.count) components (expected 1 or 3)")
-            }
-            if markers.precision == 8 && !markers.isLossless {
-                let checked = try JPEGCodec.decode(codestream, file: file)
-                if let warning = checked.info?.warning {
-                    throw ImageIOError.codec(file: file, library: "libjpeg", message: "corrupt frame: \(warning)")
-                }
-            }
+        let markers = try DICOMCodestreamCheck.check(codestream, info, file: file)
+        // GDCM 3.0's JPEG codecs leak their decompressor (about 27 KB a frame) when a codestream fails, and abort on
+        // a libjpeg warning (found by scripts/fuzz, docs/RELIABILITY.md): an 8-bit lossy frame is decoded by
+        // libjpeg-turbo first, and only one it accepts without a warning reaches GDCM. (12-bit and lossless frames
+        // have no other decoder here: only their marker segments are checked.)
+        if info.syntax.coding == .jpeg, let markers, markers.precision == 8, !markers.isLossless,
+           let warning = try JPEGCodec.decode(codestream, file: file).info?.warning {
+            throw ImageIOError.codec(file: file, library: "libjpeg", message: "corrupt frame: \(warning)")
         }
         var out = [UInt8](repeating: 0, count: info.bytesPerFrame)
         var message = [CChar](repeating: 0, count: 512)

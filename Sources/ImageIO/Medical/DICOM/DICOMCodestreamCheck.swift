@@ -1,14 +1,19 @@
 /// Checks a compressed frame's own header against the data set before GDCM sees it: GDCM (Debian's build keeps
 /// its `assert`s) aborts the process on some inconsistent codestreams, e.g. a JPEG colour space it does not
 /// expect. The frame must declare the data set's rows, columns and samples per pixel, and a precision that fits
-/// BitsAllocated.
+/// BitsAllocated. A JPEG frame must also read without a libjpeg warning before its first scan (bytes between
+/// marker segments, an unknown JFIF version) and have 1 or 3 components: GDCM asserts on either (found by
+/// scripts/fuzz, docs/RELIABILITY.md). Returns a JPEG or JPEG-LS frame's markers, for the decoder to reuse.
 enum DICOMCodestreamCheck {
-    static func check(_ c: [UInt8], _ info: DICOMCodecDecoder.FrameInfo, file: String) throws {
+    @discardableResult
+    static func check(_ c: [UInt8], _ info: DICOMCodecDecoder.FrameInfo, file: String) throws -> JPEGMarkers? {
         let header: (rows: Int, columns: Int, components: Int, precision: Int)?
+        var markers: JPEGMarkers?
         switch info.syntax.coding {
         case .jpeg, .jpegLS:
             guard c.count >= 4, c[0] == 0xFF, c[1] == 0xD8 else { header = nil; break }
             let m = JPEGMarkers(c)
+            markers = m
             let lossless = info.syntax.coding == .jpegLS || m.isLossless
             if let h = m.height, let w = m.width, let p = m.precision,
                info.syntax.coding == .jpegLS || m.frameMarker != nil {
@@ -18,7 +23,7 @@ enum DICOMCodestreamCheck {
         case .jpeg2000:
             header = jpeg2000Size(c)
         default:
-            return
+            return nil
         }
         guard let header else {
             throw ImageIOError.invalidField(file: file, field: "\(info.syntax) frame header",
@@ -33,6 +38,16 @@ enum DICOMCodestreamCheck {
                 expected: "\(expected.0) rows, \(expected.1) columns, \(expected.2) components, precision ≤ \(info.bitsAllocated)",
                 got: "\(header.rows) rows, \(header.columns) columns, \(header.components) components, precision \(header.precision)")
         }
+        if info.syntax.coding == .jpeg, let m = markers {
+            if m.headerWarns {
+                throw ImageIOError.codec(file: file, library: "libjpeg", message: "corrupt frame: bytes between marker segments or an unknown JFIF version")
+            }
+            if ![1, 3].contains(m.componentIDs.count) {
+                throw ImageIOError.codec(file: file, library: "libjpeg",
+                                         message: "a JPEG frame of \(m.componentIDs.count) components (expected 1 or 3)")
+            }
+        }
+        return markers
     }
 
     /// Rows, columns, components and the first component's precision from a JPEG 2000 SIZ segment (after
