@@ -43,8 +43,12 @@ public enum BenchmarkPipeline {
 
         /// Scenes per dataset: `--quick` 12, else 32.
         public var sceneCount: Int { scenes ?? (quick ? 12 : 32) }
-        /// Epochs per trained method: `--quick` 2, else 4.
-        public var epochCount: Int { epochs ?? (quick ? 2 : 4) }
+        /// Epochs per trained method: `--quick` 2, else 3.
+        public var epochCount: Int { epochs ?? (quick ? 2 : 3) }
+        /// Examples per optimiser step of every trained method: 1. With a few dozen training images, batch 4 leaves
+        /// a handful of Adam steps that learn only the mask prior around the click, and the noise control cannot
+        /// tell the sensor's channels from noise; one image per step costs the same per image (docs/BENCHMARK.md).
+        public static let batchSize = 1
         /// Whether modality `id` also gets SimCMF with full fine-tuning and decoder-only.
         func extraStrategies(_ id: String) -> Bool { moreStrategies ?? (!quick && id == ablation) }
     }
@@ -92,7 +96,8 @@ public enum BenchmarkPipeline {
         // 3. Per modality: zero-shot, from scratch, SimCMF + LoRA (+ full, decoder).
         func spec(_ strategy: String, _ initialization: ModelFactory.Initialization = .pretrained, alignment: AlignmentKind = .simcmf,
                   fraction: Int? = nil) -> PipelineSteps.Training {
-            .init(initialization: initialization, alignment: alignment, strategy: strategy, fraction: fraction, epochs: epochs)
+            .init(initialization: initialization, alignment: alignment, strategy: strategy, fraction: fraction, epochs: epochs,
+                  batch: Settings.batchSize)
         }
         var results: [BenchmarkResults.ModalityResult] = []
         var tables: [(BenchmarkModality, [MethodRow])] = []
@@ -229,6 +234,8 @@ public enum BenchmarkPipeline {
         var epochs: Int
         var seed: UInt64
         var weights: String
+        /// Examples per optimiser step (absent in folders recorded before it was a setting: batch 4).
+        var batch: Int?
     }
 
     /// Creates `out` (emptied with `force`) and records the settings, refusing a folder recorded with others.
@@ -237,11 +244,11 @@ public enum BenchmarkPipeline {
         if s.force, fm.fileExists(atPath: s.out.path) { try fm.removeItem(at: s.out) }
         try fm.createDirectory(at: s.out, withIntermediateDirectories: true)
         let url = s.out.appendingPathComponent("benchmark.json")
-        let now = Recorded(scenes: s.sceneCount, epochs: s.epochCount, seed: s.seed, weights: s.weights.path)
+        let now = Recorded(scenes: s.sceneCount, epochs: s.epochCount, seed: s.seed, weights: s.weights.path, batch: Settings.batchSize)
         if let data = fm.contents(atPath: url.path) {
             let before = try? JSONDecoder().decode(Recorded.self, from: data)
             guard before == now else {
-                let text = { (r: Recorded?) in r.map { "\($0.scenes) scenes, \($0.epochs) epochs, seed \($0.seed), weights \($0.weights)" } ?? "unreadable" }
+                let text = { (r: Recorded?) in r.map { "\($0.scenes) scenes, \($0.epochs) epochs, batch \($0.batch ?? 4), seed \($0.seed), weights \($0.weights)" } ?? "unreadable" }
                 throw BenchmarkError.settingsDiffer(folder: s.out.path, recorded: text(before), requested: text(now))
             }
             return

@@ -16,8 +16,8 @@ struct PipelineSteps {
 
     func observe(_ event: PipelineEvent) { observer.send(event) }
 
-    /// The settings of every trained method: batch 4, validation before every epoch and after the last, inputs
-    /// min-max scaled to [0, 1] (the range LiteMedSAM was trained on).
+    /// The settings of every trained method: batch 4 unless the spec says otherwise, validation before every epoch
+    /// and after the last, inputs min-max scaled to [0, 1] (the range LiteMedSAM was trained on).
     static let batchSize = 4, learningRate = 1e-3, normalize = "range"
 
     func path(_ p: String) -> URL { out.appendingPathComponent(p) }
@@ -116,6 +116,8 @@ struct PipelineSteps {
         /// Percent of the training split (the manifest's nested subsets); nil: all of it.
         var fraction: Int?
         var epochs: Int
+        /// Examples per optimiser step.
+        var batch: Int = PipelineSteps.batchSize
     }
 
     /// Trains `spec` on `manifest` in `runs/<slug>` (resuming an interrupted run, skipping a finished one) and scores
@@ -130,7 +132,7 @@ struct PipelineSteps {
             let resuming = FileManager.default.fileExists(atPath: RunRecord.url(in: folder).path)
             observe(.command(resuming ? "aims train --out \(folder.path) --resume --epochs \(spec.epochs)"
                              : "aims train --manifest \(manifest.path) --weights \(weights.path) --out \(folder.path) --epochs \(spec.epochs) "
-                             + "--batch \(Self.batchSize) --validate-every 1 --validate-last --normalize \(Self.normalize) --seed \(seed)"
+                             + "--batch \(spec.batch) --validate-every 1 --validate-last --normalize \(Self.normalize) --seed \(seed)"
                              + (spec.initialization == .scratch ? " --init scratch" : "") + " --alignment \(spec.alignment.rawValue)"
                              + " --strategy \(spec.strategy) --lr 1e-3" + (spec.fraction.map { " --fraction \($0)" } ?? "")))
             let run: TrainingRun
@@ -148,7 +150,7 @@ struct PipelineSteps {
                 run = try TrainingRun.create(in: folder, options: options)
             }
             var configuration = TrainingConfiguration()
-            configuration.batchSize = Self.batchSize
+            configuration.batchSize = spec.batch
             configuration.learningRate = Float(Self.learningRate)
             configuration.validationInterval = 1
             configuration.validatesAfterLastEpoch = true

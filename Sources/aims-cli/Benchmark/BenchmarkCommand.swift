@@ -21,8 +21,8 @@ struct BenchmarkCommand: Command {
     Outputs under DIR: data/<cue>/, aims/<modality>.json, runs/…, eval/…, samples/…, report.html (tables,
     curves, overlays, one picture of every channel) and results.json (the same numbers).
     Started again with the same settings, it skips finished steps and resumes an interrupted training run.
-    Sizes: --quick 12 scenes per cue and 2 epochs, the default 32 scenes and 4 epochs (docs/BENCHMARK.md
-    gives the wall time of the last runs).
+    Sizes: --quick 12 scenes per cue and 2 epochs, the default 32 scenes and 3 epochs; one image per
+    optimiser step in both (docs/BENCHMARK.md gives the wall time of the last runs and why).
     """
 
     let out = Option("out", .path("DIR"), default: "out/benchmark", help: "the output folder (continued when it holds a run with the same settings)")
@@ -32,7 +32,7 @@ struct BenchmarkCommand: Command {
                             help: "any of \(BenchmarkModality.all.map(\.id).joined(separator: ", "))")
     let quick = Flag("quick", help: "fewer scenes and epochs and no extra strategies (the same pipeline)")
     let scenes = Option("scenes", .positiveInt("N"), defaultText: "12 with --quick, else 32", help: "scenes per cue dataset")
-    let epochs = Option("epochs", .positiveInt("E"), defaultText: "2 with --quick, else 4", help: "epochs of each trained method")
+    let epochs = Option("epochs", .positiveInt("E"), defaultText: "2 with --quick, else 3", help: "epochs of each trained method")
     let seed = Option("seed", .seed("S"), default: 7, help: "the seed of the scenes, splits and training")
     let control = Option("control", .choice(["none"] + BenchmarkModality.all.map(\.id)), default: "rgbnir",
                          help: "the RGB-X modality of the noise control (none: skip it)")
