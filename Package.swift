@@ -48,6 +48,8 @@ let package = Package(
         .target(name: "CEngineKernels", cSettings: [.unsafeFlags(["-O2"])]),
         // Vectorised C kernels of image physics (Transforms): polarization demosaicing and Stokes math.
         .target(name: "CPhysicsKernels", cSettings: [.unsafeFlags(["-O2"])]),
+        // SHA-256 compression for AIMS's file fingerprints: the x86 SHA extensions where present, portable C elsewhere.
+        .target(name: "CDigest", cSettings: [.unsafeFlags(["-O2"])]),
 
         // The tensor engine, one target per responsibility (docs/ARCHITECTURE.md, "Targets").
         .target(name: "TensorCore", dependencies: ["CEngineKernels"], swiftSettings: optimize),
@@ -63,7 +65,7 @@ let package = Package(
         .target(name: "Transforms", dependencies: ["TensorCore", "TensorKernels", "CPhysicsKernels"], swiftSettings: optimize),
         .target(name: "Modalities", dependencies: ["TensorCore", "TensorFiles", "ImageIO", "Transforms"], swiftSettings: optimize),
         .target(name: "SimCMF", dependencies: ["TensorCore", "TensorFiles", "TensorKernels", "Autodiff", "Distributed"], swiftSettings: optimize),
-        .target(name: "AIMS", dependencies: ["Modalities", "SimCMF", "ImageIO", "Transforms", "TensorCore", "TensorFiles", "Autodiff", "Distributed"],
+        .target(name: "AIMS", dependencies: ["Modalities", "SimCMF", "ImageIO", "Transforms", "TensorCore", "TensorFiles", "Autodiff", "Distributed", "CDigest"],
                 swiftSettings: optimize),
         .target(name: "FuzzEntryPoints", dependencies: ["AIMS", "Modalities", "ImageIO", "TensorFiles", "Transforms"]),
         .executableTarget(name: "aims-cli", dependencies: ["AIMS", "Modalities", "SimCMF", "ImageIO", "Transforms", "TensorCore",
@@ -76,7 +78,7 @@ let package = Package(
         .testTarget(name: "LayeringTests", dependencies: []),
         .testTarget(name: "DistributedTests", dependencies: ["Distributed", "TensorCore"]),
         .testTarget(name: "TestComparisonsTests", dependencies: ["TestComparisons", "TensorCore"]),
-        .testTarget(name: "AIMSTests", dependencies: ["AIMS", "FuzzEntryPoints", "Modalities", "Transforms", "SimCMF", "ImageIO", "TensorCore", "TensorFiles", "TensorKernels", "TestDatasets", "TestRequirements"]),
+        .testTarget(name: "AIMSTests", dependencies: ["AIMS", "FuzzEntryPoints", "Modalities", "Transforms", "SimCMF", "ImageIO", "TensorCore", "TensorFiles", "TensorKernels", "TestDatasets", "TestRequirements", "CDigest"]),
         .testTarget(name: "TransformsTests", dependencies: ["Transforms", "TensorCore", "TensorFiles", "TensorKernels", "TestComparisons"]),
         .testTarget(name: "SimCMFTests", dependencies: ["SimCMF", "TensorCore", "TensorFiles", "TensorKernels", "Autodiff", "TestComparisons", "TestRequirements"]),
         .testTarget(name: "TinyViTTests", dependencies: ["SimCMF", "TensorCore", "TensorFiles", "TensorKernels", "Autodiff", "TestComparisons", "TestRequirements"]),

@@ -1,3 +1,4 @@
+import CDigest
 import Foundation
 import XCTest
 @testable import AIMS
@@ -34,5 +35,32 @@ final class SHA256Tests: XCTestCase {
         let data = Data((0..<(5 << 19)).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ ($0 >> 9)) })
         try data.write(to: url)
         XCTAssertEqual(try SHA256.hex(fileAt: url), SHA256.hex(data))
+    }
+
+    /// The SHA-extension path and the portable path agree on every length around the block size and on a long
+    /// message fed in uneven pieces (the vectors above run on whichever path this CPU takes).
+    func testAcceleratedAndPortablePathsAgree() throws {
+        defer { digest_use_portable(0) }
+        let message = Data((0..<(3 << 16) + 77).map { UInt8(truncatingIfNeeded: $0 &* 131 &+ ($0 >> 7)) })
+        func digests() -> [String] {
+            var out = [0, 1, 55, 56, 63, 64, 65, 119, 120, 128, 1000].map { SHA256.hex(message.prefix($0)) }
+            var h = SHA256()
+            var start = 0, piece = 1
+            while start < message.count {
+                let end = min(message.count, start + piece)
+                h.update(message[start..<end])
+                start = end; piece = piece * 2 + 3
+            }
+            out.append(h.finalize().map { String(format: "%02x", $0) }.joined())
+            return out
+        }
+        digest_use_portable(0)
+        let accelerated = digest_sha256_accelerated() == 1
+        let detected = digests()
+        digest_use_portable(1)
+        XCTAssertEqual(digest_sha256_accelerated(), 0)
+        XCTAssertEqual(digests(), detected)
+        XCTAssertEqual(detected.last, SHA256.hex(message))
+        if !accelerated { print("SHA256Tests: this CPU has no SHA extensions; both runs took the portable path") }
     }
 }
