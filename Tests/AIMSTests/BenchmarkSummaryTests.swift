@@ -1,12 +1,19 @@
 import Foundation
 import XCTest
 @testable import AIMS
+import SimCMF
 
 /// The benchmark's summaries from hand-made rows: the means, the control's verdict and the Markdown table.
 final class BenchmarkSummaryTests: XCTestCase {
-    static func method(_ name: String, _ mIoU: Double, dice: Double = 0) -> DemoResults.Method {
-        DemoResults.Method(name: name, model: "m", trainableValues: name == "zero-shot" ? 0 : 10, trainingSeconds: name == "zero-shot" ? nil : 1,
-                           bestValidationMIoU: nil, test: DemoResults.Test(mIoU: mIoU, mDice: dice, regions: 4, images: 2, model: "m", seconds: 1))
+    static func method(_ name: String, _ mIoU: Double, dice: Double = 0, interval: (Double, Double)? = nil) -> DemoResults.Method {
+        let ci = interval.map { bounds in
+            try! JSONDecoder().decode(BootstrapInterval.self, from: Data("""
+                {"mean": \(mIoU), "lower": \(bounds.0), "upper": \(bounds.1), "level": 0.95, "resamples": 1000, "seed": 0, "images": 2}
+                """.utf8))
+        }
+        return DemoResults.Method(name: name, model: "m", trainableValues: name == "zero-shot" ? 0 : 10, trainingSeconds: name == "zero-shot" ? nil : 1,
+                                  bestValidationMIoU: nil, test: DemoResults.Test(mIoU: mIoU, mDice: dice, regions: 4, images: 2, model: "m", seconds: 1,
+                                                                                  mIoUInterval: ci))
     }
 
     static func modality(_ id: String, _ rows: [DemoResults.Method]) -> BenchmarkResults.ModalityResult {
@@ -34,8 +41,18 @@ final class BenchmarkSummaryTests: XCTestCase {
         XCTAssertEqual(lost.realGain, 0.5, accuracy: 1e-12)
         XCTAssertEqual(lost.noiseGain, 0.1, accuracy: 1e-12)
         XCTAssertTrue(lost.verdict.hasPrefix("As expected"), lost.verdict)
-        let kept = BenchmarkPipeline.control(c, files: 3, real: real, noise: [Self.method("zero-shot", 0.1), Self.method("SimCMF + LoRA", 0.5)])
+        let kept = BenchmarkPipeline.control(c, files: 3, real: real, noise: [Self.method("zero-shot", 0.1), Self.method("SimCMF + LoRA", 0.6)])
         XCTAssertTrue(kept.verdict.hasPrefix("NOT as expected"), kept.verdict)
+        // With intervals the rows must be apart, not just ordered: the default run's numbers (real 0.546 [0.475, 0.644],
+        // noise 0.339 [0.293, 0.393]) are; 0.50 [0.40, 0.60] against 0.55 [0.45, 0.65] is not.
+        let sensor = [Self.method("zero-shot", 0.003), Self.method("SimCMF + LoRA", 0.546, interval: (0.475, 0.644))]
+        let apart = BenchmarkPipeline.control(c, files: 3, real: sensor, noise: [Self.method("zero-shot", 0.003),
+                                                                                 Self.method("SimCMF + LoRA", 0.339, interval: (0.293, 0.393))])
+        XCTAssertTrue(apart.verdict.hasPrefix("As expected"), apart.verdict)
+        XCTAssertTrue(apart.verdict.contains("+0.207") && apart.verdict.contains("62 %"), apart.verdict)
+        let overlap = BenchmarkPipeline.control(c, files: 3, real: [Self.method("zero-shot", 0), Self.method("SimCMF + LoRA", 0.55, interval: (0.45, 0.65))],
+                                                noise: [Self.method("zero-shot", 0), Self.method("SimCMF + LoRA", 0.5, interval: (0.4, 0.6))])
+        XCTAssertTrue(overlap.verdict.hasPrefix("NOT as expected"), overlap.verdict)
         let none = BenchmarkPipeline.control(c, files: 3, real: [Self.method("zero-shot", 0.3), Self.method("SimCMF + LoRA", 0.2)], noise: real)
         XCTAssertTrue(none.verdict.contains("did not gain"), none.verdict)
         XCTAssertThrowsError(try BenchmarkModality.named("rgbx")) { XCTAssertTrue("\($0.localizedDescription)".contains("rgbnir")) }
