@@ -2,7 +2,7 @@
 #   make demo   the main job on the embedded default model (LiteMedSAM)
 #   make test   the whole test suite, release build with testing enabled
 #   make benchmark  SimCMF's AIMS table on simulated scenes, every modality (about an hour on 2 cores;
-#                   BENCHMARK_FLAGS=--quick for the ten-minute version); out/benchmark/report.html
+#                   BENCHMARK_FLAGS=--quick: about 12 minutes); out/benchmark/report.html
 #   make fuzz   the libFuzzer harnesses with AddressSanitizer, FUZZ_SECONDS each (docs/RELIABILITY.md)
 SWIFT ?= swift
 CONFIG := -c release
