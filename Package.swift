@@ -82,7 +82,7 @@ let package = Package(
         .testTarget(name: "TransformsTests", dependencies: ["Transforms", "TensorCore", "TensorFiles", "TensorKernels", "TestComparisons"]),
         .testTarget(name: "SimCMFTests", dependencies: ["SimCMF", "TensorCore", "TensorFiles", "TensorKernels", "Autodiff", "TestComparisons", "TestRequirements"]),
         .testTarget(name: "TinyViTTests", dependencies: ["SimCMF", "TensorCore", "TensorFiles", "TensorKernels", "Autodiff", "TestComparisons", "TestRequirements"]),
-        .testTarget(name: "SimCMFTrainingTests", dependencies: ["SimCMF", "TensorCore", "TensorFiles", "TensorKernels", "Autodiff", "TestComparisons", "TestRequirements"]),
+        .testTarget(name: "SimCMFTrainingTests", dependencies: ["SimCMF", "Distributed", "TensorCore", "TensorFiles", "TensorKernels", "Autodiff", "TestComparisons", "TestRequirements"]),
         .testTarget(name: "ModalitiesTests", dependencies: ["Modalities", "ImageIO", "Transforms", "TensorCore", "TensorFiles", "TensorKernels", "Autodiff", "TestComparisons", "TestRequirements"]),
         // Test support shared by test targets (a synthetic dataset folder); not a product.
         .target(name: "TestDatasets", dependencies: ["ImageIO", "TensorCore", "TensorFiles"], path: "Tests/Support/TestDatasets"),

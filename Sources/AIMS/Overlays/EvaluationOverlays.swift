@@ -10,12 +10,12 @@ import TensorFiles
 /// predicted mask blended in its colour (half opacity), the region's ground-truth outline in the same
 /// colour (opaque) and its click as a green 5×5 square (box prompts: the box in yellow). The file is
 /// `NNNNN-<id>-iou<mean IoU of the image>.png`; `overlays.csv` lists every region with its file,
-/// colour, IoU, Dice and click.
+/// colour, IoU, Dice and click. Under mpirun each rank draws its own images, and rank 0 writes
+/// `overlays.csv` from every rank's gathered scores (docs/SCALING.md §7).
 public struct EvaluationOverlays {
     public let folder: URL
     /// The input channels shown as R, G, B.
     public let displayChannels: [Int]
-    private var rows: [String] = []
 
     /// Region colours, in region order per image (green is the click's).
     public static let palette: [MaskPictures.RGB] = [(255, 0, 0), (0, 128, 255), (255, 0, 255), (255, 160, 0), (0, 255, 255),
@@ -31,7 +31,11 @@ public struct EvaluationOverlays {
         }
         self.folder = folder
         displayChannels = channel.map { [$0, $0, $0] } ?? MaskPictures.displayChannels(inputChannels)
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        do { try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true) } catch {
+            // Under mpirun every rank creates the folder: another may have made it since this one looked.
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: folder.path, isDirectory: &isDirectory), isDirectory.boolValue else { throw error }
+        }
     }
 
     /// The background: `image [C, S, S]` → `[3, M, M]` (bilinear), each shown channel stretched to 0–255.
@@ -55,29 +59,44 @@ public struct EvaluationOverlays {
         return out
     }
 
-    /// The PNG name of an image: index, identifier (characters other than letters, digits, `.-_` as `_`), mean IoU.
-    static func fileName(_ p: ImagePrediction) -> String {
-        let index = p.regions.first?.score.exampleIndex ?? 0
-        let id = PredictionOutputs.stem(p.example.id)
-        let iou = p.regions.map(\.score.iou).reduce(0, +) / Double(max(p.regions.count, 1))
+    /// The PNG name of an image: index, identifier (characters other than letters, digits, `.-_` as `_`), mean IoU
+    /// of `regions` (the image's, in region order).
+    static func fileName(_ regions: [RegionScore]) -> String {
+        let index = regions.first?.exampleIndex ?? 0
+        let id = PredictionOutputs.stem(regions.first?.exampleID ?? "")
+        let iou = regions.map(\.iou).reduce(0, +) / Double(max(regions.count, 1))
         return String(format: "%05d-%@-iou%.4f.png", index, id, iou)
     }
 
-    /// Writes the image's PNG (atomically) and remembers its regions for `overlays.csv`.
-    public mutating func write(_ p: ImagePrediction) throws {
-        let name = EvaluationOverlays.fileName(p)
+    /// Writes the image's PNG (atomically).
+    public func write(_ p: ImagePrediction) throws {
+        let name = EvaluationOverlays.fileName(p.regions.map(\.score))
         let picture = EvaluationOverlays.picture(p, channels: displayChannels)
         try PNGCodec.write(RawImage(tensor: picture, dtype: .uint8), to: folder.appendingPathComponent(name))
-        for (k, r) in p.regions.enumerated() {
-            let c = EvaluationOverlays.palette[k % EvaluationOverlays.palette.count]
-            let colour = String(format: "#%02x%02x%02x", Int(c.0), Int(c.1), Int(c.2))
-            rows.append("\(name),\(r.score.exampleIndex),\(r.score.region),\(colour),\(r.score.iou),\(r.score.dice),\(Int(r.score.click.x)),\(Int(r.score.click.y))")
-        }
     }
 
-    /// Writes `overlays.csv`: `file,image_index,region,colour,iou,dice,click_x,click_y` (click in input pixels).
-    public func writeCSV() throws {
-        let text = "file,image_index,region,colour,iou,dice,click_x,click_y\n" + rows.map { $0 + "\n" }.joined()
-        try AtomicFile.write(Data(text.utf8), to: folder.appendingPathComponent(EvaluationOverlays.csvName))
+    /// `overlays.csv`: `file,image_index,region,colour,iou,dice,click_x,click_y` (click in input pixels), a row per
+    /// region of `regions` (every scored region, in example order: the file and colours follow from an image's
+    /// regions alone, so the rows of images another rank drew are the rows that rank's pictures have).
+    static func csv(_ regions: [RegionScore]) -> String {
+        var text = "file,image_index,region,colour,iou,dice,click_x,click_y\n"
+        var start = regions.startIndex
+        while start < regions.endIndex {
+            let end = regions[start...].firstIndex { $0.exampleIndex != regions[start].exampleIndex } ?? regions.endIndex
+            let image = Array(regions[start..<end])
+            let name = fileName(image)
+            for (k, r) in image.enumerated() {
+                let c = palette[k % palette.count]
+                let colour = String(format: "#%02x%02x%02x", Int(c.0), Int(c.1), Int(c.2))
+                text += "\(name),\(r.exampleIndex),\(r.region),\(colour),\(r.iou),\(r.dice),\(Int(r.click.x)),\(Int(r.click.y))\n"
+            }
+            start = end
+        }
+        return text
+    }
+
+    /// Writes `csv(regions)` to `overlays.csv` (atomically).
+    public func writeCSV(_ regions: [RegionScore]) throws {
+        try AtomicFile.write(Data(EvaluationOverlays.csv(regions).utf8), to: folder.appendingPathComponent(EvaluationOverlays.csvName))
     }
 }

@@ -16,42 +16,45 @@ extension EvaluationRun {
     /// clicks per object). Every protocol reports the 95 % bootstrap interval of its mIoU over images.
     /// - Parameters:
     ///   - overlays: a folder for one overlay PNG per image and `overlays.csv` (`EvaluationOverlays`), showing input
-    ///     channel `overlayChannel` in grey (nil: channels 0–2); not under `clicks`.
+    ///     channel `overlayChannel` in grey (nil: channels 0–2); not under `clicks`. Each rank writes the pictures of
+    ///     its own images, rank 0 `overlays.csv` from every rank's gathered scores.
     ///   - csv: the per-region CSV (`image_index,image_id,region,pixel_count,click_x,click_y,iou,dice`; under `clicks`
     ///     `InteractiveResult.csv()`: NoC, the clicks and the IoU after each).
     ///   - start: when the evaluation started, for `EvaluationSummary.seconds`.
     ///   - progress: (images done, images) after each image.
-    ///   - communicator: the ranks sharing the images (`reference` and `box` only, without overlays); every rank
-    ///     gets the summary one process computes, rank 0 alone writes `csv`.
+    ///   - communicator: the ranks sharing the images (contiguous shares, `BatchShard`); every rank gets the summary
+    ///     one process computes, rank 0 alone writes `csv` and `overlays.csv`.
     public func score(_ protocol: EvaluationProtocol = .reference, prompt: PromptKind = .click, maxClicks: Int = 20, overlays folder: URL?,
                       overlayChannel: Int? = nil, csv: URL?, start: Date = Date(), communicator: any Communicator = SingleProcess(),
                       progress: ((Int, Int) -> Void)? = nil) throws -> EvaluationSummary {
         guard (`protocol` == .box) == (prompt != .click) else {
             throw RunOptionError(message: "--protocol \(`protocol`.rawValue) does not go with --prompt \(prompt.optionName)")
         }
-        if communicator.size > 1 && (`protocol` == .clicks || folder != nil) {
-            throw RunOptionError(message: "\(`protocol` == .clicks ? "--protocol clicks" : "--overlays") runs as one process only, not under mpirun")
-        }
         if `protocol` == .clicks {
             if folder != nil || overlayChannel != nil { throw RunOptionError(message: "--overlays: the clicks protocol writes no overlays") }
-            return try scoreClicks(maxClicks: maxClicks, csv: csv, start: start, progress: progress)
+            return try scoreClicks(maxClicks: maxClicks, csv: csv, start: start, communicator: communicator, progress: progress)
         }
-        var overlays = try folder.map { try EvaluationOverlays(folder: $0, inputChannels: model.inputChannels, channel: overlayChannel) }
+        let overlays = try folder.map { try EvaluationOverlays(folder: $0, inputChannels: model.inputChannels, channel: overlayChannel) }
         if overlays == nil, overlayChannel != nil { throw RunOptionError(message: "--overlay-channel needs --overlays DIR") }
         var evaluator = Evaluator(options: EvaluationOptions(promptKind: prompt))
         evaluator.communicator = communicator
-        let (result, regions) = try evaluator.evaluate(model, on: source, progress: progress, predictions: overlays == nil ? nil : { try overlays!.write($0) })
-        try overlays?.writeCSV()
-        if let csv, communicator.isRoot { try regions.writeCSV(to: csv) }
+        let (result, regions) = try evaluator.evaluate(model, on: source, progress: progress, predictions: overlays.map { o in { try o.write($0) } })
+        if communicator.isRoot {
+            try overlays?.writeCSV(regions)
+            if let csv { try regions.writeCSV(to: csv) }
+        }
         return summary(`protocol`, prompt: prompt, images: result.imageCount, skipped: result.skippedImages, regions: result.regionCount,
                        mIoU: result.mIoU, interval: Self.interval(regions.map(\.iou), regions.map(\.exampleIndex)), mDice: result.mDice,
                        meanLoss: result.meanLoss, csv: csv, start: start)
     }
 
     /// The `clicks` protocol.
-    func scoreClicks(maxClicks: Int, csv: URL?, start: Date, progress: ((Int, Int) -> Void)?) throws -> EvaluationSummary {
-        let result = try InteractiveEvaluator(options: InteractiveOptions(maxClicks: maxClicks)).evaluate(model, on: source, progress: progress)
-        if let csv { try result.writeCSV(to: csv) }
+    func scoreClicks(maxClicks: Int, csv: URL?, start: Date, communicator: any Communicator,
+                     progress: ((Int, Int) -> Void)?) throws -> EvaluationSummary {
+        var evaluator = InteractiveEvaluator(options: InteractiveOptions(maxClicks: maxClicks))
+        evaluator.communicator = communicator
+        let result = try evaluator.evaluate(model, on: source, progress: progress)
+        if let csv, communicator.isRoot { try result.writeCSV(to: csv) }
         let interactive = InteractiveSummary(result, interval: Self.interval)
         let first = interactive.afterClicks[0]
         var s = summary(.clicks, prompt: .click, images: result.imageCount, skipped: result.skippedImages, regions: result.regions.count,

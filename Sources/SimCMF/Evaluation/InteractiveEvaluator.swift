@@ -1,4 +1,5 @@
 import Autodiff
+import Distributed
 import Foundation
 import TensorCore
 import TensorKernels
@@ -28,11 +29,17 @@ public struct InteractiveOptions: Sendable, Equatable, Codable {
 /// 4. the next click at the deepest pixel of the larger error region between that prediction and the label at
 ///    M (`ClickPlacement.nextClick`), mapped to the input pixel the nearest resize reads for that mask pixel;
 /// until K clicks, or until no unclicked error pixel is left (the last IoU then stands for the remaining clicks).
+///
+/// With a `communicator` of several ranks, each rank runs the protocol on a contiguous share of the examples and
+/// the ranks gather every object's IoU sequence in example order (`EvaluationShare`, as `Evaluator`), so every
+/// rank gets the result one process computes (the model's replicas must be identical).
 public struct InteractiveEvaluator {
     public var options: InteractiveOptions
+    /// The ranks sharing the evaluation (default: this process alone).
+    public var communicator: any Communicator = SingleProcess()
     public init(options: InteractiveOptions = InteractiveOptions()) { self.options = options }
 
-    /// Runs the protocol on every example. `progress(done, total)` after each image.
+    /// Runs the protocol on every example. `progress(done, total)` after each image (of this rank's share).
     public func evaluate(_ model: any SegmentationModel, on source: any ExampleSource,
                          progress: ((Int, Int) -> Void)? = nil) throws -> InteractiveResult {
         guard source.count > 0 else { throw TrainingError.empty(field: "evaluation examples") }
@@ -42,10 +49,11 @@ public struct InteractiveEvaluator {
         let objects = Evaluator(options: EvaluationOptions(minimumPixels: options.minimumPixels))
         var scores: [InteractiveRegionScore] = []
         var skipped = 0, images = 0
-        for index in 0..<source.count {
+        let share = BatchShard.positions(rank: communicator.rank, size: communicator.size, count: source.count)
+        for index in share {
             let e = try source.validated(index, for: model)
             let regions = objects.objects(of: e).map(\.region)
-            if regions.isEmpty { skipped += 1; progress?(index + 1, source.count); continue }
+            if regions.isEmpty { skipped += 1; progress?(index + 1 - share.lowerBound, share.count); continue }
             images += 1
             let counts = Dictionary(uniqueKeysWithValues: e.label.regionCounts.map { ($0.id, $0.count) })
             try withoutGradients {
@@ -56,7 +64,11 @@ public struct InteractiveEvaluator {
                     scores.append(score)
                 }
             }
-            progress?(index + 1, source.count)
+            progress?(index + 1 - share.lowerBound, share.count)
+        }
+        if communicator.size > 1 {
+            let all = try EvaluationShare(scores: scores, losses: [], skipped: skipped, images: images).gathered(on: communicator)
+            scores = all.scores; skipped = all.skipped; images = all.images
         }
         guard !scores.isEmpty else { throw TrainingError.empty(field: "evaluation regions (every example was skipped)") }
         return InteractiveResult(regions: scores, maxClicks: options.maxClicks, maskPrompt: maskPrompt, imageCount: images, skippedImages: skipped)

@@ -34,8 +34,9 @@ struct EvalCommand: Command, RunsDistributed {
     Every protocol reports the 95 % percentile-bootstrap interval of its mIoU (1000 resamples of the
     images, seed 0). With --run, the output says which split chose the best checkpoint; a run trained
     with --select-on test is marked optimistic (its test scores are not held out).
-    Under mpirun -np N (reference and box protocols, without --overlays) each rank scores a contiguous
-    share of the images; rank 0 gathers every region's score and prints and writes what one process would.
+    Under mpirun -np N (every protocol) each rank scores a contiguous share of the images and writes the
+    --overlays pictures of its own; rank 0 gathers every region's scores (under clicks, every IoU after each
+    click) and prints and writes what one process would: the report, --json, --csv and overlays.csv.
     """
 
     let runFolder = Option("run", .path("RUN_DIR"), help: "a run folder written by `aims train`")
