@@ -1,5 +1,6 @@
-/// The arithmetic of the products that dominate a model (linear layers, 1×1 convolutions): `fp32`, or
-/// `bf16` operands with fp32 accumulation as `torch.autocast` runs them (docs/PERFORMANCE.md, "bf16").
+/// The arithmetic of the products that dominate a model (linear layers, 1×1 convolutions, attention's `q·kᵀ`
+/// and `P·v` and their gradients): `fp32`, or `bf16` operands with fp32 accumulation as `torch.autocast` runs
+/// them (docs/PERFORMANCE.md, "bf16").
 /// Everything else (softmax, norms, GELU, losses, optimizer state, master weights) stays fp32 either way.
 ///
 /// The setting is scoped, not global: `Precision.$current.withValue(.bf16) { ... }` runs a model's
