@@ -32,6 +32,11 @@ public enum BF16GEMM {
                                 bias: UnsafePointer<Float>? = nil, accumulate: Bool, c: UnsafeMutablePointer<Float>, ldc: Int,
                                 path: Path = .detected) {
         if m == 0 || n == 0 { return }
+        if Precision.operandBits != 8 {
+            emulated(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, bias: bias,
+                     accumulate: accumulate, c: c, ldc: ldc, path: path)
+            return
+        }
         precondition(path == .portable || engine_bf16_dot_available() != 0, "bf16 GEMM: VDPBF16PS requested on a CPU without it")
         if transA {
             let t = UnsafeMutablePointer<Float>.allocate(capacity: Swift.max(1, m * k))
