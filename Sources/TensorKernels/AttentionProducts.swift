@@ -1,4 +1,5 @@
 import CEngineKernels
+import TensorCore
 
 /// The matrix products of one attention item (`q [N, d]`, `k [M, d]`, `v [M, dv]`), computed by the
 /// AVX-512 register tiles of `attention_gemm.c` when the CPU has them and both widths are multiples
@@ -9,12 +10,19 @@ import CEngineKernels
 /// tile overhead were a quarter of the time. The tiles read the row-major operands in place; the one
 /// operand that needs packing (the `kᵀ` or `vᵀ` of a scores product) is packed once per item
 /// (`Packed`) and reused by every block of rows.
+///
+/// In a `Precision.bf16` scope every product runs in `BF16GEMM` instead (bf16 operands, the probabilities
+/// included, with fp32 accumulation, as `torch.autocast` runs attention's matmuls); softmax and its backward
+/// stay fp32 (docs/PERFORMANCE.md, "bf16").
 package struct AttentionProducts {
-    /// Whether the register tiles run (else BLAS).
+    /// Whether the register tiles run (else BLAS, or `BF16GEMM` when `bf16`).
     package let tiled: Bool
+    /// Whether the products run on bf16 operands (`Precision.current` when made).
+    package let bf16: Bool
 
     package init(d: Int, dv: Int) {
-        tiled = engine_attention_kernels_available(d) != 0 && engine_attention_kernels_available(dv) != 0
+        bf16 = Precision.current == .bf16
+        tiled = !bf16 && engine_attention_kernels_available(d) != 0 && engine_attention_kernels_available(dv) != 0
     }
 
     /// One item's `b [rows, width]` ready for `scores`: packed as `bᵀ` panels when tiled, else the row-major
@@ -45,6 +53,9 @@ package struct AttentionProducts {
         let lda = lda ?? b.width
         if let panels = b.panels {
             engine_attention_scores(n, b.rows, b.width, alpha, a, lda, panels, c, b.rows, accumulate ? 1 : 0)
+        } else if bf16 {
+            BF16GEMM.multiply(transB: true, m: n, n: b.rows, k: b.width, alpha: alpha, a: a, lda: lda, b: b.source, ldb: b.stride,
+                              accumulate: accumulate, c: c, ldc: b.rows)
         } else {
             BLAS.sgemm(transB: true, m: n, n: b.rows, k: b.width, alpha: alpha, a: a, lda: lda, b: b.source, ldb: b.stride,
                        beta: accumulate ? 1 : 0, c: c, ldc: b.rows)
@@ -58,6 +69,9 @@ package struct AttentionProducts {
         let ldc = ldc ?? width
         if tiled {
             engine_attention_apply(n, m, width, alpha, a, m, b, width, c, ldc, accumulate ? 1 : 0)
+        } else if bf16 {
+            BF16GEMM.multiply(transB: false, m: n, n: width, k: m, alpha: alpha, a: a, lda: m, b: b, ldb: width, accumulate: accumulate,
+                              c: c, ldc: ldc)
         } else {
             BLAS.sgemm(m: n, n: width, k: m, alpha: alpha, a: a, lda: m, b: b, ldb: width, beta: accumulate ? 1 : 0, c: c, ldc: ldc)
         }
@@ -70,6 +84,9 @@ package struct AttentionProducts {
         let ldb = ldb ?? width
         if tiled {
             engine_attention_transposed(n, m, width, alpha, a, m, b, ldb, c, width, accumulate ? 1 : 0)
+        } else if bf16 {
+            BF16GEMM.multiply(transA: true, transB: false, m: m, n: width, k: n, alpha: alpha, a: a, lda: m, b: b, ldb: ldb,
+                              accumulate: accumulate, c: c, ldc: width)
         } else {
             BLAS.sgemm(transA: true, m: m, n: width, k: n, alpha: alpha, a: a, lda: m, b: b, ldb: ldb, beta: accumulate ? 1 : 0,
                        c: c, ldc: width)

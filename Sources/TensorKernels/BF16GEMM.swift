@@ -32,14 +32,19 @@ public enum BF16GEMM {
                                 bias: UnsafePointer<Float>? = nil, accumulate: Bool, c: UnsafeMutablePointer<Float>, ldc: Int,
                                 path: Path = .detected) {
         if m == 0 || n == 0 { return }
+        if Precision.operandBits != 8 {
+            emulated(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, bias: bias,
+                     accumulate: accumulate, c: c, ldc: ldc, path: path)
+            return
+        }
         precondition(path == .portable || engine_bf16_dot_available() != 0, "bf16 GEMM: VDPBF16PS requested on a CPU without it")
         if transA {
             let t = UnsafeMutablePointer<Float>.allocate(capacity: Swift.max(1, m * k))
             defer { t.deallocate() }
-            if lda == m {   // contiguous: 16 × 16 blocks in registers, split over A's stored rows
-                Parallel.forEach(k, grain: Swift.max(16, 16384 / Swift.max(m, 1))) { r in
-                    engine_transpose(a, k, m, r.lowerBound, r.upperBound, t)
-                }
+            if lda == m {   // contiguous: 16 × 16 blocks in registers, split over A's stored rows (one thread inside
+                            // `BLAS.forEachItem`'s workers, as the product)
+                let split = BLAS.threadCount > 1 ? Swift.max(16, 16384 / Swift.max(m, 1)) : Swift.max(k, 1)
+                Parallel.forEach(k, grain: split) { r in engine_transpose(a, k, m, r.lowerBound, r.upperBound, t) }
             } else {
                 Parallel.forEach(m, grain: Swift.max(1, 16384 / Swift.max(k, 1))) { r in
                     for i in r { for j in 0..<k { t[i * k + j] = a[j * lda + i] } }

@@ -1,6 +1,7 @@
 import Distributed
 import Foundation
 import SimCMF
+import TensorCore
 
 extension EvaluationRun {
     /// Resamples and seed of every reported bootstrap interval (`BootstrapInterval`, 95 % over images).
@@ -67,7 +68,8 @@ extension EvaluationRun {
     func summary(_ protocol: EvaluationProtocol, prompt: PromptKind, images: Int, skipped: Int, regions: Int, mIoU: Double,
                  interval: BootstrapInterval, mDice: Double, meanLoss: Double, csv: URL?, start: Date) -> EvaluationSummary {
         EvaluationSummary(modality: source.modality.identifier, data: source.root.path, model: modelDescription, prompt: prompt.rawValue,
-                          protocol: `protocol`.rawValue, checkpoint: checkpoint, split: splitName, modelSelection: selection, images: images,
+                          protocol: `protocol`.rawValue, checkpoint: checkpoint, precision: Precision.current.rawValue,
+                          trainingPrecision: trainingPrecision?.rawValue, split: splitName, modelSelection: selection, images: images,
                           skippedImages: skipped, regions: regions, mIoU: mIoU, mIoUInterval: interval, mDice: mDice, meanLoss: meanLoss,
                           interactive: nil, csv: csv?.path, seconds: Date().timeIntervalSince(start))
     }

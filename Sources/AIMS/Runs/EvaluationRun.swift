@@ -1,6 +1,7 @@
 import Foundation
 import Modalities
 import SimCMF
+import TensorCore
 
 /// The model and examples `aims eval` scores: a run folder's checkpoint on its own split (or other data), or
 /// pretrained weights with an untrained alignment. Scoring (`score`) runs an `EvaluationProtocol`.
@@ -11,6 +12,8 @@ public struct EvaluationRun {
     public var modelDescription: String
     /// The checkpoint file loaded (nil without a run folder).
     public var checkpoint: String?
+    /// The precision the checkpoint was trained with (nil without a run folder).
+    public var trainingPrecision: Precision?
     /// The split scored: `all`, the run's `val` / `train`, or a manifest split name.
     public var splitName: String
     /// With a run folder's best checkpoint: the split that chose it (nil for the last checkpoint, which nothing
@@ -73,6 +76,7 @@ public struct EvaluationRun {
         let source = try ModalityExampleSource(modality: modality, root: root, samples: samples, ids: ids, inputSize: model.inputSize,
                                                normalization: normalization)
         return EvaluationRun(model: model, source: source, modelDescription: trained.description, checkpoint: trained.checkpoint.path,
+                             trainingPrecision: trained.trainingPrecision,
                              splitName: splitName, selection: trained.checkpoint.lastPathComponent == "best.safetensors" ? ModelSelection.of(record) : nil,
                              warnings: trained.warnings)
     }
@@ -97,6 +101,6 @@ public struct EvaluationRun {
         let normalization = try choice.resolve(modality: modality, root: root, samples: samples)
         let source = try ModalityExampleSource(modality: modality, root: root, samples: samples, inputSize: built.model.inputSize, normalization: normalization)
         return EvaluationRun(model: built.model, source: source, modelDescription: built.description + " (pretrained, untrained alignment)",
-                             checkpoint: nil, splitName: manifest?.split ?? "all", selection: nil)
+                             checkpoint: nil, trainingPrecision: nil, splitName: manifest?.split ?? "all", selection: nil)
     }
 }

@@ -13,6 +13,10 @@ public struct EvaluationSummary: Codable, Sendable {
     /// `reference`, `clicks` or `box` (`EvaluationProtocol`).
     public var `protocol`: String
     public var checkpoint: String?
+    /// The products' arithmetic this evaluation ran in (`aims eval --precision`): fp32 or bf16.
+    public var precision: String
+    /// With a run folder: the precision its checkpoint was trained with (`aims train --precision`); nil otherwise.
+    public var trainingPrecision: String?
     public var split: String
     /// With a run folder's best checkpoint: the split that chose it (`optimistic` when it was the test split).
     public var modelSelection: ModelSelection?

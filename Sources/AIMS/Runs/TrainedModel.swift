@@ -10,8 +10,11 @@ public struct TrainedModel {
     public var folder: URL
     public var record: RunRecord
     public var model: any SegmentationModel
-    /// One line for the log, e.g. "LiteMedSAM + zero-shot channels 0,1,2 of 4 (decoder) at 256".
+    /// One line for the log, e.g. "LiteMedSAM + zero-shot channels 0,1,2 of 4 (decoder) at 256", with ", trained
+    /// with bf16 products" for a run trained so.
     public var description: String
+    /// The precision of the products the checkpoint was trained with (its recorded configuration's).
+    public var trainingPrecision: Precision
     /// The checkpoint loaded.
     public var checkpoint: URL
     /// Notes for the log, e.g. that the run has no `hashes.json` to check.
@@ -45,8 +48,11 @@ public struct TrainedModel {
                                            alignment: AlignmentKind(rawValue: record.alignment)!, strategy: record.strategy,
                                            imageSize: record.imageSize, initialization: record.initializationKind, seed: record.seed)
         let model = built.model
-        _ = try TrainingCheckpoint.load(from: url, into: model, optimizer: Adam(model.trainableParameters, learningRate: 0))
+        let state = try TrainingCheckpoint.load(from: url, into: model, optimizer: Adam(model.trainableParameters, learningRate: 0))
         model.setTraining(false)
-        return TrainedModel(folder: folder, record: record, model: model, description: built.description, checkpoint: url, warnings: warnings)
+        let precision = state.configuration.productPrecision
+        return TrainedModel(folder: folder, record: record, model: model,
+                            description: built.description + (precision == .fp32 ? "" : ", trained with \(precision.rawValue) products"),
+                            trainingPrecision: precision, checkpoint: url, warnings: warnings)
     }
 }

@@ -2,6 +2,7 @@ import Distributed
 import Foundation
 import Modalities
 import SimCMF
+import TensorCore
 
 /// What a finished (or resumed and finished) training run reports: `aims train --json` prints it as is.
 public struct TrainingRunSummary: Encodable, Sendable {
@@ -17,6 +18,8 @@ public struct TrainingRunSummary: Encodable, Sendable {
     public var trainingSamples: Int
     public var validationSamples: Int
     public var normalization: String
+    /// The products' arithmetic of every step and validation (`TrainingConfiguration.precision`): fp32 or bf16.
+    public var precision: String
     public var resumedFromEpoch: Int?
     public var epochsCompleted: Int
     /// Mean DiceCE loss of each epoch trained by this call.
@@ -55,9 +58,11 @@ public struct TrainingRun {
     struct SavedConfig: Decodable { var training: TrainingConfiguration }
 
     /// - Parameters:
-    ///   - configuration: a new run's training configuration (its seed is the record's); ignored on resume,
-    ///     where everything but `epochs` comes from `config.json`.
+    ///   - configuration: a new run's training configuration (its seed is the record's; a nil precision is
+    ///     recorded as fp32); ignored on resume, where everything but `epochs` comes from `config.json`.
     ///   - epochs: overrides the epochs (a resumed run may be extended).
+    ///   - precision: on resume, the precision asked for (`--precision`), which must be the recorded one
+    ///     (`TrainingRunError.precisionChange`); nil: the recorded one. Ignored for a new run.
     ///   - embeddingCacheBytes: the trainer's embedding-cache budget (nil: the trainer's default).
     ///   - start: when the run started, for `TrainingRunSummary.seconds`.
     ///   - log: human-readable notes (loading, resuming, skipped examples, checkpoints).
@@ -65,7 +70,7 @@ public struct TrainingRun {
     ///   - communicator: the ranks of a data-parallel run (every rank calls `train`; rank 0 alone writes `folder`).
     ///   - overlapsGradientSums: with several ranks, sum gradients during backward (`Trainer.overlapsGradientSums`).
     ///   - overlapBucketElements: values per bucket of that sum (nil: `Trainer.overlapBucketElements`).
-    public func train(configuration new: TrainingConfiguration, epochs: Int?, embeddingCacheBytes: Int?, start: Date,
+    public func train(configuration new: TrainingConfiguration, epochs: Int?, precision: Precision? = nil, embeddingCacheBytes: Int?, start: Date,
                       communicator: any Communicator = SingleProcess(), overlapsGradientSums: Bool = true, overlapBucketElements: Int? = nil,
                       log: @escaping (String) -> Void, progress: @escaping (TrainingProgress, _ epochs: Int) -> Void) throws -> TrainingRunSummary {
         // One process at a time writes a run folder (rank 0 of a data-parallel job); the lock goes with this call
@@ -97,6 +102,13 @@ public struct TrainingRun {
             } catch {
                 throw TrainingRunError.badRecord(file: url.path, reason: "\(error)")
             }
+            // A resumed run continues in the precision its checkpoints were trained in (so that it equals the run
+            // left uninterrupted, as every other recorded setting).
+            if let precision, precision != configuration.productPrecision {
+                throw TrainingRunError.precisionChange(file: url.path, recorded: configuration.productPrecision.rawValue, requested: precision.rawValue)
+            }
+        } else if configuration.precision == nil {
+            configuration.precision = .fp32   // recorded explicitly
         }
         if let epochs { configuration.epochs = epochs }
 
@@ -149,6 +161,7 @@ public struct TrainingRun {
         }
         let trainable = model.trainableParameters.reduce(0) { $0 + $1.value.count }
         log("\(built.description); \(trainable) trainable values; "
+            + (configuration.productPrecision == .bf16 ? "products in bf16 (fp32 accumulation, weights and optimizer state); " : "")
             + "\(training.count) training / \(validation?.count ?? 0) validation samples of \(modality.identifier) at \(model.inputSize)x\(model.inputSize)"
             + (communicator.size > 1 ? "; data-parallel on \(communicator.size) ranks, each batch of \(configuration.batchSize) split over them" : ""))
         let selection = ModelSelection.of(record)
@@ -161,7 +174,7 @@ public struct TrainingRun {
         return TrainingRunSummary(run: folder.path, modality: modality.identifier, channels: record.channels, model: built.description,
                                   alignment: record.alignment, strategy: record.strategy, inputSize: model.inputSize, trainableValues: trainable,
                                   trainingSamples: training.count, validationSamples: validation?.count ?? 0, normalization: record.normalization,
-                                  resumedFromEpoch: resumedFrom, epochsCompleted: trainer.epoch, epochLosses: summaries.map(\.meanLoss),
+                                  precision: configuration.productPrecision.rawValue, resumedFromEpoch: resumedFrom, epochsCompleted: trainer.epoch, epochLosses: summaries.map(\.meanLoss),
                                   lastValidationMIoU: trainer.finalValidation?.mIoU ?? summaries.last(where: { $0.validation != nil })?.validation?.mIoU,
                                   bestValidationMIoU: trainer.bestMIoU, bestEpoch: trainer.bestEpoch, modelSelection: selection,
                                   lastCheckpoint: trainer.lastCheckpoint!.path, bestCheckpoint: best, seconds: Date().timeIntervalSince(start))

@@ -11,6 +11,8 @@ public enum TrainingRunError: Error, LocalizedError, Equatable {
     case unsupported(field: String, reason: String)
     /// A file of a trained run differs from the SHA-256 `aims train` recorded in `hashes` (or is gone).
     case changedFile(file: String, recorded: String, found: String, hashes: String)
+    /// `--precision requested` on the resume of a run whose `file` (config.json) records `recorded`.
+    case precisionChange(file: String, recorded: String, requested: String)
     /// Another live process trains in the run folder (it holds `RunFolderLock`); `pid` when it could be read.
     case busy(folder: String, pid: Int?)
 
@@ -25,6 +27,9 @@ public enum TrainingRunError: Error, LocalizedError, Equatable {
         case let .unsupported(field, reason): return "\(field): \(reason)"
         case let .changedFile(file, recorded, found, hashes):
             return "\(file): changed since training: SHA-256 \(found), \(hashes) records \(recorded) (retrain, or restore the file)"
+        case let .precisionChange(file, recorded, requested):
+            return "--precision \(requested): the run trains in \(recorded) (\(file): training.precision); a resumed run keeps its "
+                + "precision so that it equals the run left uninterrupted (omit --precision, or start a new run)"
         case let .busy(folder, pid):
             return "\(folder): another aims train\(pid.map { " (process \($0))" } ?? "") is writing this run folder; wait for it to end or choose another --out"
         }

@@ -8,6 +8,9 @@ import TensorCore
 /// single-mask logits, DiceCE against the nearest-resized region mask, Adam step per batch
 /// (gradients of micro-batches accumulated), StepLR per epoch.
 ///
+/// The products of every step and validation run in `configuration.precision` (fp32 or bf16 operands with fp32
+/// accumulation); parameters, Adam's state and everything else stay fp32.
+///
 /// With a run folder it writes `config.json`, `metrics.jsonl`, `checkpoints/last.*` after every
 /// epoch, `checkpoints/best.*` when validation mIoU improves and `validation/epoch-<e>.csv` (per
 /// region) at each validation; `resume()` restores the last checkpoint so that the continued run
@@ -116,6 +119,11 @@ public final class Trainer {
         let s = try TrainingCheckpoint.load(from: url, into: model, optimizer: optimizer) { recorded in
             var a = recorded.configuration, b = configuration
             a.epochs = 0; b.epochs = 0
+            guard a.productPrecision == b.productPrecision else {
+                throw TrainingError.checkpoint(file: url.lastPathComponent, field: "configuration.precision",
+                                               problem: "the run trained in \(a.productPrecision.rawValue), this one asks for \(b.productPrecision.rawValue) "
+                                                 + "(a resumed run keeps its precision, so that it equals the uninterrupted run)")
+            }
             guard a == b else {
                 throw TrainingError.checkpoint(file: url.lastPathComponent, field: "configuration",
                                                problem: "differs from this run's (only epochs may change)")
@@ -231,6 +239,14 @@ public final class Trainer {
     /// backward has finished it, and lets its sums progress between the graph's nodes.
     func accumulateGradients(_ examples: [TrainingExample], indices: [Int], objects: [ObjectPrompt], batchCount: Int,
                              overlap: GradientOverlap? = nil) throws -> Double {
+        try Precision.$current.withValue(configuration.productPrecision) {
+            try accumulateInPrecision(examples, indices: indices, objects: objects, batchCount: batchCount, overlap: overlap)
+        }
+    }
+
+    /// `accumulateGradients` in the scope of the configuration's `precision` (forward and backward products).
+    private func accumulateInPrecision(_ examples: [TrainingExample], indices: [Int], objects: [ObjectPrompt], batchCount: Int,
+                                       overlap: GradientOverlap?) throws -> Double {
         model.setTraining(true)
         defer { model.setTraining(false) }
         model.zeroGrad()
@@ -359,7 +375,7 @@ public final class Trainer {
     func validate(on source: any ExampleSource, before e: Int) throws -> EvaluationResult {
         var evaluator = Evaluator(options: configuration.evaluation)
         evaluator.communicator = communicator
-        let (result, regions) = try evaluator.evaluate(model, on: source)
+        let (result, regions) = try Precision.$current.withValue(configuration.productPrecision) { try evaluator.evaluate(model, on: source) }
         if communicator.isRoot, let runFolder {
             let dir = runFolder.appendingPathComponent("validation", isDirectory: true)
             try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)

@@ -1,4 +1,5 @@
 import Autodiff
+import TensorCore
 
 /// Hyper-parameters of a run (docs/REFERENCE.md §5 defaults). Recorded in the run folder and in every
 /// checkpoint; a resume must use the same values (except `epochs`, which may grow).
@@ -35,8 +36,16 @@ public struct TrainingConfiguration: Sendable, Equatable, Codable {
     public var boxJitter: Int = 0
     /// Validation protocol (its threshold is strict, `> minimumPixels`, as the reference).
     public var evaluation: EvaluationOptions = EvaluationOptions()
+    /// The arithmetic of the products of every training step and validation (`Precision`): fp32, or bf16
+    /// operands with fp32 accumulation in the linear layers and 1×1 convolutions. The master weights, Adam's
+    /// state, norms, softmax and the loss stay fp32 either way (docs/PERFORMANCE.md §8). Nil: fp32
+    /// (configurations saved before it). A resume keeps it, as every other field.
+    public var precision: Precision? = nil
 
     public init() {}
+
+    /// `precision`, nil read as fp32.
+    public var productPrecision: Precision { precision ?? .fp32 }
 
     public var schedule: LRSchedule { .step(stepSize: lrStepSize, gamma: lrGamma) }
     var micro: Int { microBatchSize ?? batchSize }

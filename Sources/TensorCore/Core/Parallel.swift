@@ -34,9 +34,12 @@ public enum Parallel {
     @usableFromInline
     static func concurrentChunks(_ chunks: Int, of count: Int, _ body: (Range<Int>) -> Void) {
         withoutActuallyEscaping(body) { body in
-            let box = UnsafeSendableBox(body), precision = Precision.current   // workers run in the caller's precision
+            // Workers run in the caller's precision.
+            let box = UnsafeSendableBox(body), precision = Precision.current, bits = Precision.operandBits
             DispatchQueue.concurrentPerform(iterations: chunks) { c in
-                Precision.$current.withValue(precision) { box.value((count * c / chunks)..<(count * (c + 1) / chunks)) }
+                Precision.$current.withValue(precision) {
+                    Precision.$operandBits.withValue(bits) { box.value((count * c / chunks)..<(count * (c + 1) / chunks)) }
+                }
             }
         }
     }

@@ -84,6 +84,8 @@ struct PredictCommand: Command {
         var image: String
         var weights: String
         var model: String
+        /// The products' arithmetic of this prediction (`--precision`).
+        var precision: String
         var conversion: String
         var mask: String?
         var overlay: String?
@@ -100,7 +102,11 @@ struct PredictCommand: Command {
     struct RunResult: Encodable {
         var run: String
         var checkpoint: String
+        /// The run's model, ", trained with bf16 products" included for such a run.
         var model: String
+        /// The products' arithmetic of this prediction (`--precision`), and of the run's training.
+        var precision: String
+        var trainingPrecision: String
         var modality: String
         var warnings: [String]
         var samples: [PredictionRecord]
@@ -181,7 +187,8 @@ struct PredictCommand: Command {
         let outDir = URL(fileURLWithPath: args.value(out), isDirectory: true)
         try FileManager.default.createDirectory(at: outDir, withIntermediateDirectories: true)
         Console.error("aims predict: \(run.trained.description) (\(run.trained.checkpoint.lastPathComponent)); "
-                      + "\(list.count) sample(s) of \(run.modality.identifier)")
+                      + "\(list.count) sample(s) of \(run.modality.identifier)"
+                      + (Precision.current == .fp32 ? "" : "; products in \(Precision.current.rawValue)"))
         var progress = ProgressReporter(label: "predict", total: list.count, unit: "img")
         var stems = Set<String>()
         var records: [PredictionRecord] = []
@@ -218,6 +225,7 @@ struct PredictCommand: Command {
         }
         if args[json] {
             try JSONOutput.print(RunResult(run: folder, checkpoint: run.trained.checkpoint.path, model: run.trained.description,
+                                           precision: Precision.current.rawValue, trainingPrecision: run.trained.trainingPrecision.rawValue,
                                            modality: run.modality.identifier, warnings: run.trained.warnings, samples: records,
                                            seconds: Date().timeIntervalSince(start)))
         } else {
@@ -243,7 +251,7 @@ struct PredictCommand: Command {
         Console.error("aims predict: loading \(weights.path)")
         let model = try PretrainedModel.load(weights)
         let overlayPath = args[self.overlay]
-        var result = ImageResult(image: imagePath, weights: weights.path, model: model.name, conversion: input.conversion,
+        var result = ImageResult(image: imagePath, weights: weights.path, model: model.name, precision: Precision.current.rawValue, conversion: input.conversion,
                                  overlay: overlayPath, seconds: 0)
         if let prompt {
             let boxTuple = prompt.box.map { (Float($0[0]), Float($0[1]), Float($0[2]), Float($0[3])) }

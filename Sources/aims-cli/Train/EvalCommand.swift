@@ -116,6 +116,7 @@ struct EvalCommand: Command, RunsDistributed {
         if prints {
             for w in evaluation.warnings { Console.error("aims eval: warning: \(w)") }
             Console.error("aims eval: \(modelDescription); \(source.count) samples of \(source.modality.identifier) at \(model.inputSize)x\(model.inputSize)"
+                          + (Precision.current == .fp32 ? "" : "; products in \(Precision.current.rawValue)")
                           + (Job.world.size > 1 ? "; shared by \(Job.world.size) ranks" : ""))
         }
         // Under mpirun rank 0 shows its own share.

@@ -2,6 +2,7 @@ import AIMS
 import Foundation
 import Modalities
 import SimCMF
+import TensorCore
 
 /// `aims train`: SimCMF fine-tuning of a SAM (or a TinyViT SAM: LiteMedSAM, MobileSAM) on a modality's dataset folder.
 struct TrainCommand: Command, RunsDistributed {
@@ -27,6 +28,11 @@ struct TrainCommand: Command, RunsDistributed {
     and the ETA. At 1024, ViT's global attention keeps its probabilities for backward (805 MB per block) within
     AIMS_ATTENTION_MEMORY_MB (default: a sixth of RAM, at most 4096), else recomputes them: the same gradients,
     less memory.
+
+    --precision bf16 runs the products of every step and validation (linear layers, 1x1 convolutions) on bf16
+    operands with fp32 accumulation, as PyTorch's autocast; the weights, Adam's state, norms, softmax and the loss
+    stay fp32. config.json records it and --resume keeps it (docs/PERFORMANCE.md, "bf16", has its accuracy
+    against fp32 and its speed).
 
     Across processes or machines: mpirun -np N aims train ... trains one model data-parallel (Open MPI; see
     docs/SCALING.md). --batch stays the images per optimizer step: each batch (the same seeded shuffle on every
@@ -102,6 +108,7 @@ struct TrainCommand: Command, RunsDistributed {
                            + "bucket by bucket during it (the same parameters bit for bit; for comparing step times)")
     let bucket = Option("bucket-mb", .number(in: 1e-6...4096, "MB"), defaultText: "26.2 (25 MiB, as PyTorch DDP)",
                         help: "under mpirun: MB (10^6 bytes) of gradients per bucket summed during backward")
+    let precision = Option<Precision>.trainingPrecision
     let json = Flag("json", help: "print a summary as JSON on stdout")
     let dryRun = Flag("dry-run", help: "build the model and strategy, train nothing: trainable values per group (alignment,\n"
                         + "encoder, PEFT modules, decoder) and their total (JSON key trainableParameters)")
@@ -152,10 +159,11 @@ struct TrainCommand: Command, RunsDistributed {
             if let lr = args[self.learningRate] { configuration.learningRate = Float(lr) }
             if let v = args[self.validateEvery] { configuration.validationInterval = v }
             if args[self.validateLast] { configuration.validatesAfterLastEpoch = true }
+            configuration.precision = args[self.precision] ?? .fp32
         }
         var line = TrainingProgressLine()
         let prints = Job.prints
-        let summary = try run.train(configuration: configuration, epochs: args[self.epochs],
+        let summary = try run.train(configuration: configuration, epochs: args[self.epochs], precision: resume ? args[self.precision] : nil,
                                     embeddingCacheBytes: args[self.embeddingCache].map { Int($0 * 1_048_576) }, start: start,
                                     communicator: Job.world, overlapsGradientSums: !args[self.noOverlap],
                                     overlapBucketElements: args[self.bucket].map { Swift.max(1, Int($0 * 1e6 / 4)) },
@@ -167,7 +175,7 @@ struct TrainCommand: Command, RunsDistributed {
         if args[self.json] {
             try JSONOutput.print(summary)
         } else {
-            print("\(runFolder.path): \(summary.epochsCompleted) epochs, last loss \(summary.epochLosses.last.map { String(format: "%.4f", $0) } ?? "-")"
+            print("\(runFolder.path): \(summary.epochsCompleted) epochs\(summary.precision == "fp32" ? "" : " (\(summary.precision) products)"), last loss \(summary.epochLosses.last.map { String(format: "%.4f", $0) } ?? "-")"
                   + (summary.bestValidationMIoU.map { String(format: ", best validation mIoU %.4f (before epoch %d)", $0, summary.bestEpoch ?? 0) } ?? ""))
             let m = summary.modelSelection
             print("model selection: \(m.split.rawValue)\(m.optimistic ? " (OPTIMISTIC)" : ""): \(m.note)")
