@@ -96,8 +96,13 @@ def pytorch_side(model, size, mode, reps, autocast=False):
             "peakResidentMiB": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
 
 
-def arguments():
-    """The options this script and scripts/bench_sam_bf16.py share; returns them and the input size."""
+def default_size(model):
+    """The input size a model is measured at when --size is not given: LiteMedSAM's 256, SAM's 1024."""
+    return 256 if model == "lite_medsam" else 1024
+
+
+def parser():
+    """The options this script, scripts/bench_sam_bf16.py and scripts/bench_encoders_peers.py share."""
     ap = argparse.ArgumentParser()
     ap.add_argument("--model", default="vit_b")
     ap.add_argument("--size", type=int, default=None)
@@ -105,8 +110,13 @@ def arguments():
     ap.add_argument("--repetitions", type=int, default=2)
     ap.add_argument("--aims", default=str(ROOT / ".build" / "release" / "aims"))
     ap.add_argument("--json", action="store_true")
-    a = ap.parse_args()
-    return a, a.size or (256 if a.model == "lite_medsam" else 1024)
+    return ap
+
+
+def arguments():
+    """The shared options, parsed; returns them and the input size."""
+    a = parser().parse_args()
+    return a, a.size or default_size(a.model)
 
 
 def main():

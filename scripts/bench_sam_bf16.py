@@ -16,18 +16,24 @@ sys.path.insert(0, str(BENCH.parent))
 import bench_sam  # noqa: E402  (its options, shared)
 
 
-def main():
-    a, size = bench_sam.arguments()
-    runs = {}
-    for side in ["fp32", "autocast"]:   # each in a child process of its own
-        runs["pytorch." + side] = json.loads(subprocess.run(
-            [sys.executable, str(BENCH), "--pytorch-only", a.model, str(size), a.mode, str(a.repetitions), side],
+def runs(aims, model, size, mode, repetitions):
+    """PyTorch fp32 and autocast, aims fp32 and bf16, each in a child process of its own; their reports by
+    `pytorch.fp32`, `pytorch.autocast`, `aims.fp32`, `aims.bf16`."""
+    reports = {}
+    for side in ["fp32", "autocast"]:
+        reports["pytorch." + side] = json.loads(subprocess.run(
+            [sys.executable, str(BENCH), "--pytorch-only", model, str(size), mode, str(repetitions), side],
             check=True, capture_output=True, text=True).stdout)
     for precision in ["fp32", "bf16"]:
-        runs["aims." + precision] = json.loads(subprocess.run(
-            [a.aims, "bench", "sam", "--model", a.model, "--size", str(size), "--mode", a.mode, "--repetitions",
-             str(a.repetitions), "--precision", precision, "--json"], check=True, capture_output=True, text=True).stdout)
-    best = {k: v["bestSeconds"] for k, v in runs.items()}
+        reports["aims." + precision] = json.loads(subprocess.run(
+            [aims, "bench", "sam", "--model", model, "--size", str(size), "--mode", mode, "--repetitions",
+             str(repetitions), "--precision", precision, "--json"], check=True, capture_output=True, text=True).stdout)
+    return reports
+
+
+def main():
+    a, size = bench_sam.arguments()
+    best = {k: v["bestSeconds"] for k, v in runs(a.aims, a.model, size, a.mode, a.repetitions).items()}
     result = {"model": a.model, "size": size, "mode": a.mode, "bestSeconds": best,
               "aimsBF16OverFP32": best["aims.fp32"] / best["aims.bf16"],
               "aimsBF16OverAutocast": best["pytorch.autocast"] / best["aims.bf16"],
