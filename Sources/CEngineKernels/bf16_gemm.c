@@ -95,19 +95,28 @@ static inline __attribute__((always_inline, target("avx512f"))) __m512i round16(
     return _mm512_and_epi32(r, _mm512_set1_epi32((int)0xFFFF0000));
 }
 
+/// Panels `pack_rows512` fills together: per depth pair it reads 2 × 256 contiguous floats. Walking one
+/// panel's 16 columns down the whole depth instead read one cache line per row, rows `ldb` apart, which the
+/// prefetchers do not follow: a 1×1 convolution's activations (`ldb` = 4096) packed at 7 ns a value.
+#define PACK_GROUP 8
+
 /// `pack_panels` of `b [k × n]` on AVX-512F: per depth pair and 16 columns, two rows rounded and
 /// interleaved into 16 pair words (the same bits).
 __attribute__((target("avx512f")))
 static void pack_rows512(const float *b, long n, long k, long ldb, uint16_t *packed) {
     const long kp = (k + 1) & ~1L;
-    for (long j0 = 0; j0 < n; j0 += BF16_PANEL) {
-        uint16_t *panel = packed + j0 * kp;
-        for (long h = 0; h < BF16_PANEL; h += 16) {
-            const __mmask16 m = engine_lane_mask16(n - j0 - h);
-            for (long p = 0; p < kp / 2; p++) {
-                const __m512i lo = round16(_mm512_maskz_loadu_ps(m, b + 2 * p * ldb + j0 + h));
-                const __m512i hi = 2 * p + 1 < k ? round16(_mm512_maskz_loadu_ps(m, b + (2 * p + 1) * ldb + j0 + h)) : _mm512_setzero_si512();
-                _mm512_store_si512(panel + p * 64 + 2 * h, _mm512_or_si512(hi, _mm512_srli_epi32(lo, 16)));
+    for (long g0 = 0; g0 < n; g0 += PACK_GROUP * BF16_PANEL) {
+        const long g1 = g0 + PACK_GROUP * BF16_PANEL < n ? g0 + PACK_GROUP * BF16_PANEL : n;
+        for (long p = 0; p < kp / 2; p++) {
+            const float *r0 = b + 2 * p * ldb, *r1 = b + (2 * p + 1) * ldb;
+            for (long j0 = g0; j0 < g1; j0 += BF16_PANEL) {
+                uint16_t *dst = packed + j0 * kp + p * 64;
+                for (long h = 0; h < BF16_PANEL; h += 16) {
+                    const __mmask16 m = engine_lane_mask16(n - j0 - h);
+                    const __m512i lo = round16(_mm512_maskz_loadu_ps(m, r0 + j0 + h));
+                    const __m512i hi = 2 * p + 1 < k ? round16(_mm512_maskz_loadu_ps(m, r1 + j0 + h)) : _mm512_setzero_si512();
+                    _mm512_store_si512(dst + 2 * h, _mm512_or_si512(hi, _mm512_srli_epi32(lo, 16)));
+                }
             }
         }
     }
@@ -220,8 +229,10 @@ static void sweep_dpbf16(long rows, long n, long pairs, const uint32_t *a, long 
 /// Row stride (in pairs) of the bf16 A tile: odd-ish padding keeps the 12 rows out of the same L1 sets.
 #define TILE_PAIRS (BF16_DEPTH / 2 + 16)
 
-void engine_gemm_bf16(long rows, long n, long k, float alpha, const float *a, long lda, const uint16_t *packed, float *c,
-                      long ldc, int accumulate, const float *bias, int path) {
+/// The products of `engine_gemm_bf16` and `engine_gemm_bf16_words`: A's rows are rounded a 12-row tile at a
+/// time from `a` (fp32, `lda` apart), or read from `words` (bf16 pair words, `ldw` apart) when given.
+static void gemm_blocks(long rows, long n, long k, float alpha, const float *a, long lda, const uint32_t *words, long ldw,
+                        const uint16_t *packed, float *c, long ldc, int accumulate, const float *bias, int path) {
     uint32_t tile[BF16_ROWS * TILE_PAIRS] __attribute__((aligned(64)));
     const long kp = (k + 1) & ~1L;
     if (k == 0) {   // no depth: alpha · 0 (+ bias) (+ c), as the kernels would write it
@@ -239,15 +250,66 @@ void engine_gemm_bf16(long rows, long n, long k, float alpha, const float *a, lo
         const float *b0 = k0 == 0 ? bias : 0;
         for (long i = 0; i < rows; i += BF16_ROWS) {
             const long r = rows - i < BF16_ROWS ? rows - i : BF16_ROWS;
-            for (long t = 0; t < r; t++) {
+            const uint32_t *at = tile;
+            long ld = TILE_PAIRS;
+            if (words) { at = words + i * ldw + k0 / 2; ld = ldw; }
+            else for (long t = 0; t < r; t++) {
                 uint16_t *dst = (uint16_t *)(tile + t * TILE_PAIRS);
                 round_row(a + (i + t) * lda + k0, kc, dst, path);
                 if (kc & 1) dst[kc] = 0;
             }
-            if (path == 1) sweep_dpbf16(r, n, pairs, tile, TILE_PAIRS, packed, kp, k0 / 2, c + i * ldc, ldc, alpha, acc, b0);
+            if (path == 1) sweep_dpbf16(r, n, pairs, at, ld, packed, kp, k0 / 2, c + i * ldc, ldc, alpha, acc, b0);
             else for (long j0 = 0; j0 < n; j0 += BF16_PANEL)
-                tile_portable(r, pairs, tile, TILE_PAIRS, packed + j0 * kp + (k0 / 2) * 64, c + i * ldc + j0, ldc,
+                tile_portable(r, pairs, at, ld, packed + j0 * kp + (k0 / 2) * 64, c + i * ldc + j0, ldc,
                               n - j0 < BF16_PANEL ? n - j0 : BF16_PANEL, alpha, acc, b0 ? b0 + j0 : 0);
+        }
+    }
+}
+
+void engine_gemm_bf16(long rows, long n, long k, float alpha, const float *a, long lda, const uint16_t *packed, float *c,
+                      long ldc, int accumulate, const float *bias, int path) {
+    gemm_blocks(rows, n, k, alpha, a, lda, 0, 0, packed, c, ldc, accumulate, bias, path);
+}
+
+void engine_gemm_bf16_words(long rows, long n, long k, float alpha, const uint32_t *words, long ldw, const uint16_t *packed,
+                            float *c, long ldc, int accumulate, const float *bias, int path) {
+    gemm_blocks(rows, n, k, alpha, 0, 0, words, ldw, packed, c, ldc, accumulate, bias, path);
+}
+
+long engine_gemm_bf16_word_stride(long k) { return (((k + 1) / 2) + 15) & ~15L; }
+
+/// `engine_gemm_bf16_pack_a_transposed` on AVX-512F: per 16 columns of `a` and 16 depth pairs, each pair's two
+/// rows rounded and interleaved into 16 words (as `pack_rows512`), then a 16 × 16 transpose of the words.
+__attribute__((target("avx512f")))
+static void pack_a_transposed512(const float *a, long k, long lda, long i0, long i1, uint32_t *words, long ldw) {
+    const long pairs = (k + 1) / 2;
+    for (long i = i0; i < i1; i += 16) {
+        const long cols = i1 - i < 16 ? i1 - i : 16;
+        const __mmask16 m = engine_lane_mask16(cols);
+        for (long p0 = 0; p0 < pairs; p0 += 16) {
+            __m512 w[16];
+            ENGINE_UNROLL for (int t = 0; t < 16; t++) {
+                const long r0 = 2 * (p0 + t), r1 = r0 + 1;
+                const __m512i lo = r0 < k ? round16(_mm512_maskz_loadu_ps(m, a + r0 * lda + i)) : _mm512_setzero_si512();
+                const __m512i hi = r1 < k ? round16(_mm512_maskz_loadu_ps(m, a + r1 * lda + i)) : _mm512_setzero_si512();
+                w[t] = _mm512_castsi512_ps(_mm512_or_si512(hi, _mm512_srli_epi32(lo, 16)));
+            }
+            engine_transpose16(w);
+            for (long c = 0; c < cols; c++) _mm512_storeu_ps((float *)(words + (i - i0 + c) * ldw + p0), w[c]);
+        }
+    }
+}
+
+void engine_gemm_bf16_pack_a_transposed(const float *a, long k, long lda, long i0, long i1, uint32_t *words, long ldw) {
+    if (engine_isa_level() == 2) { pack_a_transposed512(a, k, lda, i0, i1, words, ldw); return; }
+    const long pairs = (k + 1) / 2;
+    for (long i = i0; i < i1; i++) {
+        uint32_t *row = words + (i - i0) * ldw;
+        for (long p = 0; p < ldw; p++) {
+            const long r0 = 2 * p, r1 = r0 + 1;
+            const uint32_t lo = p < pairs && r0 < k ? engine_bf16_round(a[r0 * lda + i]) : 0;
+            const uint32_t hi = p < pairs && r1 < k ? engine_bf16_round(a[r1 * lda + i]) : 0;
+            row[p] = lo | hi << 16;
         }
     }
 }

@@ -211,13 +211,14 @@ public enum Attention {
                 let scratch: UnsafeMutablePointer<Float>? = store == nil ? .allocate(capacity: rb * M) : nil
                 let keys = products.pack(K + o.k.offset(i), rows: M, width: d, stride: o.k.stride)
                 let q = o.q.input(Q, item: i, rows: N, width: d), v = o.v.input(V, item: i, rows: M, width: dv)
+                let values = products.values(v.pointer, rows: M, width: dv)
                 let out = o.out.output(O, item: i, rows: N, width: dv)
-                defer { scratch?.deallocate(); keys.release(); q.release(); v.release() }
+                defer { scratch?.deallocate(); keys.release(); q.release(); values.release(); v.release() }
                 for r0 in stride(from: 0, to: N, by: rb) {
                     let n = Swift.min(rb, N - r0)
                     let P = store.map { $0 + (i * N + r0) * M } ?? scratch!
                     probabilities(i, r0, n, P, q.pointer + r0 * d, keys, products, N, scale, biasBox.value)
-                    products.apply(n: n, m: M, width: dv, a: P, b: v.pointer, c: out.pointer + r0 * dv)
+                    products.apply(n: n, a: P, b: values, c: out.pointer + r0 * dv)
                 }
                 o.out.finish(out, O, item: i, rows: N, width: dv)
             }
@@ -291,9 +292,10 @@ public enum Attention {
                 let keys = stored == nil ? products.pack(K + o.k.offset(i), rows: M, width: d, stride: o.k.stride) : nil
                 let q = o.q.input(Q, item: i, rows: N, width: d), g = o.out.input(G, item: i, rows: N, width: dvn)
                 let k = DQ == nil ? nil : o.k.input(K, item: i, rows: M, width: d)
+                let kValues = k.map { products.values($0.pointer, rows: M, width: d) }
                 let dq = DQ.map { o.q.output($0, item: i, rows: N, width: d) }, dk = DK.map { o.k.output($0, item: i, rows: M, width: d) }
                 let dv = DV.map { o.v.output($0, item: i, rows: M, width: dvn) }
-                defer { scratch.deallocate(); values.release(); keys?.release(); q.release(); g.release(); k?.release() }
+                defer { scratch.deallocate(); values.release(); keys?.release(); q.release(); g.release(); kValues?.release(); k?.release() }
                 let S = scratch
                 for r0 in stride(from: 0, to: N, by: rb) {
                     let n = Swift.min(rb, N - r0), first = r0 == 0
@@ -308,8 +310,8 @@ public enum Attention {
                     products.scores(n: n, alpha: 1, a: Gb, b: values, c: S, accumulate: false)
                     if let dv { products.transposed(n: n, m: M, width: dvn, a: P, b: Gb, c: dv.pointer, accumulate: !first) }
                     engine_softmax_backward_rows(P, S, n, M)   // S = dScores
-                    if let dq, let k {   // dq = scale · dS · k
-                        products.apply(n: n, m: M, width: d, alpha: scale, a: S, b: k.pointer, c: dq.pointer + r0 * d)
+                    if let dq, let kValues {   // dq = scale · dS · k
+                        products.apply(n: n, alpha: scale, a: S, b: kValues, c: dq.pointer + r0 * d)
                     }
                     if let dk {   // dk += scale · dSᵀ · q
                         products.transposed(n: n, m: M, width: d, alpha: scale, a: S, b: Qb, c: dk.pointer, accumulate: !first)

@@ -13,7 +13,8 @@ import TensorCore
 ///
 /// In a `Precision.bf16` scope every product runs in `BF16GEMM` instead (bf16 operands, the probabilities
 /// included, with fp32 accumulation, as `torch.autocast` runs attention's matmuls); softmax and its backward
-/// stay fp32 (docs/PERFORMANCE.md, "bf16").
+/// stay fp32 (docs/PERFORMANCE.md, "bf16"). There too the operands every block of rows shares (`kᵀ`, `v`)
+/// are rounded and packed once per item (`Packed`, `Values`).
 package struct AttentionProducts {
     /// Whether the register tiles run (else BLAS, or `BF16GEMM` when `bf16`).
     package let tiled: Bool
@@ -31,19 +32,24 @@ package struct AttentionProducts {
         let source: UnsafePointer<Float>
         let rows: Int, width: Int, stride: Int
         let panels: UnsafeMutablePointer<Float>?
+        /// `bᵀ` in bf16 panels, when the products run in bf16.
+        let bf16: BF16GEMM.PackedOperand?
 
-        package func release() { panels?.deallocate() }
+        package func release() { panels?.deallocate(); bf16?.release() }
     }
 
     /// `b`'s rows are `stride` floats apart (default: `width`).
     package func pack(_ b: UnsafePointer<Float>, rows: Int, width: Int, stride: Int? = nil) -> Packed {
         let stride = stride ?? width
-        guard tiled else { return Packed(source: b, rows: rows, width: width, stride: stride, panels: nil) }
+        guard tiled else {
+            let operand = bf16 ? BF16GEMM.PackedOperand(b: b, n: rows, k: width, ldb: stride, transB: true) : nil
+            return Packed(source: b, rows: rows, width: width, stride: stride, panels: nil, bf16: operand)
+        }
         let count = Int(engine_attention_packed_count(rows, width))
         let raw = UnsafeMutableRawPointer.allocate(byteCount: count * MemoryLayout<Float>.stride, alignment: 64)
         let panels = raw.bindMemory(to: Float.self, capacity: count)
         engine_attention_pack_transposed(b, rows, width, stride, panels)
-        return Packed(source: b, rows: rows, width: width, stride: stride, panels: panels)
+        return Packed(source: b, rows: rows, width: width, stride: stride, panels: panels, bf16: nil)
     }
 
     /// `c [n, b.rows] = alpha · a [n, b.width] · bᵀ`, plus `c` when `accumulate`; `a`'s rows are `lda` apart
@@ -53,27 +59,47 @@ package struct AttentionProducts {
         let lda = lda ?? b.width
         if let panels = b.panels {
             engine_attention_scores(n, b.rows, b.width, alpha, a, lda, panels, c, b.rows, accumulate ? 1 : 0)
-        } else if bf16 {
-            BF16GEMM.multiply(transB: true, m: n, n: b.rows, k: b.width, alpha: alpha, a: a, lda: lda, b: b.source, ldb: b.stride,
-                              accumulate: accumulate, c: c, ldc: b.rows)
+        } else if let operand = b.bf16 {
+            operand.multiply(m: n, alpha: alpha, a: a, lda: lda, accumulate: accumulate, c: c, ldc: b.rows)
         } else {
             BLAS.sgemm(transB: true, m: n, n: b.rows, k: b.width, alpha: alpha, a: a, lda: lda, b: b.source, ldb: b.stride,
                        beta: accumulate ? 1 : 0, c: c, ldc: b.rows)
         }
     }
 
+    /// One item's `b [m, width]` (contiguous rows) ready for `apply`: rounded into bf16 panels when the products
+    /// run in bf16, else the original. `release()` frees what it owns.
+    package struct Values {
+        let source: UnsafePointer<Float>
+        let rows: Int, width: Int
+        let bf16: BF16GEMM.PackedOperand?
+
+        package func release() { bf16?.release() }
+    }
+
+    package func values(_ b: UnsafePointer<Float>, rows m: Int, width: Int) -> Values {
+        Values(source: b, rows: m, width: width, bf16: bf16 ? BF16GEMM.PackedOperand(b: b, n: width, k: m, ldb: width, transB: false) : nil)
+    }
+
     /// `c [n, width] = alpha · a [n, m] · b [m, width]`, plus `c` when `accumulate`; `a`'s rows are contiguous,
     /// `c`'s `ldc` apart (default `width`).
     package func apply(n: Int, m: Int, width: Int, alpha: Float = 1, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
                c: UnsafeMutablePointer<Float>, ldc: Int? = nil, accumulate: Bool = false) {
-        let ldc = ldc ?? width
+        let operand = values(b, rows: m, width: width)
+        defer { operand.release() }
+        apply(n: n, alpha: alpha, a: a, b: operand, c: c, ldc: ldc, accumulate: accumulate)
+    }
+
+    /// `apply` against values prepared once for several blocks of rows (`a [n, b.rows]`).
+    package func apply(n: Int, alpha: Float = 1, a: UnsafePointer<Float>, b: Values, c: UnsafeMutablePointer<Float>, ldc: Int? = nil,
+                       accumulate: Bool = false) {
+        let (m, width) = (b.rows, b.width), ldc = ldc ?? width
         if tiled {
-            engine_attention_apply(n, m, width, alpha, a, m, b, width, c, ldc, accumulate ? 1 : 0)
-        } else if bf16 {
-            BF16GEMM.multiply(transB: false, m: n, n: width, k: m, alpha: alpha, a: a, lda: m, b: b, ldb: width, accumulate: accumulate,
-                              c: c, ldc: ldc)
+            engine_attention_apply(n, m, width, alpha, a, m, b.source, width, c, ldc, accumulate ? 1 : 0)
+        } else if let operand = b.bf16 {
+            operand.multiply(m: n, alpha: alpha, a: a, lda: m, accumulate: accumulate, c: c, ldc: ldc)
         } else {
-            BLAS.sgemm(m: n, n: width, k: m, alpha: alpha, a: a, lda: m, b: b, ldb: width, beta: accumulate ? 1 : 0, c: c, ldc: ldc)
+            BLAS.sgemm(m: n, n: width, k: m, alpha: alpha, a: a, lda: m, b: b.source, ldb: width, beta: accumulate ? 1 : 0, c: c, ldc: ldc)
         }
     }
 

@@ -38,37 +38,25 @@ public enum BF16GEMM {
             return
         }
         precondition(path == .portable || engine_bf16_dot_available() != 0, "bf16 GEMM: VDPBF16PS requested on a CPU without it")
-        if transA {
-            let t = UnsafeMutablePointer<Float>.allocate(capacity: Swift.max(1, m * k))
-            defer { t.deallocate() }
-            if lda == m {   // contiguous: 16 × 16 blocks in registers, split over A's stored rows (one thread inside
-                            // `BLAS.forEachItem`'s workers, as the product)
-                let split = BLAS.threadCount > 1 ? Swift.max(16, 16384 / Swift.max(m, 1)) : Swift.max(k, 1)
-                Parallel.forEach(k, grain: split) { r in engine_transpose(a, k, m, r.lowerBound, r.upperBound, t) }
-            } else {
-                Parallel.forEach(m, grain: Swift.max(1, 16384 / Swift.max(k, 1))) { r in
-                    for i in r { for j in 0..<k { t[i * k + j] = a[j * lda + i] } }
-                }
+        let threaded = BLAS.threadCount > 1
+        let operand = PackedOperand(b: b, n: n, k: k, ldb: ldb, transB: transB, threaded: threaded)
+        defer { operand.release() }
+        if transA {   // `aᵀ` rounded and transposed into bf16 pair words in one pass, split over blocks of 16 rows
+            let ldw = Int(engine_gemm_bf16_word_stride(k))
+            let words = UnsafeMutableRawPointer.allocate(byteCount: Swift.max(1, m * ldw) * 4, alignment: 64)
+                .bindMemory(to: UInt32.self, capacity: Swift.max(1, m * ldw))
+            defer { words.deallocate() }
+            let pack = { (r: Range<Int>) in
+                let i0 = r.lowerBound * 16, i1 = Swift.min(m, r.upperBound * 16)
+                engine_gemm_bf16_pack_a_transposed(a, k, lda, i0, i1, words + i0 * ldw, ldw)
             }
-            multiply(transB: transB, m: m, n: n, k: k, alpha: alpha, a: t, lda: k, b: b, ldb: ldb, bias: bias,
-                     accumulate: accumulate, c: c, ldc: ldc, path: path)
+            let blocks = (m + 15) / 16
+            if threaded && m * k >= 1 << 16 { Parallel.forEach(blocks, grain: 1, pack) } else { pack(0..<blocks) }
+            operand.multiply(m: m, alpha: alpha, words: words, ldw: ldw, bias: bias, accumulate: accumulate, c: c, ldc: ldc,
+                             threaded: threaded, path: path)
             return
         }
-        let count = Int(engine_gemm_bf16_packed_count(n, k))
-        let raw = UnsafeMutableRawPointer.allocate(byteCount: Swift.max(1, count) * 2, alignment: 64)
-        defer { raw.deallocate() }
-        let packed = raw.bindMemory(to: UInt16.self, capacity: Swift.max(1, count))
-        let panels = (n + 31) / 32   // BF16_PANEL in bf16_gemm.c
-        let threaded = BLAS.threadCount > 1 && m * n * k >= 1 << 20
-        let pack = { (r: Range<Int>) in
-            engine_gemm_bf16_pack(b, n, k, ldb, transB ? 1 : 0, r.lowerBound * 32, Swift.min(n, r.upperBound * 32), packed)
-        }
-        if threaded && n * k >= 1 << 16 { Parallel.forEach(panels, grain: 1, pack) } else { pack(0..<panels) }
-        let tile = 12, tiles = (m + tile - 1) / tile, kernel: Int32 = path == .dpbf16 ? 1 : 0
-        let body = { (r: Range<Int>) in
-            let r0 = r.lowerBound * tile, r1 = Swift.min(m, r.upperBound * tile)
-            engine_gemm_bf16(r1 - r0, n, k, alpha, a + r0 * lda, lda, packed, c + r0 * ldc, ldc, accumulate ? 1 : 0, bias, kernel)
-        }
-        if threaded { Parallel.forEach(tiles, grain: 1, body) } else { body(0..<tiles) }
+        operand.multiply(m: m, alpha: alpha, a: a, lda: lda, bias: bias, accumulate: accumulate, c: c, ldc: ldc, threaded: threaded,
+                         path: path)
     }
 }

@@ -52,7 +52,7 @@ public enum Conv2d {
                             src = UnsafePointer(cb.baseAddress!)
                         }
                         BLAS.sgemm(m: Og, n: L, k: K, a: wb.baseAddress! + g * Og * K, lda: K, b: src, ldb: L,
-                                   beta: beta, c: yb.baseAddress! + (n * O + g * Og) * L, ldc: L, precision: direct ? Precision.current : .fp32)
+                                   beta: beta, c: yb.baseAddress! + (n * O + g * Og) * L, ldc: L, precision: Precision.current)
                     }
                 }
             }
@@ -171,17 +171,17 @@ public enum Conv2d {
                                 }
                                 // dw_g[Og, K] += g[Og, L] · colᵀ[L, K]
                                 BLAS.sgemm(transB: true, m: Og, n: K, k: L, a: gout, lda: L, b: src, ldb: L,
-                                           beta: 1, c: dwb.baseAddress! + grp * Og * K, ldc: K, precision: direct ? Precision.current : .fp32)
+                                           beta: 1, c: dwb.baseAddress! + grp * Og * K, ldc: K, precision: Precision.current)
                             }
                             if needX {
                                 let dxin = dxb.baseAddress! + (n * C + grp * Cg) * H * W
                                 if direct {
                                     BLAS.sgemm(transA: true, m: K, n: L, k: Og, a: wb.baseAddress! + grp * Og * K, lda: K,
-                                               b: gout, ldb: L, c: dxin, ldc: L, precision: direct ? Precision.current : .fp32)
+                                               b: gout, ldb: L, c: dxin, ldc: L, precision: Precision.current)
                                 } else {
                                     // dcol[K, L] = w_gᵀ · g, then col2im
                                     BLAS.sgemm(transA: true, m: K, n: L, k: Og, a: wb.baseAddress! + grp * Og * K, lda: K,
-                                               b: gout, ldb: L, c: cb.baseAddress!, ldc: L, precision: direct ? Precision.current : .fp32)
+                                               b: gout, ldb: L, c: cb.baseAddress!, ldc: L, precision: Precision.current)
                                     dxin.update(repeating: 0, count: Cg * H * W)
                                     col2im(cb.baseAddress!, Cg, H, W, KH, KW, Ho, Wo, geo, dxin)
                                 }

@@ -186,21 +186,26 @@ final class BF16GEMMTests: XCTestCase {
         }
     }
 
-    /// Weight-gradient layout (`op(A) = Aᵀ`) against the reference, and a split across workers giving the
-    /// same bits as one thread.
+    /// Weight-gradient layout (`op(A) = Aᵀ`, rounded and transposed into pair words in one pass) against the
+    /// reference: rows not a multiple of 16, a padded stride, an odd depth over two depth blocks, bias and
+    /// accumulation; with the AVX-512 and the scalar packing, and a split across workers giving the same bits.
     func testTransposedAAndWorkerSplit() {
-        let (m, n, k) = (64, 96, 700)   // A stored [k, m]
-        let a = values(k * m, 31), b = values(k * n, 32), zero = [Float](repeating: 0, count: m * n)
-        let want = Self.reference(m: m, n: n, k: k, alpha: 1, a: { a[$1 * m + $0] }, b: { b[$0 * n + $1] }, bias: nil,
-                                  accumulate: false, c: zero, ldc: n)
-        let saved = BLAS.threadCount
-        defer { BLAS.setThreadCount(saved) }
-        for threads in [1, 2] {
-            BLAS.setThreadCount(threads)
-            for path in paths {
-                let got = run(path, transA: true, transB: false, m: m, n: n, k: k, alpha: 1, a: a, lda: m, b: b, ldb: n, bias: nil,
-                              accumulate: false, c: zero, ldc: n)
-                assertSameBits(got, want, "Aᵀ·B threads \(threads) \(path)")
+        for (m, n, k, lda, extras) in [(64, 96, 700, 64, false), (37, 50, 1031, 41, true)] {   // A stored [k, lda]
+            let a = values(k * lda, 31), b = values(k * n, 32), c0 = extras ? values(m * n, 33) : [Float](repeating: 0, count: m * n)
+            let bias = extras ? values(n, 34) : nil
+            let want = Self.reference(m: m, n: n, k: k, alpha: 1, a: { a[$1 * lda + $0] }, b: { b[$0 * n + $1] }, bias: bias,
+                                      accumulate: extras, c: c0, ldc: n)
+            let saved = BLAS.threadCount
+            defer { BLAS.setThreadCount(saved) }
+            onBothKernelPaths { portable in
+                for threads in [1, 2] {
+                    BLAS.setThreadCount(threads)
+                    for path in paths {
+                        let got = run(path, transA: true, transB: false, m: m, n: n, k: k, alpha: 1, a: a, lda: lda, b: b, ldb: n,
+                                      bias: bias, accumulate: extras, c: c0, ldc: n)
+                        assertSameBits(got, want, "Aᵀ·B \(m)×\(n)×\(k) threads \(threads) \(path) portable packing \(portable)")
+                    }
+                }
             }
         }
     }

@@ -219,6 +219,15 @@ void engine_gemm_bf16_pack(const float *b, long n, long k, long ldb, int transpo
 /// engine_bf16_dot_available), 0: the portable loop with the same bits. Single-threaded.
 void engine_gemm_bf16(long rows, long n, long k, float alpha, const float *a, long lda, const uint16_t *packed, float *c,
                       long ldc, int accumulate, const float *bias, int path);
+/// `engine_gemm_bf16` with A already rounded: `words [rows × ldw]`, word `p` of a row holding its depth values
+/// 2p (low half) and 2p + 1 (high half) in bf16. The same bits as `engine_gemm_bf16` on the fp32 rows.
+void engine_gemm_bf16_words(long rows, long n, long k, float alpha, const uint32_t *words, long ldw, const uint16_t *packed,
+                            float *c, long ldc, int accumulate, const float *bias, int path);
+/// The row stride (in words) `engine_gemm_bf16_pack_a_transposed` writes for depth `k`: the pairs, rounded up to 16.
+long engine_gemm_bf16_word_stride(long k);
+/// Rows `i0 ..< i1` of `aᵀ` for `a [k × m]` (row stride `lda`) as `engine_gemm_bf16_words`'s words, row `i` at
+/// `words + (i − i0) · ldw`, zero past the depth: a weight gradient's `gᵀ` rounded and transposed in one pass.
+void engine_gemm_bf16_pack_a_transposed(const float *a, long k, long lda, long i0, long i1, uint32_t *words, long ldw);
 /// Runs `iterations` rounds of independent VDPBF16PS (16 lanes, 2 bf16 products each); the floating-point
 /// operations performed (4 per lane), or 0 when the CPU lacks AVX512_BF16.
 double engine_bf16_burn(long iterations);
