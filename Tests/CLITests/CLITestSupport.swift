@@ -14,6 +14,9 @@ enum AimsProcess {
     static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent()
 
+    /// The tiny SAM ViT checkpoint the CLI tests train and evaluate (fixtures/sam/sam_tiny.pth; fixtures/README.md).
+    static let tinySAM = repository.appendingPathComponent("fixtures/sam/sam_tiny.pth").path
+
     /// Runs `aims arguments...` (with `environment` added to this process's); returns exit status, stdout and stderr.
     static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> (status: Int32, stdout: String, stderr: String) {
         let p = Process()

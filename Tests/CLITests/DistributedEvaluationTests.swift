@@ -11,14 +11,11 @@ import XCTest
 /// Truth: the same command run as one process. The ranks' shares are gathered as bit patterns in example
 /// order, so the report, the JSON (but for its wall-clock `seconds`), the CSVs and every overlay picture are
 /// byte-identical; each rank draws its own images' pictures.
-final class DistributedEvaluationTests: XCTestCase {
-    private var dataset: BridgeDataset!
-    private var folder: URL { dataset.root.deletingLastPathComponent() }
-    private let tinySAM = AimsProcess.repository.appendingPathComponent("fixtures/sam/sam_tiny.pth").path
+final class DistributedEvaluationTests: MPIBridgeTestCase {
+    override class var sampleCount: Int { 7 }
 
     override func setUpWithError() throws {
-        _ = try MPIRun.executable()
-        dataset = try BridgeDataset.make(count: 7)
+        try super.setUpWithError()
         // s01: a second region (id 2) beside its square; s04: no region at all.
         let side = dataset.side
         var two = [Float](repeating: 0, count: side * side)
@@ -28,7 +25,6 @@ final class DistributedEvaluationTests: XCTestCase {
         try writeLabel("s01", two)
         try writeLabel("s04", [Float](repeating: 0, count: side * side))
     }
-    override func tearDownWithError() throws { dataset?.remove() }
 
     private func writeLabel(_ id: String, _ values: [Float]) throws {
         try PNGCodec.write(RawImage(tensor: Tensor(shape: [1, dataset.side, dataset.side], values: values), dtype: .uint8),

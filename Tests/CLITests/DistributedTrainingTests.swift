@@ -9,16 +9,8 @@ import XCTest
 /// examples and clicks per step; the sums differ only in rounding), the job itself run again (bit-identical:
 /// the gradients are summed in rank order), an uninterrupted run (for a run killed mid-epoch and resumed),
 /// and evaluation before any training step (identical models, so identical scores and CSV).
-final class DistributedTrainingTests: XCTestCase {
-    private var dataset: BridgeDataset!
-    private var folder: URL { dataset.root.deletingLastPathComponent() }
-    private let tinySAM = AimsProcess.repository.appendingPathComponent("fixtures/sam/sam_tiny.pth").path
-
-    override func setUpWithError() throws {
-        _ = try MPIRun.executable()
-        dataset = try BridgeDataset.make(count: 8)
-    }
-    override func tearDownWithError() throws { dataset?.remove() }
+final class DistributedTrainingTests: MPIBridgeTestCase {
+    override class var sampleCount: Int { 8 }
 
     private func run(_ name: String) -> URL { folder.appendingPathComponent(name) }
 

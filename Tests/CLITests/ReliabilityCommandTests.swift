@@ -29,6 +29,27 @@ final class ReliabilityCommandTests: XCTestCase {
         return url
     }
 
+    /// `aims train` of LoRA on `dataset` (a third held out, batch 2) for `epochs` epochs into `run`.
+    func trainArguments(_ dataset: BridgeDataset, _ run: URL, epochs: Int) -> [String] {
+        ["train", "--modality", "square4", "--plugin", dataset.spec.path, "--data", dataset.root.path, "--out", run.path,
+         "--weights", AimsProcess.tinySAM, "--strategy", "lora", "--batch", "2", "--val-fraction", "0.34", "--epochs", String(epochs)]
+    }
+
+    /// Runs `aims arguments` allowed to write files of at most `kib` KiB (`ulimit -f`: what a full disk looks like
+    /// to a writer), its stdout discarded: how it ended, its exit status and its stderr.
+    func aimsUnderFileSizeLimit(kib: Int, _ arguments: [String]) throws -> (reason: Process.TerminationReason, status: Int32, stderr: String) {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/bin/bash")
+        p.arguments = ["-c", "ulimit -f \(kib); exec \"$@\"", "bash", AimsProcess.executable.path] + arguments
+        let err = Pipe()
+        p.standardError = err
+        p.standardOutput = FileHandle.nullDevice
+        try p.run()
+        let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        return (p.terminationReason, p.terminationStatus, stderr)
+    }
+
     func testDecodeLimitComesFromTheEnvironment() throws {
         let url = try volume("v.nii.gz")
         let refused = try AimsProcess.run(["inspect", url.path], environment: ["AIMS_MAX_DECODED_MB": "1"])
@@ -53,11 +74,9 @@ final class ReliabilityCommandTests: XCTestCase {
         let dataset = try BridgeDataset.make()
         defer { dataset.remove() }
         let run = scratch.appendingPathComponent("run")
-        let tinySAM = AimsProcess.repository.appendingPathComponent("fixtures/sam/sam_tiny.pth").path
         let first = Process()
         first.executableURL = AimsProcess.executable
-        first.arguments = ["train", "--modality", "square4", "--plugin", dataset.spec.path, "--data", dataset.root.path, "--out", run.path,
-                           "--weights", tinySAM, "--strategy", "lora", "--batch", "2", "--val-fraction", "0.34", "--epochs", "1000"]
+        first.arguments = trainArguments(dataset, run, epochs: 1000)
         first.standardError = FileHandle.nullDevice
         try first.run()
         defer { if first.isRunning { kill(first.processIdentifier, SIGKILL) } }
@@ -94,18 +113,10 @@ final class ReliabilityCommandTests: XCTestCase {
         // A 4 KiB file-size limit (ulimit -f: what a full disk looks like to a writer): the 16 KiB .npy cannot be
         // written; the error names it and neither it nor its temporary file is left.
         let out = scratch.appendingPathComponent("out")
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/bin/bash")
-        p.arguments = ["-c", "ulimit -f 4; exec \"$0\" convert depth \"$1\" --out \"$2\" --format npy", AimsProcess.executable.path, input.path, out.path]
-        let err = Pipe()
-        p.standardError = err
-        p.standardOutput = FileHandle.nullDevice
-        try p.run()
-        let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        p.waitUntilExit()
-        XCTAssertEqual(p.terminationReason, .exit, "aims was killed (SIGXFSZ?): \(stderr)")
-        XCTAssertEqual(p.terminationStatus, 1, stderr)
-        XCTAssertTrue(stderr.contains("d.npy"), stderr)
+        let full = try aimsUnderFileSizeLimit(kib: 4, ["convert", "depth", input.path, "--out", out.path, "--format", "npy"])
+        XCTAssertEqual(full.reason, .exit, "aims was killed (SIGXFSZ?): \(full.stderr)")
+        XCTAssertEqual(full.status, 1, full.stderr)
+        XCTAssertTrue(full.stderr.contains("d.npy"), full.stderr)
         let left = (try? FileManager.default.contentsOfDirectory(atPath: out.path)) ?? []
         XCTAssertEqual(left.filter { $0.contains("d.") }, [], "partial output: \(left)")
     }
@@ -114,22 +125,11 @@ final class ReliabilityCommandTests: XCTestCase {
         let dataset = try BridgeDataset.make()
         defer { dataset.remove() }
         let run = scratch.appendingPathComponent("run")
-        let tinySAM = AimsProcess.repository.appendingPathComponent("fixtures/sam/sam_tiny.pth").path
-        let args = ["train", "--modality", "square4", "--plugin", dataset.spec.path, "--data", dataset.root.path, "--out", run.path,
-                    "--weights", tinySAM, "--strategy", "lora", "--batch", "2", "--val-fraction", "0.34", "--epochs", "2"]
         // 64 KiB per file: the run record and config.json fit, the first checkpoint does not.
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/bin/bash")
-        p.arguments = ["-c", "ulimit -f 64; exec \"$@\"", "bash", AimsProcess.executable.path] + args
-        let err = Pipe()
-        p.standardError = err
-        p.standardOutput = FileHandle.nullDevice
-        try p.run()
-        let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        p.waitUntilExit()
-        XCTAssertEqual(p.terminationReason, .exit, stderr)
-        XCTAssertEqual(p.terminationStatus, 1, stderr)
-        XCTAssertTrue(stderr.contains("\(run.path)/checkpoints/best.safetensors: cannot write: File too large"), stderr)
+        let full = try aimsUnderFileSizeLimit(kib: 64, trainArguments(dataset, run, epochs: 2))
+        XCTAssertEqual(full.reason, .exit, full.stderr)
+        XCTAssertEqual(full.status, 1, full.stderr)
+        XCTAssertTrue(full.stderr.contains("\(run.path)/checkpoints/best.safetensors: cannot write: File too large"), full.stderr)
         let files = try FileManager.default.subpathsOfDirectory(atPath: run.path)
         XCTAssertEqual(files.filter { $0.contains(".tmp-") || $0.hasPrefix("checkpoints/") && $0 != "checkpoints/" }, [], "left: \(files)")
         // With room again the recorded run resumes and finishes.

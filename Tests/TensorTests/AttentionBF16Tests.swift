@@ -9,11 +9,6 @@ import CEngineKernels
 /// a whole `Attention.forward` against that reference's scores, the engine's fp32 softmax, then the reference's
 /// `P·v`: the probabilities are rounded to bf16 as operands too, and nothing else changes.
 final class AttentionBF16Tests: XCTestCase {
-    func values(_ count: Int, _ seed: UInt64) -> [Float] {
-        var g = SeededGenerator(seed: seed)
-        return Tensor.normal([count], using: &g).scalars
-    }
-
     func assertSameBits(_ x: [Float], _ y: [Float], _ what: String, file: StaticString = #filePath, line: UInt = #line) {
         XCTAssertEqual(x.count, y.count, what, file: file, line: line)
         let bad = zip(x, y).filter { $0.0.bitPattern != $0.1.bitPattern }.count
@@ -35,31 +30,24 @@ final class AttentionBF16Tests: XCTestCase {
         XCTAssertFalse(AttentionProducts(d: 32, dv: 32).bf16, "outside it, fp32")
         for (n, m, w) in shapes {
             let gap = 3, lda = w + gap
-            let a = values(n * w, 1), b = values(m * w, 2), p = values(n * m, 3), g = values(n * w, 4)
-            let aStrided = (0..<n * lda).map { $0 % lda < w ? a[($0 / lda) * w + $0 % lda] : Float.nan }
-            let gStrided = (0..<n * lda).map { $0 % lda < w ? g[($0 / lda) * w + $0 % lda] : Float.nan }
+            let a = seededNormals(n * w, 1), b = seededNormals(m * w, 2), p = seededNormals(n * m, 3), g = seededNormals(n * w, 4)
+            let aStrided = stridedRows(a, rows: n, width: w, stride: lda), gStrided = stridedRows(g, rows: n, width: w, stride: lda)
             for accumulate in [false, true] {
                 let what = "n \(n) m \(m) width \(w) accumulate \(accumulate)"
                 // scores: c [n, m] = 0.3 · a [n, w] · b [m, w]ᵀ
-                let c0 = values(n * m, 5)
+                let c0 = seededNormals(n * m, 5)
                 var c = c0
-                b.withUnsafeBufferPointer { bb in
-                    let packed = products.pack(bb.baseAddress!, rows: m, width: w)
-                    defer { packed.release() }
-                    c.withUnsafeMutableBufferPointer {
-                        products.scores(n: n, alpha: 0.3, a: aStrided, lda: lda, b: packed, c: $0.baseAddress!, accumulate: accumulate)
-                    }
-                }
+                products.scores(n: n, alpha: 0.3, a: aStrided, lda: lda, packing: b, m: m, width: w, c: &c, accumulate: accumulate)
                 assertSameBits(c, ref(n, m, w, 0.3, { a[$0 * w + $1] }, { b[$1 * w + $0] }, nil, accumulate, c0, m), "scores \(what)")
                 // apply: o [n, w] (rows lda apart) = 0.7 · p [n, m] · b [m, w]
-                let o0 = values(n * lda, 6)
+                let o0 = seededNormals(n * lda, 6)
                 var o = o0
                 o.withUnsafeMutableBufferPointer {
                     products.apply(n: n, m: m, width: w, alpha: 0.7, a: p, b: b, c: $0.baseAddress!, ldc: lda, accumulate: accumulate)
                 }
                 assertSameBits(o, ref(n, w, m, 0.7, { p[$0 * m + $1] }, { b[$0 * w + $1] }, nil, accumulate, o0, lda), "apply \(what)")
                 // transposed: t [m, w] = 1.3 · p [n, m]ᵀ · g [n, w] (rows lda apart)
-                let t0 = values(m * w, 7)
+                let t0 = seededNormals(m * w, 7)
                 var t = t0
                 t.withUnsafeMutableBufferPointer {
                     products.transposed(n: n, m: m, width: w, alpha: 1.3, a: p, b: gStrided, ldb: lda, c: $0.baseAddress!, accumulate: accumulate)
@@ -71,7 +59,7 @@ final class AttentionBF16Tests: XCTestCase {
 
     func testForwardIsReferenceScoresThenSoftmaxThenReferenceApply() {
         let (B, N, M, d, dv) = (3, 50, 70, 32, 16)
-        let q = values(B * N * d, 11), k = values(B * M * d, 12), v = values(B * M * dv, 13)
+        let q = seededNormals(B * N * d, 11), k = seededNormals(B * M * d, 12), v = seededNormals(B * M * dv, 13)
         let scale: Float = 1 / Float(d).squareRoot()
         let shapes = (q: Tensor(shape: [B, N, d], values: q), k: Tensor(shape: [B, M, d], values: k), v: Tensor(shape: [B, M, dv], values: v))
         let bf16 = Precision.$current.withValue(.bf16) {

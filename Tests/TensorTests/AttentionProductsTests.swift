@@ -19,11 +19,6 @@ final class AttentionProductsTests: XCTestCase {
         onBothKernelPaths { _ in body("tiled \(AttentionProducts(d: 64, dv: 64).tiled)") }
     }
 
-    func values(_ count: Int, _ seed: UInt64) -> [Float] {
-        var g = SeededGenerator(seed: seed)
-        return Tensor.normal([count], using: &g).scalars
-    }
-
     func assertNear(_ actual: [Float], _ expected: [Double], _ what: String, file: StaticString = #filePath, line: UInt = #line) {
         assertClose(actual, expected, within: .allClose(relative: 1e-5, absolute: 1e-5), what, file: file, line: line)
     }
@@ -32,22 +27,16 @@ final class AttentionProductsTests: XCTestCase {
         onEveryPath { path in
             for (n, m, w) in shapes {
                 let products = AttentionProducts(d: w, dv: w)
-                let a = values(n * w, 1), b = values(m * w, 2), c0 = values(n * m, 3), p = values(n * m, 4), g = values(n * w, 5)
-                let d0 = values(m * w, 6)
+                let a = seededNormals(n * w, 1), b = seededNormals(m * w, 2), c0 = seededNormals(n * m, 3), p = seededNormals(n * m, 4), g = seededNormals(n * w, 5)
+                let d0 = seededNormals(m * w, 6)
                 let what = "\(path) n \(n) m \(m) width \(w)"
                 // Row strides wider than the rows where the products take them (a's for scores, c's for apply,
                 // b's for transposed), the gaps filled with NaN that must stay unread and untouched.
                 let gap = 3, lda = w + gap
-                let aStrided = (0..<n * lda).map { $0 % lda < w ? a[($0 / lda) * w + $0 % lda] : Float.nan }
+                let aStrided = stridedRows(a, rows: n, width: w, stride: lda)
                 for accumulate in [false, true] {
                     var c = c0
-                    b.withUnsafeBufferPointer { bb in
-                        let packed = products.pack(bb.baseAddress!, rows: m, width: w)
-                        defer { packed.release() }
-                        c.withUnsafeMutableBufferPointer {
-                            products.scores(n: n, alpha: 0.3, a: aStrided, lda: lda, b: packed, c: $0.baseAddress!, accumulate: accumulate)
-                        }
-                    }
+                    products.scores(n: n, alpha: 0.3, a: aStrided, lda: lda, packing: b, m: m, width: w, c: &c, accumulate: accumulate)
                     let expected = (0..<n * m).map { ij -> Double in
                         let (i, j) = (ij / m, ij % m)
                         let dot = (0..<w).reduce(0.0) { $0 + Double(a[i * w + $1]) * Double(b[j * w + $1]) }
@@ -55,9 +44,9 @@ final class AttentionProductsTests: XCTestCase {
                     }
                     assertNear(c, expected, "\(what) scores accumulate \(accumulate)")
                 }
-                let o0 = values(n * w, 7)
+                let o0 = seededNormals(n * w, 7)
                 for accumulate in [false, true] {
-                    var o = (0..<n * lda).map { $0 % lda < w ? o0[($0 / lda) * w + $0 % lda] : Float.nan }
+                    var o = stridedRows(o0, rows: n, width: w, stride: lda)
                     o.withUnsafeMutableBufferPointer {
                         products.apply(n: n, m: m, width: w, alpha: 0.7, a: p, b: b, c: $0.baseAddress!, ldc: lda, accumulate: accumulate)
                     }
@@ -67,7 +56,7 @@ final class AttentionProductsTests: XCTestCase {
                             + (accumulate ? Double(o0[ij]) : 0)
                     }, "\(what) apply accumulate \(accumulate)")
                 }
-                let gStrided = (0..<n * lda).map { $0 % lda < w ? g[($0 / lda) * w + $0 % lda] : Float.nan }
+                let gStrided = stridedRows(g, rows: n, width: w, stride: lda)
                 for accumulate in [false, true] {
                     var dk = d0
                     dk.withUnsafeMutableBufferPointer {

@@ -58,11 +58,6 @@ final class BF16GEMMTests: XCTestCase {
 
     // MARK: helpers
 
-    func values(_ count: Int, _ seed: UInt64, scale: Float = 1) -> [Float] {
-        var g = SeededGenerator(seed: seed)
-        return Tensor.normal([count], using: &g).scalars.map { $0 * scale }
-    }
-
     var paths: [BF16GEMM.Path] { engine_bf16_dot_available() != 0 ? [.dpbf16, .portable] : [.portable] }
 
     func run(_ path: BF16GEMM.Path, transA: Bool = false, transB: Bool, m: Int, n: Int, k: Int, alpha: Float, a: [Float], lda: Int,
@@ -113,7 +108,7 @@ final class BF16GEMMTests: XCTestCase {
         for (m, n, k) in shapes {
             for transB in [false, true] {
                 let lda = k + 3, (bRows, bWidth) = transB ? (n, k) : (k, n), ldb = bWidth + 5, ldc = n + 2
-                let a0 = values(m * k, 1), b0 = values(bRows * bWidth, 2), c0 = values(m * n, 3), bias = values(n, 4)
+                let a0 = seededNormals(m * k, 1), b0 = seededNormals(bRows * bWidth, 2), c0 = seededNormals(m * n, 3), bias = seededNormals(n, 4)
                 let a = (0..<m * lda).map { $0 % lda < k ? a0[($0 / lda) * k + $0 % lda] : Float.nan }
                 let b = (0..<bRows * ldb).map { $0 % ldb < bWidth ? b0[($0 / ldb) * bWidth + $0 % ldb] : Float.nan }
                 let c = (0..<m * ldc).map { $0 % ldc < n ? c0[($0 / ldc) * n + $0 % ldc] : Float.nan }
@@ -166,7 +161,7 @@ final class BF16GEMMTests: XCTestCase {
     /// |c − exact| ≤ ((1 + u)²(1 + γ) − 1) · Σ|a_r · b_r|: about 0.8 % of Σ|a·b|.
     func testProductWithinTheBoundOfBF16Rounding() {
         let (m, n, k) = (40, 48, 1500)
-        let a = values(m * k, 21), b = values(n * k, 22, scale: 3)
+        let a = seededNormals(m * k, 21), b = seededNormals(n * k, 22, scale: 3)
         let u = 1.0 / 256.0, gamma = Double(k + 2) * pow(2.0, -24)
         for path in paths {
             let c = run(path, transB: true, m: m, n: n, k: k, alpha: 1, a: a, lda: k, b: b, ldb: k, bias: nil, accumulate: false,
@@ -191,8 +186,8 @@ final class BF16GEMMTests: XCTestCase {
     /// accumulation; with the AVX-512 and the scalar packing, and a split across workers giving the same bits.
     func testTransposedAAndWorkerSplit() {
         for (m, n, k, lda, extras) in [(64, 96, 700, 64, false), (37, 50, 1031, 41, true)] {   // A stored [k, lda]
-            let a = values(k * lda, 31), b = values(k * n, 32), c0 = extras ? values(m * n, 33) : [Float](repeating: 0, count: m * n)
-            let bias = extras ? values(n, 34) : nil
+            let a = seededNormals(k * lda, 31), b = seededNormals(k * n, 32), c0 = extras ? seededNormals(m * n, 33) : [Float](repeating: 0, count: m * n)
+            let bias = extras ? seededNormals(n, 34) : nil
             let want = Self.reference(m: m, n: n, k: k, alpha: 1, a: { a[$1 * lda + $0] }, b: { b[$0 * n + $1] }, bias: bias,
                                       accumulate: extras, c: c0, ldc: n)
             let saved = BLAS.threadCount
@@ -214,7 +209,7 @@ final class BF16GEMMTests: XCTestCase {
     /// workers `Parallel` splits the rows across.
     func testPrecisionScopeReachesLinearAndWorkers() {
         let (m, n, k) = (600, 64, 256)
-        let xs = values(m * k, 41), ws = values(n * k, 42)
+        let xs = seededNormals(m * k, 41), ws = seededNormals(n * k, 42)
         let x = Tensor(shape: [m, k], values: xs), w = Tensor(shape: [n, k], values: ws)
         let fp32 = MatMul.linear(x, w, nil).scalars
         let bf16 = Precision.$current.withValue(.bf16) { MatMul.linear(x, w, nil).scalars }

@@ -35,6 +35,13 @@ struct Fixture {
     func ints(_ k: String) -> [Int] { (attrs[k] as! [NSNumber]).map { $0.intValue } }
 }
 
+/// `count` standard normal values from `SeededGenerator(seed:)`, times `scale`: the operands of the GEMM and
+/// attention product tests.
+func seededNormals(_ count: Int, _ seed: UInt64, scale: Float = 1) -> [Float] {
+    var g = SeededGenerator(seed: seed)
+    return Tensor.normal([count], using: &g).scalars.map { $0 * scale }
+}
+
 /// Asserts `actual ≈ expected` elementwise: |a − e| ≤ atol + rtol·|e| (and equal shapes): `Tolerance.allClose`.
 func assertClose(_ actual: Tensor?, _ expected: Tensor, rtol: Float = 1e-5, atol: Float = 1e-6,
                  _ what: String = "", file: StaticString = #filePath, line: UInt = #line) {

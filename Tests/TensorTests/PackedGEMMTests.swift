@@ -17,11 +17,6 @@ final class PackedGEMMTests: XCTestCase {
     let shapes = [(48, 32, 16, 16), (61, 37, 50, 53), (100, 64, 768, 768), (133, 80, 1000, 1003), (97, 50, 900, 1024),
                   (250, 96, 129, 2048)]
 
-    func values(_ count: Int, _ seed: UInt64) -> [Float] {
-        var g = SeededGenerator(seed: seed)
-        return Tensor.normal([count], using: &g).scalars
-    }
-
     /// `c [m, n]` (rows `ldc` apart) from `BLAS.sgemm` with row-major `a [m, lda]`, and `b` stored `[n, ldb]`
     /// (transB) or `[k, ldb]`.
     /// (`transA`: `a` stored `[k, lda]`.) `c` goes through a 64-byte aligned buffer, as tensors' storage is.
@@ -46,7 +41,7 @@ final class PackedGEMMTests: XCTestCase {
                 // B's stored rows: n of k (transB) or k of n, with a gap of 5 NaN floats after each.
                 let (bRows, bWidth) = transB ? (n, k) : (k, n)
                 let ldb = bWidth + 5, ldc = n + 3
-                let a0 = values(m * k, 1), b0 = values(bRows * bWidth, 2), c0 = values(m * n, 3)
+                let a0 = seededNormals(m * k, 1), b0 = seededNormals(bRows * bWidth, 2), c0 = seededNormals(m * n, 3)
                 let a = (0..<m * lda).map { $0 % lda < k ? a0[($0 / lda) * k + $0 % lda] : Float.nan }
                 let b = (0..<bRows * ldb).map { $0 % ldb < bWidth ? b0[($0 / ldb) * bWidth + $0 % ldb] : Float.nan }
                 let cStrided = (0..<m * ldc).map { $0 % ldc < n ? c0[($0 / ldc) * n + $0 % ldc] : Float.nan }
@@ -66,7 +61,7 @@ final class PackedGEMMTests: XCTestCase {
     func testSplitAcrossWorkersGivesTheSameBits() throws {
         try XCTSkipUnless(engine_gemm_packed_available() != 0, "no AVX-512")
         let (m, n, k) = (1000, 96, 800)   // m·n·k ≥ 2²⁰: split across the workers when OpenBLAS may use several threads
-        let a = values(m * k, 4), b = values(n * k, 5)
+        let a = seededNormals(m * k, 4), b = seededNormals(n * k, 5)
         let saved = BLAS.threadCount
         defer { BLAS.setThreadCount(saved) }
         BLAS.setThreadCount(2)
@@ -83,7 +78,7 @@ final class PackedGEMMTests: XCTestCase {
         try XCTSkipUnless(engine_gemm_packed_available() != 0, "no AVX-512")
         let (m, n, k) = (110, 100, 10_500)   // n·k ≥ 2¹⁸: packed in parallel when OpenBLAS may use several threads
         XCTAssertTrue(PackedGEMM.applies(m: m, n: n, k: k), "\(m)x\(n)x\(k) should take the packed path")
-        let a = values(m * k, 23), b = values(n * k, 24)
+        let a = seededNormals(m * k, 23), b = seededNormals(n * k, 24)
         let saved = BLAS.threadCount
         defer { BLAS.setThreadCount(saved) }
         for transB in [false, true] {
@@ -104,7 +99,7 @@ final class PackedGEMMTests: XCTestCase {
         try XCTSkipUnless(engine_gemm_packed_available() != 0, "no AVX-512")
         // A linear layer's forward (x·Wᵀ) and input gradient (g·W) at TinyViT-like widths.
         let (m, n, k) = (196, 160, 640)
-        let x = values(m * k, 6), w = values(n * k, 7), g = values(m * n, 8)
+        let x = seededNormals(m * k, 6), w = seededNormals(n * k, 7), g = seededNormals(m * n, 8)
         let forward = product(transB: true, m: m, n: n, k: k, alpha: 1, a: x, lda: k, b: w, ldb: k, beta: 0,
                               c: [Float](repeating: 0, count: m * n), ldc: n)
         let inputGrad = product(transB: false, m: m, n: k, k: n, alpha: 1, a: g, lda: n, b: w, ldb: k, beta: 0,
@@ -135,7 +130,7 @@ final class PackedGEMMTests: XCTestCase {
             for transA in [false, true] {
                 let (aRows, aWidth) = transA ? (k, m) : (m, k)
                 let pad = gaps ? 5 : 0, lda = aWidth + pad, ldb = n + pad, ldc = n + (gaps ? 3 : 0)
-                let a0 = values(m * k, 11), b0 = values(k * n, 12), c0 = values(m * n, 13)
+                let a0 = seededNormals(m * k, 11), b0 = seededNormals(k * n, 12), c0 = seededNormals(m * n, 13)
                 let a = (0..<aRows * lda).map { $0 % lda < aWidth ? a0[($0 / lda) * aWidth + $0 % lda] : Float.nan }
                 let b = (0..<k * ldb).map { $0 % ldb < n ? b0[($0 / ldb) * n + $0 % ldb] : Float.nan }
                 let cStrided = (0..<m * ldc).map { $0 % ldc < n ? c0[($0 / ldc) * n + $0 % ldc] : Float.nan }
@@ -158,7 +153,7 @@ final class PackedGEMMTests: XCTestCase {
     func testWideSplitAcrossWorkersGivesTheSameBits() throws {
         try XCTSkipUnless(engine_gemm_packed_available() != 0, "no AVX-512")
         let (m, n, k) = (40, 9000, 64)
-        let a = values(m * k, 14), b = values(k * n, 15)
+        let a = seededNormals(m * k, 14), b = seededNormals(k * n, 15)
         let saved = BLAS.threadCount
         defer { BLAS.setThreadCount(saved) }
         var results: [[Float]] = []
@@ -182,7 +177,7 @@ final class PackedGEMMTests: XCTestCase {
             XCTAssertTrue(BLAS.splitsDepth(transA: transA, transB: transB, m: m, n: n, k: k), "\(m)x\(n)x\(k) should be cut")
             let (aRows, aWidth) = transA ? (k, m) : (m, k), (bRows, bWidth) = transB ? (n, k) : (k, n)
             let lda = aWidth + 5, ldb = bWidth + 3, ldc = n + 2
-            let a0 = values(m * k, 16), b0 = values(k * n, 17), c0 = values(m * n, 18)
+            let a0 = seededNormals(m * k, 16), b0 = seededNormals(k * n, 17), c0 = seededNormals(m * n, 18)
             let a = (0..<aRows * lda).map { $0 % lda < aWidth ? a0[($0 / lda) * aWidth + $0 % lda] : Float.nan }
             let b = (0..<bRows * ldb).map { $0 % ldb < bWidth ? b0[($0 / ldb) * bWidth + $0 % ldb] : Float.nan }
             let cStrided = (0..<m * ldc).map { $0 % ldc < n ? c0[($0 / ldc) * n + $0 % ldc] : Float.nan }
@@ -213,7 +208,7 @@ final class PackedGEMMTests: XCTestCase {
         // stride, and two OpenBLAS shapes (too few rows; A transposed).
         for (transA, m, n, k, lda) in [(false, 61, 37, 50, 53), (false, 50, 40, 1000, 1024), (false, 20, 33, 40, 41), (true, 64, 48, 30, 70)] {
             let (aRows, aWidth) = transA ? (k, m) : (m, k), ldb = k + 2, ldc = n + 3
-            let a0 = values(m * k, 19), b0 = values(n * k, 20), c0 = values(m * n, 21), bias = values(n, 22)
+            let a0 = seededNormals(m * k, 19), b0 = seededNormals(n * k, 20), c0 = seededNormals(m * n, 21), bias = seededNormals(n, 22)
             let a = (0..<aRows * lda).map { $0 % lda < aWidth ? a0[($0 / lda) * aWidth + $0 % lda] : Float.nan }
             let b = (0..<n * ldb).map { $0 % ldb < k ? b0[($0 / ldb) * k + $0 % ldb] : Float.nan }
             let cStrided = (0..<m * ldc).map { $0 % ldc < n ? c0[($0 / ldc) * n + $0 % ldc] : Float.nan }
