@@ -81,6 +81,32 @@ final class DistributedTrainingTests: MPIBridgeTestCase {
         for key in ["mIoU", "mDice", "meanLoss"] { XCTAssertEqual(j1[key] as? Double, j2[key] as? Double, key) }
     }
 
+    /// `--precision bf16` under mpirun: each rank runs its products in bf16 (the kernels give the same bits for
+    /// any split of their rows, so a rank's share rounds as it would in one process), the job equals one process
+    /// with the global batch up to fp32's rounding of the sums (as in fp32), it reruns bit for bit, and it is not
+    /// the fp32 job: after 3 steps its weights are farther from fp32's than from the one-process bf16 run's.
+    func testBF16TwoRanksEqualOneProcessAndRerunBitIdentically() throws {
+        let bf16 = ["--precision", "bf16"]
+        let one = try train(nil, "bf16-one", epochs: 1, extra: bf16), two = try train(2, "bf16-two", epochs: 1, extra: bf16)
+        let again = try train(2, "bf16-again", epochs: 1, extra: bf16), fp32 = try train(2, "fp32-two", epochs: 1)
+        for r in [one, two, again, fp32] { XCTAssertEqual(r.status, 0, r.stderr) }
+        let s1 = try json(one.stdout), s2 = try json(two.stdout)
+        XCTAssertEqual(s2["precision"] as? String, "bf16"); XCTAssertEqual(s1["precision"] as? String, "bf16")
+        let l1 = try XCTUnwrap(s1["epochLosses"] as? [Double]), l2 = try XCTUnwrap(s2["epochLosses"] as? [Double])
+        XCTAssertEqual(l1.count, 1); XCTAssertEqual(l2.count, 1)
+        for (a, b) in zip(l1, l2) { XCTAssertEqual(a, b, accuracy: 1e-5 * abs(a)) }
+        let last = "checkpoints/last.safetensors"
+        let a = try checkpointTensors(run("bf16-one").appendingPathComponent(last))
+        let b = try checkpointTensors(run("bf16-two").appendingPathComponent(last))
+        let f = try checkpointTensors(run("fp32-two").appendingPathComponent(last))
+        let ranks = checkpointDistance(b, a, prefix: "model."), precision = checkpointDistance(b, f, prefix: "model.")
+        XCTAssertLessThanOrEqual(ranks.all, 1e-5, "2 ranks against 1 process, both bf16")
+        XCTAssertGreaterThan(ranks.all, 0, "the comparison sees the two runs (not one file twice)")
+        XCTAssertGreaterThan(precision.all, 10 * ranks.all, "bf16 against fp32 (\(precision.all)): the products ran in bf16")
+        XCTAssertEqual(try file(run("bf16-again"), last), try file(run("bf16-two"), last))
+        XCTAssertEqual(try metrics(run("bf16-again")), try metrics(run("bf16-two")))
+    }
+
     /// Summing the gradients bucket by bucket during backward (the default; here in buckets of 2,500 values,
     /// so dozens of sums are in flight while backward runs) gives the parameters, buffers and optimiser state
     /// of summing them after backward, bit for bit: the same rank-order additions.

@@ -37,7 +37,7 @@ public struct TrainingConfiguration: Sendable, Equatable, Codable {
     /// Validation protocol (its threshold is strict, `> minimumPixels`, as the reference).
     public var evaluation: EvaluationOptions = EvaluationOptions()
     /// The arithmetic of the products of every training step and validation (`Precision`): fp32, or bf16
-    /// operands with fp32 accumulation in the linear layers and 1×1 convolutions. The master weights, Adam's
+    /// operands with fp32 accumulation in the linear layers, convolutions and attention. The master weights, Adam's
     /// state, norms, softmax and the loss stay fp32 either way (docs/PERFORMANCE.md §8). Nil: fp32
     /// (configurations saved before it). A resume keeps it, as every other field.
     public var precision: Precision? = nil

@@ -29,10 +29,10 @@ struct TrainCommand: Command, RunsDistributed {
     AIMS_ATTENTION_MEMORY_MB (default: a sixth of RAM, at most 4096), else recomputes them: the same gradients,
     less memory.
 
-    --precision bf16 runs the products of every step and validation (linear layers, 1x1 convolutions) on bf16
-    operands with fp32 accumulation, as PyTorch's autocast; the weights, Adam's state, norms, softmax and the loss
-    stay fp32. config.json records it and --resume keeps it (docs/PERFORMANCE.md, "bf16", has its accuracy
-    against fp32 and its speed).
+    --precision bf16 runs the products of every step and validation (linear layers, convolutions, attention)
+    on bf16 operands with fp32 accumulation, as PyTorch's autocast; the weights, Adam's state, norms, softmax
+    and the loss stay fp32. config.json records it and --resume keeps it (docs/PERFORMANCE.md, "bf16", has its
+    accuracy against fp32 and its speed).
 
     Across processes or machines: mpirun -np N aims train ... trains one model data-parallel (Open MPI; see
     docs/SCALING.md). --batch stays the images per optimizer step: each batch (the same seeded shuffle on every
