@@ -6,7 +6,8 @@ mosaic in the same run, reported as a ratio (the issue's aim: aims at least 5x f
     make build   # or: swift build -c release
     python3 scripts/bench_convert.py [MOSAIC.png] [--repetitions N] [--aims .build/release/aims] [--json]
 
-MOSAIC defaults to ../shared/data/polarization/polarizer_IMX250MZR.png (2448x2048, 8-bit). Both
+MOSAIC defaults to polarization/polarizer_IMX250MZR.png (2448x2048, 8-bit) in the optional real-capture folder
+beside the repository (docs/RELIABILITY.md §2, "Real captures"). Both
 sides decode the PNG, demosaic with OpenCV's bilinear rule (polanalyser's COLOR_PolarMono), compute
 the Stokes vector, DoLP and AoLP; each stage's best time over the repetitions is kept. aims computes
 the last three in one fused pass (row `polarimetry`, against the sum of polanalyser's three stages);
@@ -33,7 +34,8 @@ Both sides write the same format to a temporary folder:
   polarization  cv2.imread, polanalyser demosaicing (COLOR_PolarMono), calcStokes, DoLP (clipped to 1), AoLP -> [3,H,W]
                 float32 TIFF                                                        | aims convert polarization-mono
   depth         cv2.imread 16-bit PNG x 0.001 m, 0 -> NaN -> .npy                    | aims convert depth --format npy
-Files: fixtures/ plus ../shared/data/ when present (duplicates by content dropped), plus synthetic polarization
+Files: fixtures/ plus the optional real-capture folder beside the repository when present (docs/RELIABILITY.md §2,
+"Real captures"; duplicates by content dropped), plus synthetic polarization
 mosaics and depth maps written at the start. A file that either side cannot convert is left out and listed.
 """
 import argparse, hashlib, json, multiprocessing, os, platform, subprocess, sys, tempfile, time

@@ -15,13 +15,18 @@ decode the ORIGINAL file, then cropped.
 
 Regenerate (needs numpy, Pillow, tifffile, imagecodecs, pypng):
   pip install numpy pillow tifffile imagecodecs pypng
-  python3 scripts/make_image_fixtures.py [--data /work/shared/data]
+  python3 scripts/make_image_fixtures.py [--data DIR]
+
+--data is the optional real-capture folder beside the repository (default: shared/data next to the
+repository's folder; what it holds is described in fixtures/README.md). The crops need it, so the script stops
+with a message, before touching fixtures/images, when it is absent.
 """
 import argparse
 import hashlib
 import json
 import os
 import sys
+from pathlib import Path
 
 import numpy as np
 import png  # pypng
@@ -32,6 +37,8 @@ import PIL
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 OUT = os.path.join(ROOT, "fixtures", "images")
 REF = os.path.join(OUT, "ref")
+# The optional real-capture folder beside the repository (fixtures/README.md says what it holds).
+DEFAULT_DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
 rng = np.random.default_rng(20261125)
 entries = []
 
@@ -302,10 +309,14 @@ def make_crops(data):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--data", default=os.path.join(ROOT, "..", "shared", "data"),
-                    help="folder of real captures (default ../shared/data; /work/shared/data also tried)")
+    ap.add_argument("--data", default=str(DEFAULT_DATA),
+                    help="the optional real-capture folder beside the repository (default %(default)s)")
     args = ap.parse_args()
-    data = args.data if os.path.isdir(args.data) else "/work/shared/data"
+    data = args.data
+    if not os.path.isdir(data):
+        sys.exit(f"make_image_fixtures: real-capture folder not found: {data}\n"
+                 f"Expected the optional folder beside the repository ({DEFAULT_DATA}, see fixtures/README.md); "
+                 f"pass --data DIR to use another folder.")
     os.makedirs(REF, exist_ok=True)
     for f in os.listdir(REF):
         os.remove(os.path.join(REF, f))

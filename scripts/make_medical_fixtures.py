@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
-"""Writes fixtures/medical/: small real DICOM and NIfTI files (copied or cropped from ../shared/data,
-MIT/BSD licensed), variants re-encoded with pydicom/nibabel (other transfer syntaxes, NIfTI-2,
-.hdr/.img pairs, scaling), and reference.json with what pydicom and nibabel decode from each file.
+"""Writes fixtures/medical/: small real DICOM and NIfTI files (copied or cropped from the optional
+real-capture folder beside the repository, see fixtures/README.md; MIT/BSD licensed), variants re-encoded with
+pydicom/nibabel (other transfer syntaxes, NIfTI-2, .hdr/.img pairs, scaling), and reference.json with what pydicom and nibabel decode from each file.
 
     pip install pydicom==3.0.2 nibabel==5.4.2 numpy
     python3 scripts/make_medical_fixtures.py [--shared ../shared]
@@ -18,8 +18,8 @@ sampled (index, value) pairs; and the whole decoded arrays in fixtures/medical/a
   stored dtype; an array equal to one already written (e.g. the same pixels in another transfer syntax, or
   NIfTI values without scaling) points to that file.
 
---reference-only rewrites reference.json and arrays/ from the files already in fixtures/medical (no
-../shared needed, nothing else changes).
+--reference-only rewrites reference.json and arrays/ from the files already in fixtures/medical (the
+real-capture folder is not needed, nothing else changes).
 
 Recorded run: Python 3.11.7, pydicom 3.0.2, nibabel 5.4.2, numpy 2.4.6.
 """

@@ -6,7 +6,11 @@ Reference implementations and versions used (pip, in a throw-away virtualenv):
 (polanalyser 3.0.0 imports matplotlib; its demosaicing calls OpenCV's cvtColor; the run recorded in
 fixtures/README.md used numpy 2.3.5, opencv-python-headless 5.0.0.93.)
 
-Usage: python3 scripts/make_physics_fixtures.py [--data /work/shared/data] [--out fixtures/physics]
+Usage: python3 scripts/make_physics_fixtures.py [--data DIR] [--out fixtures/physics]
+
+--data is the optional real-capture folder beside the repository (default: shared/data next to the
+repository's folder; what it holds is described in fixtures/README.md). The polarization crops need it, so the
+script stops with a message when it is absent.
 
 Format: every array is a raw little-endian file (<name>.bin, row-major, C order) and index.json maps
 each name to {"file", "dtype" ("uint8" or "float32"), "shape"} plus free-form "meta".
@@ -15,11 +19,24 @@ Nothing here is read by the Swift code at run time; only the tests parse these f
 import argparse
 import json
 import os
+import sys
+from pathlib import Path
 
 import numpy as np
 
 ARRAYS = {}
 META = {}
+
+# The optional real-capture folder beside the repository (fixtures/README.md says what it holds).
+DEFAULT_DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
+
+
+def require_data(data):
+    """Stops before writing anything when the real-capture folder is missing: the crops come from it."""
+    if not os.path.isdir(data):
+        sys.exit(f"make_physics_fixtures: real-capture folder not found: {data}\n"
+                 f"Expected the optional folder beside the repository ({DEFAULT_DATA}, see fixtures/README.md); "
+                 f"pass --data DIR to use another folder.")
 
 
 def put(name, array, dtype):
@@ -294,12 +311,14 @@ def hha_local_real(data, out):
 def main():
     ap = argparse.ArgumentParser()
     here = os.path.dirname(os.path.abspath(__file__))
-    ap.add_argument("--data", default="/work/shared/data")
+    ap.add_argument("--data", default=str(DEFAULT_DATA),
+                    help="the optional real-capture folder beside the repository (default %(default)s)")
     ap.add_argument("--out", default=os.path.join(here, "..", "fixtures", "physics"))
     ap.add_argument("--local-real-hha", metavar="DIR",
                     help="also write NumPy HHA of the GPL-2 SR300 depth frames to DIR (outside the repo) for "
                          "AIMS_LOCAL_HHA_DIR=DIR swift test; never commit these")
     args = ap.parse_args()
+    require_data(args.data)
     if args.local_real_hha:
         assert not os.path.abspath(args.local_real_hha).startswith(os.path.abspath(os.path.join(here, ".."))), \
             "the GPL-2 depth data must stay outside the repository"
