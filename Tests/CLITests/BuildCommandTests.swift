@@ -6,7 +6,7 @@ import XCTest
 final class BuildCommandTests: XCTestCase {
     private var root: URL!
     private var work: URL!
-    private let tinySAM = AimsProcess.repository.appendingPathComponent("fixtures/sam/sam_tiny.pth").path
+    private let tinySAM = AimsProcess.tinySAM
 
     override func setUpWithError() throws {
         work = try ReferenceDatasets.temporaryRoot("build-cli")

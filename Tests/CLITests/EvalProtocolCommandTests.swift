@@ -8,7 +8,7 @@ import XCTest
 /// usage errors. IoU after k clicks need not grow with k, so nothing here assumes it does.
 final class EvalProtocolCommandTests: XCTestCase {
     private var dataset: BridgeDataset!
-    private let tinySAM = AimsProcess.repository.appendingPathComponent("fixtures/sam/sam_tiny.pth").path
+    private let tinySAM = AimsProcess.tinySAM
 
     override func setUpWithError() throws { dataset = try BridgeDataset.make() }
     override func tearDownWithError() throws { dataset.remove() }

@@ -13,7 +13,7 @@ final class PredictRunCommandTests: XCTestCase {
     private var dataset: BridgeDataset!
     private var base: URL { dataset.root.deletingLastPathComponent() }
     private var run: URL { base.appendingPathComponent("run") }
-    private let tinySAM = AimsProcess.repository.appendingPathComponent("fixtures/sam/sam_tiny.pth").path
+    private let tinySAM = AimsProcess.tinySAM
 
     override func setUpWithError() throws {
         dataset = try BridgeDataset.make()

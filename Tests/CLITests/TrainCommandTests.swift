@@ -7,7 +7,7 @@ import XCTest
 final class TrainCommandTests: XCTestCase {
     private var dataset: BridgeDataset!
     private var run: URL { dataset.root.deletingLastPathComponent().appendingPathComponent("run") }
-    private let tinySAM = AimsProcess.repository.appendingPathComponent("fixtures/sam/sam_tiny.pth").path
+    private let tinySAM = AimsProcess.tinySAM
 
     override func setUpWithError() throws { dataset = try BridgeDataset.make() }
     override func tearDownWithError() throws { dataset.remove() }

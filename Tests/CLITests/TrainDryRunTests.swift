@@ -92,7 +92,7 @@ final class TrainDryRunTests: XCTestCase {
     /// width 16) with the reference's LoRA rank 100: encoder 3 · 2 · (100·48 + 48·100) = 57,600; decoder
     /// self-attentions 2 · 2 · (100·32 + 32·100) = 25,600, cross-attentions 5 · 2 · (100·32 + 16·100) = 48,000.
     func testWeightsFileAndTextReport() throws {
-        let tiny = AimsProcess.repository.appendingPathComponent("fixtures/sam/sam_tiny.pth").path
+        let tiny = AimsProcess.tinySAM
         let r = try dryRun(["--weights", tiny, "--channels", "4", "--strategy", "lora"])
         XCTAssertEqual(group(r, "peft").trainable, 57_600 + 25_600 + 48_000)
         XCTAssertEqual(r["trainableParameters"] as? Int, group(r, "peft").trainable + group(r, "alignment").trainable)

@@ -8,7 +8,7 @@ import XCTest
 final class TrainPrecisionCommandTests: XCTestCase {
     private var dataset: BridgeDataset!
     private var folder: URL { dataset.root.deletingLastPathComponent() }
-    private let tinySAM = AimsProcess.repository.appendingPathComponent("fixtures/sam/sam_tiny.pth").path
+    private let tinySAM = AimsProcess.tinySAM
 
     override func setUpWithError() throws { dataset = try BridgeDataset.make() }
     override func tearDownWithError() throws { dataset.remove() }
