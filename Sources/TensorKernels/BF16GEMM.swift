@@ -24,8 +24,8 @@ public enum BF16GEMM {
     public static func round(_ x: Float) -> UInt16 { engine_bf16_round(x) }
 
     /// `c [m, n] = alpha · op(a) · op(b)` plus `bias [n]` on every row when given, plus `c` when
-    /// `accumulate`; `op(a)` is `a [m, k]`, or `a [k, m]` transposed when `transA` (copied transposed first:
-    /// a weight gradient's `gᵀ`), `op(b)` is `b [k, n]`, or `b [n, k]` transposed when `transB`. Rows are
+    /// `accumulate`; `op(a)` is `a [m, k]`, or `a [k, m]` transposed when `transA` (a weight gradient's `gᵀ`:
+    /// rounded and transposed into bf16 pair words first, in one pass), `op(b)` is `b [k, n]`, or `b [n, k]` transposed when `transB`. Rows are
     /// split across the workers in 12-row tiles (the same bits either way: each output is summed by one tile).
     public static func multiply(transA: Bool = false, transB: Bool, m: Int, n: Int, k: Int, alpha: Float = 1,
                                 a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
