@@ -95,6 +95,15 @@ static inline __attribute__((always_inline, target("avx512f"))) __m512i round16(
     return _mm512_and_epi32(r, _mm512_set1_epi32((int)0xFFFF0000));
 }
 
+/// Depth rows `r0` and `r1` (nil: past the depth, zero) of 16 columns (`m`: those present) rounded and interleaved
+/// into 16 pair words, `r0`'s value in each word's low half: the layout both operands' packings write.
+static inline __attribute__((always_inline, target("avx512f")))
+__m512i pair_words16(const float *r0, const float *r1, __mmask16 m) {
+    const __m512i lo = r0 ? round16(_mm512_maskz_loadu_ps(m, r0)) : _mm512_setzero_si512();
+    const __m512i hi = r1 ? round16(_mm512_maskz_loadu_ps(m, r1)) : _mm512_setzero_si512();
+    return _mm512_or_si512(hi, _mm512_srli_epi32(lo, 16));
+}
+
 /// Panels `pack_rows512` fills together: per depth pair it reads 2 × 256 contiguous floats. Walking one
 /// panel's 16 columns down the whole depth instead read one cache line per row, rows `ldb` apart, which the
 /// prefetchers do not follow: a 1×1 convolution's activations (`ldb` = 4096) packed at 7 ns a value.
@@ -113,9 +122,7 @@ static void pack_rows512(const float *b, long n, long k, long ldb, uint16_t *pac
                 uint16_t *dst = packed + j0 * kp + p * 64;
                 for (long h = 0; h < BF16_PANEL; h += 16) {
                     const __mmask16 m = engine_lane_mask16(n - j0 - h);
-                    const __m512i lo = round16(_mm512_maskz_loadu_ps(m, r0 + j0 + h));
-                    const __m512i hi = 2 * p + 1 < k ? round16(_mm512_maskz_loadu_ps(m, r1 + j0 + h)) : _mm512_setzero_si512();
-                    _mm512_store_si512(dst + 2 * h, _mm512_or_si512(hi, _mm512_srli_epi32(lo, 16)));
+                    _mm512_store_si512(dst + 2 * h, pair_words16(r0 + j0 + h, 2 * p + 1 < k ? r1 + j0 + h : 0, m));
                 }
             }
         }
@@ -279,7 +286,7 @@ void engine_gemm_bf16_words(long rows, long n, long k, float alpha, const uint32
 long engine_gemm_bf16_word_stride(long k) { return (((k + 1) / 2) + 15) & ~15L; }
 
 /// `engine_gemm_bf16_pack_a_transposed` on AVX-512F: per 16 columns of `a` and 16 depth pairs, each pair's two
-/// rows rounded and interleaved into 16 words (as `pack_rows512`), then a 16 × 16 transpose of the words.
+/// rows as 16 words (`pair_words16`), then a 16 × 16 transpose of the words.
 __attribute__((target("avx512f")))
 static void pack_a_transposed512(const float *a, long k, long lda, long i0, long i1, uint32_t *words, long ldw) {
     const long pairs = (k + 1) / 2;
@@ -290,9 +297,7 @@ static void pack_a_transposed512(const float *a, long k, long lda, long i0, long
             __m512 w[16];
             ENGINE_UNROLL for (int t = 0; t < 16; t++) {
                 const long r0 = 2 * (p0 + t), r1 = r0 + 1;
-                const __m512i lo = r0 < k ? round16(_mm512_maskz_loadu_ps(m, a + r0 * lda + i)) : _mm512_setzero_si512();
-                const __m512i hi = r1 < k ? round16(_mm512_maskz_loadu_ps(m, a + r1 * lda + i)) : _mm512_setzero_si512();
-                w[t] = _mm512_castsi512_ps(_mm512_or_si512(hi, _mm512_srli_epi32(lo, 16)));
+                w[t] = _mm512_castsi512_ps(pair_words16(r0 < k ? a + r0 * lda + i : 0, r1 < k ? a + r1 * lda + i : 0, m));
             }
             engine_transpose16(w);
             for (long c = 0; c < cols; c++) _mm512_storeu_ps((float *)(words + (i - i0 + c) * ldw + p0), w[c]);

@@ -49,7 +49,8 @@ extension BF16GEMM {
         /// `multiply` with `a` already rounded: `words [m, ldw]` as `engine_gemm_bf16_pack_a_transposed` writes them.
         func multiply(m: Int, alpha: Float, words: UnsafePointer<UInt32>, ldw: Int, bias: UnsafePointer<Float>?, accumulate: Bool,
                       c: UnsafeMutablePointer<Float>, ldc: Int, threaded: Bool, path: Path) {
-            guard m > 0 && n > 0, let panels else { return }
+            guard m > 0 && n > 0 else { return }
+            guard let panels else { preconditionFailure("bf16 GEMM: pre-rounded A words need packed panels (operandBits 8)") }
             rows(m, threaded: threaded, path: path) { r0, r1, kernel in
                 engine_gemm_bf16_words(r1 - r0, n, k, alpha, words + r0 * ldw, ldw, panels, c + r0 * ldc, ldc, accumulate ? 1 : 0, bias, kernel)
             }
