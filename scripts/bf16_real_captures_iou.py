@@ -6,7 +6,7 @@ Prints each prompt's fp32/bf16 mask IoU and both predicted IoUs, then the summar
 
     pip install numpy pillow
     make build
-    python3 scripts/bf16_real_captures_iou.py [--aims .build/release/aims] [--data ../shared/data] [--json]
+    python3 scripts/bf16_real_captures_iou.py [--aims .build/release/aims] [--data DIR] [--json]
 """
 import argparse, json, subprocess, sys, tempfile
 from pathlib import Path
